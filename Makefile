@@ -1,0 +1,90 @@
+# steerdns: plain GNU Makefile. `make` builds, `make check` runs every test,
+# `make run` serves config/example.yaml, `make deps` installs Debian packages.
+
+PREFIX  ?= /usr/local
+DESTDIR ?=
+SANITIZE ?= 0
+VERSION := 0.1.0
+
+PKGS    := libevent libevent_pthreads yaml-0.1 libmaxminddb
+CC      ?= cc
+WARN    := -Wall -Wextra -Wshadow -Wstrict-prototypes -Wmissing-prototypes -Wformat=2
+OPT     ?= -O2 -g
+CFLAGS  ?=
+CFLAGS  += -std=gnu11 $(OPT) $(WARN) -pthread -D_GNU_SOURCE -DSTEERDNS_VERSION='"$(VERSION)"' -I.
+ifeq ($(WERROR),1)
+CFLAGS  += -Werror
+endif
+ifeq ($(SANITIZE),1)
+CFLAGS  += -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
+LDFLAGS += -fsanitize=address,undefined
+endif
+PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
+PKG_LIBS   = $(shell pkg-config --libs $(PKGS) 2>/dev/null)
+CHECK_LIBS = $(shell pkg-config --libs check 2>/dev/null)
+
+BUILD   := build$(if $(filter 1,$(SANITIZE)),-san,)
+LIB_SRC := $(sort $(wildcard common/*.c geodns/*.c anycast/*.c))
+LIB_OBJ := $(LIB_SRC:%.c=$(BUILD)/%.o)
+UNIT_SRC := $(sort $(wildcard tests/unit/test_*.c))
+UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
+
+# Debian packages needed to build (first line) and to test (second line).
+DEPS_BUILD := build-essential pkg-config libevent-dev libyaml-dev libmaxminddb-dev check
+DEPS_TEST  := python3 bind9-dnsutils knot-dnsutils knot iproute2 procps
+
+.PHONY: all check unit integration run deps install clean help
+
+all: steerdns
+
+steerdns: $(BUILD)/steerdns
+	cp $< $@
+
+$(BUILD)/steerdns: $(BUILD)/main.o $(LIB_OBJ)
+	$(CC) $(LDFLAGS) -o $@ $^ $(PKG_LIBS) -lm
+
+$(BUILD)/%.o: %.c $(wildcard common/*.h geodns/*.h anycast/*.h)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) $(PKG_CFLAGS) -c -o $@ $<
+
+$(BUILD)/tests/test_%: tests/unit/test_%.c $(LIB_OBJ) tests/unit/check_main.h
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) $(PKG_CFLAGS) -o $@ $< $(LIB_OBJ) $(LDFLAGS) $(PKG_LIBS) $(CHECK_LIBS) -lm
+
+# deps: install whatever is missing (apt-get as root, else print the command).
+deps:
+	@missing=""; for p in $(DEPS_BUILD) $(DEPS_TEST); do \
+	  dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
+	if [ -z "$$missing" ]; then echo "deps: all installed"; \
+	elif [ "$$(id -u)" = 0 ]; then echo "deps: installing$$missing"; \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $$missing >/dev/null || exit 1; \
+	else echo "deps: missing$$missing; run as root: apt-get install$$missing"; exit 1; fi
+
+unit: $(UNIT_BIN)
+	@fail=0; for t in $(UNIT_BIN); do CK_FORK=yes $$t || fail=1; done; exit $$fail
+
+integration: steerdns
+	python3 tests/integration/run_all.py ./steerdns
+
+# check: warnings are errors, every unit suite, then the real binary against dig/kdig/Knot.
+check: deps
+	$(MAKE) WERROR=1 steerdns unit
+	$(MAKE) WERROR=1 integration
+
+run: deps steerdns
+	@echo "serving config/example.yaml on 127.0.0.1:5353 (Ctrl-C to stop). Try:"
+	@echo "  dig @127.0.0.1 -p 5353 www.example.test A"
+	@echo "  dig @127.0.0.1 -p 5353 example.test MX +norec"
+	@echo "  dig @127.0.0.1 -p 5353 id.server CH TXT"
+	@echo "  dig @127.0.0.1 -p 5353 +tcp nope.example.test"
+	./steerdns serve -c config/example.yaml
+
+install: steerdns
+	install -D -m 0755 steerdns $(DESTDIR)$(PREFIX)/sbin/steerdns
+	install -D -m 0644 config/example.yaml $(DESTDIR)$(PREFIX)/share/steerdns/example.yaml
+	install -D -m 0644 config/zones/example.test.yaml $(DESTDIR)$(PREFIX)/share/steerdns/zones/example.test.yaml
+	sed 's|@SBINDIR@|$(PREFIX)/sbin|' config/steerdns.service.in > $(BUILD)/steerdns.service
+	install -D -m 0644 $(BUILD)/steerdns.service $(DESTDIR)/lib/systemd/system/steerdns.service
+
+clean:
+	rm -rf build build-san steerdns

@@ -1,0 +1,59 @@
+/*
+ * config.h: the loaded configuration (YAML, libyaml) and its zones.
+ *
+ * config_load() reads the main file and every zone file it names into one
+ * immutable struct config. Nothing in it changes after loading; reload
+ * builds a new one. All errors are reported as "file:line:col: message"
+ * (line and column 1-based, from libyaml's marks) and loading stops at the
+ * first error.
+ */
+#ifndef STEERDNS_CONFIG_H
+#define STEERDNS_CONFIG_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/socket.h>
+
+#include "common/arena.h"
+#include "common/zone.h"
+
+struct listen_addr {
+	struct sockaddr_storage ss;
+	socklen_t sslen;
+	char text[64];          /* as written, e.g. "127.0.0.1:5353", "[::1]:5353" */
+};
+
+struct server_config {
+	struct listen_addr *listen;   /* default: 127.0.0.1:53 and [::1]:53 */
+	size_t n_listen;
+	unsigned workers;             /* 0 in the file = number of CPUs (resolved at load) */
+	const char *identity;         /* NSID, id.server, hostname.bind; default gethostname() */
+	const char *version;          /* version.bind answer; NULL = REFUSED */
+	uint16_t edns_payload;        /* our EDNS UDP payload size, default 1232, 512..4096 */
+	unsigned tcp_idle_timeout_ms; /* default 10000 */
+	unsigned tcp_max_clients;     /* whole-server TCP connection limit, default 1024 */
+	const char *user;             /* drop privileges to after binding; NULL = stay */
+	const char *group;
+};
+
+struct config {
+	const char *path;             /* the main file as given */
+	struct server_config server;
+	struct zoneset zones;
+	struct arena arena;           /* strings and arrays above */
+};
+
+/* Maximum length of one error message, position included. */
+#define CONFIG_ERRLEN 512
+
+/*
+ * Load path and its zones. On success returns 0 and sets *out (owned by the
+ * caller; free with config_free). On error returns -1 and writes
+ * "file:line:col: message" into err (CONFIG_ERRLEN bytes).
+ */
+int config_load(const char *path, struct config **out, char *err);
+
+void config_free(struct config *cfg);
+
+#endif

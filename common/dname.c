@@ -1,0 +1,233 @@
+/* dname.c: domain names in wire form; see dname.h. */
+#include "common/dname.h"
+
+#include <stdio.h>
+#include <string.h>
+
+static inline uint8_t lower(uint8_t c)
+{
+	return (c >= 'A' && c <= 'Z') ? (uint8_t)(c + 32) : c;
+}
+
+int dname_parse(const uint8_t *msg, size_t msglen, size_t *pos,
+                uint8_t out[DNAME_MAXLEN], bool allow_ptr)
+{
+	size_t p = *pos;
+	size_t outlen = 0;
+	size_t end = 0;         /* where the name ends in the message, once a pointer is taken */
+	size_t limit = p;       /* a pointer must point strictly before this (RFC 1035 4.1.4) */
+	bool jumped = false;
+
+	for (;;) {
+		if (p >= msglen)
+			return DNAME_ETRUNC;
+		uint8_t len = msg[p];
+		if ((len & 0xC0) == 0xC0) {
+			if (!allow_ptr)
+				return DNAME_ECOMPRESS;
+			if (p + 1 >= msglen)
+				return DNAME_ETRUNC;
+			size_t target = (size_t)(len & 0x3F) << 8 | msg[p + 1];
+			/* Only backward pointers, each strictly before the previous
+			 * one: this makes loops impossible. */
+			if (target >= limit)
+				return DNAME_EPTR;
+			if (!jumped) {
+				end = p + 2;
+				jumped = true;
+			}
+			limit = target;
+			p = target;
+			continue;
+		}
+		if (len & 0xC0)
+			return DNAME_ELABEL;  /* 0x40 / 0x80: obsolete or reserved label types */
+		if (outlen + 1 + len > DNAME_MAXLEN)
+			return DNAME_ETOOLONG;
+		if (p + 1 + len > msglen)
+			return DNAME_ETRUNC;
+		out[outlen++] = len;
+		if (len == 0)
+			break;
+		memcpy(out + outlen, msg + p + 1, len);
+		outlen += len;
+		p += 1 + (size_t)len;
+	}
+	*pos = jumped ? end : p + 1;
+	return (int)outlen;
+}
+
+size_t dname_len(const uint8_t *name)
+{
+	size_t n = 0;
+	while (name[n])
+		n += 1 + (size_t)name[n];
+	return n + 1;
+}
+
+int dname_labels(const uint8_t *name)
+{
+	int n = 0;
+	for (size_t i = 0; name[i]; i += 1 + (size_t)name[i])
+		n++;
+	return n;
+}
+
+void dname_lower(uint8_t *name)
+{
+	for (size_t i = 0; name[i]; i += 1 + (size_t)name[i])
+		for (size_t j = 1; j <= name[i]; j++)
+			name[i + j] = lower(name[i + j]);
+}
+
+bool dname_equal(const uint8_t *a, const uint8_t *b)
+{
+	size_t i = 0;
+	for (;;) {
+		if (a[i] != b[i])
+			return false;
+		if (a[i] == 0)
+			return true;
+		size_t n = a[i];
+		for (size_t j = 1; j <= n; j++)
+			if (lower(a[i + j]) != lower(b[i + j]))
+				return false;
+		i += 1 + n;
+	}
+}
+
+bool dname_is_sub(const uint8_t *name, const uint8_t *parent)
+{
+	int nl = dname_labels(name), pl = dname_labels(parent);
+	if (nl < pl)
+		return false;
+	return dname_equal(dname_strip(name, nl - pl), parent);
+}
+
+const uint8_t *dname_strip(const uint8_t *name, int n)
+{
+	while (n-- > 0 && *name)
+		name += 1 + *name;
+	return name;
+}
+
+uint32_t dname_hash(const uint8_t *name)
+{
+	uint32_t h = 2166136261u;
+	size_t len = dname_len(name);
+	for (size_t i = 0; i < len; i++) {
+		h ^= lower(name[i]);
+		h *= 16777619u;
+	}
+	return h;
+}
+
+int dname_from_text(const char *text, const uint8_t *origin, uint8_t out[DNAME_MAXLEN])
+{
+	size_t outlen = 0;
+	const char *s = text;
+
+	if (strcmp(s, "@") == 0) {
+		if (!origin)
+			return DNAME_ESYNTAX;
+		size_t ol = dname_len(origin);
+		memcpy(out, origin, ol);
+		return (int)ol;
+	}
+	if (strcmp(s, ".") == 0) {
+		out[0] = 0;
+		return 1;
+	}
+	if (*s == '\0' || *s == '.')
+		return DNAME_ESYNTAX;
+
+	bool absolute = false;
+	while (*s) {
+		size_t lenpos = outlen++;
+		size_t llen = 0;
+		if (outlen > DNAME_MAXLEN)
+			return DNAME_ETOOLONG;
+		while (*s && *s != '.') {
+			uint8_t c;
+			if (*s == '\\') {
+				s++;
+				if (s[0] >= '0' && s[0] <= '9') {
+					if (!(s[1] >= '0' && s[1] <= '9' && s[2] >= '0' && s[2] <= '9'))
+						return DNAME_ESYNTAX;
+					int v = (s[0] - '0') * 100 + (s[1] - '0') * 10 + (s[2] - '0');
+					if (v > 255)
+						return DNAME_ESYNTAX;
+					c = (uint8_t)v;
+					s += 3;
+				} else if (*s) {
+					c = (uint8_t)*s++;
+				} else {
+					return DNAME_ESYNTAX;
+				}
+			} else {
+				c = (uint8_t)*s++;
+			}
+			if (++llen > DNAME_MAXLABEL)
+				return DNAME_ELABEL;
+			if (outlen + 1 > DNAME_MAXLEN)
+				return DNAME_ETOOLONG;
+			out[outlen++] = lower(c);
+		}
+		if (llen == 0)
+			return DNAME_ESYNTAX;   /* empty label: "a..b" */
+		out[lenpos] = (uint8_t)llen;
+		if (*s == '.') {
+			s++;
+			if (*s == '\0')
+				absolute = true;
+		}
+	}
+	if (absolute || !origin) {
+		if (!absolute && !origin)
+			return DNAME_ESYNTAX;
+		if (outlen + 1 > DNAME_MAXLEN)
+			return DNAME_ETOOLONG;
+		out[outlen++] = 0;
+		return (int)outlen;
+	}
+	size_t ol = dname_len(origin);
+	if (outlen + ol > DNAME_MAXLEN)
+		return DNAME_ETOOLONG;
+	memcpy(out + outlen, origin, ol);
+	return (int)(outlen + ol);
+}
+
+int dname_to_text(const uint8_t *name, char *buf, size_t cap)
+{
+	size_t n = 0;
+	if (name[0] == 0) {
+		if (cap < 2)
+			return -1;
+		buf[0] = '.';
+		buf[1] = '\0';
+		return 1;
+	}
+	for (size_t i = 0; name[i]; i += 1 + (size_t)name[i]) {
+		for (size_t j = 1; j <= name[i]; j++) {
+			uint8_t c = name[i + j];
+			char tmp[5];
+			int k;
+			if (c == '.' || c == '\\' || c == '"' || c == '(' || c == ')' ||
+			    c == ';' || c == '@' || c == '$')
+				k = snprintf(tmp, sizeof(tmp), "\\%c", c);
+			else if (c <= 0x20 || c >= 0x7f)
+				k = snprintf(tmp, sizeof(tmp), "\\%03u", c);
+			else
+				k = snprintf(tmp, sizeof(tmp), "%c", c);
+			if (n + (size_t)k + 1 > cap)
+				return -1;
+			memcpy(buf + n, tmp, (size_t)k);
+			n += (size_t)k;
+		}
+		if (n + 2 > cap)
+			return -1;
+		buf[n++] = '.';
+	}
+	buf[n] = '\0';
+	return (int)n;
+}
