@@ -21,7 +21,7 @@
 struct listen_addr {
 	struct sockaddr_storage ss;
 	socklen_t sslen;
-	char text[64];          /* as written, e.g. "127.0.0.1:5353", "[::1]:5353" */
+	char text[64];          /* normalised "addr:port" or "[v6]:port", for logs */
 };
 
 struct server_config {

@@ -85,7 +85,8 @@ int ydoc_expect_str(const struct ydoc *d, const yaml_node_t *n, const char *what
 
 /*
  * A decimal unsigned integer in lo..hi. Errors at n:
- *   "<what>: expected an integer, got '<text>'" and
+ *   "<what>: expected an integer, got '<text>'" (a non-scalar: "<what>:
+ *   expected an integer") and
  *   "<what>: <v> out of range lo..hi".
  */
 int ydoc_get_u32(const struct ydoc *d, const yaml_node_t *n, const char *what,

@@ -1,0 +1,356 @@
+/*
+ * config.c: the main configuration file (YAML) -> struct config.
+ *
+ * Each section is a schema table (struct ydoc_key: key, kind, range,
+ * handler) walked by ydoc_walk_map, which rejects unknown and duplicate
+ * keys. A new top-level section is one more row in top_keys plus its
+ * handler. Message positions follow yaml_doc.h.
+ */
+#include "common/config.h"
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <netinet/in.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "common/dname.h"
+#include "common/yaml_doc.h"
+#include "common/zone_yaml.h"
+
+#define NKEYS(a) (sizeof(a) / sizeof((a)[0]))
+#define MAX_LISTEN 64
+#define MAX_WORKERS 64
+#define DEFAULT_PORT 53
+
+struct load_ctx {
+	struct config *cfg;
+	const char *dir;        /* config file's directory with a trailing '/', or "" */
+	size_t zones_cap;
+};
+
+/* --- listen addresses --- */
+
+static int parse_port(const char *s, uint16_t *port)
+{
+	uint32_t v;
+	if (ydoc_parse_u32(s, &v) < 0 || v < 1 || v > 65535)
+		return -1;
+	*port = (uint16_t)v;
+	return 0;
+}
+
+/*
+ * "addr", "addr:port", "[v6]", "[v6]:port"; a bare IPv6 address (no
+ * brackets) is accepted too since it cannot be mistaken for addr:port.
+ * out->text is normalised to "addr:port" / "[v6]:port" for log lines.
+ */
+static int parse_listen(const char *s, struct listen_addr *out)
+{
+	char host[INET6_ADDRSTRLEN + 1];
+	const char *port_s = NULL;
+	uint16_t port = DEFAULT_PORT;
+	bool v6;
+
+	memset(out, 0, sizeof(*out));
+	if (s[0] == '[') {
+		const char *close = strchr(s, ']');
+		if (!close || (size_t)(close - s - 1) >= sizeof(host))
+			return -1;
+		memcpy(host, s + 1, (size_t)(close - s - 1));
+		host[close - s - 1] = 0;
+		if (close[1] == ':')
+			port_s = close + 2;
+		else if (close[1])
+			return -1;
+		v6 = true;
+	} else {
+		const char *colon = strchr(s, ':');
+		if (colon && strchr(colon + 1, ':')) {
+			if (strlen(s) >= sizeof(host))
+				return -1;
+			strcpy(host, s);
+			v6 = true;
+		} else {
+			size_t hl = colon ? (size_t)(colon - s) : strlen(s);
+			if (hl >= sizeof(host))
+				return -1;
+			memcpy(host, s, hl);
+			host[hl] = 0;
+			port_s = colon ? colon + 1 : NULL;
+			v6 = false;
+		}
+	}
+	if (port_s && parse_port(port_s, &port) < 0)
+		return -1;
+	if (v6) {
+		struct sockaddr_in6 *sa = (struct sockaddr_in6 *)&out->ss;
+		if (inet_pton(AF_INET6, host, &sa->sin6_addr) != 1)
+			return -1;
+		sa->sin6_family = AF_INET6;
+		sa->sin6_port = htons(port);
+		out->sslen = sizeof(*sa);
+		snprintf(out->text, sizeof(out->text), "[%s]:%u", host, port);
+	} else {
+		struct sockaddr_in *sa = (struct sockaddr_in *)&out->ss;
+		if (inet_pton(AF_INET, host, &sa->sin_addr) != 1)
+			return -1;
+		sa->sin_family = AF_INET;
+		sa->sin_port = htons(port);
+		out->sslen = sizeof(*sa);
+		snprintf(out->text, sizeof(out->text), "%s:%u", host, port);
+	}
+	return 0;
+}
+
+static int on_listen(struct ydoc *d, const struct ydoc_key *k, yaml_node_t *val, uint32_t num,
+                     void *ctx, char *err, size_t errlen)
+{
+	struct config *cfg = ((struct load_ctx *)ctx)->cfg;
+	yaml_node_t *items[MAX_LISTEN];
+	size_t n = 0;
+	(void)k;
+	(void)num;
+
+	/* A single address may be written without the list brackets. */
+	if (val->type == YAML_SEQUENCE_NODE) {
+		for (yaml_node_item_t *it = val->data.sequence.items.start;
+		     it < val->data.sequence.items.top; it++) {
+			if (n == MAX_LISTEN)
+				return ydoc_err(d, ydoc_node(d, *it), err, errlen,
+				                "listen: more than %d addresses", MAX_LISTEN);
+			items[n++] = ydoc_node(d, *it);
+		}
+		if (n == 0)
+			return ydoc_err(d, val, err, errlen, "listen: empty list");
+	} else {
+		items[n++] = val;
+	}
+	struct listen_addr *la = arena_alloc(&cfg->arena, n * sizeof(*la));
+	for (size_t i = 0; i < n; i++) {
+		const char *s;
+		if (ydoc_expect_str(d, items[i], "listen", &s, err, errlen) < 0)
+			return -1;
+		if (parse_listen(s, &la[i]) < 0)
+			return ydoc_err(d, items[i], err, errlen,
+			                "listen: bad address '%s' (expected IP, IP:port, [IPv6] or [IPv6]:port)", s);
+		for (size_t j = 0; j < i; j++)
+			if (strcmp(la[j].text, la[i].text) == 0)
+				return ydoc_err(d, items[i], err, errlen, "listen: duplicate address %s",
+				                la[i].text);
+	}
+	cfg->server.listen = la;
+	cfg->server.n_listen = n;
+	return 0;
+}
+
+/* --- server section --- */
+
+static int on_server_field(struct ydoc *d, const struct ydoc_key *k, yaml_node_t *val,
+                           uint32_t num, void *ctx, char *err, size_t errlen)
+{
+	struct config *cfg = ((struct load_ctx *)ctx)->cfg;
+	struct server_config *sv = &cfg->server;
+	const char *s = ydoc_scalar(val);
+
+	if (strcmp(k->key, "workers") == 0) {
+		sv->workers = num;
+	} else if (strcmp(k->key, "edns_payload") == 0) {
+		sv->edns_payload = (uint16_t)num;
+	} else if (strcmp(k->key, "tcp_idle_timeout") == 0) {
+		sv->tcp_idle_timeout_ms = num * 1000;
+	} else if (strcmp(k->key, "tcp_max_clients") == 0) {
+		sv->tcp_max_clients = num;
+	} else if (strcmp(k->key, "identity") == 0 || strcmp(k->key, "version") == 0) {
+		/* Both are answered as one TXT character-string (RFC 1035 3.3.14). */
+		if (strlen(s) > 255)
+			return ydoc_err(d, val, err, errlen, "%s: longer than 255 bytes", k->key);
+		if (k->key[0] == 'i') {
+			if (!*s)
+				return ydoc_err(d, val, err, errlen, "identity: must not be empty");
+			sv->identity = arena_strdup(&cfg->arena, s);
+		} else {
+			sv->version = arena_strdup(&cfg->arena, s);
+		}
+	} else if (strcmp(k->key, "user") == 0 || strcmp(k->key, "group") == 0) {
+		if (!*s)
+			return ydoc_err(d, val, err, errlen, "%s: must not be empty", k->key);
+		*(k->key[0] == 'u' ? &sv->user : &sv->group) = arena_strdup(&cfg->arena, s);
+	}
+	return 0;
+}
+
+static const struct ydoc_key server_keys[] = {
+	{ "listen", YK_ANY, 0, 0, false, on_listen },
+	{ "workers", YK_UINT, 0, MAX_WORKERS, false, on_server_field },
+	{ "identity", YK_STR, 0, 0, false, on_server_field },
+	{ "version", YK_STR, 0, 0, false, on_server_field },
+	{ "edns_payload", YK_UINT, 512, 4096, false, on_server_field },
+	{ "tcp_idle_timeout", YK_UINT, 1, 3600, false, on_server_field },
+	{ "tcp_max_clients", YK_UINT, 1, 65535, false, on_server_field },
+	{ "user", YK_STR, 0, 0, false, on_server_field },
+	{ "group", YK_STR, 0, 0, false, on_server_field },
+};
+
+static int on_server(struct ydoc *d, const struct ydoc_key *k, yaml_node_t *val, uint32_t num,
+                     void *ctx, char *err, size_t errlen)
+{
+	(void)k;
+	(void)num;
+	return ydoc_walk_map(d, val, "server", server_keys, NKEYS(server_keys), ctx, err, errlen);
+}
+
+/* --- zones section --- */
+
+static int on_zones(struct ydoc *d, const struct ydoc_key *k, yaml_node_t *val, uint32_t num,
+                    void *ctx, char *err, size_t errlen)
+{
+	struct load_ctx *lc = ctx;
+	struct zoneset *zs = &lc->cfg->zones;
+	(void)k;
+	(void)num;
+
+	for (yaml_node_item_t *it = val->data.sequence.items.start;
+	     it < val->data.sequence.items.top; it++) {
+		yaml_node_t *item = ydoc_node(d, *it);
+		const char *rel;
+		if (ydoc_expect_str(d, item, "zones entry", &rel, err, errlen) < 0)
+			return -1;
+		/* Relative zone paths are relative to the config file, not to the
+		 * working directory, so the server can be started from anywhere. */
+		size_t plen = strlen(lc->dir) + strlen(rel) + 1;
+		char *path = arena_alloc(&lc->cfg->arena, plen);
+		snprintf(path, plen, "%s%s", rel[0] == '/' ? "" : lc->dir, rel);
+
+		struct zone *z = NULL;
+		int open_errno = 0;
+		int rc = zone_yaml_load_ex(path, &z, err, errlen, &open_errno);
+		if (rc == -2)
+			return ydoc_err(d, item, err, errlen, "cannot open %s: %s", rel,
+			                strerror(open_errno));
+		if (rc < 0)
+			return -1;
+		for (size_t i = 0; i < zs->count; i++) {
+			if (dname_equal(zs->zones[i]->origin, z->origin)) {
+				char name[DNAME_MAXTEXT];
+				dname_to_text(z->origin, name, sizeof(name));
+				zone_free(z);
+				return ydoc_err(d, item, err, errlen,
+				                "duplicate zone %s (already loaded from %s)", name,
+				                zs->zones[i]->file);
+			}
+		}
+		if (zs->count == lc->zones_cap) {
+			size_t ncap = lc->zones_cap ? lc->zones_cap * 2 : 8;
+			struct zone **nz = realloc(zs->zones, ncap * sizeof(*nz));
+			if (!nz) {
+				zone_free(z);
+				return ydoc_err(d, item, err, errlen, "out of memory");
+			}
+			zs->zones = nz;
+			lc->zones_cap = ncap;
+		}
+		zs->zones[zs->count++] = z;
+	}
+	return 0;
+}
+
+/* Top-level sections. Later sections (geoip, pops, policy, anycast, ab)
+ * each add one row here. */
+static const struct ydoc_key top_keys[] = {
+	{ "server", YK_MAP, 0, 0, false, on_server },
+	{ "zones", YK_SEQ, 0, 0, false, on_zones },
+};
+
+/* --- defaults --- */
+
+static void set_defaults(struct config *cfg)
+{
+	struct server_config *sv = &cfg->server;
+	sv->workers = 0;
+	sv->edns_payload = 1232;
+	sv->tcp_idle_timeout_ms = 10000;
+	sv->tcp_max_clients = 1024;
+}
+
+static int finish_defaults(struct config *cfg)
+{
+	struct server_config *sv = &cfg->server;
+	if (!sv->listen) {
+		static const char *const defaults[] = { "127.0.0.1", "[::1]" };
+		sv->listen = arena_alloc(&cfg->arena, 2 * sizeof(*sv->listen));
+		for (int i = 0; i < 2; i++)
+			if (parse_listen(defaults[i], &sv->listen[i]) < 0)
+				return -1;
+		sv->n_listen = 2;
+	}
+	if (sv->workers == 0) {
+		long n = sysconf(_SC_NPROCESSORS_ONLN);
+		sv->workers = n < 1 ? 1 : n > MAX_WORKERS ? MAX_WORKERS : (unsigned)n;
+	}
+	if (!sv->identity) {
+		char host[256] = "";
+		if (gethostname(host, sizeof(host) - 1) < 0 || !host[0])
+			strcpy(host, "localhost");
+		host[sizeof(host) - 1] = 0;
+		sv->identity = arena_strdup(&cfg->arena, host);
+	}
+	return 0;
+}
+
+/* --- entry points --- */
+
+int config_load(const char *path, struct config **out, char *err)
+{
+	struct ydoc d;
+	struct config *cfg = calloc(1, sizeof(*cfg));
+	struct load_ctx lc = { .cfg = cfg, .dir = "" };
+	int rc;
+
+	if (!cfg) {
+		snprintf(err, CONFIG_ERRLEN, "%s: out of memory", path);
+		return -1;
+	}
+	cfg->path = arena_strdup(&cfg->arena, path);
+	set_defaults(cfg);
+
+	const char *slash = strrchr(path, '/');
+	if (slash) {
+		size_t dl = (size_t)(slash - path) + 1;
+		char *dir = arena_alloc(&cfg->arena, dl + 1);
+		memcpy(dir, path, dl);
+		lc.dir = dir;
+	}
+
+	rc = ydoc_load(&d, path, cfg->path, err, CONFIG_ERRLEN);
+	if (rc < 0)
+		goto fail;
+	rc = -1;
+	yaml_node_t *root = ydoc_root(&d);
+	/* An empty file is a valid config: every default, no zones. */
+	if (root && ydoc_walk_map(&d, root, "config", top_keys, NKEYS(top_keys), &lc, err,
+	                          CONFIG_ERRLEN) < 0)
+		goto fail;
+	if (finish_defaults(cfg) < 0) {
+		snprintf(err, CONFIG_ERRLEN, "%s: cannot set default listen addresses", path);
+		goto fail;
+	}
+	ydoc_free(&d);
+	*out = cfg;
+	return 0;
+fail:
+	ydoc_free(&d);
+	config_free(cfg);
+	return -1;
+}
+
+void config_free(struct config *cfg)
+{
+	if (!cfg)
+		return;
+	zoneset_free(&cfg->zones);
+	arena_free(&cfg->arena);
+	free(cfg);
+}

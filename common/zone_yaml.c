@@ -1,0 +1,284 @@
+/*
+ * zone_yaml.c: YAML zone file -> struct zone. See zone_yaml.h.
+ *
+ * The top-level keys are collected first (in any order) and then applied in
+ * a fixed order: origin, ttl, soa, records, because records need the origin
+ * and default TTL whatever order the file lists them in.
+ */
+#include "common/zone_yaml.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#include "common/config.h"
+#include "common/dname.h"
+#include "common/rdata_text.h"
+#include "common/wire.h"
+#include "common/yaml_doc.h"
+
+struct zone_keys {
+	yaml_node_t *origin, *ttl, *soa, *records;
+	uint32_t ttl_val;
+};
+
+struct soa_keys {
+	yaml_node_t *mname, *rname;
+	uint32_t v[5];           /* serial refresh retry expire minimum */
+	bool has_ttl;
+	uint32_t ttl;
+};
+
+static int store_top(struct ydoc *d, const struct ydoc_key *k, yaml_node_t *val, uint32_t num,
+                     void *ctx, char *err, size_t errlen)
+{
+	struct zone_keys *zk = ctx;
+	(void)d;
+	(void)err;
+	(void)errlen;
+	if (strcmp(k->key, "origin") == 0)
+		zk->origin = val;
+	else if (strcmp(k->key, "ttl") == 0)
+		zk->ttl = val, zk->ttl_val = num;
+	else if (strcmp(k->key, "soa") == 0)
+		zk->soa = val;
+	else if (strcmp(k->key, "records") == 0)
+		zk->records = val;
+	return 0;
+}
+
+static const struct ydoc_key top_keys[] = {
+	{ "origin", YK_STR, 0, 0, true, store_top },
+	{ "ttl", YK_UINT, 0, ZONE_MAX_TTL, false, store_top },
+	{ "soa", YK_MAP, 0, 0, true, store_top },
+	{ "records", YK_MAP, 0, 0, false, store_top },
+};
+
+static int store_soa(struct ydoc *d, const struct ydoc_key *k, yaml_node_t *val, uint32_t num,
+                     void *ctx, char *err, size_t errlen)
+{
+	static const char *const nums[5] = { "serial", "refresh", "retry", "expire", "minimum" };
+	struct soa_keys *sk = ctx;
+	(void)d;
+	(void)err;
+	(void)errlen;
+	if (strcmp(k->key, "mname") == 0) {
+		sk->mname = val;
+	} else if (strcmp(k->key, "rname") == 0) {
+		sk->rname = val;
+	} else if (strcmp(k->key, "ttl") == 0) {
+		sk->has_ttl = true;
+		sk->ttl = num;
+	} else {
+		for (int i = 0; i < 5; i++)
+			if (strcmp(k->key, nums[i]) == 0)
+				sk->v[i] = num;
+	}
+	return 0;
+}
+
+/* RFC 1035 3.3.13: SERIAL is a full 32-bit number; the timers are TTL-like
+ * and limited to 2^31-1 (RFC 2181 8). */
+static const struct ydoc_key soa_keys[] = {
+	{ "mname", YK_STR, 0, 0, true, store_soa },
+	{ "rname", YK_STR, 0, 0, true, store_soa },
+	{ "serial", YK_UINT, 0, UINT32_MAX, true, store_soa },
+	{ "refresh", YK_UINT, 0, ZONE_MAX_TTL, true, store_soa },
+	{ "retry", YK_UINT, 0, ZONE_MAX_TTL, true, store_soa },
+	{ "expire", YK_UINT, 0, ZONE_MAX_TTL, true, store_soa },
+	{ "minimum", YK_UINT, 0, ZONE_MAX_TTL, true, store_soa },
+	{ "ttl", YK_UINT, 0, ZONE_MAX_TTL, false, store_soa },
+};
+
+#define NKEYS(a) (sizeof(a) / sizeof((a)[0]))
+
+static const char *dname_reason(int rc)
+{
+	switch (rc) {
+	case DNAME_ELABEL: return "label longer than 63 bytes";
+	case DNAME_ETOOLONG: return "name longer than 255 bytes";
+	default: return "bad name syntax";
+	}
+}
+
+/* A name from a scalar node, relative to origin (NULL: always absolute). */
+static int node_name(struct ydoc *d, yaml_node_t *n, const char *what, const uint8_t *origin,
+                     uint8_t out[DNAME_MAXLEN], char *err, size_t errlen)
+{
+	const char *s;
+	if (ydoc_expect_str(d, n, what, &s, err, errlen) < 0)
+		return -1;
+	if (strlen(s) > DNAME_MAXTEXT)
+		return ydoc_err(d, n, err, errlen, "%s: bad name: %s", what, dname_reason(DNAME_ETOOLONG));
+	int rc = dname_from_text(s, origin, out);
+	if (rc < 0)
+		return ydoc_err(d, n, err, errlen, "%s: bad name '%.80s%s': %s", what, s,
+		                strlen(s) > 80 ? "..." : "", dname_reason(rc));
+	return rc;
+}
+
+static int load_soa(struct ydoc *d, struct zone *z, yaml_node_t *soa, uint32_t zone_ttl,
+                    char *err, size_t errlen)
+{
+	struct soa_keys sk = { 0 };
+	uint8_t mname[DNAME_MAXLEN], rname[DNAME_MAXLEN], rd[2 * DNAME_MAXLEN + 20];
+	char msg[CONFIG_ERRLEN];
+
+	if (ydoc_walk_map(d, soa, "soa", soa_keys, NKEYS(soa_keys), &sk, err, errlen) < 0)
+		return -1;
+	int ml = node_name(d, sk.mname, "mname", z->origin, mname, err, errlen);
+	if (ml < 0)
+		return -1;
+	/* RFC 1035 8: RNAME is a mailbox written as a name; "a@b" is a
+	 * common slip that would otherwise become the odd label "a@b". */
+	if (strchr(ydoc_scalar(sk.rname), '@'))
+		return ydoc_err(d, sk.rname, err, errlen,
+		                "rname: write the mailbox as a name (hostmaster.example.com.), not an e-mail address");
+	int rl = node_name(d, sk.rname, "rname", z->origin, rname, err, errlen);
+	if (rl < 0)
+		return -1;
+	struct wire_wr w = wire_wr_init(rd, sizeof(rd));
+	wire_wr_bytes(&w, mname, (size_t)ml);
+	wire_wr_bytes(&w, rname, (size_t)rl);
+	for (int i = 0; i < 5; i++)
+		wire_wr_u32(&w, sk.v[i]);
+	if (zone_add_rr(z, z->origin, RRT_SOA, sk.has_ttl ? sk.ttl : zone_ttl, rd,
+	                (uint16_t)w.pos, msg, sizeof(msg)) < 0)
+		return ydoc_err_prefix(d, soa, err, errlen, msg);
+	return 0;
+}
+
+/* One record value (a scalar) of type at owner. */
+static int load_value(struct ydoc *d, struct zone *z, const uint8_t *owner, uint16_t type,
+                      uint32_t ttl, yaml_node_t *v, char *err, size_t errlen)
+{
+	uint8_t rd[65535];
+	char msg[CONFIG_ERRLEN];
+	const char *s = ydoc_scalar(v);
+	if (!s || ydoc_is_null(v))
+		return ydoc_err(d, v, err, errlen, "%s: expected a value or a list of values",
+		                rr_type_name(type));
+	int len = rdata_from_text(type, s, z->origin, rd, sizeof(rd), msg, sizeof(msg));
+	if (len < 0)
+		return ydoc_err_prefix(d, v, err, errlen, msg);
+	if (zone_add_rr(z, owner, type, ttl, rd, (uint16_t)len, msg, sizeof(msg)) < 0)
+		return ydoc_err_prefix(d, v, err, errlen, msg);
+	return 0;
+}
+
+/* All records at one owner: `{ TYPE: value-or-list, ..., ttl: N }`. */
+static int load_owner(struct ydoc *d, struct zone *z, yaml_node_t *kn, yaml_node_t *vn,
+                      uint32_t zone_ttl, char *err, size_t errlen)
+{
+	const char *os = ydoc_scalar(kn);
+	uint8_t owner[DNAME_MAXLEN];
+	char what[128];
+
+	/* "@" is the origin; everything else is relative unless it ends in '.'. */
+	int rc = strlen(os) > DNAME_MAXTEXT ? DNAME_ETOOLONG : dname_from_text(os, z->origin, owner);
+	if (rc < 0)
+		return ydoc_err(d, kn, err, errlen, "bad owner name '%.80s%s': %s", os,
+		                strlen(os) > 80 ? "..." : "", dname_reason(rc));
+	if (!dname_is_sub(owner, z->origin)) {
+		char ztext[DNAME_MAXTEXT];
+		dname_to_text(z->origin, ztext, sizeof(ztext));
+		return ydoc_err(d, kn, err, errlen, "owner '%s' is outside the zone %s", os, ztext);
+	}
+	snprintf(what, sizeof(what), "records of '%.80s'", os);
+	if (ydoc_check_map(d, vn, what, err, errlen) < 0)
+		return -1;
+	if (vn->data.mapping.pairs.start == vn->data.mapping.pairs.top)
+		return ydoc_err(d, vn, err, errlen, "%s: no records", what);
+
+	uint32_t ttl = zone_ttl;
+	yaml_node_t *tn = ydoc_map_get(d, vn, "ttl");
+	if (tn && ydoc_get_u32(d, tn, "ttl", 0, ZONE_MAX_TTL, &ttl, err, errlen) < 0)
+		return -1;
+
+	for (yaml_node_pair_t *p = vn->data.mapping.pairs.start; p < vn->data.mapping.pairs.top; p++) {
+		yaml_node_t *tk = ydoc_node(d, p->key), *tv = ydoc_node(d, p->value);
+		const char *ts = ydoc_scalar(tk);
+		if (strcmp(ts, "ttl") == 0)
+			continue;
+		int type = rr_type_from_name(ts);
+		if (type == RRT_SOA)
+			return ydoc_err(d, tk, err, errlen,
+			                "SOA goes in the top-level 'soa:' mapping, not under records");
+		if (type < 0)
+			return ydoc_err(d, tk, err, errlen, "unknown record type '%s'", ts);
+		/* Type names are case-insensitive, so "A" and "a" are one key. */
+		for (yaml_node_pair_t *q = vn->data.mapping.pairs.start; q < p; q++)
+			if (rr_type_from_name(ydoc_scalar(ydoc_node(d, q->key))) == type)
+				return ydoc_err(d, tk, err, errlen, "duplicate record type '%s'", ts);
+		if (tv->type == YAML_SEQUENCE_NODE) {
+			if (tv->data.sequence.items.start == tv->data.sequence.items.top)
+				return ydoc_err(d, tv, err, errlen, "%s: empty list", rr_type_name((uint16_t)type));
+			for (yaml_node_item_t *it = tv->data.sequence.items.start;
+			     it < tv->data.sequence.items.top; it++)
+				if (load_value(d, z, owner, (uint16_t)type, ttl, ydoc_node(d, *it), err,
+				               errlen) < 0)
+					return -1;
+		} else if (load_value(d, z, owner, (uint16_t)type, ttl, tv, err, errlen) < 0) {
+			return -1;
+		}
+	}
+	return 0;
+}
+
+int zone_yaml_load_ex(const char *path, struct zone **out, char *err, size_t errlen,
+                      int *open_errno)
+{
+	struct ydoc d;
+	struct zone_keys zk = { .ttl_val = 3600 };
+	struct zone *z = NULL;
+	uint8_t origin[DNAME_MAXLEN];
+	char msg[CONFIG_ERRLEN];
+	int rc = ydoc_load(&d, path, path, err, errlen);
+
+	if (rc == YDOC_EOPEN && open_errno)
+		*open_errno = d.open_errno;
+	if (rc < 0)
+		return rc == YDOC_EOPEN ? -2 : -1;
+	rc = -1;
+	yaml_node_t *root = ydoc_root(&d);
+	if (!root) {
+		ydoc_err(&d, NULL, err, errlen, "zone file is empty");
+		goto out;
+	}
+	if (ydoc_walk_map(&d, root, "zone file", top_keys, NKEYS(top_keys), &zk, err, errlen) < 0)
+		goto out;
+	/* The origin is always absolute, trailing dot or not: relative to the
+	 * root it is itself. */
+	static const uint8_t root_name[1] = { 0 };
+	if (node_name(&d, zk.origin, "origin", root_name, origin, err, errlen) < 0)
+		goto out;
+	z = zone_new(origin, path);
+	if (load_soa(&d, z, zk.soa, zk.ttl_val, err, errlen) < 0)
+		goto out;
+	if (zk.records) {
+		yaml_node_t *r = zk.records;
+		if (ydoc_check_map(&d, r, "records", err, errlen) < 0)
+			goto out;
+		for (yaml_node_pair_t *p = r->data.mapping.pairs.start; p < r->data.mapping.pairs.top; p++)
+			if (load_owner(&d, z, ydoc_node(&d, p->key), ydoc_node(&d, p->value), zk.ttl_val,
+			               err, errlen) < 0)
+				goto out;
+	}
+	if (zone_finish(z, msg, sizeof(msg)) < 0) {
+		ydoc_err_prefix(&d, zk.origin, err, errlen, msg);
+		goto out;
+	}
+	*out = z;
+	z = NULL;
+	rc = 0;
+out:
+	if (z)
+		zone_free(z);
+	ydoc_free(&d);
+	return rc;
+}
+
+int zone_yaml_load(const char *path, struct zone **out, char *err)
+{
+	int rc = zone_yaml_load_ex(path, out, err, CONFIG_ERRLEN, NULL);
+	return rc < 0 ? -1 : 0;
+}
