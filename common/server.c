@@ -1,0 +1,358 @@
+/*
+ * server.c: sockets, worker threads and the control loop. See server.h for
+ * the lifecycle and snapshot.h for how reload hands configs to workers.
+ */
+#include "common/server.h"
+
+#include <errno.h>
+#include <netinet/in.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <event2/event.h>
+
+#include "common/config.h"
+#include "common/log.h"
+#include "common/snapshot.h"
+#include "common/tcp.h"
+#include "common/udp.h"
+
+#define TCP_BACKLOG 1024
+#define MAX_WORKERS 256
+
+struct worker {
+	struct server *srv;
+	size_t idx;
+	pthread_t thread;
+	bool running;
+	struct event_base *base;
+	struct event *stop;     /* activated from the control thread */
+	struct udp_worker *udp;
+	struct tcp_worker *tcp;
+};
+
+struct server {
+	char *path;
+	struct listen_addr *listen;  /* copy: configs come and go on reload */
+	size_t n_listen;
+	size_t n_workers;
+	int *udp_fd;                 /* [worker * n_listen + addr], -1 if unset */
+	int *tcp_fd;
+	struct worker *workers;
+	struct snapshot snap;
+	bool snap_ready;
+	_Atomic unsigned tcp_clients;
+
+	struct event_base *ctl;
+	struct event *sig_hup, *sig_term, *sig_int, *reclaim;
+};
+
+/*
+ * One socket for one listen address. SO_REUSEPORT lets every worker bind
+ * the same address and the kernel spread queries (and connections) over
+ * them. v6 sockets are v6-only so "[::]:53" and "0.0.0.0:53" can both be
+ * listed. Returns the fd or -1 with errno.
+ */
+static int open_socket(const struct listen_addr *la, int type)
+{
+	int family = la->ss.ss_family;
+	int one = 1;
+	int fd = socket(family, type | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	int saved;
+
+	if (fd < 0)
+		return -1;
+	if (type == SOCK_STREAM &&
+	    setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one)) != 0)
+		goto fail;
+	if (setsockopt(fd, SOL_SOCKET, SO_REUSEPORT, &one, sizeof(one)) != 0)
+		goto fail;
+	if (family == AF_INET6 &&
+	    setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &one, sizeof(one)) != 0)
+		goto fail;
+	if (type == SOCK_DGRAM && sockaddr_is_wildcard((const struct sockaddr *)&la->ss) &&
+	    udp_enable_pktinfo(fd, family) != 0)
+		goto fail;
+	if (bind(fd, (const struct sockaddr *)&la->ss, la->sslen) != 0)
+		goto fail;
+	if (type == SOCK_STREAM && listen(fd, TCP_BACKLOG) != 0)
+		goto fail;
+	return fd;
+fail:
+	saved = errno;
+	close(fd);
+	errno = saved;
+	return -1;
+}
+
+struct server *server_open(struct config *cfg, const char *path, char *err, size_t errlen)
+{
+	struct server *srv = calloc(1, sizeof(*srv));
+	size_t n_listen, n_workers, nsock;
+
+	if (!srv)
+		goto oom;
+	n_listen = cfg->server.n_listen;
+	n_workers = cfg->server.workers ? cfg->server.workers : 1;
+	if (n_workers > MAX_WORKERS)
+		n_workers = MAX_WORKERS;
+	nsock = n_listen * n_workers;
+	srv->path = strdup(path);
+	srv->listen = calloc(n_listen ? n_listen : 1, sizeof(*srv->listen));
+	srv->udp_fd = malloc((nsock ? nsock : 1) * sizeof(int));
+	srv->tcp_fd = malloc((nsock ? nsock : 1) * sizeof(int));
+	if (!srv->path || !srv->listen || !srv->udp_fd || !srv->tcp_fd)
+		goto oom;
+	for (size_t i = 0; i < nsock; i++)
+		srv->udp_fd[i] = srv->tcp_fd[i] = -1;
+	/* Only now: server_free closes n_listen * n_workers descriptors. */
+	srv->n_listen = n_listen;
+	srv->n_workers = n_workers;
+	if (srv->n_listen)
+		memcpy(srv->listen, cfg->server.listen, srv->n_listen * sizeof(*srv->listen));
+
+	for (size_t a = 0; a < srv->n_listen; a++) {
+		const struct listen_addr *la = &srv->listen[a];
+		for (size_t w = 0; w < srv->n_workers; w++) {
+			size_t k = w * srv->n_listen + a;
+			srv->udp_fd[k] = open_socket(la, SOCK_DGRAM);
+			if (srv->udp_fd[k] < 0) {
+				snprintf(err, errlen, "%s (udp): %s", la->text, strerror(errno));
+				goto fail;
+			}
+			srv->tcp_fd[k] = open_socket(la, SOCK_STREAM);
+			if (srv->tcp_fd[k] < 0) {
+				snprintf(err, errlen, "%s (tcp): %s", la->text, strerror(errno));
+				goto fail;
+			}
+		}
+		log_info("server", "listening on %s (udp, tcp)", la->text);
+	}
+	if (snapshot_init(&srv->snap, cfg, srv->n_workers, config_free) != 0)
+		goto oom;
+	srv->snap_ready = true;
+	return srv;
+oom:
+	snprintf(err, errlen, "out of memory");
+fail:
+	server_free(srv);
+	return NULL;
+}
+
+static void *worker_main(void *arg)
+{
+	struct worker *w = arg;
+
+	/* NO_EXIT_ON_EMPTY: the loop ends only through the stop event. */
+	event_base_loop(w->base, EVLOOP_NO_EXIT_ON_EMPTY);
+	return NULL;
+}
+
+static void worker_stop_cb(evutil_socket_t fd, short what, void *arg)
+{
+	struct worker *w = arg;
+
+	(void)fd;
+	(void)what;
+	event_base_loopbreak(w->base);
+}
+
+static int worker_build(struct server *srv, struct worker *w, size_t idx)
+{
+	w->srv = srv;
+	w->idx = idx;
+	w->base = event_base_new();
+	if (!w->base)
+		return -1;
+	/* An event with no fd, only ever activated by hand: unlike
+	 * event_base_loopbreak() from outside, an activation made before the
+	 * loop starts is not lost. */
+	w->stop = event_new(w->base, -1, 0, worker_stop_cb, w);
+	w->udp = udp_worker_new(w->base, &srv->snap, idx);
+	w->tcp = tcp_worker_new(w->base, &srv->snap, idx, &srv->tcp_clients);
+	if (!w->stop || !w->udp || !w->tcp)
+		return -1;
+	for (size_t a = 0; a < srv->n_listen; a++) {
+		size_t k = idx * srv->n_listen + a;
+		bool pktinfo = sockaddr_is_wildcard((const struct sockaddr *)&srv->listen[a].ss);
+		if (udp_worker_add(w->udp, srv->udp_fd[k], pktinfo) != 0 ||
+		    tcp_worker_add(w->tcp, srv->tcp_fd[k]) != 0)
+			return -1;
+	}
+	return 0;
+}
+
+int server_start(struct server *srv)
+{
+	sigset_t all, old;
+	int rc = 0;
+
+	srv->workers = calloc(srv->n_workers, sizeof(*srv->workers));
+	if (!srv->workers) {
+		log_err("server", "out of memory");
+		return -1;
+	}
+	for (size_t i = 0; i < srv->n_workers; i++) {
+		if (worker_build(srv, &srv->workers[i], i) != 0) {
+			log_err("server", "cannot set up worker %zu", i);
+			return -1;
+		}
+	}
+	/* Workers inherit a mask blocking every signal, so SIGHUP/SIGTERM
+	 * always reach the control thread's loop. */
+	sigfillset(&all);
+	pthread_sigmask(SIG_SETMASK, &all, &old);
+	for (size_t i = 0; i < srv->n_workers; i++) {
+		struct worker *w = &srv->workers[i];
+		int e = pthread_create(&w->thread, NULL, worker_main, w);
+		if (e != 0) {
+			log_err("server", "cannot start worker %zu: %s", i, strerror(e));
+			rc = -1;
+			break;
+		}
+		w->running = true;
+	}
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	if (rc == 0)
+		log_info("server", "ready: %zu workers, %zu zones", srv->n_workers,
+		         snapshot_current(&srv->snap)->zones.count);
+	return rc;
+}
+
+static bool listen_changed(const struct server *srv, const struct config *cfg)
+{
+	if (cfg->server.n_listen != srv->n_listen)
+		return true;
+	for (size_t i = 0; i < srv->n_listen; i++) {
+		const struct listen_addr *a = &srv->listen[i], *b = &cfg->server.listen[i];
+		if (a->sslen != b->sslen || memcmp(&a->ss, &b->ss, a->sslen) != 0)
+			return true;
+	}
+	return false;
+}
+
+int server_reload(struct server *srv)
+{
+	struct config *cfg = NULL;
+	char err[CONFIG_ERRLEN];
+
+	if (config_load(srv->path, &cfg, err) != 0) {
+		log_err("reload", "%s", err);
+		log_err("reload", "keeping the previous configuration");
+		return -1;
+	}
+	if (listen_changed(srv, cfg))
+		log_warn("reload", "listen addresses changed: restart to apply, still serving the old ones");
+	if ((cfg->server.workers ? cfg->server.workers : 1) != srv->n_workers)
+		log_warn("reload", "worker count changed (%u, running %zu): restart to apply",
+		         cfg->server.workers, srv->n_workers);
+	snapshot_publish(&srv->snap, cfg);
+	log_info("reload", "serving %zu zones", cfg->zones.count);
+	return 0;
+}
+
+static void sighup_cb(evutil_socket_t sig, short what, void *arg)
+{
+	(void)sig;
+	(void)what;
+	log_info("reload", "SIGHUP: reloading");
+	server_reload(arg);
+}
+
+static void sigterm_cb(evutil_socket_t sig, short what, void *arg)
+{
+	struct server *srv = arg;
+
+	(void)what;
+	log_info("server", "signal %d: shutting down", (int)sig);
+	event_base_loopbreak(srv->ctl);
+}
+
+static void reclaim_cb(evutil_socket_t fd, short what, void *arg)
+{
+	struct server *srv = arg;
+	size_t freed;
+
+	(void)fd;
+	(void)what;
+	freed = snapshot_reclaim(&srv->snap);
+	if (freed)
+		log_debug("reload", "freed %zu old configuration(s), %zu pending", freed,
+		          snapshot_pending(&srv->snap));
+}
+
+int server_run(struct server *srv)
+{
+	struct timeval tv = { 0, SERVER_RECLAIM_MS * 1000 };
+
+	srv->ctl = event_base_new();
+	if (!srv->ctl)
+		goto fail;
+	srv->sig_hup = evsignal_new(srv->ctl, SIGHUP, sighup_cb, srv);
+	srv->sig_term = evsignal_new(srv->ctl, SIGTERM, sigterm_cb, srv);
+	srv->sig_int = evsignal_new(srv->ctl, SIGINT, sigterm_cb, srv);
+	srv->reclaim = event_new(srv->ctl, -1, EV_PERSIST, reclaim_cb, srv);
+	if (!srv->sig_hup || !srv->sig_term || !srv->sig_int || !srv->reclaim ||
+	    evsignal_add(srv->sig_hup, NULL) || evsignal_add(srv->sig_term, NULL) ||
+	    evsignal_add(srv->sig_int, NULL) || event_add(srv->reclaim, &tv))
+		goto fail;
+	event_base_dispatch(srv->ctl);
+	return 0;
+fail:
+	log_err("server", "cannot set up the control loop");
+	return -1;
+}
+
+void server_free(struct server *srv)
+{
+	if (!srv)
+		return;
+	if (srv->workers) {
+		for (size_t i = 0; i < srv->n_workers; i++)
+			if (srv->workers[i].running)
+				event_active(srv->workers[i].stop, EV_READ, 0);
+		for (size_t i = 0; i < srv->n_workers; i++)
+			if (srv->workers[i].running)
+				pthread_join(srv->workers[i].thread, NULL);
+		for (size_t i = 0; i < srv->n_workers; i++) {
+			struct worker *w = &srv->workers[i];
+			tcp_worker_free(w->tcp);
+			udp_worker_free(w->udp);
+			if (w->stop)
+				event_free(w->stop);
+			if (w->base)
+				event_base_free(w->base);
+		}
+		free(srv->workers);
+	}
+	if (srv->sig_hup)
+		event_free(srv->sig_hup);
+	if (srv->sig_term)
+		event_free(srv->sig_term);
+	if (srv->sig_int)
+		event_free(srv->sig_int);
+	if (srv->reclaim)
+		event_free(srv->reclaim);
+	if (srv->ctl)
+		event_base_free(srv->ctl);
+	for (size_t i = 0; srv->udp_fd && i < srv->n_listen * srv->n_workers; i++)
+		if (srv->udp_fd[i] >= 0)
+			close(srv->udp_fd[i]);
+	for (size_t i = 0; srv->tcp_fd && i < srv->n_listen * srv->n_workers; i++)
+		if (srv->tcp_fd[i] >= 0)
+			close(srv->tcp_fd[i]);
+	if (srv->snap_ready)
+		snapshot_destroy(&srv->snap);
+	free(srv->udp_fd);
+	free(srv->tcp_fd);
+	free(srv->listen);
+	free(srv->path);
+	free(srv);
+}

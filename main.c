@@ -1,0 +1,207 @@
+/*
+ * main.c: the steerdns command line.
+ *
+ *   steerdns serve -c FILE [-v]   serve until SIGTERM (SIGHUP reloads)
+ *   steerdns checkconf -c FILE    load config and zones, report, exit
+ *   steerdns --help | --version
+ *
+ * Exit codes: 0 success, 1 bad configuration or runtime failure, 2 usage.
+ */
+#include <getopt.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <event2/event.h>
+#include <event2/thread.h>
+
+#include "common/config.h"
+#include "common/log.h"
+#include "common/privdrop.h"
+#include "common/server.h"
+#include "common/zone.h"
+
+#define DEFAULT_CONFIG "/etc/steerdns/steerdns.yaml"
+
+static void usage(FILE *f)
+{
+	fprintf(f,
+	        "usage: steerdns COMMAND [OPTIONS]\n"
+	        "\n"
+	        "commands:\n"
+	        "  serve -c FILE [-v]   serve DNS with the configuration in FILE\n"
+	        "                       (SIGHUP reloads it, SIGTERM/SIGINT stop)\n"
+	        "  checkconf -c FILE    load FILE and its zones, report errors, exit\n"
+	        "\n"
+	        "options:\n"
+	        "  -c, --config FILE    configuration file (default " DEFAULT_CONFIG ")\n"
+	        "  -v, --verbose        log debug messages\n"
+	        "  -h, --help           show this help\n"
+	        "  -V, --version        show the version\n");
+}
+
+/* Records in every zone: the sum of RRset sizes over all nodes. */
+static size_t count_records(const struct zoneset *zs)
+{
+	size_t n = 0;
+
+	for (size_t i = 0; i < zs->count; i++) {
+		const struct zone *z = zs->zones[i];
+		if (!z->table)
+			continue;
+		for (size_t b = 0; b <= z->table_mask; b++)
+			for (const struct znode *node = z->table[b]; node; node = node->hnext)
+				for (const struct rrset *rs = node->rrsets; rs; rs = rs->next)
+					n += rs->count;
+	}
+	return n;
+}
+
+struct opts {
+	const char *config;
+	int verbose;
+};
+
+/* Parse the options after the subcommand. Returns 0, 1 for --help (done),
+ * or -1 for a usage error. */
+static int parse_opts(int argc, char **argv, struct opts *o)
+{
+	static const struct option longopts[] = {
+		{ "config", required_argument, NULL, 'c' },
+		{ "verbose", no_argument, NULL, 'v' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	int ch;
+
+	o->config = DEFAULT_CONFIG;
+	o->verbose = 0;
+	optind = 1;
+	opterr = 0;  /* we print usage ourselves */
+	while ((ch = getopt_long(argc, argv, "c:vh", longopts, NULL)) != -1) {
+		switch (ch) {
+		case 'c':
+			o->config = optarg;
+			break;
+		case 'v':
+			o->verbose = 1;
+			break;
+		case 'h':
+			return 1;
+		default:
+			if (optopt && optopt != '?')
+				fprintf(stderr, "steerdns: bad option '-%c'\n", optopt);
+			else
+				fprintf(stderr, "steerdns: bad option '%s'\n", argv[optind - 1]);
+			return -1;
+		}
+	}
+	if (optind != argc) {
+		fprintf(stderr, "steerdns: unexpected argument '%s'\n", argv[optind]);
+		return -1;
+	}
+	return 0;
+}
+
+static int cmd_checkconf(const struct opts *o)
+{
+	struct config *cfg = NULL;
+	char err[CONFIG_ERRLEN];
+
+	if (config_load(o->config, &cfg, err) != 0) {
+		fprintf(stderr, "%s\n", err);
+		return 1;
+	}
+	printf("%s: OK (%zu zones, %zu records)\n", o->config, cfg->zones.count,
+	       count_records(&cfg->zones));
+	config_free(cfg);
+	return 0;
+}
+
+static int cmd_serve(const struct opts *o)
+{
+	struct config *cfg = NULL;
+	struct server *srv = NULL;
+	char err[CONFIG_ERRLEN];
+	int rc = 1;
+
+	/* A peer closing a TCP connection mid-write must not kill us. */
+	signal(SIGPIPE, SIG_IGN);
+	if (o->verbose)
+		log_set_level(LOG_LVL_DEBUG);
+	if (config_load(o->config, &cfg, err) != 0) {
+		fprintf(stderr, "%s\n", err);
+		return 1;
+	}
+	/* Workers' loops are stopped from the control thread. */
+	if (evthread_use_pthreads() != 0) {
+		log_err("server", "libevent has no pthreads support");
+		config_free(cfg);
+		return 1;
+	}
+	srv = server_open(cfg, o->config, err, sizeof(err));
+	if (!srv) {
+		log_err("server", "cannot bind %s", err);
+		config_free(cfg);
+		goto out;
+	}
+	/* cfg now belongs to srv; it may be freed by a reload, so take what
+	 * we need from it before the workers start. */
+	if (privdrop(cfg->server.user, cfg->server.group, err, sizeof(err)) != 0) {
+		log_err("server", "cannot drop privileges: %s", err);
+		goto out;
+	}
+	if (cfg->server.user || cfg->server.group)
+		log_info("server", "running as user %s group %s",
+		         cfg->server.user ? cfg->server.user : "(unchanged)",
+		         cfg->server.group ? cfg->server.group : "(user's)");
+	if (server_start(srv) != 0)
+		goto out;
+	if (server_run(srv) == 0)
+		rc = 0;
+out:
+	server_free(srv);
+	libevent_global_shutdown();  /* frees libevent's locks: a clean ASan report */
+	if (rc == 0)
+		log_info("server", "stopped");
+	return rc;
+}
+
+int main(int argc, char **argv)
+{
+	struct opts o;
+	const char *cmd;
+	int r;
+
+	if (argc < 2) {
+		usage(stderr);
+		return 2;
+	}
+	cmd = argv[1];
+	if (!strcmp(cmd, "--help") || !strcmp(cmd, "-h") || !strcmp(cmd, "help")) {
+		usage(stdout);
+		return 0;
+	}
+	if (!strcmp(cmd, "--version") || !strcmp(cmd, "-V") || !strcmp(cmd, "version")) {
+		printf("steerdns %s\n", STEERDNS_VERSION);
+		return 0;
+	}
+	if (strcmp(cmd, "serve") != 0 && strcmp(cmd, "checkconf") != 0) {
+		fprintf(stderr, "steerdns: unknown command '%s'\n", cmd);
+		usage(stderr);
+		return 2;
+	}
+	r = parse_opts(argc - 1, argv + 1, &o);
+	if (r == 1) {
+		usage(stdout);
+		return 0;
+	}
+	if (r < 0) {
+		usage(stderr);
+		return 2;
+	}
+	if (!strcmp(cmd, "checkconf"))
+		return cmd_checkconf(&o);
+	return cmd_serve(&o);
+}
