@@ -3,6 +3,8 @@
 
 PREFIX  ?= /usr/local
 DESTDIR ?=
+SYSCONFDIR ?= /etc
+UNITDIR ?= /lib/systemd/system
 SANITIZE ?= 0
 VERSION := 0.1.0
 
@@ -81,12 +83,17 @@ run: deps steerdns
 	@echo "  dig @127.0.0.1 -p 5353 +tcp nope.example.test"
 	./steerdns serve -c config/example.yaml
 
+# install: binary, example config (never overwriting an existing one) and unit.
 install: steerdns
 	install -D -m 0755 steerdns $(DESTDIR)$(PREFIX)/sbin/steerdns
 	install -D -m 0644 config/example.yaml $(DESTDIR)$(PREFIX)/share/steerdns/example.yaml
 	install -D -m 0644 config/zones/example.test.yaml $(DESTDIR)$(PREFIX)/share/steerdns/zones/example.test.yaml
-	sed 's|@SBINDIR@|$(PREFIX)/sbin|' config/steerdns.service.in > $(BUILD)/steerdns.service
-	install -D -m 0644 $(BUILD)/steerdns.service $(DESTDIR)/lib/systemd/system/steerdns.service
+	test -e $(DESTDIR)$(SYSCONFDIR)/steerdns/steerdns.yaml || { \
+	  install -D -m 0644 config/example.yaml $(DESTDIR)$(SYSCONFDIR)/steerdns/steerdns.yaml && \
+	  install -D -m 0644 config/zones/example.test.yaml $(DESTDIR)$(SYSCONFDIR)/steerdns/zones/example.test.yaml; }
+	@mkdir -p $(BUILD)
+	sed -e 's|@SBINDIR@|$(PREFIX)/sbin|g' -e 's|/etc/steerdns|$(SYSCONFDIR)/steerdns|g' config/steerdns.service.in > $(BUILD)/steerdns.service
+	install -D -m 0644 $(BUILD)/steerdns.service $(DESTDIR)$(UNITDIR)/steerdns.service
 
 clean:
 	rm -rf build build-san steerdns
