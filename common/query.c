@@ -1,0 +1,483 @@
+/*
+ * query.c: the authoritative answer path; see query.h.
+ *
+ * Order of checks, as Knot DNS 3.2 does it (our differential oracle):
+ *   1. shorter than a header, or QR set: drop;
+ *   2. the whole message must parse (question without compression, every
+ *      RR framed correctly, one OPT in the additional section, no trailing
+ *      bytes): else FORMERR, question echoed if it parsed, no OPT;
+ *   3. EDNS: a broken ECS option is FORMERR, a version above 0 BADVERS,
+ *      both with an OPT;
+ *   0. an opcode other than QUERY: NOTIMP, before anything else;
+ *   4. no question: FORMERR;
+ *   5. class and opcode dispatch; then zone lookup for IN queries.
+ */
+#include "common/query.h"
+
+#include <string.h>
+
+#include "common/config.h"
+#include "common/dname.h"
+#include "common/edns.h"
+#include "common/lookup.h"
+#include "common/msg_build.h"
+#include "common/query_ctx.h"
+#include "common/wire.h"
+#include "common/zone.h"
+
+enum {
+	RCODE_NOERROR = 0, RCODE_FORMERR = 1, RCODE_SERVFAIL = 2, RCODE_NXDOMAIN = 3,
+	RCODE_NOTIMP = 4, RCODE_REFUSED = 5, RCODE_NOTAUTH = 9, RCODE_BADVERS = 16,
+};
+
+enum { OPCODE_QUERY = 0, OPCODE_NOTIFY = 4, OPCODE_UPDATE = 5 };
+enum { CLASS_IN = 1, CLASS_CH = 3, CLASS_ANY = 255 };
+
+#define DNS_MIN_UDP 512          /* RFC 1035 4.2.1 */
+#define DNS_MAX_MSG 65535
+#define DEFAULT_EDNS_PAYLOAD 1232
+#define MAX_GLUE_NODES 64
+
+/* ---- parsing ---------------------------------------------------------- */
+
+/* Check that the rdata of the well-known types is what its type says
+ * (Knot refuses a message whose rdata does not parse). Names in rdata may
+ * be compressed in queries (RFC 3597 4). */
+static bool rdata_ok(const uint8_t *msg, size_t start, size_t end, uint16_t type)
+{
+	uint8_t tmp[DNAME_MAXLEN];
+	size_t pos = start;
+	switch (type) {
+	case RRT_A:
+		return end - start == 4;
+	case RRT_AAAA:
+		return end - start == 16;
+	case RRT_NS:
+	case RRT_CNAME:
+	case RRT_PTR:
+		return dname_parse(msg, end, &pos, tmp, true) > 0 && pos == end;
+	case RRT_MX:
+		if (end - start < 3)
+			return false;
+		pos += 2;
+		return dname_parse(msg, end, &pos, tmp, true) > 0 && pos == end;
+	case RRT_SOA:
+		if (dname_parse(msg, end, &pos, tmp, true) <= 0)
+			return false;
+		if (dname_parse(msg, end, &pos, tmp, true) <= 0)
+			return false;
+		return end - pos == 20;
+	default:
+		return true;
+	}
+}
+
+/* Parse everything after the header. Returns 0 or -1 (FORMERR). */
+static int parse_query(const uint8_t *req, size_t len, struct query_ctx *q)
+{
+	uint16_t qd = (uint16_t)(req[4] << 8 | req[5]);
+	uint16_t cnt[3] = {
+		(uint16_t)(req[6] << 8 | req[7]),
+		(uint16_t)(req[8] << 8 | req[9]),
+		(uint16_t)(req[10] << 8 | req[11]),
+	};
+	size_t pos = 12;
+
+	/* RFC 9619: exactly one question (or none, answered later). */
+	if (qd > 1)
+		return -1;
+	if (qd == 1) {
+		/* No compression in the question: it is the first name and
+		 * there is nothing earlier to point to. */
+		int n = dname_parse(req, len, &pos, q->qname, false);
+		if (n < 0 || len - pos < 4)
+			return -1;
+		q->qtype = (uint16_t)(req[pos] << 8 | req[pos + 1]);
+		q->qclass = (uint16_t)(req[pos + 2] << 8 | req[pos + 3]);
+		pos += 4;
+		memcpy(q->qname_lc, q->qname, (size_t)n);
+		dname_lower(q->qname_lc);
+		q->has_question = true;
+	}
+
+	q->nscount = cnt[1];
+	for (int sec = 0; sec < 3; sec++) {
+		for (unsigned i = 0; i < cnt[sec]; i++) {
+			uint8_t owner[DNAME_MAXLEN];
+			int n = dname_parse(req, len, &pos, owner, true);
+			if (n < 0 || len - pos < 10)
+				return -1;
+			struct wire_rd r = wire_rd_init(req + pos, 10);
+			uint16_t type = wire_rd_u16(&r);
+			uint16_t rclass = wire_rd_u16(&r);
+			uint32_t ttl = wire_rd_u32(&r);
+			uint16_t rdlen = wire_rd_u16(&r);
+			pos += 10;
+			if (len - pos < rdlen)
+				return -1;
+			if (sec == 1 && i == 0)
+				q->first_ns_type = type;
+			if (type == RRT_OPT) {
+				/* RFC 6891 6.1.1: one OPT, in the additional
+				 * section, owned by the root. */
+				if (sec != 2 || q->edns.present || n != 1)
+					return -1;
+				if (edns_parse_opt(rclass, ttl, req + pos, rdlen, &q->edns) != EDNS_OK)
+					return -1;
+			} else if (!rdata_ok(req, pos, pos + rdlen, type)) {
+				return -1;
+			}
+			pos += rdlen;
+		}
+	}
+	/* Bytes beyond the declared sections make the message malformed. */
+	if (pos != len)
+		return -1;
+	return 0;
+}
+
+/* ---- response helpers -------------------------------------------------- */
+
+struct responder {
+	const struct config *cfg;
+	struct query_ctx *q;
+	struct msg m;
+	struct edns_answer opt;
+	bool with_opt;
+	struct ecs ecs_echo;
+};
+
+static uint16_t base_flags(const struct query_ctx *q)
+{
+	/* RFC 1035 4.1.1: echo ID, OPCODE and RD; RA, Z, AD, CD stay clear. */
+	return (uint16_t)(MSG_FLAG_QR | (q->opcode & 0x0F) << 11 | (q->rd ? MSG_FLAG_RD : 0));
+}
+
+static size_t size_limit(const struct config *cfg, const struct query_client *cl,
+                         const struct query_ctx *q, bool edns)
+{
+	if (cl && cl->tcp)
+		return DNS_MAX_MSG;
+	if (!edns)
+		return DNS_MIN_UDP;
+	/* RFC 6891 6.2.5: the smaller of both sides' sizes, never below 512. */
+	uint16_t ours = cfg->server.edns_payload ? cfg->server.edns_payload : DEFAULT_EDNS_PAYLOAD;
+	size_t p = q->edns.payload < ours ? q->edns.payload : ours;
+	return p < DNS_MIN_UDP ? DNS_MIN_UDP : p;
+}
+
+/* Start the response: header, OPT reservation, the question if we have one. */
+static void start(struct responder *rs, const struct query_client *cl, uint8_t *out,
+                  size_t outcap, bool with_opt, bool echo_ecs)
+{
+	struct query_ctx *q = rs->q;
+	rs->with_opt = with_opt && q->edns.present;
+	memset(&rs->opt, 0, sizeof(rs->opt));
+	if (rs->with_opt) {
+		rs->opt.payload = rs->cfg->server.edns_payload ? rs->cfg->server.edns_payload
+		                                               : DEFAULT_EDNS_PAYLOAD;
+		rs->opt.do_bit = q->edns.do_bit;
+		/* RFC 5001 2.2: the NSID payload is our identity. */
+		if (q->edns.nsid && rs->cfg->server.identity && rs->cfg->server.identity[0])
+			rs->opt.nsid = rs->cfg->server.identity;
+		if (echo_ecs && q->edns.has_ecs) {
+			/* RFC 7871 7.2.1: echo with SCOPE 0, as no answer here
+			 * depends on the client's address. */
+			rs->ecs_echo = q->edns.ecs;
+			rs->ecs_echo.scope = 0;
+			rs->opt.ecs = &rs->ecs_echo;
+		}
+	}
+	size_t reserve = rs->with_opt ? edns_opt_size(&rs->opt) : 0;
+	size_t limit = size_limit(rs->cfg, cl, q, rs->with_opt);
+	if (limit > outcap)
+		limit = outcap;
+	msg_init(&rs->m, out, outcap, limit, reserve, q->id, base_flags(q));
+	if (q->has_question)
+		(void)msg_question(&rs->m, q->qname, q->qtype, q->qclass);
+}
+
+/* Set the (extended) RCODE, write the OPT and the counts. */
+static size_t finish(struct responder *rs, unsigned rcode)
+{
+	/* RFC 6891 6.1.3: the upper 8 bits of a 12-bit RCODE go in the OPT. */
+	msg_set_rcode(&rs->m, (uint8_t)(rcode & 0x0F));
+	if (rs->with_opt) {
+		rs->opt.ext_rcode = (uint8_t)(rcode >> 4);
+		msg_open_reserve(&rs->m);
+		size_t at = rs->m.w.pos;
+		edns_write_opt(&rs->m.w, &rs->opt);
+		if (rs->m.w.err) {
+			rs->m.w.err = 0;
+			rs->m.w.pos = at;
+		} else {
+			rs->m.count[MSG_AR]++;
+		}
+	}
+	return msg_finish(&rs->m);
+}
+
+/* ---- CHAOS ------------------------------------------------------------- */
+
+static bool name_is(const uint8_t *lc, const char *text)
+{
+	uint8_t n[DNAME_MAXLEN];
+	return dname_from_text(text, NULL, n) > 0 && dname_equal(lc, n);
+}
+
+/* Knot-compatible CH TXT: id.server/hostname.bind give the identity,
+ * version.bind/version.server the version; anything else is REFUSED. No
+ * AA bit: Knot does not set it on CHAOS answers. */
+static unsigned answer_chaos(struct responder *rs)
+{
+	struct query_ctx *q = rs->q;
+	const char *text = NULL;
+	if (q->qtype != RRT_TXT)
+		return RCODE_REFUSED;
+	if (name_is(q->qname_lc, "id.server.") || name_is(q->qname_lc, "hostname.bind."))
+		text = rs->cfg->server.identity;
+	else if (name_is(q->qname_lc, "version.bind.") || name_is(q->qname_lc, "version.server."))
+		text = rs->cfg->server.version;
+	if (!text || !text[0])
+		return RCODE_REFUSED;
+	uint8_t rdata[256];
+	size_t tl = strlen(text);
+	if (tl > 255)
+		tl = 255;  /* one character-string */
+	rdata[0] = (uint8_t)tl;
+	memcpy(rdata + 1, text, tl);
+	struct rdata rd = { (uint16_t)(tl + 1), rdata };
+	if (msg_put_rrset(&rs->m, MSG_AN, q->qname, RRT_TXT, CLASS_CH, 0, &rd, 1) < 0)
+		rs->m.flags |= MSG_FLAG_TC;
+	return RCODE_NOERROR;
+}
+
+/* ---- IN ---------------------------------------------------------------- */
+
+/* Target name inside rdata of types that get additional processing. */
+static const uint8_t *additional_target(uint16_t type, const struct rdata *rd)
+{
+	size_t off;
+	switch (type) {
+	case RRT_NS: off = 0; break;
+	case RRT_MX: off = 2; break;
+	case RRT_SRV: off = 6; break;
+	default: return NULL;
+	}
+	if (rd->len <= off)
+		return NULL;
+	/* The zone holds well-formed names; check the length anyway. */
+	size_t i = off;
+	while (i < rd->len && rd->data[i])
+		i += 1 + (size_t)rd->data[i];
+	if (i >= rd->len)
+		return NULL;
+	return rd->data + off;
+}
+
+struct glue_state {
+	const struct znode *done[MAX_GLUE_NODES];
+	unsigned ndone;
+	bool stop;
+};
+
+static bool glue_seen(struct glue_state *g, const struct znode *n)
+{
+	for (unsigned i = 0; i < g->ndone; i++)
+		if (g->done[i] == n)
+			return true;
+	if (g->ndone < MAX_GLUE_NODES)
+		g->done[g->ndone++] = n;
+	return false;
+}
+
+/*
+ * Additional A/AAAA for the targets of one NS/MX/SRV RRset (RFC 1034 4.3.2
+ * step 6). Like Knot: mandatory glue first; when a record does not fit the
+ * section ends there, and only missing mandatory glue of a referral sets
+ * TC (RFC 9471).
+ */
+static void add_glue(struct responder *rs, const struct zone *z, const uint8_t *owner,
+                     const struct rrset *s, bool referral, struct glue_state *g)
+{
+	for (int pass = 0; pass < 2 && !g->stop; pass++) {
+		for (uint16_t i = 0; i < s->count && !g->stop; i++) {
+			const uint8_t *t = additional_target(s->type, &s->rr[i]);
+			if (!t)
+				continue;
+			bool mandatory;
+			const struct znode *n = lookup_additional(z, t, s->type == RRT_NS ? owner : NULL,
+			                                          &mandatory);
+			if (!n || mandatory != (pass == 0) || glue_seen(g, n))
+				continue;
+			static const uint16_t types[2] = { RRT_A, RRT_AAAA };
+			for (int k = 0; k < 2; k++) {
+				const struct rrset *a = znode_rrset(n, types[k]);
+				if (!a || a->count == 0)
+					continue;
+				if (msg_put_rrset(&rs->m, MSG_AR, t, a->type, CLASS_IN, a->ttl,
+				                  a->rr, a->count) < 0) {
+					if (referral && mandatory)
+						rs->m.flags |= MSG_FLAG_TC;
+					g->stop = true;
+					break;
+				}
+			}
+		}
+	}
+}
+
+static unsigned answer_in(struct responder *rs)
+{
+	struct query_ctx *q = rs->q;
+	const struct zoneset *zs = &rs->cfg->zones;
+	const struct zone *z = NULL;
+
+	/* DS lives in the parent: look for the zone above the name first
+	 * (RFC 4035 3.1.4.1; Knot does the same). */
+	if (q->qtype == RRT_DS && q->qname_lc[0] != 0)
+		z = zoneset_find(zs, dname_strip(q->qname_lc, 1));
+	if (!z)
+		z = zoneset_find(zs, q->qname_lc);
+	if (!z)
+		return RCODE_REFUSED;  /* not ours: no AA */
+
+	struct lookup_result res;
+	lookup_answer(z, q->qname, q->qtype, &res);
+	if (res.aa)
+		rs->m.flags |= MSG_FLAG_AA;
+
+	unsigned rcode = RCODE_NOERROR;
+	for (unsigned i = 0; i < res.n_an; i++) {
+		const struct rrset *s = res.an[i].rrset;
+		if (msg_put_rrset(&rs->m, MSG_AN, res.an[i].owner, s->type, CLASS_IN, s->ttl,
+		                  s->rr, s->count) < 0) {
+			/* Knot keeps the RRsets that fit, sets TC and stops. */
+			rs->m.flags |= MSG_FLAG_TC;
+			return rcode;
+		}
+	}
+
+	switch (res.state) {
+	case LS_NXDOMAIN:
+		rcode = RCODE_NXDOMAIN;
+		/* fall through */
+	case LS_NODATA:
+		/* RFC 2308 3: SOA with TTL min(SOA TTL, MINIMUM). Missing room
+		 * here ends the message without TC, as in Knot. */
+		if (z->soa)
+			(void)msg_put_rrset(&rs->m, MSG_NS, z->origin, RRT_SOA, CLASS_IN, z->neg_ttl,
+			                    z->soa->rr, z->soa->count);
+		return rcode;
+	case LS_DELEG: {
+		const struct rrset *ns = znode_rrset(res.cut, RRT_NS);
+		if (!ns || ns->count == 0)
+			return RCODE_SERVFAIL;
+		if (msg_put_rrset(&rs->m, MSG_NS, res.cut->name, RRT_NS, CLASS_IN, ns->ttl,
+		                  ns->rr, ns->count) < 0) {
+			rs->m.flags |= MSG_FLAG_TC;
+			return rcode;
+		}
+		break;
+	}
+	case LS_HIT:
+		break;
+	}
+
+	/* Additional section from the RRsets written, in order. */
+	struct glue_state g = { .ndone = 0, .stop = false };
+	for (unsigned i = 0; i < res.n_an && !g.stop; i++)
+		add_glue(rs, z, res.an[i].owner, res.an[i].rrset, false, &g);
+	if (res.state == LS_DELEG && !g.stop)
+		add_glue(rs, z, res.cut->name, znode_rrset(res.cut, RRT_NS), true, &g);
+	return rcode;
+}
+
+/* Qtype dispatch for classes IN and ANY (Knot: ANY is IN). */
+static unsigned dispatch_in(struct responder *rs)
+{
+	switch (rs->q->qtype) {
+	case 0:
+		return RCODE_NOTIMP;  /* reserved type */
+	case RRT_AXFR:
+	case RRT_IXFR:
+		/* We offer no zone transfers to anyone. */
+		return RCODE_REFUSED;
+	default:
+		return answer_in(rs);
+	}
+}
+
+size_t query_answer(const struct config *cfg, const struct query_client *cl,
+                    const uint8_t *req, size_t reqlen, uint8_t *out, size_t outcap)
+{
+	if (!req || !out || reqlen < 12 || outcap < 12)
+		return 0;
+	if (req[2] & 0x80)
+		return 0;  /* a response: never answer it (RFC 1035 4.1.1 QR) */
+
+	struct query_ctx q;
+	memset(&q, 0, sizeof(q));
+	q.peer = cl ? cl->peer : NULL;
+	q.peerlen = cl ? cl->peerlen : 0;
+	q.tcp = cl && cl->tcp;
+	q.id = (uint16_t)(req[0] << 8 | req[1]);
+	q.opcode = (req[2] >> 3) & 0x0F;
+	q.rd = req[2] & 0x01;
+
+	struct responder rs;
+	rs.cfg = cfg;
+	rs.q = &q;
+
+	int parsed = parse_query(req, reqlen, &q);
+	if (q.opcode != OPCODE_QUERY) {
+		/* NOTIFY, UPDATE and the rest: we are a primary without
+		 * dynamic updates or secondaries to notify, so these are not
+		 * implemented (RFC 1035 4.1.1, RFC 2136 3.1, RFC 1996). The
+		 * question is echoed only when it parsed. */
+		start(&rs, cl, out, outcap, false, false);
+		return finish(&rs, RCODE_NOTIMP);
+	}
+	if (parsed < 0) {
+		/* Malformed: no OPT, as the OPT itself may be what is wrong. */
+		start(&rs, cl, out, outcap, false, false);
+		return finish(&rs, RCODE_FORMERR);
+	}
+
+	if (q.edns.present) {
+		if (q.edns.ecs_invalid) {
+			/* RFC 7871 7.1.2: FORMERR for a broken ECS option. */
+			start(&rs, cl, out, outcap, true, false);
+			return finish(&rs, RCODE_FORMERR);
+		}
+		if (q.edns.version != 0) {
+			/* RFC 6891 6.1.3: BADVERS, with our version (0) in the OPT. */
+			start(&rs, cl, out, outcap, true, true);
+			return finish(&rs, RCODE_BADVERS);
+		}
+	}
+
+	start(&rs, cl, out, outcap, true, true);
+	if (!q.has_question)
+		return finish(&rs, RCODE_FORMERR);  /* QDCOUNT 0 */
+
+	unsigned rcode;
+	switch (q.qclass) {
+	case CLASS_IN:
+	case CLASS_ANY:
+		rcode = dispatch_in(&rs);
+		break;
+	case CLASS_CH:
+		if (q.qtype == 0)
+			rcode = RCODE_NOTIMP;
+		else if (q.qtype == RRT_AXFR || q.qtype == RRT_IXFR)
+			rcode = RCODE_REFUSED;
+		else
+			rcode = answer_chaos(&rs);
+		break;
+	default:
+		rcode = RCODE_REFUSED;
+		break;
+	}
+	return finish(&rs, rcode);
+}
