@@ -51,7 +51,7 @@ $(BUILD)/%.o: %.c $(wildcard common/*.h geodns/*.h anycast/*.h)
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) $(PKG_CFLAGS) -c -o $@ $<
 
-$(BUILD)/tests/test_%: tests/unit/test_%.c $(LIB_OBJ) tests/unit/check_main.h
+$(BUILD)/tests/test_%: tests/unit/test_%.c $(LIB_OBJ) $(wildcard tests/unit/*.h)
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) $(PKG_CFLAGS) -o $@ $< $(LIB_OBJ) $(LDFLAGS) $(PKG_LIBS) $(CHECK_LIBS) -lm
 

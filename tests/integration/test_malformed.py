@@ -61,9 +61,9 @@ def long_name(lens):
 
 # (name, packet, expectation). Expectation: 'drop', or an rcode number.
 FORMERR, NOTIMP, REFUSED, NOERROR = 1, 4, 5, 0
-# The brief specifies NOTIMP for UPDATE (steerdns implements no UPDATE at all,
-# RFC 1035 4.1.1 "does not support the requested kind of query"). Knot 3.2
-# answers FORMERR when ZTYPE is not SOA and NOTAUTH otherwise.
+# steerdns implements no UPDATE at all, so NOTIMP (RFC 1035 4.1.1 "does not
+# support the requested kind of query"); a deliberate difference from Knot 3.2,
+# which answers FORMERR when ZTYPE is not SOA and NOTAUTH otherwise.
 UPDATE_RCODE = NOTIMP
 Q_UPDATE_ZONE = H.encode_name('example.test') + struct.pack('!HH', 6, 1)   # RFC 2136 2.3
 UDP_CASES = [
