@@ -67,13 +67,17 @@ deps:
 unit: $(UNIT_BIN)
 	@fail=0; for t in $(UNIT_BIN); do CK_FORK=yes $$t || fail=1; done; exit $$fail
 
-integration: steerdns
-	python3 tests/integration/run_all.py ./steerdns
+integration: $(BUILD)/steerdns
+	python3 tests/integration/run_all.py ./$(BUILD)/steerdns
 
-# check: warnings are errors, every unit suite, then the real binary against dig/kdig/Knot.
+# check: warnings are errors; every unit suite and the integration suite (the
+# real binary against dig/kdig/Knot), once as built and once under ASan+UBSan,
+# so a memory error or leak that a malformed packet provokes fails the run.
 check: deps
 	$(MAKE) steerdns unit
 	$(MAKE) integration
+	$(MAKE) SANITIZE=1 unit
+	$(MAKE) SANITIZE=1 integration
 
 run: deps steerdns
 	@echo "serving config/example.yaml on 127.0.0.1:5353 (Ctrl-C to stop). Try:"
