@@ -1,0 +1,345 @@
+/*
+ * geodb.c: open a .mmdb with libmaxminddb, and decode one record into a
+ * struct geo_location through the configured field paths.
+ */
+#include "geodns/geodb.h"
+
+#include <errno.h>
+#include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <netinet/in.h>
+
+#include "geodns/iso3166.h"
+
+const struct geodb_fields geodb_preset_maxmind = {
+	.latitude = "location/latitude",
+	.longitude = "location/longitude",
+	.country = "country/iso_code",
+	.continent = "continent/code",
+	.subdivision = "subdivisions/0/iso_code",
+};
+
+const struct geodb_fields geodb_preset_flat = {
+	.latitude = "latitude",
+	.longitude = "longitude",
+	.country = "country_code",
+	.continent = NULL,
+	.subdivision = NULL,
+};
+
+const struct geodb_fields *geodb_preset(const char *name)
+{
+	if (!name)
+		return NULL;
+	if (strcmp(name, "maxmind") == 0)
+		return &geodb_preset_maxmind;
+	if (strcmp(name, "flat") == 0)
+		return &geodb_preset_flat;
+	return NULL;
+}
+
+enum { F_LAT, F_LON, F_COUNTRY, F_CONTINENT, F_SUBDIV, F_COUNT };
+
+#define MAX_PATH_PARTS 8
+
+/* One parsed path: parts point into buf; NULL-terminated as MMDB_aget_value
+ * wants. nparts == 0 means the field is not configured. */
+struct field_path {
+	char *buf;
+	const char *parts[MAX_PATH_PARTS + 1];
+	int nparts;
+};
+
+struct geodb {
+	MMDB_s mmdb;
+	char *path;
+	struct field_path f[F_COUNT];
+};
+
+static void seterr(char *err, size_t errlen, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+static void seterr(char *err, size_t errlen, const char *fmt, ...)
+{
+	if (!err || !errlen)
+		return;
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(err, errlen, fmt, ap);
+	va_end(ap);
+}
+
+/* Split "a/b/0/c" into parts. Empty components and over-long paths are
+ * configuration errors, reported rather than silently never matching. */
+static int parse_path(struct field_path *fp, const char *s)
+{
+	fp->nparts = 0;
+	fp->buf = NULL;
+	if (!s || !*s)
+		return 0;
+	fp->buf = strdup(s);
+	if (!fp->buf)
+		return -1;
+	char *p = fp->buf;
+	for (;;) {
+		char *slash = strchr(p, '/');
+		if (slash)
+			*slash = 0;
+		if (!*p || fp->nparts == MAX_PATH_PARTS)
+			return -1;
+		fp->parts[fp->nparts++] = p;
+		if (!slash)
+			break;
+		p = slash + 1;
+	}
+	fp->parts[fp->nparts] = NULL;
+	return 0;
+}
+
+struct geodb *geodb_open(const char *path, const struct geodb_fields *fields, char *err,
+                         size_t errlen)
+{
+	struct geodb *db = calloc(1, sizeof(*db));
+	if (!db || !(db->path = strdup(path))) {
+		seterr(err, errlen, "%s: out of memory", path);
+		free(db);
+		return NULL;
+	}
+	const char *src[F_COUNT] = { fields->latitude, fields->longitude, fields->country,
+		                     fields->continent, fields->subdivision };
+	static const char *const names[F_COUNT] = { "latitude", "longitude", "country",
+		                                    "continent", "subdivision" };
+	for (int i = 0; i < F_COUNT; i++) {
+		if (parse_path(&db->f[i], src[i]) < 0) {
+			seterr(err, errlen, "%s: bad %s field path \"%s\"", path, names[i], src[i]);
+			goto fail_paths;
+		}
+	}
+	int rc = MMDB_open(path, MMDB_MODE_MMAP, &db->mmdb);
+	if (rc != MMDB_SUCCESS) {
+		if (rc == MMDB_IO_ERROR || rc == MMDB_FILE_OPEN_ERROR)
+			seterr(err, errlen, "%s: cannot open: %s (%s)", path, MMDB_strerror(rc),
+			       strerror(errno));
+		else
+			seterr(err, errlen, "%s: cannot open: %s", path, MMDB_strerror(rc));
+		goto fail_paths;
+	}
+	if (db->mmdb.metadata.ip_version != 4 && db->mmdb.metadata.ip_version != 6) {
+		seterr(err, errlen, "%s: unsupported ip_version %u", path,
+		       (unsigned)db->mmdb.metadata.ip_version);
+		MMDB_close(&db->mmdb);
+		goto fail_paths;
+	}
+	return db;
+
+fail_paths:
+	for (int i = 0; i < F_COUNT; i++)
+		free(db->f[i].buf);
+	free(db->path);
+	free(db);
+	return NULL;
+}
+
+void geodb_close(struct geodb *db)
+{
+	if (!db)
+		return;
+	MMDB_close(&db->mmdb);
+	for (int i = 0; i < F_COUNT; i++)
+		free(db->f[i].buf);
+	free(db->path);
+	free(db);
+}
+
+const char *geodb_path(const struct geodb *db)
+{
+	return db->path;
+}
+
+const MMDB_s *geodb_mmdb(const struct geodb *db)
+{
+	return &db->mmdb;
+}
+
+/* Fetch one field. Returns 1 with *ed filled, 0 if absent (including a
+ * path that does not fit the data's shape, e.g. an index into a map), -1
+ * on corrupt data. */
+static int get_field(const struct geodb *db, const struct field_path *fp, MMDB_entry_s *entry,
+                     MMDB_entry_data_s *ed, char *err, size_t errlen)
+{
+	if (fp->nparts == 0)
+		return 0;
+	int rc = MMDB_aget_value(entry, ed, fp->parts);
+	if (rc == MMDB_LOOKUP_PATH_DOES_NOT_MATCH_DATA_ERROR || rc == MMDB_INVALID_LOOKUP_PATH_ERROR)
+		return 0;
+	if (rc != MMDB_SUCCESS) {
+		seterr(err, errlen, "%s: data at offset %u: %s", db->path, (unsigned)entry->offset,
+		       MMDB_strerror(rc));
+		return -1;
+	}
+	return ed->has_data ? 1 : 0;
+}
+
+/* A number from a double, float, integer or numeric string (some flat
+ * converters store coordinates as text). */
+static int as_number(const MMDB_entry_data_s *ed, double *out)
+{
+	switch (ed->type) {
+	case MMDB_DATA_TYPE_DOUBLE: *out = ed->double_value; return 1;
+	case MMDB_DATA_TYPE_FLOAT: *out = ed->float_value; return 1;
+	case MMDB_DATA_TYPE_INT32: *out = ed->int32; return 1;
+	case MMDB_DATA_TYPE_UINT16: *out = ed->uint16; return 1;
+	case MMDB_DATA_TYPE_UINT32: *out = ed->uint32; return 1;
+	case MMDB_DATA_TYPE_UTF8_STRING: {
+		char buf[64];
+		if (ed->data_size == 0 || ed->data_size >= sizeof(buf))
+			return 0;
+		memcpy(buf, ed->utf8_string, ed->data_size);
+		buf[ed->data_size] = 0;
+		char *end;
+		double v = strtod(buf, &end);
+		if (*end)
+			return 0;
+		*out = v;
+		return 1;
+	}
+	default: return 0;
+	}
+}
+
+/* Copy a short code string, upper-cased, if it has 1..maxlen characters
+ * of [A-Za-z0-9-]; otherwise leave dst empty. */
+static void as_code(const MMDB_entry_data_s *ed, char *dst, size_t maxlen)
+{
+	dst[0] = 0;
+	if (ed->type != MMDB_DATA_TYPE_UTF8_STRING || ed->data_size == 0 || ed->data_size > maxlen)
+		return;
+	for (uint32_t i = 0; i < ed->data_size; i++) {
+		char c = ed->utf8_string[i];
+		if (c >= 'a' && c <= 'z')
+			c = (char)(c - 'a' + 'A');
+		else if (!((c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-'))
+			return;
+		dst[i] = c;
+	}
+	dst[ed->data_size] = 0;
+}
+
+int geodb_read_entry(const struct geodb *db, MMDB_entry_s *entry, struct geo_location *out,
+                     char *err, size_t errlen)
+{
+	memset(out, 0, sizeof(*out));
+	MMDB_entry_data_s ed;
+	double lat = 0, lon = 0;
+	int have_lat = 0, have_lon = 0, r;
+
+	if ((r = get_field(db, &db->f[F_LAT], entry, &ed, err, errlen)) < 0)
+		return -1;
+	if (r)
+		have_lat = as_number(&ed, &lat);
+	if ((r = get_field(db, &db->f[F_LON], entry, &ed, err, errlen)) < 0)
+		return -1;
+	if (r)
+		have_lon = as_number(&ed, &lon);
+	if (have_lat && have_lon && isfinite(lat) && isfinite(lon) && fabs(lat) <= 90.0 &&
+	    fabs(lon) <= 180.0) {
+		out->lat = lat;
+		out->lon = lon;
+		out->coords = GEO_COORD_DB;
+	}
+
+	if ((r = get_field(db, &db->f[F_COUNTRY], entry, &ed, err, errlen)) < 0)
+		return -1;
+	if (r) {
+		as_code(&ed, out->country, 2);
+		/* DB-IP and others write ZZ (ISO "unknown") for unlocated
+		 * ranges; treat as no country so the fallback applies. */
+		if (strlen(out->country) != 2 || strcmp(out->country, "ZZ") == 0)
+			out->country[0] = 0;
+	}
+	if ((r = get_field(db, &db->f[F_CONTINENT], entry, &ed, err, errlen)) < 0)
+		return -1;
+	if (r) {
+		as_code(&ed, out->continent, 2);
+		if (strlen(out->continent) != 2)
+			out->continent[0] = 0;
+	}
+	if ((r = get_field(db, &db->f[F_SUBDIV], entry, &ed, err, errlen)) < 0)
+		return -1;
+	if (r)
+		as_code(&ed, out->subdivision, sizeof(out->subdivision) - 1);
+
+	const struct iso3166_country *c = out->country[0] ? iso3166_lookup(out->country) : NULL;
+	if (c && !out->continent[0])
+		memcpy(out->continent, c->continent, 3);
+	if (c && out->coords == GEO_COORD_NONE) {
+		out->lat = c->lat;
+		out->lon = c->lon;
+		out->coords = GEO_COORD_CENTROID;
+	}
+	return 0;
+}
+
+int geo_location_empty(const struct geo_location *loc)
+{
+	return loc->coords == GEO_COORD_NONE && !loc->country[0] && !loc->continent[0] &&
+	       !loc->subdivision[0];
+}
+
+int geo_location_eq(const struct geo_location *a, const struct geo_location *b)
+{
+	return memcmp(&a->lat, &b->lat, sizeof(double)) == 0 &&
+	       memcmp(&a->lon, &b->lon, sizeof(double)) == 0 && a->coords == b->coords &&
+	       strcmp(a->country, b->country) == 0 && strcmp(a->continent, b->continent) == 0 &&
+	       strcmp(a->subdivision, b->subdivision) == 0;
+}
+
+static const uint8_t v4mapped_prefix[12] = { 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff };
+
+int geodb_lookup(const struct geodb *db, const uint8_t addr16[16], struct geo_location *out,
+                 unsigned *prefix_len, char *err, size_t errlen)
+{
+	struct sockaddr_in sin;
+	struct sockaddr_in6 sin6;
+	const struct sockaddr *sa;
+	int is4 = memcmp(addr16, v4mapped_prefix, 12) == 0;
+	memset(out, 0, sizeof(*out));
+	if (is4) {
+		memset(&sin, 0, sizeof(sin));
+		sin.sin_family = AF_INET;
+		memcpy(&sin.sin_addr, addr16 + 12, 4);
+		sa = (const struct sockaddr *)&sin;
+	} else {
+		if (db->mmdb.metadata.ip_version == 4)
+			return 0;
+		memset(&sin6, 0, sizeof(sin6));
+		sin6.sin6_family = AF_INET6;
+		memcpy(&sin6.sin6_addr, addr16, 16);
+		sa = (const struct sockaddr *)&sin6;
+	}
+	int mmdb_err = MMDB_SUCCESS;
+	MMDB_lookup_result_s res = MMDB_lookup_sockaddr(&db->mmdb, sa, &mmdb_err);
+	if (mmdb_err != MMDB_SUCCESS) {
+		seterr(err, errlen, "%s: lookup: %s", db->path, MMDB_strerror(mmdb_err));
+		return -1;
+	}
+	if (prefix_len) {
+		/* libmaxminddb counts an IPv4 lookup's netmask in the tree's own
+		 * space: 0..32 in a v4 DB, 96..128 in a v6 DB. */
+		unsigned n = res.netmask;
+		if (is4 && db->mmdb.metadata.ip_version == 4)
+			n += 96;
+		else if (is4 && n < 96)
+			n = 96;
+		*prefix_len = n;
+	}
+	if (!res.found_entry)
+		return 0;
+	if (geodb_read_entry(db, &res.entry, out, err, errlen) < 0)
+		return -1;
+	return 1;
+}

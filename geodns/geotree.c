@@ -1,0 +1,723 @@
+/*
+ * geotree.c: compile MaxMind DB search trees into one flat binary trie
+ * (struct geotree) and derive merged decision tries from it (struct
+ * dtree).
+ *
+ * A reference is a uint32: with the top bit set it is a leaf carrying a
+ * 31-bit value, otherwise an index into the node array. Nodes are never
+ * modified once made, which lets subtrees be shared: the copy of a DB keeps
+ * the DB's own sharing (the IPv4 subtree under ::/96, ::ffff:0:0/96 and
+ * 2002::/16 is one subtree), and combining DBs copies only the paths that
+ * change. A node never has two equal leaf children (they are merged into
+ * the leaf), which is what makes dtree prefixes the shortest true ones.
+ */
+#include "geodns/geotree.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define LEAF_BIT 0x80000000u
+#define LEAF(v) (LEAF_BIT | (uint32_t)(v))
+#define IS_LEAF(r) (((r) & LEAF_BIT) != 0)
+#define LEAF_VAL(r) ((r) & ~LEAF_BIT)
+/* Returned by builders on failure; a value no leaf may carry. */
+#define REF_ERR 0xffffffffu
+
+struct trie {
+	uint32_t (*n)[2];
+	uint32_t len, cap;
+	/* Where ::ffff:0:0/96 ends (a node, or a leaf met on the way, at
+	 * v4depth <= 96): IPv4 lookups start here instead of walking the same
+	 * 96 nodes every time. Set by tr_finish(). */
+	uint32_t v4ref;
+	unsigned v4depth;
+};
+
+struct geotree {
+	struct trie t;
+	uint32_t root;
+	struct geo_location *locs;
+	uint32_t nlocs, loccap;
+	uint32_t db_records, db_nodes;
+};
+
+struct dtree {
+	struct trie t;
+	uint32_t root;
+};
+
+static void seterr(char *err, size_t errlen, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+static void seterr(char *err, size_t errlen, const char *fmt, ...)
+{
+	if (!err || !errlen)
+		return;
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(err, errlen, fmt, ap);
+	va_end(ap);
+}
+
+/* A node with children (l, r), or the leaf itself when both are the same
+ * leaf: the merge that keeps every prefix as short as is true. REF_ERR on
+ * out of memory (or a child that is REF_ERR). */
+static uint32_t tr_node(struct trie *t, uint32_t l, uint32_t r)
+{
+	if (l == REF_ERR || r == REF_ERR)
+		return REF_ERR;
+	if (l == r && IS_LEAF(l))
+		return l;
+	if (t->len == t->cap) {
+		uint32_t ncap = t->cap ? t->cap * 2 : 1024;
+		if (ncap >= LEAF_BIT)
+			return REF_ERR;
+		void *p = realloc(t->n, (size_t)ncap * sizeof(*t->n));
+		if (!p)
+			return REF_ERR;
+		t->n = p;
+		t->cap = ncap;
+	}
+	t->n[t->len][0] = l;
+	t->n[t->len][1] = r;
+	return t->len++;
+}
+
+/* Give back the unused tail of the doubling growth. */
+static void tr_shrink(struct trie *t)
+{
+	if (t->len && t->len < t->cap) {
+		void *p = realloc(t->n, (size_t)t->len * sizeof(*t->n));
+		if (p) {
+			t->n = p;
+			t->cap = t->len;
+		}
+	}
+}
+
+static inline unsigned addr_bit(const uint8_t *a, unsigned d)
+{
+	return (a[d >> 3] >> (7 - (d & 7))) & 1u;
+}
+
+static const uint8_t v4mapped[16] = { 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff, 0, 0, 0, 0 };
+static const uint8_t zeros[16];
+
+/* Record the ::ffff:0:0/96 shortcut for a finished tree rooted at root. */
+static void tr_finish(struct trie *t, uint32_t root)
+{
+	uint32_t ref = root;
+	unsigned d = 0;
+	for (; d < 96 && !IS_LEAF(ref); d++)
+		ref = t->n[ref][addr_bit(v4mapped, d)];
+	t->v4ref = ref;
+	t->v4depth = d;
+}
+
+/* Follow addr from ref; returns the leaf and its depth in *len. Builders
+ * guarantee no path is longer than 128, the bound is only a backstop. */
+static uint32_t tr_lookup(const struct trie *t, uint32_t ref, const uint8_t *addr, unsigned *len)
+{
+	unsigned d = 0;
+	if (memcmp(addr, v4mapped, 12) == 0) {
+		ref = t->v4ref;
+		d = t->v4depth;
+	}
+	while (!IS_LEAF(ref) && d < 128) {
+		ref = t->n[ref][addr_bit(addr, d)];
+		d++;
+	}
+	if (len)
+		*len = d;
+	return IS_LEAF(ref) ? LEAF_VAL(ref) : 0;
+}
+
+/* The subtree at prefix/plen below ref (a leaf if the path ends early). */
+static uint32_t tr_descend(const struct trie *t, uint32_t ref, const uint8_t *prefix,
+                           unsigned plen)
+{
+	for (unsigned d = 0; d < plen && !IS_LEAF(ref); d++)
+		ref = t->n[ref][addr_bit(prefix, d)];
+	return ref;
+}
+
+/* A tree that is sub under prefix/plen and leaf 0 elsewhere. */
+static uint32_t tr_place(struct trie *t, uint32_t sub, const uint8_t *prefix, unsigned plen)
+{
+	uint32_t ref = sub;
+	for (unsigned d = plen; d-- > 0;)
+		ref = addr_bit(prefix, d) ? tr_node(t, LEAF(0), ref) : tr_node(t, ref, LEAF(0));
+	return ref;
+}
+
+/* dst with its leaf-0 (unknown) parts filled from src; dst wins where both
+ * have a value. Copies only the paths that change. */
+static uint32_t tr_overlay(struct trie *t, uint32_t dst, uint32_t src)
+{
+	if (dst == REF_ERR || src == REF_ERR)
+		return REF_ERR;
+	if (dst == src || src == LEAF(0))
+		return dst;
+	if (dst == LEAF(0))
+		return src;
+	if (IS_LEAF(dst))
+		return dst;
+	uint32_t dl = t->n[dst][0], dr = t->n[dst][1];
+	uint32_t sl = src, sr = src;
+	if (!IS_LEAF(src)) {
+		sl = t->n[src][0];
+		sr = t->n[src][1];
+	}
+	/* Recursion may realloc t->n: children were read into locals above. */
+	uint32_t l = tr_overlay(t, dl, sl);
+	uint32_t r = tr_overlay(t, dr, sr);
+	if (l == dl && r == dr)
+		return dst;
+	return tr_node(t, l, r);
+}
+
+struct walk {
+	const struct trie *t;
+	geotree_walk_fn fn;
+	void *ctx;
+	uint8_t prefix[16];
+};
+
+static int tr_walk(struct walk *w, uint32_t ref, unsigned depth)
+{
+	if (IS_LEAF(ref) || depth >= 128)
+		return w->fn(w->prefix, depth, IS_LEAF(ref) ? LEAF_VAL(ref) : 0, w->ctx);
+	uint8_t mask = (uint8_t)(0x80u >> (depth & 7));
+	int rc = tr_walk(w, w->t->n[ref][0], depth + 1);
+	if (rc)
+		return rc;
+	w->prefix[depth >> 3] |= mask;
+	rc = tr_walk(w, w->t->n[ref][1], depth + 1);
+	w->prefix[depth >> 3] &= (uint8_t)~mask;
+	return rc;
+}
+
+static int walk_from(const struct trie *t, uint32_t root, geotree_walk_fn fn, void *ctx)
+{
+	struct walk w = { .t = t, .fn = fn, .ctx = ctx };
+	memset(w.prefix, 0, sizeof(w.prefix));
+	return tr_walk(&w, root, 0);
+}
+
+/* ---- building a geotree from DBs ---- */
+
+/* Open-addressing map from a DB data-section offset to a location id, so
+ * each record is decoded once however many networks point at it. Keys are
+ * stored +1 so 0 marks an empty slot. */
+struct offmap {
+	uint32_t *key, *val;
+	uint32_t cap, used;
+};
+
+static inline uint32_t hash32(uint32_t x)
+{
+	x ^= x >> 16;
+	x *= 0x7feb352du;
+	x ^= x >> 15;
+	x *= 0x846ca68bu;
+	x ^= x >> 16;
+	return x;
+}
+
+static int offmap_grow(struct offmap *m)
+{
+	uint32_t ncap = m->cap ? m->cap * 2 : 4096;
+	uint32_t *nk = calloc(ncap, sizeof(*nk)), *nv = malloc((size_t)ncap * sizeof(*nv));
+	if (!nk || !nv) {
+		free(nk);
+		free(nv);
+		return -1;
+	}
+	for (uint32_t i = 0; i < m->cap; i++) {
+		if (!m->key[i])
+			continue;
+		uint32_t h = hash32(m->key[i]) & (ncap - 1);
+		while (nk[h])
+			h = (h + 1) & (ncap - 1);
+		nk[h] = m->key[i];
+		nv[h] = m->val[i];
+	}
+	free(m->key);
+	free(m->val);
+	m->key = nk;
+	m->val = nv;
+	m->cap = ncap;
+	return 0;
+}
+
+/* Slot for offset: its value if present (returns 1), else where to put it. */
+static int offmap_find(struct offmap *m, uint32_t off, uint32_t *slot)
+{
+	uint32_t k = off + 1, h = hash32(k) & (m->cap - 1);
+	while (m->key[h] && m->key[h] != k)
+		h = (h + 1) & (m->cap - 1);
+	*slot = h;
+	return m->key[h] == k;
+}
+
+/* Set of location ids hashed by location value, to deduplicate. Slot 0
+ * means empty: id 0 is never stored (it is the empty location). */
+struct locset {
+	uint32_t *slot;
+	uint32_t cap, used;
+};
+
+static uint32_t loc_hash(const struct geo_location *l)
+{
+	uint64_t h = 1469598103934665603ull;
+	const uint8_t *parts[5] = { (const uint8_t *)&l->lat, (const uint8_t *)&l->lon,
+		                    (const uint8_t *)l->country, (const uint8_t *)l->continent,
+		                    (const uint8_t *)l->subdivision };
+	const size_t lens[5] = { sizeof(double), sizeof(double), sizeof(l->country),
+		                 sizeof(l->continent), sizeof(l->subdivision) };
+	for (int p = 0; p < 5; p++)
+		for (size_t i = 0; i < lens[p]; i++)
+			h = (h ^ parts[p][i]) * 1099511628211ull;
+	h = (h ^ l->coords) * 1099511628211ull;
+	return (uint32_t)(h ^ (h >> 32));
+}
+
+struct build {
+	struct geotree *gt;
+	const struct geodb *db;
+	const MMDB_s *mmdb;
+	uint32_t node_count, bits;
+	uint32_t *memo;  /* DB node -> our ref; MEMO_UNSET / MEMO_BUSY */
+	uint8_t *height; /* DB node -> levels below it, for the depth bound */
+	struct offmap offs;
+	struct locset locs;
+	uint32_t usable; /* records of this DB that name a place */
+	char *err;
+	size_t errlen;
+};
+
+#define MEMO_UNSET 0xffffffffu
+#define MEMO_BUSY 0xfffffffeu
+
+/* Location id for a location value: existing if seen, else appended. */
+static uint32_t intern_loc(struct build *b, const struct geo_location *loc)
+{
+	struct geotree *gt = b->gt;
+	struct locset *s = &b->locs;
+	if ((s->used + 1) * 2 > s->cap) {
+		uint32_t ncap = s->cap ? s->cap * 2 : 4096;
+		uint32_t *ns = calloc(ncap, sizeof(*ns));
+		if (!ns)
+			return REF_ERR;
+		for (uint32_t i = 0; i < s->cap; i++) {
+			if (!s->slot[i])
+				continue;
+			uint32_t h = loc_hash(&gt->locs[s->slot[i]]) & (ncap - 1);
+			while (ns[h])
+				h = (h + 1) & (ncap - 1);
+			ns[h] = s->slot[i];
+		}
+		free(s->slot);
+		s->slot = ns;
+		s->cap = ncap;
+	}
+	uint32_t h = loc_hash(loc) & (s->cap - 1);
+	while (s->slot[h]) {
+		if (geo_location_eq(&gt->locs[s->slot[h]], loc))
+			return s->slot[h];
+		h = (h + 1) & (s->cap - 1);
+	}
+	if (gt->nlocs == gt->loccap) {
+		uint32_t ncap = gt->loccap * 2;
+		if (ncap > GEOTREE_MAX_VALUE)
+			return REF_ERR;
+		void *p = realloc(gt->locs, (size_t)ncap * sizeof(*gt->locs));
+		if (!p)
+			return REF_ERR;
+		gt->locs = p;
+		gt->loccap = ncap;
+	}
+	memcpy(&gt->locs[gt->nlocs], loc, sizeof(*loc));
+	s->slot[h] = gt->nlocs;
+	s->used++;
+	return gt->nlocs++;
+}
+
+/* Leaf for the data record at entry: decoded once per offset. */
+static uint32_t data_leaf(struct build *b, MMDB_entry_s *entry)
+{
+	uint32_t slot;
+	if ((b->offs.used + 1) * 2 > b->offs.cap && offmap_grow(&b->offs) < 0)
+		goto oom;
+	if (offmap_find(&b->offs, entry->offset, &slot))
+		return LEAF(b->offs.val[slot]);
+	struct geo_location loc;
+	if (geodb_read_entry(b->db, entry, &loc, b->err, b->errlen) < 0)
+		return REF_ERR;
+	uint32_t id = geo_location_empty(&loc) ? GEO_LOC_UNKNOWN : intern_loc(b, &loc);
+	if (id == REF_ERR)
+		goto oom;
+	b->offs.key[slot] = entry->offset + 1;
+	b->offs.val[slot] = id;
+	b->offs.used++;
+	b->gt->db_records++;
+	if (id != GEO_LOC_UNKNOWN)
+		b->usable++;
+	return LEAF(id);
+oom:
+	seterr(b->err, b->errlen, "%s: out of memory", geodb_path(b->db));
+	return REF_ERR;
+}
+
+#define MMDB_DATA_SEPARATOR 16 /* bytes between search tree and data (spec) */
+
+/* Copy DB search node `node`, found at `depth`, into our trie. Memoized per
+ * DB node so aliased subtrees are copied once and shared. Rejects cycles
+ * and paths longer than the DB's address width: a corrupt tree must not
+ * make us recurse forever or build paths a lookup cannot finish. */
+static uint32_t copy_node(struct build *b, uint32_t node, unsigned depth)
+{
+	const char *path = geodb_path(b->db);
+	uint32_t m = b->memo[node];
+	if (m == MEMO_BUSY) {
+		seterr(b->err, b->errlen, "%s: search tree node %u: %s (cycle)", path, node,
+		       MMDB_strerror(MMDB_CORRUPT_SEARCH_TREE_ERROR));
+		return REF_ERR;
+	}
+	if (m != MEMO_UNSET) {
+		if (depth + b->height[node] > b->bits) {
+			seterr(b->err, b->errlen, "%s: search tree node %u: %s (deeper than %u bits)",
+			       path, node, MMDB_strerror(MMDB_CORRUPT_SEARCH_TREE_ERROR), b->bits);
+			return REF_ERR;
+		}
+		return m;
+	}
+	MMDB_search_node_s sn;
+	int rc = MMDB_read_node(b->mmdb, node, &sn);
+	if (rc != MMDB_SUCCESS) {
+		seterr(b->err, b->errlen, "%s: search tree node %u: %s", path, node, MMDB_strerror(rc));
+		return REF_ERR;
+	}
+	b->memo[node] = MEMO_BUSY;
+	uint32_t child[2];
+	unsigned h = 1;
+	for (int side = 0; side < 2; side++) {
+		uint64_t rec = side ? sn.right_record : sn.left_record;
+		uint8_t type = side ? sn.right_record_type : sn.left_record_type;
+		MMDB_entry_s entry = side ? sn.right_record_entry : sn.left_record_entry;
+		switch (type) {
+		case MMDB_RECORD_TYPE_SEARCH_NODE:
+			if (depth + 1 >= b->bits) {
+				seterr(b->err, b->errlen,
+				       "%s: search tree node %u: %s (deeper than %u bits)", path, node,
+				       MMDB_strerror(MMDB_CORRUPT_SEARCH_TREE_ERROR), b->bits);
+				return REF_ERR;
+			}
+			child[side] = copy_node(b, (uint32_t)rec, depth + 1);
+			if (child[side] != REF_ERR && 1u + b->height[rec] > h)
+				h = 1u + b->height[rec];
+			break;
+		case MMDB_RECORD_TYPE_EMPTY:
+			child[side] = LEAF(GEO_LOC_UNKNOWN);
+			break;
+		case MMDB_RECORD_TYPE_DATA:
+			/* Records between node_count and the separator's end
+			 * would point before the data section (libmaxminddb
+			 * does not check this when reading a node). */
+			if (rec < (uint64_t)b->node_count + MMDB_DATA_SEPARATOR) {
+				seterr(b->err, b->errlen, "%s: search tree node %u: %s (record %llu)",
+				       path, node, MMDB_strerror(MMDB_CORRUPT_SEARCH_TREE_ERROR),
+				       (unsigned long long)rec);
+				return REF_ERR;
+			}
+			child[side] = data_leaf(b, &entry);
+			break;
+		default:
+			seterr(b->err, b->errlen, "%s: search tree node %u: %s (record %llu)", path,
+			       node, MMDB_strerror(MMDB_CORRUPT_SEARCH_TREE_ERROR),
+			       (unsigned long long)rec);
+			return REF_ERR;
+		}
+		if (child[side] == REF_ERR)
+			return REF_ERR;
+	}
+	uint32_t ref = tr_node(&b->gt->t, child[0], child[1]);
+	if (ref == REF_ERR) {
+		seterr(b->err, b->errlen, "%s: out of memory", path);
+		return REF_ERR;
+	}
+	b->memo[node] = ref;
+	b->height[node] = (uint8_t)h;
+	return ref;
+}
+
+/* Nodes the walk never reached are normally absent; if there are some,
+ * a record of invalid type among them means the tree is damaged (a
+ * truncated or overwritten file) even though our walk avoided it. */
+static int check_unvisited(struct build *b)
+{
+	for (uint32_t i = 0; i < b->node_count; i++) {
+		if (b->memo[i] != MEMO_UNSET)
+			continue;
+		MMDB_search_node_s sn;
+		int rc = MMDB_read_node(b->mmdb, i, &sn);
+		if (rc == MMDB_SUCCESS && (sn.left_record_type == MMDB_RECORD_TYPE_INVALID ||
+		                           sn.right_record_type == MMDB_RECORD_TYPE_INVALID))
+			rc = MMDB_CORRUPT_SEARCH_TREE_ERROR;
+		if (rc != MMDB_SUCCESS) {
+			seterr(b->err, b->errlen, "%s: search tree node %u: %s", geodb_path(b->db), i,
+			       MMDB_strerror(rc));
+			return -1;
+		}
+	}
+	return 0;
+}
+
+/* One DB as a tree over the 128-bit space (IPv4 placed at ::ffff:0:0/96). */
+static uint32_t build_db(struct build *b, const struct geodb *db)
+{
+	const MMDB_s *mm = geodb_mmdb(db);
+	uint32_t ret = REF_ERR;
+	b->db = db;
+	b->mmdb = mm;
+	b->node_count = mm->metadata.node_count;
+	b->bits = mm->metadata.ip_version == 6 ? 128 : 32;
+	b->gt->db_nodes += b->node_count;
+	/* Offsets are per file: start a fresh offset map. */
+	free(b->offs.key);
+	free(b->offs.val);
+	memset(&b->offs, 0, sizeof(b->offs));
+	if (b->node_count == 0) {
+		seterr(b->err, b->errlen, "%s: %s (no search tree nodes)", geodb_path(db),
+		       MMDB_strerror(MMDB_INVALID_METADATA_ERROR));
+		return REF_ERR;
+	}
+	b->memo = malloc((size_t)b->node_count * sizeof(*b->memo));
+	b->height = malloc(b->node_count);
+	if (!b->memo || !b->height || offmap_grow(&b->offs) < 0) {
+		seterr(b->err, b->errlen, "%s: out of memory", geodb_path(db));
+		goto out;
+	}
+	memset(b->memo, 0xff, (size_t)b->node_count * sizeof(*b->memo));
+	memset(b->height, 0, b->node_count);
+
+	b->usable = 0;
+	uint32_t root = copy_node(b, 0, 0);
+	if (root == REF_ERR || check_unvisited(b) < 0)
+		goto out;
+	if (b->usable == 0) {
+		/* Not corrupt as far as libmaxminddb can tell, but useless: an
+		 * ASN DB, the wrong preset, or data nested beyond recognition. */
+		seterr(b->err, b->errlen,
+		       "%s: no record has a location at the configured field paths "
+		       "(wrong preset, or not a GeoIP City/Country DB?)",
+		       geodb_path(db));
+		goto out;
+	}
+	struct trie *t = &b->gt->t;
+	if (b->bits == 32) {
+		ret = tr_place(t, root, v4mapped, 96);
+	} else {
+		/* MaxMind aliases ::ffff:0:0/96 to the IPv4 subtree at ::/96;
+		 * other writers may not. Graft it where the DB has nothing. */
+		uint32_t v4 = tr_descend(t, root, zeros, 96);
+		ret = tr_overlay(t, root, tr_place(t, v4, v4mapped, 96));
+	}
+	if (ret == REF_ERR)
+		seterr(b->err, b->errlen, "%s: out of memory", geodb_path(db));
+out:
+	free(b->memo);
+	free(b->height);
+	b->memo = NULL;
+	b->height = NULL;
+	return ret;
+}
+
+struct geotree *geotree_build(struct geodb *const *dbs, size_t ndb, char *err, size_t errlen)
+{
+	struct build b = { .err = err, .errlen = errlen };
+	struct geotree *gt = calloc(1, sizeof(*gt));
+	if (!gt)
+		goto oom;
+	b.gt = gt;
+	gt->loccap = 1024;
+	gt->locs = calloc(gt->loccap, sizeof(*gt->locs));
+	if (!gt->locs)
+		goto oom;
+	gt->nlocs = 1; /* id 0: the empty location */
+	if (ndb == 0) {
+		seterr(err, errlen, "no GeoIP database given");
+		goto fail;
+	}
+
+	uint32_t acc = LEAF(GEO_LOC_UNKNOWN);
+	for (size_t i = 0; i < ndb; i++) {
+		uint32_t one = build_db(&b, dbs[i]);
+		if (one == REF_ERR)
+			goto fail;
+		acc = tr_overlay(&gt->t, acc, one);
+		if (acc == REF_ERR)
+			goto oom;
+	}
+	gt->root = acc;
+	tr_shrink(&gt->t);
+	tr_finish(&gt->t, gt->root);
+	void *p = realloc(gt->locs, (size_t)gt->nlocs * sizeof(*gt->locs));
+	if (p) {
+		gt->locs = p;
+		gt->loccap = gt->nlocs;
+	}
+	free(b.offs.key);
+	free(b.offs.val);
+	free(b.locs.slot);
+	return gt;
+
+oom:
+	seterr(err, errlen, "out of memory building the GeoIP tree");
+fail:
+	free(b.offs.key);
+	free(b.offs.val);
+	free(b.locs.slot);
+	geotree_free(gt);
+	return NULL;
+}
+
+void geotree_free(struct geotree *t)
+{
+	if (!t)
+		return;
+	free(t->t.n);
+	free(t->locs);
+	free(t);
+}
+
+uint32_t geotree_lookup(const struct geotree *t, const uint8_t addr16[16], unsigned *prefix_len)
+{
+	return tr_lookup(&t->t, t->root, addr16, prefix_len);
+}
+
+const struct geo_location *geotree_location(const struct geotree *t, uint32_t id)
+{
+	return &t->locs[id < t->nlocs ? id : 0];
+}
+
+uint32_t geotree_nlocations(const struct geotree *t)
+{
+	return t->nlocs;
+}
+
+void geotree_get_stats(const struct geotree *t, struct geotree_stats *st)
+{
+	st->nodes = t->t.len;
+	st->locations = t->nlocs;
+	st->db_records = t->db_records;
+	st->db_nodes = t->db_nodes;
+	st->bytes = sizeof(*t) + (size_t)t->t.cap * sizeof(*t->t.n) +
+	            (size_t)t->loccap * sizeof(*t->locs);
+}
+
+int geotree_walk(const struct geotree *t, geotree_walk_fn fn, void *ctx)
+{
+	return walk_from(&t->t, t->root, fn, ctx);
+}
+
+/* ---- decision trees ---- */
+
+struct dbuild {
+	const struct trie *src;
+	struct trie *dst;
+	const uint32_t *decision;
+	uint32_t *memo; /* geotree node -> dtree ref, MEMO_UNSET if not yet */
+};
+
+/* Bottom-up: children first, then tr_node() merges equal leaves, so a
+ * subtree with one decision throughout becomes a single leaf. Memoized
+ * per source node, keeping the geotree's sharing. */
+static uint32_t conv(struct dbuild *b, uint32_t ref)
+{
+	if (IS_LEAF(ref))
+		return LEAF(b->decision[LEAF_VAL(ref)]);
+	if (b->memo[ref] != MEMO_UNSET)
+		return b->memo[ref];
+	uint32_t l = conv(b, b->src->n[ref][0]);
+	uint32_t r = conv(b, b->src->n[ref][1]);
+	uint32_t out = tr_node(b->dst, l, r);
+	b->memo[ref] = out;
+	return out;
+}
+
+struct dtree *dtree_build(const struct geotree *t, const uint32_t *decision, size_t n, char *err,
+                          size_t errlen)
+{
+	if (n < t->nlocs) {
+		seterr(err, errlen, "decision table has %zu entries for %u locations", n, t->nlocs);
+		return NULL;
+	}
+	for (size_t i = 0; i < t->nlocs; i++) {
+		if (decision[i] > GEOTREE_MAX_VALUE) {
+			seterr(err, errlen, "decision %u for location %zu is out of range",
+			       decision[i], i);
+			return NULL;
+		}
+	}
+	struct dtree *d = calloc(1, sizeof(*d));
+	struct dbuild b = { .src = &t->t, .decision = decision };
+	if (!d)
+		goto oom;
+	b.dst = &d->t;
+	if (t->t.len) {
+		b.memo = malloc((size_t)t->t.len * sizeof(*b.memo));
+		if (!b.memo)
+			goto oom;
+		memset(b.memo, 0xff, (size_t)t->t.len * sizeof(*b.memo));
+	}
+	d->root = conv(&b, t->root);
+	free(b.memo);
+	if (d->root == REF_ERR)
+		goto oom;
+	tr_shrink(&d->t);
+	tr_finish(&d->t, d->root);
+	return d;
+oom:
+	free(b.memo);
+	dtree_free(d);
+	seterr(err, errlen, "out of memory building the decision tree");
+	return NULL;
+}
+
+void dtree_free(struct dtree *d)
+{
+	if (!d)
+		return;
+	free(d->t.n);
+	free(d);
+}
+
+uint32_t dtree_lookup(const struct dtree *d, const uint8_t addr16[16], unsigned *scope)
+{
+	return tr_lookup(&d->t, d->root, addr16, scope);
+}
+
+uint32_t dtree_lookup_v4(const struct dtree *d, const uint8_t addr4[4], unsigned *scope)
+{
+	uint8_t a[16];
+	memcpy(a, v4mapped, 12);
+	memcpy(a + 12, addr4, 4);
+	unsigned len;
+	uint32_t v = tr_lookup(&d->t, d->root, a, &len);
+	if (scope)
+		*scope = len > 96 ? len - 96 : 0;
+	return v;
+}
+
+int dtree_walk(const struct dtree *d, geotree_walk_fn fn, void *ctx)
+{
+	return walk_from(&d->t, d->root, fn, ctx);
+}
+
+uint32_t dtree_nodes(const struct dtree *d)
+{
+	return d->t.len;
+}

@@ -1,0 +1,309 @@
+/*
+ * test_geodb.c: opening MaxMind DBs with each field-path preset and with
+ * explicit paths, decoding records (libmaxminddb slow path), and the exact
+ * error for every broken DB in ../shared/testdata/mmdb: it must name the
+ * file and carry libmaxminddb's message, and nothing may crash.
+ */
+#include <check.h>
+#include <math.h>
+#include <string.h>
+
+#include "geodns/geodb.h"
+#include "geodns/geotree.h"
+#include "tests/unit/geo_test_util.h"
+
+static char err[GEODB_ERRLEN];
+
+/* Look s up in db; returns geodb_lookup's result, location in *loc. */
+static int look(struct geodb *db, const char *s, struct geo_location *loc, unsigned *plen)
+{
+	uint8_t a[16];
+	addr16(s, a);
+	err[0] = 0;
+	int r = geodb_lookup(db, a, loc, plen, err, sizeof(err));
+	ck_assert_msg(r >= 0, "%s: %s", s, err);
+	return r;
+}
+
+START_TEST(presets)
+{
+	ck_assert_ptr_eq(geodb_preset("maxmind"), &geodb_preset_maxmind);
+	ck_assert_ptr_eq(geodb_preset("flat"), &geodb_preset_flat);
+	ck_assert_ptr_null(geodb_preset("dbip"));
+	ck_assert_ptr_null(geodb_preset(NULL));
+	ck_assert_str_eq(geodb_preset_maxmind.subdivision, "subdivisions/0/iso_code");
+	ck_assert_str_eq(geodb_preset_flat.country, "country_code");
+	ck_assert_ptr_null(geodb_preset_flat.continent);
+}
+END_TEST
+
+START_TEST(maxmind_city_records)
+{
+	struct geodb *db = geodb_open(MMDB("GeoIP2-City-Test.mmdb"), &geodb_preset_maxmind, err,
+	                              sizeof(err));
+	ck_assert_msg(db != NULL, "%s", err);
+	struct geo_location l;
+	unsigned plen;
+
+	/* ::81.2.69.160/123 -> London, ENG (source-data/GeoIP2-City-Test.json). */
+	ck_assert_int_eq(look(db, "81.2.69.160", &l, &plen), 1);
+	ck_assert_str_eq(l.country, "GB");
+	ck_assert_str_eq(l.continent, "EU");
+	ck_assert_str_eq(l.subdivision, "ENG");
+	ck_assert_int_eq(l.coords, GEO_COORD_DB);
+	ck_assert_double_eq(l.lat, 51.5142);
+	ck_assert_double_eq(l.lon, -0.0931);
+	ck_assert_uint_eq(plen, 123);
+
+	/* 2001:218::/32 -> JP, country-level coordinates, no subdivision. */
+	ck_assert_int_eq(look(db, "2001:218::1", &l, &plen), 1);
+	ck_assert_str_eq(l.country, "JP");
+	ck_assert_str_eq(l.continent, "AS");
+	ck_assert_str_eq(l.subdivision, "");
+	ck_assert_double_eq(l.lat, 35.68536);
+	ck_assert_uint_eq(plen, 32);
+
+	/* ::2.3.3.0/120 carries only a continent. */
+	ck_assert_int_eq(look(db, "2.3.3.1", &l, NULL), 1);
+	ck_assert_str_eq(l.continent, "EU");
+	ck_assert_str_eq(l.country, "");
+	ck_assert_int_eq(l.coords, GEO_COORD_NONE);
+	ck_assert(!geo_location_empty(&l));
+
+	/* 214.1.1.0/24 has a record (traits only) that names no place. */
+	ck_assert_int_eq(look(db, "214.1.1.1", &l, NULL), 1);
+	ck_assert(geo_location_empty(&l));
+
+	/* Not in the DB. */
+	ck_assert_int_eq(look(db, "1.1.1.1", &l, NULL), 0);
+	ck_assert(geo_location_empty(&l));
+	ck_assert_int_eq(look(db, "2001:db8::1", &l, NULL), 0);
+	geodb_close(db);
+}
+END_TEST
+
+START_TEST(maxmind_country_db_uses_centroid)
+{
+	struct geodb *db = geodb_open(MMDB("GeoIP2-Country-Test.mmdb"), &geodb_preset_maxmind, err,
+	                              sizeof(err));
+	ck_assert_msg(db != NULL, "%s", err);
+	struct geo_location l;
+	ck_assert_int_eq(look(db, "81.2.69.160", &l, NULL), 1);
+	ck_assert_str_eq(l.country, "GB");
+	ck_assert_str_eq(l.continent, "EU");
+	ck_assert_int_eq(l.coords, GEO_COORD_CENTROID);
+	ck_assert_double_eq(l.lat, 54.0);
+	ck_assert_double_eq(l.lon, -2.0);
+	geodb_close(db);
+}
+END_TEST
+
+START_TEST(explicit_paths)
+{
+	/* Second subdivision and the registered country, through explicit
+	 * paths: array index in the middle, different map. */
+	const struct geodb_fields f = {
+		.latitude = "location/latitude",
+		.longitude = "location/longitude",
+		.country = "registered_country/iso_code",
+		.continent = NULL,
+		.subdivision = "subdivisions/1/iso_code",
+	};
+	struct geodb *db = geodb_open(MMDB("GeoIP2-City-Test.mmdb"), &f, err, sizeof(err));
+	ck_assert_msg(db != NULL, "%s", err);
+	struct geo_location l;
+	/* ::2.125.160.216/125: subdivisions ENG, WBK. */
+	ck_assert_int_eq(look(db, "2.125.160.216", &l, NULL), 1);
+	ck_assert_str_eq(l.subdivision, "WBK");
+	ck_assert_str_eq(l.country, "FR");   /* registered in FR, located in GB */
+	ck_assert_str_eq(l.continent, "EU"); /* from the ISO table */
+	/* Index past the end of the array, and into a map: just absent. */
+	ck_assert_int_eq(look(db, "81.2.69.160", &l, NULL), 1);
+	ck_assert_str_eq(l.subdivision, "");
+	geodb_close(db);
+
+	const struct geodb_fields nolat = { .latitude = "nope/latitude",
+		                            .longitude = "location/longitude",
+		                            .country = "country/iso_code/0" };
+	db = geodb_open(MMDB("GeoIP2-City-Test.mmdb"), &nolat, err, sizeof(err));
+	ck_assert_msg(db != NULL, "%s", err);
+	ck_assert_int_eq(look(db, "81.2.69.160", &l, NULL), 1);
+	ck_assert_int_eq(l.coords, GEO_COORD_NONE); /* one coordinate is not enough */
+	ck_assert_str_eq(l.country, "");            /* indexing a string: absent */
+	geodb_close(db);
+}
+END_TEST
+
+START_TEST(bad_field_paths)
+{
+	static const char *const bad[] = { "location//latitude", "/location", "location/",
+		                           "a/b/c/d/e/f/g/h/i" };
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		struct geodb_fields f = geodb_preset_maxmind;
+		f.country = bad[i];
+		err[0] = 0;
+		ck_assert_ptr_null(geodb_open(MMDB("GeoIP2-City-Test.mmdb"), &f, err, sizeof(err)));
+		ck_assert_msg(strstr(err, "bad country field path") && strstr(err, bad[i]) &&
+		                      strstr(err, "GeoIP2-City-Test.mmdb"),
+		              "%s", err);
+	}
+}
+END_TEST
+
+START_TEST(missing_file)
+{
+	const char *p = "/nonexistent/steerdns/GeoLite2-City.mmdb";
+	ck_assert_ptr_null(geodb_open(p, &geodb_preset_maxmind, err, sizeof(err)));
+	ck_assert_str_eq(err, "/nonexistent/steerdns/GeoLite2-City.mmdb: cannot open: Error "
+	                      "opening the specified MaxMind DB file (No such file or directory)");
+}
+END_TEST
+
+/* Every broken DB: open or build must fail with "PATH: " + a message that
+ * contains want. Build failures are what a reload sees, so go through
+ * geotree_build exactly as the server will. */
+static const struct {
+	const char *name, *want;
+} bad_dbs[] = {
+	{ "GeoIP2-City-Test-Invalid-Node-Count.mmdb",
+	  "cannot open: The MaxMind DB file contains invalid metadata" },
+	{ "GeoIP2-City-Test-Broken-Double-Format.mmdb",
+	  "data at offset 155: The MaxMind DB file's data section contains bad data" },
+	{ "MaxMind-DB-test-broken-pointers-24.mmdb",
+	  "The MaxMind DB file's data section contains bad data" },
+	{ "MaxMind-DB-test-broken-search-tree-24.mmdb",
+	  "search tree node 0: The MaxMind DB file's search tree is corrupt" },
+	{ "bad-data/libmaxminddb-corrupt-search-tree.mmdb",
+	  "The MaxMind DB file's search tree is corrupt" },
+	{ "bad-data/libmaxminddb-deep-array-nesting.mmdb", "no record has a location" },
+	{ "bad-data/libmaxminddb-deep-nesting.mmdb", "no record has a location" },
+	{ "bad-data/libmaxminddb-empty-array-last-in-metadata.mmdb", "no record has a location" },
+	{ "bad-data/libmaxminddb-empty-map-last-in-metadata.mmdb", "no record has a location" },
+	{ "bad-data/libmaxminddb-metadata-marker-only.mmdb", "cannot open: " },
+	{ "bad-data/libmaxminddb-offset-integer-overflow.mmdb",
+	  "cannot open: The MaxMind DB file's data section contains bad data" },
+	{ "bad-data/libmaxminddb-oversized-array.mmdb", "no record has a location" },
+	{ "bad-data/libmaxminddb-oversized-map.mmdb",
+	  "The MaxMind DB file's data section contains bad data" },
+	{ "bad-data/libmaxminddb-separator-record-max-left.mmdb",
+	  "search tree node 0: The MaxMind DB file's search tree is corrupt" },
+	{ "bad-data/libmaxminddb-separator-record-min-left.mmdb",
+	  "search tree node 0: The MaxMind DB file's search tree is corrupt" },
+	{ "bad-data/libmaxminddb-separator-record-min-right.mmdb",
+	  "search tree node 0: The MaxMind DB file's search tree is corrupt" },
+	{ "bad-data/libmaxminddb-uint64-max-epoch.mmdb", "no record has a location" },
+	/* Valid DBs of the wrong kind for GeoIP. */
+	{ "GeoLite2-ASN-Test.mmdb", "no record has a location at the configured field paths" },
+	{ "MaxMind-DB-test-ipv4-24.mmdb", "no record has a location" },
+};
+
+START_TEST(bad_databases)
+{
+	int i = _i;
+	const char *path = MMDB(bad_dbs[i].name);
+	err[0] = 0;
+	struct geodb *db = geodb_open(path, &geodb_preset_maxmind, err, sizeof(err));
+	if (db) {
+		struct geotree *t = geotree_build(&db, 1, err, sizeof(err));
+		ck_assert_msg(t == NULL, "%s: built", bad_dbs[i].name);
+		geodb_close(db);
+	}
+	ck_assert_msg(strncmp(err, path, strlen(path)) == 0 && err[strlen(path)] == ':',
+	              "%s: error does not start with the path: %s", bad_dbs[i].name, err);
+	ck_assert_msg(strstr(err, bad_dbs[i].want), "%s: got \"%s\" want \"%s\"", bad_dbs[i].name,
+	              err, bad_dbs[i].want);
+}
+END_TEST
+
+START_TEST(flat_preset)
+{
+	if (!flat_dir[0]) {
+		printf("%s\n", flat_skip_reason);
+		return;
+	}
+	struct geodb *db = geodb_open(tpath(flat_dir, "flat-v6.mmdb"), &geodb_preset_flat, err,
+	                              sizeof(err));
+	ck_assert_msg(db != NULL, "%s", err);
+	struct geo_location l;
+	unsigned plen;
+	ck_assert_int_eq(look(db, "10.1.2.3", &l, &plen), 1);
+	ck_assert_str_eq(l.country, "DE");
+	ck_assert_str_eq(l.continent, "EU"); /* from the ISO table */
+	ck_assert_int_eq(l.coords, GEO_COORD_DB);
+	ck_assert_double_eq(l.lat, 48.1374);
+	ck_assert_double_eq(l.lon, 11.5755);
+	ck_assert_uint_eq(plen, 112);
+	/* Country only, lower case: normalised, centroid coordinates. */
+	ck_assert_int_eq(look(db, "12.0.0.9", &l, NULL), 1);
+	ck_assert_str_eq(l.country, "JP");
+	ck_assert_str_eq(l.continent, "AS");
+	ck_assert_int_eq(l.coords, GEO_COORD_CENTROID);
+	ck_assert_double_eq(l.lat, 36.0);
+	/* Coordinates stored as strings. */
+	ck_assert_int_eq(look(db, "13.0.0.1", &l, NULL), 1);
+	ck_assert_int_eq(l.coords, GEO_COORD_DB);
+	ck_assert_double_eq(l.lat, -33.8688);
+	ck_assert_str_eq(l.continent, "OC");
+	/* ZZ = unknown. */
+	ck_assert_int_eq(look(db, "14.0.0.1", &l, NULL), 1);
+	ck_assert(geo_location_empty(&l));
+	/* IPv6. */
+	ck_assert_int_eq(look(db, "2a00:1000::5", &l, &plen), 1);
+	ck_assert_str_eq(l.country, "NZ");
+	ck_assert_str_eq(l.continent, "OC");
+	ck_assert_uint_eq(plen, 32);
+	ck_assert_int_eq(look(db, "15.0.0.1", &l, NULL), 0);
+	geodb_close(db);
+
+	/* The maxmind preset on a flat DB finds nothing: a clear error. */
+	db = geodb_open(tpath(flat_dir, "flat-v6.mmdb"), &geodb_preset_maxmind, err, sizeof(err));
+	ck_assert_ptr_nonnull(db);
+	ck_assert_ptr_null(geotree_build(&db, 1, err, sizeof(err)));
+	ck_assert_msg(strstr(err, "no record has a location"), "%s", err);
+	geodb_close(db);
+}
+END_TEST
+
+START_TEST(ipv4_only_db)
+{
+	if (!flat_dir[0]) {
+		printf("%s\n", flat_skip_reason);
+		return;
+	}
+	struct geodb *db = geodb_open(tpath(flat_dir, "flat-v4.mmdb"), &geodb_preset_flat, err,
+	                              sizeof(err));
+	ck_assert_msg(db != NULL, "%s", err);
+	ck_assert_uint_eq(geodb_mmdb(db)->metadata.ip_version, 4);
+	struct geo_location l;
+	unsigned plen;
+	ck_assert_int_eq(look(db, "192.0.2.77", &l, &plen), 1);
+	ck_assert_str_eq(l.country, "US");
+	ck_assert_uint_eq(plen, 120); /* /24 in the 128-bit space */
+	/* IPv6 in an IPv4-only DB: not found, not an error. */
+	ck_assert_int_eq(look(db, "2a00:1000::5", &l, NULL), 0);
+	geodb_close(db);
+}
+END_TEST
+
+static Suite *make_suite(void)
+{
+	Suite *s = suite_create("geodb");
+	TCase *tc = tcase_create("core");
+	tcase_add_test(tc, presets);
+	tcase_add_test(tc, maxmind_city_records);
+	tcase_add_test(tc, maxmind_country_db_uses_centroid);
+	tcase_add_test(tc, explicit_paths);
+	tcase_add_test(tc, bad_field_paths);
+	tcase_add_test(tc, missing_file);
+	tcase_add_loop_test(tc, bad_databases, 0, (int)(sizeof(bad_dbs) / sizeof(bad_dbs[0])));
+	suite_add_tcase(s, tc);
+
+	TCase *flat = tcase_create("flat");
+	tcase_add_unchecked_fixture(flat, gen_flat_dbs, rm_flat_dbs);
+	tcase_add_test(flat, flat_preset);
+	tcase_add_test(flat, ipv4_only_db);
+	suite_add_tcase(s, flat);
+	return s;
+}
+
+#include "tests/unit/check_main.h"
