@@ -35,7 +35,7 @@ UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
 
 # Debian packages needed to build (first line) and to test (second line).
 DEPS_BUILD := build-essential pkg-config libevent-dev libyaml-dev libmaxminddb-dev check
-DEPS_TEST  := python3 bind9-dnsutils knot-dnsutils knot iproute2 procps libmaxmind-db-writer-perl
+DEPS_TEST  := python3 bind9-dnsutils knot-dnsutils knot iproute2 procps libmaxmind-db-writer-perl gdnsd
 
 .PHONY: all check unit integration run deps install clean help
 

@@ -3,6 +3,7 @@
  *
  *   steerdns serve -c FILE [-v]   serve until SIGTERM (SIGHUP reloads)
  *   steerdns checkconf -c FILE    load config and zones, report, exit
+ *   steerdns lookup -c FILE ADDR[/LEN] [--resolver ADDR]   explain a GeoDNS answer
  *   steerdns --help | --version
  *
  * Exit codes: 0 success, 1 bad configuration or runtime failure, 2 usage.
@@ -21,6 +22,8 @@
 #include "common/privdrop.h"
 #include "common/server.h"
 #include "common/zone.h"
+#include "common/health.h"
+#include "geodns/lookup_cmd.h"
 
 #define DEFAULT_CONFIG "/etc/steerdns/steerdns.yaml"
 
@@ -33,6 +36,9 @@ static void usage(FILE *f)
 	        "  serve -c FILE [-v]   serve DNS with the configuration in FILE\n"
 	        "                       (SIGHUP reloads it, SIGTERM/SIGINT stop)\n"
 	        "  checkconf -c FILE    load FILE and its zones, report errors, exit\n"
+	        "  lookup -c FILE ADDR[/LEN] [--resolver ADDR]\n"
+	        "                       explain the GeoDNS answer for a client address\n"
+	        "                       (ADDR/LEN: as an ECS subnet sent by the resolver)\n"
 	        "\n"
 	        "options:\n"
 	        "  -c, --config FILE    configuration file (default " DEFAULT_CONFIG ")\n"
@@ -61,6 +67,8 @@ static size_t count_records(const struct zoneset *zs)
 struct opts {
 	const char *config;
 	int verbose;
+	const char *resolver;   /* lookup --resolver */
+	const char *client;     /* lookup's ADDR[/LEN] */
 };
 
 /* Parse the options after the subcommand. Returns 0, 1 for --help (done),
@@ -71,16 +79,22 @@ static int parse_opts(int argc, char **argv, struct opts *o)
 		{ "config", required_argument, NULL, 'c' },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "help", no_argument, NULL, 'h' },
+		{ "resolver", required_argument, NULL, 'r' },
 		{ NULL, 0, NULL, 0 },
 	};
 	int ch;
 
 	o->config = DEFAULT_CONFIG;
 	o->verbose = 0;
+	o->resolver = NULL;
+	o->client = NULL;
 	optind = 1;
 	opterr = 0;  /* we print usage ourselves */
-	while ((ch = getopt_long(argc, argv, "c:vh", longopts, NULL)) != -1) {
+	while ((ch = getopt_long(argc, argv, "c:vhr:", longopts, NULL)) != -1) {
 		switch (ch) {
+		case 'r':
+			o->resolver = optarg;
+			break;
 		case 'c':
 			o->config = optarg;
 			break;
@@ -97,6 +111,9 @@ static int parse_opts(int argc, char **argv, struct opts *o)
 			return -1;
 		}
 	}
+	/* lookup takes one client argument; the others none. */
+	if (!strcmp(argv[0], "lookup") && optind == argc - 1)
+		o->client = argv[optind++];
 	if (optind != argc) {
 		fprintf(stderr, "steerdns: unexpected argument '%s'\n", argv[optind]);
 		return -1;
@@ -117,6 +134,25 @@ static int cmd_checkconf(const struct opts *o)
 	       count_records(&cfg->zones));
 	config_free(cfg);
 	return 0;
+}
+
+static int cmd_lookup(const struct opts *o)
+{
+	struct config *cfg = NULL;
+	char err[CONFIG_ERRLEN];
+
+	if (!o->client) {
+		fprintf(stderr, "steerdns lookup: give a client address, ADDR or ADDR/LEN\n");
+		return 2;
+	}
+	if (config_load(o->config, &cfg, err) != 0) {
+		fprintf(stderr, "%s\n", err);
+		return 1;
+	}
+	int rc = lookup_cmd(cfg, o->client, o->resolver, stdout);
+	config_free(cfg);
+	health_registry_free();
+	return rc;
 }
 
 static int cmd_serve(const struct opts *o)
@@ -187,7 +223,8 @@ int main(int argc, char **argv)
 		printf("steerdns %s\n", STEERDNS_VERSION);
 		return 0;
 	}
-	if (strcmp(cmd, "serve") != 0 && strcmp(cmd, "checkconf") != 0) {
+	if (strcmp(cmd, "serve") != 0 && strcmp(cmd, "checkconf") != 0 &&
+	    strcmp(cmd, "lookup") != 0) {
 		fprintf(stderr, "steerdns: unknown command '%s'\n", cmd);
 		usage(stderr);
 		return 2;
@@ -203,5 +240,7 @@ int main(int argc, char **argv)
 	}
 	if (!strcmp(cmd, "checkconf"))
 		return cmd_checkconf(&o);
+	if (!strcmp(cmd, "lookup"))
+		return cmd_lookup(&o);
 	return cmd_serve(&o);
 }

@@ -19,6 +19,9 @@
 #include "common/dname.h"
 #include "common/yaml_doc.h"
 #include "common/zone_yaml.h"
+#include "geodns/geo_compile.h"
+#include "geodns/geo_config.h"
+#include "geodns/geo_config_yaml.h"
 
 #define NKEYS(a) (sizeof(a) / sizeof((a)[0]))
 #define MAX_LISTEN 64
@@ -29,6 +32,11 @@ struct load_ctx {
 	struct config *cfg;
 	const char *dir;        /* config file's directory with a trailing '/', or "" */
 	size_t zones_cap;
+	/* Sections read after the top-level walk, because they depend on each
+	 * other whatever their order in the file: rules name PoPs, and zones
+	 * may use `steer:` only when geoip and pops are configured. */
+	struct geo_yaml_sections geo;
+	yaml_node_t *zones;
 };
 
 /* --- listen addresses --- */
@@ -204,13 +212,12 @@ static int on_server(struct ydoc *d, const struct ydoc_key *k, yaml_node_t *val,
 
 /* --- zones section --- */
 
-static int on_zones(struct ydoc *d, const struct ydoc_key *k, yaml_node_t *val, uint32_t num,
-                    void *ctx, char *err, size_t errlen)
+/* Load every zone file named by the `zones:` sequence val. */
+static int load_zones(struct ydoc *d, struct load_ctx *lc, yaml_node_t *val, char *err,
+                      size_t errlen)
 {
-	struct load_ctx *lc = ctx;
 	struct zoneset *zs = &lc->cfg->zones;
-	(void)k;
-	(void)num;
+	struct zone_yaml_opts opts = { .steer_ok = lc->cfg->geo != NULL };
 
 	for (yaml_node_item_t *it = val->data.sequence.items.start;
 	     it < val->data.sequence.items.top; it++) {
@@ -226,7 +233,7 @@ static int on_zones(struct ydoc *d, const struct ydoc_key *k, yaml_node_t *val, 
 
 		struct zone *z = NULL;
 		int open_errno = 0;
-		int rc = zone_yaml_load_ex(path, &z, err, errlen, &open_errno);
+		int rc = zone_yaml_load_ex(path, &opts, &z, err, errlen, &open_errno);
 		if (rc == -2)
 			return ydoc_err(d, item, err, errlen, "cannot open %s: %s", rel,
 			                strerror(open_errno));
@@ -257,11 +264,36 @@ static int on_zones(struct ydoc *d, const struct ydoc_key *k, yaml_node_t *val, 
 	return 0;
 }
 
-/* Top-level sections. Later sections (geoip, pops, policy, anycast, ab)
- * each add one row here. */
+/* Sections kept for after the walk (see struct load_ctx). */
+static int on_deferred(struct ydoc *d, const struct ydoc_key *k, yaml_node_t *val, uint32_t num,
+                       void *ctx, char *err, size_t errlen)
+{
+	struct load_ctx *lc = ctx;
+	(void)d;
+	(void)num;
+	(void)err;
+	(void)errlen;
+	if (strcmp(k->key, "zones") == 0)
+		lc->zones = val;
+	else if (strcmp(k->key, "geoip") == 0)
+		lc->geo.geoip = val;
+	else if (strcmp(k->key, "pops") == 0)
+		lc->geo.pops = val;
+	else if (strcmp(k->key, "policy") == 0)
+		lc->geo.policy = val;
+	else if (strcmp(k->key, "ecs") == 0)
+		lc->geo.ecs = val;
+	return 0;
+}
+
+/* Top-level sections. Later sections (anycast, ab) each add one row here. */
 static const struct ydoc_key top_keys[] = {
 	{ "server", YK_MAP, 0, 0, false, on_server },
-	{ "zones", YK_SEQ, 0, 0, false, on_zones },
+	{ "zones", YK_SEQ, 0, 0, false, on_deferred },
+	{ "geoip", YK_MAP, 0, 0, false, on_deferred },
+	{ "pops", YK_MAP, 0, 0, false, on_deferred },
+	{ "policy", YK_MAP, 0, 0, false, on_deferred },
+	{ "ecs", YK_MAP, 0, 0, false, on_deferred },
 };
 
 /* --- defaults --- */
@@ -333,6 +365,24 @@ int config_load(const char *path, struct config **out, char *err)
 	if (root && ydoc_walk_map(&d, root, "config", top_keys, NKEYS(top_keys), &lc, err,
 	                          CONFIG_ERRLEN) < 0)
 		goto fail;
+	struct geo_config *geo = NULL;
+	if (geo_config_from_yaml(&d, &lc.geo, &cfg->arena, lc.dir, &geo, err, CONFIG_ERRLEN) < 0)
+		goto fail;
+	cfg->geo = geo;
+	if (geo) {
+		/* Open the DBs and compile them with the policy now, so a
+		 * missing or corrupt DB fails this load (and a reload keeps the
+		 * old config serving). Reported at the databases list. */
+		char gerr[CONFIG_ERRLEN];
+		cfg->geo_compiled = geo_compile(geo, gerr, sizeof(gerr));
+		if (!cfg->geo_compiled) {
+			yaml_node_t *dbs = ydoc_map_get(&d, lc.geo.geoip, "databases");
+			ydoc_err_prefix(&d, dbs ? dbs : lc.geo.geoip, err, CONFIG_ERRLEN, gerr);
+			goto fail;
+		}
+	}
+	if (lc.zones && load_zones(&d, &lc, lc.zones, err, CONFIG_ERRLEN) < 0)
+		goto fail;
 	if (finish_defaults(cfg) < 0) {
 		snprintf(err, CONFIG_ERRLEN, "%s: cannot set default listen addresses", path);
 		goto fail;
@@ -351,6 +401,7 @@ void config_free(struct config *cfg)
 	if (!cfg)
 		return;
 	zoneset_free(&cfg->zones);
+	geo_compiled_free(cfg->geo_compiled);
 	arena_free(&cfg->arena);
 	free(cfg);
 }

@@ -37,10 +37,19 @@ struct server_config {
 	const char *group;
 };
 
+struct geo_config;
+struct geo_compiled;
+
 struct config {
 	const char *path;             /* the main file as given */
 	struct server_config server;
 	struct zoneset zones;
+	/* GeoDNS sections (geodns/geo_config.h), in the arena; NULL when the
+	 * file has no geoip/pops. */
+	const struct geo_config *geo;
+	/* Compiled from geo by the compile step (geodns/geo_compile.h); NULL
+	 * until then. Not allocated by config_load. */
+	struct geo_compiled *geo_compiled;
 	struct arena arena;           /* strings and arrays above */
 };
 

@@ -145,7 +145,18 @@ void lookup_answer(const struct zone *z, const uint8_t *qname, uint16_t qtype,
 			continue;
 		}
 		unsigned before = res->n_an;
-		if (qtype == RRT_ANY) {
+		if (n->steer && (qtype == RRT_A || qtype == RRT_AAAA || qtype == RRT_ANY)) {
+			/* A steered name: its A/AAAA depend on the client, so
+			 * the caller builds them. For ANY, A is the lowest type
+			 * (RFC 8482 4.1 single RRset, as below). */
+			if (res->n_an < LOOKUP_MAX_AN) {
+				struct lookup_rr *e = &res->an[res->n_an++];
+				e->owner = sname;
+				e->rrset = NULL;
+				e->steer = n->steer;
+				e->steer_type = qtype == RRT_AAAA ? RRT_AAAA : RRT_A;
+			}
+		} else if (qtype == RRT_ANY) {
 			/* RFC 8482 4.1: answer ANY with one RRset, not all of
 			 * them. Knot 3.2 picks the lowest type; so do we, so
 			 * the answer is stable and the same as the oracle's. */

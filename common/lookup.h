@@ -55,7 +55,10 @@ enum lookup_state {
 
 struct lookup_rr {
 	const uint8_t *owner;       /* name to write (query's case for the qname) */
-	const struct rrset *rrset;
+	const struct rrset *rrset;  /* NULL for a steered answer, see steer */
+	const void *steer;          /* the node's steer data when rrset is NULL:
+	                             * the caller synthesizes A/AAAA (geodns/steer.h) */
+	uint16_t steer_type;        /* RRT_A or RRT_AAAA */
 };
 
 struct lookup_result {

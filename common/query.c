@@ -24,6 +24,7 @@
 #include "common/query_ctx.h"
 #include "common/wire.h"
 #include "common/zone.h"
+#include "geodns/steer.h"
 
 enum {
 	RCODE_NOERROR = 0, RCODE_FORMERR = 1, RCODE_SERVFAIL = 2, RCODE_NXDOMAIN = 3,
@@ -327,6 +328,30 @@ static void add_glue(struct responder *rs, const struct zone *z, const uint8_t *
 	}
 }
 
+/*
+ * Write the client-dependent A/AAAA of a steered name (geodns/steer.h) and
+ * set the ECS scope of the answer. Returns 1 if written, 0 if there was
+ * nothing to write (NODATA), -1 if it did not fit.
+ */
+static int put_steered(struct responder *rs, const struct lookup_rr *e)
+{
+	const struct geo_compiled *gc = rs->cfg->geo_compiled;
+	const struct steer_rec *sr = e->steer;
+	struct steer_client c;
+	if (!gc || !steer_client(gc->conf, rs->q, &c))
+		return 0;
+	struct steer_result sres;
+	steer_answer(gc, sr, &c, e->steer_type, &sres);
+	/* RFC 7871 7.2.1: the scope says over which prefix this answer holds;
+	 * it stays 0 when the answer did not come from the ECS subnet. */
+	if (c.from_ecs && rs->opt.ecs)
+		rs->ecs_echo.scope = sres.scope;
+	if (sres.n == 0)
+		return 0;
+	return msg_put_rrset(&rs->m, MSG_AN, e->owner, e->steer_type, CLASS_IN, sr->ttl, sres.rr,
+	                     (uint16_t)sres.n) < 0 ? -1 : 1;
+}
+
 static unsigned answer_in(struct responder *rs)
 {
 	struct query_ctx *q = rs->q;
@@ -350,6 +375,18 @@ static unsigned answer_in(struct responder *rs)
 	unsigned rcode = RCODE_NOERROR;
 	for (unsigned i = 0; i < res.n_an; i++) {
 		const struct rrset *s = res.an[i].rrset;
+		if (!s) {
+			/* A steered name, always the last entry of a chain. */
+			int r = put_steered(rs, &res.an[i]);
+			if (r < 0) {
+				rs->m.flags |= MSG_FLAG_TC;
+				return rcode;
+			}
+			if (r == 0)
+				res.state = LS_NODATA;  /* no PoP has this family */
+			res.n_an = i;               /* nothing to add glue for */
+			break;
+		}
 		if (msg_put_rrset(&rs->m, MSG_AN, res.an[i].owner, s->type, CLASS_IN, s->ttl,
 		                  s->rr, s->count) < 0) {
 			/* Knot keeps the RRsets that fit, sets TC and stops. */

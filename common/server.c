@@ -19,7 +19,9 @@
 #include <event2/event.h>
 
 #include "common/config.h"
+#include "common/health.h"
 #include "common/log.h"
+#include "common/server_health.h"
 #include "common/snapshot.h"
 #include "common/tcp.h"
 #include "common/udp.h"
@@ -52,6 +54,7 @@ struct server {
 
 	struct event_base *ctl;
 	struct event *sig_hup, *sig_term, *sig_int, *reclaim;
+	struct health_checker *health;  /* on ctl; NULL until server_run */
 };
 
 /*
@@ -255,6 +258,9 @@ int server_reload(struct server *srv)
 		         cfg->server.workers, srv->n_workers);
 	snapshot_publish(&srv->snap, cfg);
 	log_info("reload", "serving %zu zones", cfg->zones.count);
+	/* cfg is current, so the reclaim timer (same thread) cannot free it
+	 * under us; the checker copies what it keeps. */
+	server_health_sync(srv->health, cfg);
 	return 0;
 }
 
@@ -303,6 +309,11 @@ int server_run(struct server *srv)
 	    evsignal_add(srv->sig_hup, NULL) || evsignal_add(srv->sig_term, NULL) ||
 	    evsignal_add(srv->sig_int, NULL) || event_add(srv->reclaim, &tv))
 		goto fail;
+	/* Health checks run here, on the control loop, never on a worker. */
+	srv->health = health_checker_new(srv->ctl);
+	if (!srv->health)
+		goto fail;
+	server_health_sync(srv->health, snapshot_current(&srv->snap));
 	event_base_dispatch(srv->ctl);
 	return 0;
 fail:
@@ -340,6 +351,7 @@ void server_free(struct server *srv)
 		event_free(srv->sig_int);
 	if (srv->reclaim)
 		event_free(srv->reclaim);
+	health_checker_free(srv->health);
 	if (srv->ctl)
 		event_base_free(srv->ctl);
 	for (size_t i = 0; srv->udp_fd && i < srv->n_listen * srv->n_workers; i++)
@@ -355,4 +367,7 @@ void server_free(struct server *srv)
 	free(srv->listen);
 	free(srv->path);
 	free(srv);
+	/* Last: the configs just freed were the slots' only other users
+	 * (compiled geo data points at them). The process exits next. */
+	health_registry_free();
 }

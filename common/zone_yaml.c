@@ -4,6 +4,10 @@
  * The top-level keys are collected first (in any order) and then applied in
  * a fixed order: origin, ttl, soa, records, because records need the origin
  * and default TTL whatever order the file lists them in.
+ *
+ * A name may carry `steer: {ttl, answers, mode}` beside its records when the
+ * main config has GeoDNS sections; it is attached before the records at
+ * that owner, so an A/AAAA/CNAME there is reported at that record's value.
  */
 #include "common/zone_yaml.h"
 
@@ -15,6 +19,8 @@
 #include "common/rdata_text.h"
 #include "common/wire.h"
 #include "common/yaml_doc.h"
+#include "geodns/geo_config.h"
+#include "geodns/geo_config_yaml.h"
 
 struct zone_keys {
 	yaml_node_t *origin, *ttl, *soa, *records;
@@ -165,9 +171,27 @@ static int load_value(struct ydoc *d, struct zone *z, const uint8_t *owner, uint
 	return 0;
 }
 
-/* All records at one owner: `{ TYPE: value-or-list, ..., ttl: N }`. */
+/* `steer:` at owner: parsed, copied into the zone arena, attached. */
+static int load_steer(struct ydoc *d, struct zone *z, const uint8_t *owner, yaml_node_t *kn,
+                      yaml_node_t *vn, const struct zone_yaml_opts *opts, char *err,
+                      size_t errlen)
+{
+	struct steer_rec rec;
+	char msg[CONFIG_ERRLEN];
+	if (!opts || !opts->steer_ok)
+		return ydoc_err(d, kn, err, errlen, "steer: requires geoip and pops in the main config");
+	if (steer_rec_from_yaml(d, vn, &rec, err, errlen) < 0)
+		return -1;
+	void *copy = arena_memdup(&z->arena, &rec, sizeof(rec));
+	if (zone_set_steer(z, owner, copy, msg, sizeof(msg)) < 0)
+		return ydoc_err_prefix(d, kn, err, errlen, msg);
+	return 0;
+}
+
+/* All records at one owner: `{ TYPE: value-or-list, ..., ttl: N, steer: {...} }`. */
 static int load_owner(struct ydoc *d, struct zone *z, yaml_node_t *kn, yaml_node_t *vn,
-                      uint32_t zone_ttl, char *err, size_t errlen)
+                      uint32_t zone_ttl, const struct zone_yaml_opts *opts, char *err,
+                      size_t errlen)
 {
 	const char *os = ydoc_scalar(kn);
 	uint8_t owner[DNAME_MAXLEN];
@@ -193,11 +217,16 @@ static int load_owner(struct ydoc *d, struct zone *z, yaml_node_t *kn, yaml_node
 	yaml_node_t *tn = ydoc_map_get(d, vn, "ttl");
 	if (tn && ydoc_get_u32(d, tn, "ttl", 0, ZONE_MAX_TTL, &ttl, err, errlen) < 0)
 		return -1;
+	for (yaml_node_pair_t *p = vn->data.mapping.pairs.start; p < vn->data.mapping.pairs.top; p++)
+		if (strcmp(ydoc_scalar(ydoc_node(d, p->key)), "steer") == 0 &&
+		    load_steer(d, z, owner, ydoc_node(d, p->key), ydoc_node(d, p->value), opts, err,
+		               errlen) < 0)
+			return -1;
 
 	for (yaml_node_pair_t *p = vn->data.mapping.pairs.start; p < vn->data.mapping.pairs.top; p++) {
 		yaml_node_t *tk = ydoc_node(d, p->key), *tv = ydoc_node(d, p->value);
 		const char *ts = ydoc_scalar(tk);
-		if (strcmp(ts, "ttl") == 0)
+		if (strcmp(ts, "ttl") == 0 || strcmp(ts, "steer") == 0)
 			continue;
 		int type = rr_type_from_name(ts);
 		if (type == RRT_SOA)
@@ -224,8 +253,8 @@ static int load_owner(struct ydoc *d, struct zone *z, yaml_node_t *kn, yaml_node
 	return 0;
 }
 
-int zone_yaml_load_ex(const char *path, struct zone **out, char *err, size_t errlen,
-                      int *open_errno)
+int zone_yaml_load_ex(const char *path, const struct zone_yaml_opts *opts, struct zone **out,
+                      char *err, size_t errlen, int *open_errno)
 {
 	struct ydoc d;
 	struct zone_keys zk = { .ttl_val = 3600 };
@@ -260,7 +289,7 @@ int zone_yaml_load_ex(const char *path, struct zone **out, char *err, size_t err
 			goto out;
 		for (yaml_node_pair_t *p = r->data.mapping.pairs.start; p < r->data.mapping.pairs.top; p++)
 			if (load_owner(&d, z, ydoc_node(&d, p->key), ydoc_node(&d, p->value), zk.ttl_val,
-			               err, errlen) < 0)
+			               opts, err, errlen) < 0)
 				goto out;
 	}
 	if (zone_finish(z, msg, sizeof(msg)) < 0) {
@@ -279,6 +308,6 @@ out:
 
 int zone_yaml_load(const char *path, struct zone **out, char *err)
 {
-	int rc = zone_yaml_load_ex(path, out, err, CONFIG_ERRLEN, NULL);
+	int rc = zone_yaml_load_ex(path, NULL, out, err, CONFIG_ERRLEN, NULL);
 	return rc < 0 ? -1 : 0;
 }

@@ -9,6 +9,7 @@
 #ifndef STEERDNS_ZONE_YAML_H
 #define STEERDNS_ZONE_YAML_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 #include "common/zone.h"
@@ -16,20 +17,28 @@
 /* Largest TTL we accept anywhere (RFC 2181 8). */
 #define ZONE_MAX_TTL 2147483647u
 
+/* What the main config offers the zones it names. */
+struct zone_yaml_opts {
+	/* geoip and pops are configured, so names may carry `steer:`
+	 * (struct steer_rec, geodns/geo_config.h, hung on znode.steer). */
+	bool steer_ok;
+};
+
 /*
  * Load the zone in path. On success returns 0 and *out is a finished zone
  * owned by the caller (zone_free). On error returns -1 with the message in
- * err (CONFIG_ERRLEN bytes, see config.h).
+ * err (CONFIG_ERRLEN bytes, see config.h). No steering: a `steer:` key is
+ * an error, as with steer_ok false.
  */
 int zone_yaml_load(const char *path, struct zone **out, char *err);
 
 /*
- * As zone_yaml_load with an explicit err size. When the file cannot be
- * read returns -2, writes "path: cannot open: <strerror>" and sets
- * *open_errno (may be NULL), so a caller can re-word the message at its own
- * position.
+ * As zone_yaml_load with options (NULL: all false) and an explicit err
+ * size. When the file cannot be read returns -2, writes "path: cannot
+ * open: <strerror>" and sets *open_errno (may be NULL), so a caller can
+ * re-word the message at its own position.
  */
-int zone_yaml_load_ex(const char *path, struct zone **out, char *err, size_t errlen,
-                      int *open_errno);
+int zone_yaml_load_ex(const char *path, const struct zone_yaml_opts *opts, struct zone **out,
+                      char *err, size_t errlen, int *open_errno);
 
 #endif

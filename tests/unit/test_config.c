@@ -18,6 +18,7 @@
 #include "common/dname.h"
 #include "common/zone.h"
 #include "common/zone_yaml.h"
+#include "geodns/geo_config.h"
 
 static char tmpdir[64];
 static char olddir[4096];
@@ -401,6 +402,30 @@ START_TEST(zone_empty_and_syntax)
 }
 END_TEST
 
+/* `steer:` at a name needs the caller's permission (the main config's
+ * geoip + pops); zone_yaml_load never gives it. */
+START_TEST(zone_steer_opts)
+{
+	static const char text[] = ZREC "  www: { steer: { answers: 3 }, MX: \"10 mail\" }\n";
+	ck_assert_str_eq(zone_fail(text),
+	                 "z.yaml:12:10: steer: requires geoip and pops in the main config");
+	struct zone_yaml_opts no = { .steer_ok = false }, yes = { .steer_ok = true };
+	struct zone *z = NULL;
+	ck_assert_int_eq(zone_yaml_load_ex("z.yaml", &no, &z, err, sizeof(err), NULL), -1);
+	ck_assert_str_eq(err, "z.yaml:12:10: steer: requires geoip and pops in the main config");
+	int rc = zone_yaml_load_ex("z.yaml", &yes, &z, err, sizeof(err), NULL);
+	ck_assert_msg(rc == 0, "%s", err);
+	const struct znode *www = zone_find(z, N("www.example.test."));
+	const struct steer_rec *s = www->steer;
+	ck_assert_ptr_nonnull(s);
+	ck_assert_uint_eq(s->answers, 3);
+	ck_assert_uint_eq(s->ttl, 30);
+	ck_assert_ptr_nonnull(znode_rrset(www, RRT_MX));
+	ck_assert_ptr_null(zone_find(z, N("example.test."))->steer);
+	zone_free(z);
+}
+END_TEST
+
 /* ---------------- positive ---------------- */
 
 START_TEST(cfg_defaults)
@@ -422,6 +447,7 @@ START_TEST(cfg_defaults)
 	ck_assert_uint_eq(sv->tcp_idle_timeout_ms, 10000);
 	ck_assert_uint_eq(sv->tcp_max_clients, 1024);
 	ck_assert_uint_eq(cfg->zones.count, 0);
+	ck_assert_ptr_null(cfg->geo); /* no GeoDNS sections */
 	config_free(cfg);
 }
 END_TEST
@@ -597,6 +623,7 @@ static Suite *make_suite(void)
 	tcase_add_test(tc, zone_bad_soa);
 	tcase_add_test(tc, zone_finish_error);
 	tcase_add_test(tc, zone_empty_and_syntax);
+	tcase_add_test(tc, zone_steer_opts);
 	suite_add_tcase(s, tc);
 
 	TCase *ok = tcase_create("loads");

@@ -1,0 +1,307 @@
+/* geo_compile.c: DBs + policy -> decision tree and PoP lists; see geo_compile.h. */
+#include "geodns/geo_compile.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "common/health.h"
+#include "geodns/distance.h"
+#include "geodns/geodb.h"
+#include "geodns/geotree.h"
+
+/* A growing set of distinct PoP lists, deduplicated through an open
+ * addressing hash table: a City DB has ~100k locations but only as many
+ * distinct lists as there are orderings of the PoPs that occur. */
+struct list_set {
+	uint16_t *lists;
+	size_t lists_len, lists_cap;
+	uint32_t *off;
+	uint16_t *len;
+	uint32_t n, cap;
+	uint32_t *table;   /* decision + 1, 0 = empty */
+	uint32_t table_mask;
+};
+
+/* Compilation runs on the control thread before a snapshot is published;
+ * running out of memory there has no sane way on, as in arena_alloc. */
+static void oom(void)
+{
+	fprintf(stderr, "steerdns: out of memory\n");
+	abort();
+}
+
+static void *xrealloc(void *p, size_t n)
+{
+	void *q = realloc(p, n ? n : 1);
+	if (!q)
+		oom();
+	return q;
+}
+
+static uint32_t list_hash(const uint16_t *l, unsigned n)
+{
+	uint32_t h = 2166136261u ^ n;
+	for (unsigned i = 0; i < n; i++) {
+		h ^= l[i];
+		h *= 16777619u;
+	}
+	return h;
+}
+
+static void set_grow_table(struct list_set *s)
+{
+	uint32_t size = s->table ? (s->table_mask + 1) * 2 : 256;
+	uint32_t *t = calloc(size, sizeof(*t));
+	if (!t)
+		oom();
+	for (uint32_t d = 0; d < s->n; d++) {
+		uint32_t i = list_hash(s->lists + s->off[d], s->len[d]) & (size - 1);
+		while (t[i])
+			i = (i + 1) & (size - 1);
+		t[i] = d + 1;
+	}
+	free(s->table);
+	s->table = t;
+	s->table_mask = size - 1;
+}
+
+/* The decision number of list l (n PoP indexes), adding it if new. */
+static uint32_t set_intern(struct list_set *s, const uint16_t *l, unsigned n)
+{
+	if (!s->table || (s->n + 1) * 2 > s->table_mask + 1)
+		set_grow_table(s);
+	uint32_t i = list_hash(l, n) & s->table_mask;
+	for (; s->table[i]; i = (i + 1) & s->table_mask) {
+		uint32_t d = s->table[i] - 1;
+		if (s->len[d] == n && memcmp(s->lists + s->off[d], l, n * sizeof(*l)) == 0)
+			return d;
+	}
+	if (s->n == s->cap) {
+		s->cap = s->cap ? s->cap * 2 : 64;
+		s->off = xrealloc(s->off, s->cap * sizeof(*s->off));
+		s->len = xrealloc(s->len, s->cap * sizeof(*s->len));
+	}
+	if (s->lists_len + n > s->lists_cap) {
+		s->lists_cap = (s->lists_cap + n) * 2;
+		s->lists = xrealloc(s->lists, s->lists_cap * sizeof(*s->lists));
+	}
+	memcpy(s->lists + s->lists_len, l, n * sizeof(*l));
+	s->off[s->n] = (uint32_t)s->lists_len;
+	s->len[s->n] = (uint16_t)n;
+	s->lists_len += n;
+	s->table[i] = s->n + 1;
+	return s->n++;
+}
+
+/* Does a continent/country/subdivision rule match this location? */
+static bool rule_matches(const struct geo_rule *r, const struct geo_location *loc)
+{
+	char sub[16];
+	for (size_t i = 0; i < r->n_values; i++) {
+		switch (r->kind) {
+		case GM_CONTINENT:
+			if (loc->continent[0] && strcmp(r->codes[i], loc->continent) == 0)
+				return true;
+			break;
+		case GM_COUNTRY:
+			if (loc->country[0] && strcmp(r->codes[i], loc->country) == 0)
+				return true;
+			break;
+		case GM_SUBDIVISION:
+			if (!loc->country[0] || !loc->subdivision[0])
+				break;
+			snprintf(sub, sizeof(sub), "%s-%s", loc->country, loc->subdivision);
+			if (strcmp(r->codes[i], sub) == 0)
+				return true;
+			break;
+		default:
+			break;
+		}
+	}
+	return false;
+}
+
+/* Scratch space for ranking, allocated once per compile. */
+struct rank_buf {
+	struct geo_point *pts;   /* PoP coordinates */
+	size_t *order;
+	double *dist;
+	uint16_t *list;
+};
+
+/* Every PoP ordered by distance from (lat, lon) into rb->list. */
+static unsigned rank_all(size_t n_pops, struct rank_buf *rb, double lat, double lon)
+{
+	geo_rank(lat, lon, rb->pts, n_pops, rb->order, rb->dist);
+	for (size_t i = 0; i < n_pops; i++)
+		rb->list[i] = (uint16_t)rb->order[i];
+	return (unsigned)n_pops;
+}
+
+static void rank_buf_free(struct rank_buf *rb)
+{
+	free(rb->pts);
+	free(rb->order);
+	free(rb->dist);
+	free(rb->list);
+}
+
+struct geo_compiled *geo_compile(const struct geo_config *conf, char *err, size_t errlen)
+{
+	struct timespec t0, t1;
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+
+	for (size_t r = 0; r < conf->n_rules; r++) {
+		if (conf->rules[r].kind == GM_ASN || conf->rules[r].kind == GM_CIDR) {
+			snprintf(err, errlen, "policy rule at line %u: asn and cidr rules are not supported yet",
+			         conf->rules[r].line);
+			return NULL;
+		}
+	}
+	if (conf->n_pops == 0 || conf->n_pops > UINT16_MAX) {
+		snprintf(err, errlen, "geoip: need between 1 and %u PoPs", UINT16_MAX);
+		return NULL;
+	}
+
+	struct geodb **dbs = calloc(conf->n_databases, sizeof(*dbs));
+	if (!dbs) {
+		snprintf(err, errlen, "out of memory");
+		return NULL;
+	}
+	struct geo_compiled *gc = NULL;
+	struct geotree *tree = NULL;
+	uint32_t *decision = NULL;
+	struct rank_buf rb;
+	memset(&rb, 0, sizeof(rb));
+	struct list_set set;
+	memset(&set, 0, sizeof(set));
+
+	for (size_t i = 0; i < conf->n_databases; i++) {
+		dbs[i] = geodb_open(conf->databases[i], &conf->schema, err, errlen);
+		if (!dbs[i])
+			goto fail;
+	}
+	tree = geotree_build(dbs, conf->n_databases, err, errlen);
+	if (!tree)
+		goto fail;
+
+	gc = calloc(1, sizeof(*gc));
+	rb.pts = calloc(conf->n_pops, sizeof(*rb.pts));
+	rb.order = calloc(conf->n_pops, sizeof(*rb.order));
+	rb.dist = calloc(conf->n_pops, sizeof(*rb.dist));
+	rb.list = calloc(conf->n_pops, sizeof(*rb.list));
+	if (!gc || !rb.pts || !rb.order || !rb.dist || !rb.list) {
+		snprintf(err, errlen, "out of memory");
+		goto fail;
+	}
+	gc->conf = conf;
+	for (size_t p = 0; p < conf->n_pops; p++) {
+		rb.pts[p].lat = conf->pops[p].lat;
+		rb.pts[p].lon = conf->pops[p].lon;
+	}
+
+	/* The fallback list: configured, else every PoP in config order. */
+	unsigned nfb = 0;
+	if (conf->n_fallback) {
+		for (size_t i = 0; i < conf->n_fallback; i++)
+			rb.list[nfb++] = (uint16_t)conf->fallback[i];
+	} else {
+		for (size_t i = 0; i < conf->n_pops; i++)
+			rb.list[nfb++] = (uint16_t)i;
+	}
+	gc->fallback_list = set_intern(&set, rb.list, nfb);
+
+	gc->n_locs = geotree_nlocations(tree);
+	decision = calloc(gc->n_locs, sizeof(*decision));
+	gc->loc_rule = calloc(gc->n_locs, sizeof(*gc->loc_rule));
+	if (!decision || !gc->loc_rule) {
+		snprintf(err, errlen, "out of memory");
+		goto fail;
+	}
+	for (uint32_t id = 0; id < gc->n_locs; id++) {
+		const struct geo_location *loc = geotree_location(tree, id);
+		decision[id] = gc->fallback_list;
+		if (id == GEO_LOC_UNKNOWN || geo_location_empty(loc))
+			continue;
+		size_t r;
+		for (r = 0; r < conf->n_rules; r++)
+			if (rule_matches(&conf->rules[r], loc))
+				break;
+		if (r < conf->n_rules) {
+			const struct geo_rule *rule = &conf->rules[r];
+			for (size_t i = 0; i < rule->n_pops; i++)
+				rb.list[i] = (uint16_t)rule->pops[i];
+			decision[id] = set_intern(&set, rb.list, (unsigned)rule->n_pops);
+			gc->loc_rule[id] = (uint32_t)r + 1;
+		} else if (loc->coords != GEO_COORD_NONE) {
+			unsigned n = rank_all(conf->n_pops, &rb, loc->lat, loc->lon);
+			decision[id] = set_intern(&set, rb.list, n);
+		}
+	}
+
+	gc->tree = dtree_build(tree, decision, gc->n_locs, err, errlen);
+	if (!gc->tree)
+		goto fail;
+	gc->loc_tree = tree;
+	tree = NULL;
+
+	gc->lists = set.lists;
+	gc->list_off = set.off;
+	gc->list_len = set.len;
+	gc->n_lists = set.n;
+	free(set.table);
+	memset(&set, 0, sizeof(set));
+
+	gc->pop_state = calloc(conf->n_pops, sizeof(*gc->pop_state));
+	if (!gc->pop_state) {
+		snprintf(err, errlen, "out of memory");
+		goto fail;
+	}
+	for (size_t p = 0; p < conf->n_pops; p++)
+		gc->pop_state[p] = health_slot(conf->pops[p].name);
+
+	struct geotree_stats st;
+	geotree_get_stats(gc->loc_tree, &st);
+	gc->stats.locations = st.locations;
+	gc->stats.tree_nodes = st.nodes;
+	gc->stats.decision_nodes = dtree_nodes(gc->tree);
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	gc->stats.seconds = (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9;
+
+	for (size_t i = 0; i < conf->n_databases; i++)
+		geodb_close(dbs[i]);
+	free(dbs);
+	free(decision);
+	rank_buf_free(&rb);
+	return gc;
+
+fail:
+	for (size_t i = 0; i < conf->n_databases; i++)
+		geodb_close(dbs[i]);
+	free(dbs);
+	geotree_free(tree);
+	free(decision);
+	rank_buf_free(&rb);
+	free(set.lists);
+	free(set.off);
+	free(set.len);
+	free(set.table);
+	geo_compiled_free(gc);
+	return NULL;
+}
+
+void geo_compiled_free(struct geo_compiled *gc)
+{
+	if (!gc)
+		return;
+	dtree_free(gc->tree);
+	geotree_free(gc->loc_tree);
+	free(gc->lists);
+	free(gc->list_off);
+	free(gc->list_len);
+	free(gc->loc_rule);
+	free(gc->pop_state);
+	free(gc);
+}

@@ -1,0 +1,1011 @@
+/*
+ * geo_config_yaml.c: the `geoip`, `pops`, `policy` and `ecs` sections and
+ * a zone name's `steer:` mapping. See geo_config_yaml.h.
+ *
+ * Each mapping is first walked with a schema table (ydoc_walk_map: unknown,
+ * duplicate and missing keys, value kinds) and its values are then read in
+ * a fixed order, because some depend on others: a check's default address
+ * is its PoP's first address, and rules name PoPs.
+ */
+#include "geodns/geo_config_yaml.h"
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "common/dname.h"
+#include "common/rdata_text.h"
+#include "common/zone.h"
+#include "common/zone_yaml.h"
+#include "geodns/iso3166.h"
+
+#define NKEYS(a) (sizeof(a) / sizeof((a)[0]))
+
+#define MAX_POPS 1024          /* sanity bound; PoP indexes are small ints */
+#define MAX_POP_NAME 63
+#define MAX_FIELD_PARTS 8      /* as geodb.c's path parser */
+#define MAX_STEER_ANSWERS 16
+#define CHECK_MIN_MS 100       /* interval and timeout: 0.1 s .. 1 h */
+#define CHECK_MAX_MS 3600000
+
+/* Everything a section parser needs; err goes through E(). */
+struct gctx {
+	struct ydoc *d;
+	struct arena *a;
+	const char *dir;
+	struct geo_config *g;
+	char *err;
+	size_t errlen;
+};
+
+#define E(c, n, ...) ydoc_err((c)->d, (n), (c)->err, (c)->errlen, __VA_ARGS__)
+
+/* --- small helpers --- */
+
+/*
+ * A value that may be one scalar or a list: the item nodes, in an arena
+ * array. Errors at n: "<what>: empty list", "<what>: expected a value or a
+ * list of values" (a mapping). Returns the count or -1.
+ */
+static long list_items(struct gctx *c, yaml_node_t *n, const char *what, yaml_node_t ***out)
+{
+	if (n->type == YAML_MAPPING_NODE)
+		return E(c, n, "%s: expected a value or a list of values", what);
+	if (n->type == YAML_SCALAR_NODE) {
+		yaml_node_t **v = arena_alloc(c->a, sizeof(*v));
+		v[0] = n;
+		*out = v;
+		return 1;
+	}
+	size_t cnt = (size_t)(n->data.sequence.items.top - n->data.sequence.items.start);
+	if (cnt == 0)
+		return E(c, n, "%s: empty list", what);
+	yaml_node_t **v = arena_alloc(c->a, cnt * sizeof(*v));
+	for (size_t i = 0; i < cnt; i++)
+		v[i] = ydoc_node(c->d, n->data.sequence.items.start[i]);
+	*out = v;
+	return (long)cnt;
+}
+
+static int get_str(struct gctx *c, yaml_node_t *n, const char *what, const char **out)
+{
+	return ydoc_expect_str(c->d, n, what, out, c->err, c->errlen);
+}
+
+/* A finite decimal number ("50.11", "-7", "1e2"); no hex, inf or nan,
+ * which strtod would otherwise accept. */
+static int get_number(struct gctx *c, yaml_node_t *n, const char *what, double *out)
+{
+	const char *s = ydoc_scalar(n);
+	if (!s || ydoc_is_null(n))
+		return E(c, n, "%s: expected a number", what);
+	char *end;
+	double v = strtod(s, &end);
+	if (!*s || *end || end == s || strspn(s, "0123456789+-.eE") != strlen(s) || !isfinite(v))
+		return E(c, n, "%s: expected a number, got '%s'", what, s);
+	*out = v;
+	return 0;
+}
+
+/* Seconds, possibly fractional, as milliseconds in CHECK_MIN_MS..MAX. */
+static int get_seconds(struct gctx *c, yaml_node_t *n, const char *what, unsigned *ms)
+{
+	double v;
+	if (get_number(c, n, what, &v) < 0)
+		return -1;
+	double m = v * 1000.0;
+	if (!(m >= CHECK_MIN_MS - 0.5 && m <= CHECK_MAX_MS + 0.5))
+		return E(c, n, "%s: %s out of range %g..%g seconds", what, ydoc_scalar(n),
+		         CHECK_MIN_MS / 1000.0, CHECK_MAX_MS / 1000.0);
+	*ms = (unsigned)lround(m);
+	return 0;
+}
+
+/* Optional integer key of mapping n that ydoc_walk_map already range
+ * checked; read it again with the same table row. */
+static int get_u32_key(struct gctx *c, yaml_node_t *n, const struct ydoc_key *k, uint32_t def,
+                       uint32_t *out)
+{
+	yaml_node_t *v = ydoc_map_get(c->d, n, k->key);
+	*out = def;
+	if (!v)
+		return 0;
+	return ydoc_get_u32(c->d, v, k->key, k->lo, k->hi, out, c->err, c->errlen);
+}
+
+static const struct ydoc_key *find_key(const struct ydoc_key *keys, size_t n, const char *name)
+{
+	for (size_t i = 0; i < n; i++)
+		if (strcmp(keys[i].key, name) == 0)
+			return &keys[i];
+	return NULL;
+}
+
+/* rel against the config directory unless absolute; arena copy. */
+static const char *resolve(struct gctx *c, const char *rel)
+{
+	const char *dir = rel[0] == '/' ? "" : c->dir;
+	size_t len = strlen(dir) + strlen(rel) + 1;
+	char *p = arena_alloc(c->a, len);
+	snprintf(p, len, "%s%s", dir, rel);
+	return p;
+}
+
+/* The file must exist and be readable now (the operator wants to hear of a
+ * wrong path from checkconf, not at the first reload). Not parsed here.
+ * *st (may be NULL) identifies the file, to catch one DB listed twice. */
+static int check_readable(struct gctx *c, yaml_node_t *n, const char *rel, const char *path,
+                          struct stat *st)
+{
+	struct stat tmp;
+	if (!st)
+		st = &tmp;
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return E(c, n, "cannot open %s: %s", rel, strerror(errno));
+	int rc = fstat(fd, st);
+	int e = errno;
+	close(fd);
+	if (rc < 0)
+		return E(c, n, "cannot open %s: %s", rel, strerror(e));
+	if (S_ISDIR(st->st_mode))
+		return E(c, n, "cannot open %s: %s", rel, strerror(EISDIR));
+	return 0;
+}
+
+/* --- CIDR --- */
+
+static void mask_prefix(uint8_t addr[16], unsigned len)
+{
+	for (unsigned i = 0; i < 16; i++) {
+		unsigned bit = i * 8;
+		if (bit >= len)
+			addr[i] = 0;
+		else if (len - bit < 8)
+			addr[i] &= (uint8_t)(0xff00u >> (len - bit));
+	}
+}
+
+int geo_cidr_parse(const char *text, struct geo_cidr *out)
+{
+	char host[INET6_ADDRSTRLEN + 1];
+	const char *slash = strchr(text, '/');
+	size_t hl = slash ? (size_t)(slash - text) : strlen(text);
+	uint32_t len;
+
+	if (hl == 0 || hl >= sizeof(host))
+		return GEO_CIDR_ESYNTAX;
+	memcpy(host, text, hl);
+	host[hl] = 0;
+	memset(out, 0, sizeof(*out));
+	bool v6 = strchr(host, ':') != NULL;
+	if (v6) {
+		if (inet_pton(AF_INET6, host, out->addr) != 1)
+			return GEO_CIDR_ESYNTAX;
+	} else {
+		if (inet_pton(AF_INET, host, out->addr + 12) != 1)
+			return GEO_CIDR_ESYNTAX;
+		out->addr[10] = out->addr[11] = 0xff;
+	}
+	unsigned max = v6 ? 128 : 32;
+	if (slash) {
+		if (ydoc_parse_u32(slash + 1, &len) < 0)
+			return GEO_CIDR_ESYNTAX;
+		if (len > max)
+			return GEO_CIDR_ELEN;
+	} else {
+		len = max;
+	}
+	out->len = (uint8_t)(v6 ? len : len + 96);
+	mask_prefix(out->addr, out->len);
+	return 0;
+}
+
+static int get_cidr(struct gctx *c, yaml_node_t *n, const char *what, struct geo_cidr *out)
+{
+	const char *s;
+	if (get_str(c, n, what, &s) < 0)
+		return -1;
+	int rc = geo_cidr_parse(s, out);
+	if (rc == GEO_CIDR_ELEN)
+		return E(c, n, "%s: prefix length too long in '%s'", what, s);
+	if (rc < 0)
+		return E(c, n, "%s: bad network '%s' (expected address/length)", what, s);
+	return 0;
+}
+
+/* --- geoip --- */
+
+static const struct ydoc_key geoip_keys[] = {
+	{ "databases", YK_ANY, 0, 0, true, NULL },
+	{ "schema", YK_ANY, 0, 0, false, NULL },
+	{ "asn_database", YK_STR, 0, 0, false, NULL },
+};
+
+static const struct ydoc_key schema_keys[] = {
+	{ "latitude", YK_STR, 0, 0, false, NULL },
+	{ "longitude", YK_STR, 0, 0, false, NULL },
+	{ "country", YK_STR, 0, 0, false, NULL },
+	{ "continent", YK_STR, 0, 0, false, NULL },
+	{ "subdivision", YK_STR, 0, 0, false, NULL },
+};
+
+/* "a/b/0/c": non-empty components, at most MAX_FIELD_PARTS of them. */
+static bool field_path_ok(const char *s)
+{
+	int parts = 1;
+	if (!*s || *s == '/')
+		return false;
+	for (const char *p = s; *p; p++) {
+		if (*p != '/')
+			continue;
+		if (p[1] == '/' || p[1] == 0)
+			return false;
+		parts++;
+	}
+	return parts <= MAX_FIELD_PARTS;
+}
+
+static int parse_schema(struct gctx *c, yaml_node_t *n)
+{
+	struct geodb_fields *f = &c->g->schema;
+	if (n->type == YAML_SCALAR_NODE && !ydoc_is_null(n)) {
+		const char *s = ydoc_scalar(n);
+		const struct geodb_fields *p = geodb_preset(s);
+		if (!p)
+			return E(c, n, "schema: unknown preset '%s' (expected maxmind, flat or a mapping "
+			         "of field paths)", s ? s : "");
+		*f = *p;
+		return 0;
+	}
+	if (n->type != YAML_MAPPING_NODE)
+		return E(c, n, "schema: expected a preset name or a mapping of field paths");
+	if (ydoc_walk_map(c->d, n, "schema", schema_keys, NKEYS(schema_keys), NULL, c->err,
+	                  c->errlen) < 0)
+		return -1;
+	const char **slots[] = { &f->latitude, &f->longitude, &f->country, &f->continent,
+	                         &f->subdivision };
+	memset(f, 0, sizeof(*f));
+	for (size_t i = 0; i < NKEYS(schema_keys); i++) {
+		yaml_node_t *v = ydoc_map_get(c->d, n, schema_keys[i].key);
+		if (!v)
+			continue;
+		const char *s = ydoc_scalar(v);
+		if (!field_path_ok(s))
+			return E(c, v, "%s: bad field path '%s' (expected keys and array indexes "
+			         "separated by '/', e.g. location/latitude)", schema_keys[i].key, s);
+		*slots[i] = arena_strdup(c->a, s);
+	}
+	if (!f->latitude != !f->longitude)
+		return E(c, n, "schema: latitude and longitude must be given together");
+	if (!f->latitude && !f->country)
+		return E(c, n, "schema: needs latitude and longitude, or country");
+	return 0;
+}
+
+static int parse_geoip(struct gctx *c, yaml_node_t *n)
+{
+	struct geo_config *g = c->g;
+	yaml_node_t **items;
+
+	if (ydoc_walk_map(c->d, n, "geoip", geoip_keys, NKEYS(geoip_keys), NULL, c->err,
+	                  c->errlen) < 0)
+		return -1;
+	long cnt = list_items(c, ydoc_map_get(c->d, n, "databases"), "databases", &items);
+	if (cnt < 0)
+		return -1;
+	g->databases = arena_alloc(c->a, (size_t)cnt * sizeof(*g->databases));
+	struct stat *ids = arena_alloc(c->a, (size_t)cnt * sizeof(*ids));
+	for (long i = 0; i < cnt; i++) {
+		const char *rel;
+		if (get_str(c, items[i], "databases", &rel) < 0)
+			return -1;
+		const char *path = resolve(c, rel);
+		if (check_readable(c, items[i], rel, path, &ids[i]) < 0)
+			return -1;
+		/* The same file under two names would only double the work. */
+		for (long j = 0; j < i; j++)
+			if (ids[j].st_dev == ids[i].st_dev && ids[j].st_ino == ids[i].st_ino)
+				return E(c, items[i], "databases: duplicate '%s'", rel);
+		g->databases[i] = path;
+	}
+	g->n_databases = (size_t)cnt;
+
+	g->schema = geodb_preset_maxmind;
+	yaml_node_t *schema = ydoc_map_get(c->d, n, "schema");
+	if (schema && parse_schema(c, schema) < 0)
+		return -1;
+
+	yaml_node_t *asn = ydoc_map_get(c->d, n, "asn_database");
+	if (asn) {
+		const char *rel = ydoc_scalar(asn);
+		const char *path = resolve(c, rel);
+		if (check_readable(c, asn, rel, path, NULL) < 0)
+			return -1;
+		g->asn_database = path;
+	}
+	return 0;
+}
+
+/* --- health checks --- */
+
+/* Rows every check type has, then the type's own. */
+#define CHECK_COMMON_KEYS                                  \
+	{ "type", YK_STR, 0, 0, true, NULL },              \
+	{ "interval", YK_ANY, 0, 0, false, NULL },         \
+	{ "timeout", YK_ANY, 0, 0, false, NULL },          \
+	{ "rise", YK_UINT, 1, 100, false, NULL },          \
+	{ "fall", YK_UINT, 1, 100, false, NULL }
+
+static const struct ydoc_key tcp_check_keys[] = {
+	CHECK_COMMON_KEYS,
+	{ "port", YK_UINT, 1, 65535, true, NULL },
+	{ "address", YK_STR, 0, 0, false, NULL },
+};
+static const struct ydoc_key http_check_keys[] = {
+	CHECK_COMMON_KEYS,
+	{ "port", YK_UINT, 1, 65535, false, NULL },
+	{ "address", YK_STR, 0, 0, false, NULL },
+	{ "path", YK_STR, 0, 0, false, NULL },
+	{ "host", YK_STR, 0, 0, false, NULL },
+	{ "status", YK_ANY, 0, 0, false, NULL },
+};
+static const struct ydoc_key dns_check_keys[] = {
+	CHECK_COMMON_KEYS,
+	{ "port", YK_UINT, 1, 65535, false, NULL },
+	{ "address", YK_STR, 0, 0, false, NULL },
+	{ "qname", YK_STR, 0, 0, true, NULL },
+	{ "qtype", YK_STR, 0, 0, false, NULL },
+};
+static const struct ydoc_key file_check_keys[] = {
+	CHECK_COMMON_KEYS,
+	{ "file", YK_STR, 0, 0, true, NULL },
+};
+
+static const struct check_type_def {
+	const char *name;
+	enum check_type type;
+	const struct ydoc_key *keys;
+	size_t nkeys;
+	const char *what;
+	uint16_t default_port;
+} check_types[] = {
+	{ "tcp", CHECK_TCP, tcp_check_keys, NKEYS(tcp_check_keys), "tcp check", 0 },
+	{ "http", CHECK_HTTP, http_check_keys, NKEYS(http_check_keys), "http check", 80 },
+	{ "dns", CHECK_DNS, dns_check_keys, NKEYS(dns_check_keys), "dns check", 53 },
+	{ "file", CHECK_FILE, file_check_keys, NKEYS(file_check_keys), "file check", 0 },
+};
+
+/* Text that goes verbatim into an HTTP request line or header. */
+static bool http_token_ok(const char *s)
+{
+	for (const unsigned char *p = (const unsigned char *)s; *p; p++)
+		if (*p <= 0x20 || *p == 0x7f)
+			return false;
+	return *s != 0;
+}
+
+static void set_sockaddr(struct check_conf *ck, int af, const void *addr, uint16_t port)
+{
+	memset(&ck->addr, 0, sizeof(ck->addr));
+	if (af == AF_INET) {
+		struct sockaddr_in *sa = (struct sockaddr_in *)&ck->addr;
+		sa->sin_family = AF_INET;
+		sa->sin_port = htons(port);
+		memcpy(&sa->sin_addr, addr, 4);
+		ck->addrlen = sizeof(*sa);
+	} else {
+		struct sockaddr_in6 *sa = (struct sockaddr_in6 *)&ck->addr;
+		sa->sin6_family = AF_INET6;
+		sa->sin6_port = htons(port);
+		memcpy(&sa->sin6_addr, addr, 16);
+		ck->addrlen = sizeof(*sa);
+	}
+}
+
+static int check_endpoint(struct gctx *c, yaml_node_t *n, const struct check_type_def *t,
+                          const struct pop *p, struct check_conf *ck)
+{
+	uint32_t port;
+	if (get_u32_key(c, n, find_key(t->keys, t->nkeys, "port"), t->default_port, &port) < 0)
+		return -1;
+	yaml_node_t *an = ydoc_map_get(c->d, n, "address");
+	if (an) {
+		const char *s = ydoc_scalar(an);
+		uint8_t buf[16];
+		if (inet_pton(AF_INET, s, buf) == 1)
+			set_sockaddr(ck, AF_INET, buf, (uint16_t)port);
+		else if (inet_pton(AF_INET6, s, buf) == 1)
+			set_sockaddr(ck, AF_INET6, buf, (uint16_t)port);
+		else
+			return E(c, an, "address: bad IP address '%s'", s);
+	} else if (p->n_v4) {
+		set_sockaddr(ck, AF_INET, &p->v4[0], (uint16_t)port);
+	} else {
+		set_sockaddr(ck, AF_INET6, &p->v6[0], (uint16_t)port);
+	}
+	return 0;
+}
+
+static int check_http(struct gctx *c, yaml_node_t *n, struct check_conf *ck)
+{
+	yaml_node_t *v;
+	ck->path = "/";
+	if ((v = ydoc_map_get(c->d, n, "path"))) {
+		const char *s = ydoc_scalar(v);
+		if (s[0] != '/' || !http_token_ok(s))
+			return E(c, v, "path: must start with '/' and contain no spaces or control "
+			         "characters");
+		ck->path = arena_strdup(c->a, s);
+	}
+	if ((v = ydoc_map_get(c->d, n, "host"))) {
+		const char *s = ydoc_scalar(v);
+		if (!http_token_ok(s))
+			return E(c, v, "host: must not be empty or contain spaces or control characters");
+		ck->host = arena_strdup(c->a, s);
+	}
+	if ((v = ydoc_map_get(c->d, n, "status"))) {
+		yaml_node_t **items;
+		long cnt = list_items(c, v, "status", &items);
+		if (cnt < 0)
+			return -1;
+		ck->status = arena_alloc(c->a, (size_t)cnt * sizeof(*ck->status));
+		for (long i = 0; i < cnt; i++) {
+			uint32_t code;
+			if (ydoc_get_u32(c->d, items[i], "status", 100, 599, &code, c->err,
+			                 c->errlen) < 0)
+				return -1;
+			ck->status[i] = (uint16_t)code;
+		}
+		ck->n_status = (unsigned)cnt;
+	} else {
+		ck->status = arena_alloc(c->a, sizeof(*ck->status));
+		ck->status[0] = 200;
+		ck->n_status = 1;
+	}
+	return 0;
+}
+
+static int check_dns(struct gctx *c, yaml_node_t *n, struct check_conf *ck)
+{
+	static const uint8_t root[1] = { 0 };
+	uint8_t wire[DNAME_MAXLEN];
+	yaml_node_t *v = ydoc_map_get(c->d, n, "qname");
+	const char *s = ydoc_scalar(v);
+	if (strlen(s) > DNAME_MAXTEXT || dname_from_text(s, root, wire) < 0)
+		return E(c, v, "qname: bad name '%.80s'", s);
+	ck->qname = arena_strdup(c->a, s);
+	ck->qtype = RRT_A;
+	if ((v = ydoc_map_get(c->d, n, "qtype"))) {
+		s = ydoc_scalar(v);
+		int t = rr_type_from_name(s);
+		if (t <= 0 || t == RRT_OPT || t == RRT_AXFR || t == RRT_IXFR || t == RRT_ANY)
+			return E(c, v, "qtype: unknown record type '%s'", s);
+		ck->qtype = (uint16_t)t;
+	}
+	return 0;
+}
+
+/* `check:` under PoP p (whose addresses are already parsed). */
+static int parse_check(struct gctx *c, yaml_node_t *n, const struct pop *p,
+                       struct check_conf **out)
+{
+	if (ydoc_check_map(c->d, n, "check", c->err, c->errlen) < 0)
+		return -1;
+	yaml_node_t *tn = ydoc_map_get(c->d, n, "type");
+	if (!tn)
+		return E(c, n, "missing required key 'type' in check");
+	const char *ts;
+	if (get_str(c, tn, "type", &ts) < 0)
+		return -1;
+	const struct check_type_def *t = NULL;
+	for (size_t i = 0; i < NKEYS(check_types); i++)
+		if (strcmp(check_types[i].name, ts) == 0)
+			t = &check_types[i];
+	if (!t)
+		return E(c, tn, "type: unknown check type '%s' (expected tcp, http, dns or file)", ts);
+	if (ydoc_walk_map(c->d, n, t->what, t->keys, t->nkeys, NULL, c->err, c->errlen) < 0)
+		return -1;
+
+	struct check_conf *ck = arena_alloc(c->a, sizeof(*ck));
+	ck->type = t->type;
+	uint32_t v;
+	if (get_u32_key(c, n, find_key(t->keys, t->nkeys, "rise"), 2, &v) < 0)
+		return -1;
+	ck->rise = v;
+	if (get_u32_key(c, n, find_key(t->keys, t->nkeys, "fall"), 3, &v) < 0)
+		return -1;
+	ck->fall = v;
+
+	yaml_node_t *in = ydoc_map_get(c->d, n, "interval");
+	yaml_node_t *to = ydoc_map_get(c->d, n, "timeout");
+	ck->interval_ms = 5000;
+	if (in && get_seconds(c, in, "interval", &ck->interval_ms) < 0)
+		return -1;
+	/* Default timeout 2 s, or half a shorter interval, so `interval: 1`
+	 * alone is valid. */
+	ck->timeout_ms = ck->interval_ms / 2 < 2000 ? ck->interval_ms / 2 : 2000;
+	if (to) {
+		if (get_seconds(c, to, "timeout", &ck->timeout_ms) < 0)
+			return -1;
+		if (ck->timeout_ms >= ck->interval_ms)
+			return E(c, to, "timeout: %g s must be shorter than the interval (%g s)",
+			         ck->timeout_ms / 1000.0, ck->interval_ms / 1000.0);
+	}
+
+	if (t->type == CHECK_FILE) {
+		ck->file = resolve(c, ydoc_scalar(ydoc_map_get(c->d, n, "file")));
+	} else if (check_endpoint(c, n, t, p, ck) < 0) {
+		return -1;
+	}
+	if (t->type == CHECK_HTTP && check_http(c, n, ck) < 0)
+		return -1;
+	if (t->type == CHECK_DNS && check_dns(c, n, ck) < 0)
+		return -1;
+	*out = ck;
+	return 0;
+}
+
+/* --- pops --- */
+
+static const struct ydoc_key pop_keys[] = {
+	{ "location", YK_ANY, 0, 0, true, NULL },
+	{ "ipv4", YK_ANY, 0, 0, false, NULL },
+	{ "ipv6", YK_ANY, 0, 0, false, NULL },
+	{ "check", YK_ANY, 0, 0, false, NULL },
+};
+
+static bool pop_name_ok(const char *s)
+{
+	size_t len = strlen(s);
+	return len >= 1 && len <= MAX_POP_NAME &&
+	       strspn(s, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_") == len;
+}
+
+static int parse_location(struct gctx *c, yaml_node_t *n, struct pop *p)
+{
+	if (n->type != YAML_SEQUENCE_NODE ||
+	    n->data.sequence.items.top - n->data.sequence.items.start != 2)
+		return E(c, n, "location: expected [latitude, longitude]");
+	yaml_node_t *la = ydoc_node(c->d, n->data.sequence.items.start[0]);
+	yaml_node_t *lo = ydoc_node(c->d, n->data.sequence.items.start[1]);
+	if (get_number(c, la, "location", &p->lat) < 0)
+		return -1;
+	if (p->lat < -90 || p->lat > 90)
+		return E(c, la, "location: latitude %s out of range -90..90", ydoc_scalar(la));
+	if (get_number(c, lo, "location", &p->lon) < 0)
+		return -1;
+	if (p->lon < -180 || p->lon > 180)
+		return E(c, lo, "location: longitude %s out of range -180..180", ydoc_scalar(lo));
+	return 0;
+}
+
+/* ipv4: or ipv6: of a PoP; addresses in alen-byte slots of a new array. */
+static int parse_addrs(struct gctx *c, yaml_node_t *n, int af, void **out, size_t *n_out)
+{
+	const char *what = af == AF_INET ? "ipv4" : "ipv6";
+	size_t alen = af == AF_INET ? 4 : 16;
+	yaml_node_t **items;
+	long cnt = list_items(c, n, what, &items);
+	if (cnt < 0)
+		return -1;
+	uint8_t *arr = arena_alloc(c->a, (size_t)cnt * alen);
+	for (long i = 0; i < cnt; i++) {
+		const char *s;
+		uint8_t *slot = arr + (size_t)i * alen;
+		if (get_str(c, items[i], what, &s) < 0)
+			return -1;
+		if (inet_pton(af, s, slot) != 1)
+			return E(c, items[i], "%s: bad %s address '%s'", what,
+			         af == AF_INET ? "IPv4" : "IPv6", s);
+		/* An IPv4-mapped address is answered in AAAA, where a client
+		 * cannot use it; the operator meant ipv4. */
+		if (af == AF_INET6 && IN6_IS_ADDR_V4MAPPED((struct in6_addr *)slot))
+			return E(c, items[i], "ipv6: '%s' is an IPv4-mapped address; list it under ipv4",
+			         s);
+		for (long j = 0; j < i; j++)
+			if (memcmp(arr + (size_t)j * alen, slot, alen) == 0)
+				return E(c, items[i], "%s: duplicate address %s", what, s);
+	}
+	*out = arr;
+	*n_out = (size_t)cnt;
+	return 0;
+}
+
+static int parse_pop(struct gctx *c, yaml_node_t *kn, yaml_node_t *n, struct pop *p)
+{
+	const char *name = ydoc_scalar(kn);
+	char what[96];
+	if (!pop_name_ok(name))
+		return E(c, kn, "bad PoP name '%.80s' (letters, digits, '-' and '_', at most %d)", name,
+		         MAX_POP_NAME);
+	snprintf(what, sizeof(what), "pop '%s'", name);
+	if (ydoc_walk_map(c->d, n, what, pop_keys, NKEYS(pop_keys), NULL, c->err, c->errlen) < 0)
+		return -1;
+	p->name = arena_strdup(c->a, name);
+	if (parse_location(c, ydoc_map_get(c->d, n, "location"), p) < 0)
+		return -1;
+	yaml_node_t *v;
+	if ((v = ydoc_map_get(c->d, n, "ipv4")) &&
+	    parse_addrs(c, v, AF_INET, (void **)&p->v4, &p->n_v4) < 0)
+		return -1;
+	if ((v = ydoc_map_get(c->d, n, "ipv6")) &&
+	    parse_addrs(c, v, AF_INET6, (void **)&p->v6, &p->n_v6) < 0)
+		return -1;
+	if (!p->n_v4 && !p->n_v6)
+		return E(c, n, "%s: needs an ipv4 or ipv6 address", what);
+	if ((v = ydoc_map_get(c->d, n, "check")) && parse_check(c, v, p, &p->check) < 0)
+		return -1;
+	return 0;
+}
+
+static int parse_pops(struct gctx *c, yaml_node_t *n)
+{
+	struct geo_config *g = c->g;
+	if (ydoc_check_map(c->d, n, "pops", c->err, c->errlen) < 0)
+		return -1;
+	size_t cnt = (size_t)(n->data.mapping.pairs.top - n->data.mapping.pairs.start);
+	if (cnt == 0)
+		return E(c, n, "pops: no PoPs defined");
+	if (cnt > MAX_POPS)
+		return E(c, n, "pops: more than %d PoPs", MAX_POPS);
+	g->pops = arena_alloc(c->a, cnt * sizeof(*g->pops));
+	for (size_t i = 0; i < cnt; i++) {
+		yaml_node_pair_t *pr = &n->data.mapping.pairs.start[i];
+		g->pops[i].index = (unsigned)i;
+		if (parse_pop(c, ydoc_node(c->d, pr->key), ydoc_node(c->d, pr->value), &g->pops[i]) < 0)
+			return -1;
+	}
+	g->n_pops = cnt;
+	return 0;
+}
+
+/* --- policy --- */
+
+/* An ordered list of PoP names (rule `pops:` or `fallback:`) as indexes. */
+static int parse_pop_list(struct gctx *c, yaml_node_t *n, const char *what, unsigned **out,
+                          size_t *n_out)
+{
+	const struct geo_config *g = c->g;
+	yaml_node_t **items;
+	long cnt = list_items(c, n, what, &items);
+	if (cnt < 0)
+		return -1;
+	unsigned *idx = arena_alloc(c->a, (size_t)cnt * sizeof(*idx));
+	for (long i = 0; i < cnt; i++) {
+		const char *s;
+		if (get_str(c, items[i], what, &s) < 0)
+			return -1;
+		size_t j;
+		for (j = 0; j < g->n_pops; j++)
+			if (strcmp(g->pops[j].name, s) == 0)
+				break;
+		if (j == g->n_pops)
+			return E(c, items[i], "%s: unknown PoP '%s'", what, s);
+		for (long k = 0; k < i; k++)
+			if (idx[k] == j)
+				return E(c, items[i], "%s: duplicate PoP '%s'", what, s);
+		idx[i] = (unsigned)j;
+	}
+	*out = idx;
+	*n_out = (size_t)cnt;
+	return 0;
+}
+
+static const char *const continents[] = { "AF", "AN", "AS", "EU", "NA", "OC", "SA" };
+
+/* Upper-case copy of s into the arena. */
+static char *upper_dup(struct gctx *c, const char *s)
+{
+	char *u = arena_strdup(c->a, s);
+	for (char *p = u; *p; p++)
+		if (*p >= 'a' && *p <= 'z')
+			*p = (char)(*p - 'a' + 'A');
+	return u;
+}
+
+static bool is_alpha2(const char *s)
+{
+	return strlen(s) == 2 && strspn(s, "ABCDEFGHIJKLMNOPQRSTUVWXYZ") == 2;
+}
+
+/* One continent / country / subdivision code, validated, upper case. */
+static int parse_code(struct gctx *c, enum geo_match kind, yaml_node_t *n, const char **out)
+{
+	static const char *const names[] = { [GM_CONTINENT] = "continent", [GM_COUNTRY] = "country",
+	                                     [GM_SUBDIVISION] = "subdivision" };
+	const char *what = names[kind];
+	const char *s;
+	if (get_str(c, n, what, &s) < 0)
+		return -1;
+	char *u = upper_dup(c, s);
+	if (kind == GM_CONTINENT) {
+		for (size_t i = 0; i < NKEYS(continents); i++)
+			if (strcmp(continents[i], u) == 0)
+				goto ok;
+		return E(c, n, "continent: unknown continent code '%s' (expected AF, AN, AS, EU, NA, "
+		         "OC or SA)", s);
+	}
+	if (kind == GM_COUNTRY) {
+		if (!is_alpha2(u))
+			return E(c, n, "country: bad country code '%s' (expected ISO 3166-1 alpha-2, "
+			         "e.g. DE)", s);
+		/* Catch "UK" for GB and similar slips: the DBs only emit assigned codes. */
+		if (!iso3166_lookup(u))
+			return E(c, n, "country: unknown country code '%s'", s);
+		goto ok;
+	}
+	/* ISO 3166-2: "US-CA", "GB-ENG", "FR-75": country, '-', 1-3 alphanumerics. */
+	char cc[3] = { u[0], u[0] ? u[1] : 0, 0 };
+	size_t sl = strlen(u);
+	if (sl < 4 || sl > 6 || u[2] != '-' || !is_alpha2(cc) ||
+	    strspn(u + 3, "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789") != sl - 3)
+		return E(c, n, "subdivision: bad subdivision code '%s' (expected CC-SUB, e.g. US-CA)",
+		         s);
+	if (!iso3166_lookup(cc))
+		return E(c, n, "subdivision: unknown country code in '%s'", s);
+ok:
+	*out = u;
+	return 0;
+}
+
+static const struct ydoc_key rule_keys[] = {
+	{ "match", YK_MAP, 0, 0, true, NULL },
+	{ "pops", YK_ANY, 0, 0, true, NULL },
+};
+
+static const struct ydoc_key match_keys[] = {
+	{ "continent", YK_ANY, 0, 0, false, NULL },
+	{ "country", YK_ANY, 0, 0, false, NULL },
+	{ "subdivision", YK_ANY, 0, 0, false, NULL },
+	{ "asn", YK_ANY, 0, 0, false, NULL },
+	{ "cidr", YK_ANY, 0, 0, false, NULL },
+};
+
+static int parse_match(struct gctx *c, yaml_node_t *n, struct geo_rule *r)
+{
+	if (ydoc_walk_map(c->d, n, "match", match_keys, NKEYS(match_keys), NULL, c->err,
+	                  c->errlen) < 0)
+		return -1;
+	yaml_node_pair_t *p0 = n->data.mapping.pairs.start;
+	if (p0 == n->data.mapping.pairs.top)
+		return E(c, n, "match: needs one of continent, country, subdivision, asn or cidr");
+	if (p0 + 1 < n->data.mapping.pairs.top)
+		return E(c, ydoc_node(c->d, p0[1].key),
+		         "match: only one of continent, country, subdivision, asn or cidr per rule");
+	const char *ks = ydoc_scalar(ydoc_node(c->d, p0->key));
+	yaml_node_t *v = ydoc_node(c->d, p0->value);
+	r->kind = (enum geo_match)((size_t)(find_key(match_keys, NKEYS(match_keys), ks) - match_keys) + 1);
+
+	yaml_node_t **items;
+	long cnt = list_items(c, v, ks, &items);
+	if (cnt < 0)
+		return -1;
+	r->n_values = (size_t)cnt;
+	switch (r->kind) {
+	case GM_ASN:
+		r->asns = arena_alloc(c->a, (size_t)cnt * sizeof(*r->asns));
+		for (long i = 0; i < cnt; i++) {
+			if (ydoc_get_u32(c->d, items[i], "asn", 1, UINT32_MAX, &r->asns[i], c->err,
+			                 c->errlen) < 0)
+				return -1;
+			for (long j = 0; j < i; j++)
+				if (r->asns[j] == r->asns[i])
+					return E(c, items[i], "asn: duplicate %u", r->asns[i]);
+		}
+		break;
+	case GM_CIDR:
+		r->cidrs = arena_alloc(c->a, (size_t)cnt * sizeof(*r->cidrs));
+		for (long i = 0; i < cnt; i++) {
+			if (get_cidr(c, items[i], "cidr", &r->cidrs[i]) < 0)
+				return -1;
+			for (long j = 0; j < i; j++)
+				if (memcmp(&r->cidrs[j], &r->cidrs[i], sizeof(r->cidrs[i])) == 0)
+					return E(c, items[i], "cidr: duplicate network '%s'",
+					         ydoc_scalar(items[i]));
+		}
+		break;
+	default:
+		r->codes = arena_alloc(c->a, (size_t)cnt * sizeof(*r->codes));
+		for (long i = 0; i < cnt; i++) {
+			if (parse_code(c, r->kind, items[i], &r->codes[i]) < 0)
+				return -1;
+			for (long j = 0; j < i; j++)
+				if (strcmp(r->codes[j], r->codes[i]) == 0)
+					return E(c, items[i], "%s: duplicate '%s'", ks, r->codes[i]);
+		}
+		break;
+	}
+	return 0;
+}
+
+static const struct ydoc_key policy_keys[] = {
+	{ "rules", YK_SEQ, 0, 0, false, NULL },
+	{ "fallback", YK_ANY, 0, 0, false, NULL },
+};
+
+static int parse_policy(struct gctx *c, yaml_node_t *n)
+{
+	struct geo_config *g = c->g;
+	if (ydoc_walk_map(c->d, n, "policy", policy_keys, NKEYS(policy_keys), NULL, c->err,
+	                  c->errlen) < 0)
+		return -1;
+	yaml_node_t *rules = ydoc_map_get(c->d, n, "rules");
+	if (rules) {
+		size_t cnt = (size_t)(rules->data.sequence.items.top - rules->data.sequence.items.start);
+		g->rules = arena_alloc(c->a, (cnt ? cnt : 1) * sizeof(*g->rules));
+		for (size_t i = 0; i < cnt; i++) {
+			yaml_node_t *rn = ydoc_node(c->d, rules->data.sequence.items.start[i]);
+			struct geo_rule *r = &g->rules[i];
+			if (ydoc_walk_map(c->d, rn, "rule", rule_keys, NKEYS(rule_keys), NULL, c->err,
+			                  c->errlen) < 0)
+				return -1;
+			r->line = ydoc_line(rn);
+			if (parse_match(c, ydoc_map_get(c->d, rn, "match"), r) < 0)
+				return -1;
+			if (parse_pop_list(c, ydoc_map_get(c->d, rn, "pops"), "pops", &r->pops,
+			                   &r->n_pops) < 0)
+				return -1;
+		}
+		g->n_rules = cnt;
+	}
+	yaml_node_t *fb = ydoc_map_get(c->d, n, "fallback");
+	if (fb && parse_pop_list(c, fb, "fallback", &g->fallback, &g->n_fallback) < 0)
+		return -1;
+	return 0;
+}
+
+/* --- ecs --- */
+
+static const struct ydoc_key ecs_keys[] = {
+	{ "trust", YK_ANY, 0, 0, false, NULL },
+	{ "scope", YK_MAP, 0, 0, false, NULL },
+};
+static const struct ydoc_key scope_keys[] = {
+	{ "ipv4", YK_MAP, 0, 0, false, NULL },
+	{ "ipv6", YK_MAP, 0, 0, false, NULL },
+};
+static const struct ydoc_key clamp4_keys[] = {
+	{ "min", YK_UINT, 0, 32, false, NULL },
+	{ "max", YK_UINT, 0, 32, false, NULL },
+};
+static const struct ydoc_key clamp6_keys[] = {
+	{ "min", YK_UINT, 0, 128, false, NULL },
+	{ "max", YK_UINT, 0, 128, false, NULL },
+};
+
+static int parse_clamp(struct gctx *c, yaml_node_t *n, const char *what,
+                       const struct ydoc_key *keys, struct ecs_scope_clamp *out)
+{
+	uint32_t lo, hi;
+	if (ydoc_walk_map(c->d, n, what, keys, 2, NULL, c->err, c->errlen) < 0)
+		return -1;
+	if (get_u32_key(c, n, &keys[0], 0, &lo) < 0 || get_u32_key(c, n, &keys[1], keys[1].hi, &hi) < 0)
+		return -1;
+	if (lo > hi)
+		return E(c, n, "%s: min %u is greater than max %u", what, lo, hi);
+	out->min = (uint8_t)lo;
+	out->max = (uint8_t)hi;
+	return 0;
+}
+
+static int parse_ecs(struct gctx *c, yaml_node_t *n)
+{
+	struct geo_config *g = c->g;
+	if (ydoc_walk_map(c->d, n, "ecs", ecs_keys, NKEYS(ecs_keys), NULL, c->err, c->errlen) < 0)
+		return -1;
+	yaml_node_t *t = ydoc_map_get(c->d, n, "trust");
+	if (t) {
+		const char *s = ydoc_scalar(t);
+		if (t->type == YAML_SEQUENCE_NODE) {
+			/* An empty list trusts nobody: ECS is then ignored. */
+			size_t cnt = (size_t)(t->data.sequence.items.top - t->data.sequence.items.start);
+			g->ecs_trust_all = false;
+			g->ecs_trusted = arena_alloc(c->a, (cnt ? cnt : 1) * sizeof(*g->ecs_trusted));
+			for (size_t i = 0; i < cnt; i++)
+				if (get_cidr(c, ydoc_node(c->d, t->data.sequence.items.start[i]), "trust",
+				             &g->ecs_trusted[i]) < 0)
+					return -1;
+			g->n_ecs_trusted = cnt;
+		} else if (!s || strcmp(s, "all") != 0) {
+			return E(c, t, "trust: expected 'all' or a list of resolver networks");
+		}
+	}
+	yaml_node_t *sc = ydoc_map_get(c->d, n, "scope");
+	if (sc) {
+		if (ydoc_walk_map(c->d, sc, "scope", scope_keys, NKEYS(scope_keys), NULL, c->err,
+		                  c->errlen) < 0)
+			return -1;
+		yaml_node_t *v;
+		if ((v = ydoc_map_get(c->d, sc, "ipv4")) &&
+		    parse_clamp(c, v, "ipv4", clamp4_keys, &g->scope4) < 0)
+			return -1;
+		if ((v = ydoc_map_get(c->d, sc, "ipv6")) &&
+		    parse_clamp(c, v, "ipv6", clamp6_keys, &g->scope6) < 0)
+			return -1;
+	}
+	return 0;
+}
+
+/* --- entry points --- */
+
+int geo_config_from_yaml(struct ydoc *d, const struct geo_yaml_sections *s, struct arena *a,
+                         const char *dir, struct geo_config **out, char *err, size_t errlen)
+{
+	struct gctx c = { .d = d, .a = a, .dir = dir, .err = err, .errlen = errlen };
+	*out = NULL;
+	if (!s->geoip && !s->pops && !s->policy && !s->ecs)
+		return 0;
+	/* The sections only mean something together: say which is missing at
+	 * the one that is there. */
+	if (!s->geoip) {
+		yaml_node_t *n = s->pops ? s->pops : s->policy ? s->policy : s->ecs;
+		const char *name = s->pops ? "pops" : s->policy ? "policy" : "ecs";
+		return E(&c, n, "%s: requires a geoip section", name);
+	}
+	if (!s->pops)
+		return E(&c, s->geoip, "geoip: requires a pops section");
+
+	struct geo_config *g = arena_alloc(a, sizeof(*g));
+	c.g = g;
+	g->ecs_trust_all = true;
+	g->scope4 = (struct ecs_scope_clamp){ 0, 32 };
+	g->scope6 = (struct ecs_scope_clamp){ 0, 128 };
+	if (parse_geoip(&c, s->geoip) < 0 || parse_pops(&c, s->pops) < 0)
+		return -1;
+	if (s->policy && parse_policy(&c, s->policy) < 0)
+		return -1;
+	if (!g->fallback) {
+		g->fallback = arena_alloc(a, g->n_pops * sizeof(*g->fallback));
+		for (size_t i = 0; i < g->n_pops; i++)
+			g->fallback[i] = (unsigned)i;
+		g->n_fallback = g->n_pops;
+	}
+	if (s->ecs && parse_ecs(&c, s->ecs) < 0)
+		return -1;
+	*out = g;
+	return 0;
+}
+
+static const struct ydoc_key steer_keys[] = {
+	{ "ttl", YK_UINT, 0, ZONE_MAX_TTL, false, NULL },
+	{ "answers", YK_UINT, 1, MAX_STEER_ANSWERS, false, NULL },
+	{ "mode", YK_STR, 0, 0, false, NULL },
+};
+
+int steer_rec_from_yaml(struct ydoc *d, yaml_node_t *n, struct steer_rec *out, char *err,
+                        size_t errlen)
+{
+	static const char *const modes[] = { [STEER_MODE_GEODNS] = "geodns",
+	                                     [STEER_MODE_ANYCAST] = "anycast",
+	                                     [STEER_MODE_AB] = "ab" };
+	struct gctx c = { .d = d, .err = err, .errlen = errlen };
+	uint32_t v;
+
+	if (ydoc_walk_map(d, n, "steer", steer_keys, NKEYS(steer_keys), NULL, err, errlen) < 0)
+		return -1;
+	memset(out, 0, sizeof(*out));
+	if (get_u32_key(&c, n, &steer_keys[0], 30, &v) < 0)
+		return -1;
+	out->ttl = v;
+	if (get_u32_key(&c, n, &steer_keys[1], 1, &v) < 0)
+		return -1;
+	out->answers = v;
+	out->mode = STEER_MODE_DEFAULT;
+	yaml_node_t *m = ydoc_map_get(d, n, "mode");
+	if (m) {
+		const char *s = ydoc_scalar(m);
+		for (size_t i = 1; i < NKEYS(modes); i++)
+			if (strcmp(modes[i], s) == 0)
+				out->mode = (enum steer_mode)i;
+		if (out->mode == STEER_MODE_DEFAULT)
+			return E(&c, m, "mode: unknown steer mode '%s' (expected geodns, anycast or ab)", s);
+	}
+	return 0;
+}

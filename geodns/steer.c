@@ -1,0 +1,205 @@
+/* steer.c: GeoDNS answers for steered names; see steer.h. */
+#include "geodns/steer.h"
+
+#include <netinet/in.h>
+#include <stdatomic.h>
+#include <string.h>
+#include <time.h>
+
+#include "common/health.h"
+#include "common/log.h"
+#include "geodns/geotree.h"
+
+static const uint8_t v4_mapped[12] = { 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff };
+
+/* Non-routable prefixes (addr16, len in the 128-bit space). An ECS subnet
+ * in one of these says nothing about where the client is. Documentation
+ * ranges (192.0.2.0/24, 2001:db8::/32) are deliberately not listed: they
+ * stand for real networks in examples and tests. */
+struct prefix {
+	uint8_t a[16];
+	uint8_t len;
+};
+#define V4P(x, y, l) { { 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff, x, y, 0, 0 }, 96 + (l) }
+static const struct prefix private_prefixes[] = {
+	V4P(0, 0, 8),        /* "this" network */
+	V4P(10, 0, 8),       /* RFC 1918 */
+	V4P(100, 64, 10),    /* RFC 6598 CGNAT */
+	V4P(127, 0, 8),      /* loopback */
+	V4P(169, 254, 16),   /* link-local */
+	V4P(172, 16, 12),    /* RFC 1918 */
+	V4P(192, 168, 16),   /* RFC 1918 */
+	V4P(224, 0, 3),      /* multicast and reserved (224/4, 240/4) */
+	{ { 0 }, 128 },                                   /* :: */
+	{ { 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1 }, 128 }, /* ::1 */
+	{ { 0xfc }, 7 },     /* ULA */
+	{ { 0xfe, 0x80 }, 10 }, /* link-local */
+	{ { 0xff }, 8 },     /* multicast */
+};
+
+static bool in_prefix(const uint8_t a[16], const struct prefix *p)
+{
+	unsigned full = p->len / 8, rest = p->len % 8;
+	if (memcmp(a, p->a, full) != 0)
+		return false;
+	if (rest == 0)
+		return true;
+	uint8_t mask = (uint8_t)(0xff << (8 - rest));
+	return (a[full] & mask) == (p->a[full] & mask);
+}
+
+bool steer_addr_private(const uint8_t addr16[16])
+{
+	for (size_t i = 0; i < sizeof(private_prefixes) / sizeof(private_prefixes[0]); i++)
+		if (in_prefix(addr16, &private_prefixes[i]))
+			return true;
+	return false;
+}
+
+static bool trusted_resolver(const struct geo_config *conf, const uint8_t peer[16])
+{
+	if (conf->ecs_trust_all)
+		return true;
+	for (size_t i = 0; i < conf->n_ecs_trusted; i++) {
+		struct prefix p;
+		memcpy(p.a, conf->ecs_trusted[i].addr, 16);
+		p.len = conf->ecs_trusted[i].len;
+		if (in_prefix(peer, &p))
+			return true;
+	}
+	return false;
+}
+
+/* The peer's address in the 128-bit space; false if not IP. */
+static bool peer_addr(const struct query_ctx *q, uint8_t out[16])
+{
+	if (!q->peer)
+		return false;
+	if (q->peer->sa_family == AF_INET) {
+		const struct sockaddr_in *s4 = (const struct sockaddr_in *)q->peer;
+		memcpy(out, v4_mapped, 12);
+		memcpy(out + 12, &s4->sin_addr, 4);
+		return true;
+	}
+	if (q->peer->sa_family == AF_INET6) {
+		const struct sockaddr_in6 *s6 = (const struct sockaddr_in6 *)q->peer;
+		memcpy(out, &s6->sin6_addr, 16);
+		return true;
+	}
+	return false;
+}
+
+bool steer_client(const struct geo_config *conf, const struct query_ctx *q, struct steer_client *out)
+{
+	memset(out, 0, sizeof(*out));
+	uint8_t peer[16];
+	bool have_peer = peer_addr(q, peer);
+
+	/* RFC 7871 7.1.2: SOURCE 0 means "do not use my address": locate
+	 * the resolver instead, and answer with SCOPE 0. */
+	if (q->edns.has_ecs && q->edns.ecs.source > 0 &&
+	    (!have_peer || trusted_resolver(conf, peer))) {
+		uint8_t a[16];
+		if (q->edns.ecs.family == 1) {
+			memcpy(a, v4_mapped, 12);
+			memcpy(a + 12, q->edns.ecs.addr, 4);
+		} else {
+			memcpy(a, q->edns.ecs.addr, 16);
+		}
+		if (!steer_addr_private(a)) {
+			memcpy(out->addr, a, 16);
+			out->from_ecs = true;
+			out->source = q->edns.ecs.source;
+			out->is_v4 = memcmp(a, v4_mapped, 12) == 0;
+			return true;
+		}
+	}
+	if (!have_peer)
+		return false;
+	memcpy(out->addr, peer, 16);
+	out->is_v4 = memcmp(peer, v4_mapped, 12) == 0;
+	return true;
+}
+
+static bool pop_up(const struct geo_compiled *gc, unsigned p)
+{
+	_Atomic uint8_t *s = gc->pop_state ? gc->pop_state[p] : NULL;
+	return !s || atomic_load_explicit(s, memory_order_relaxed) == HEALTH_UP;
+}
+
+/* Log fail-open at most once every 10 s, whichever worker sees it. */
+static void note_fail_open(const struct geo_compiled *gc, uint32_t decision)
+{
+	static _Atomic long last;
+	long now = (long)time(NULL);
+	long prev = atomic_load_explicit(&last, memory_order_relaxed);
+	if (now - prev < 10 || !atomic_compare_exchange_strong(&last, &prev, now))
+		return;
+	unsigned n;
+	const uint16_t *l = geo_list(gc, decision, &n);
+	log_warn("geodns", "every PoP in a client's list is down (first: %s): answering as if all were up",
+	         n ? gc->conf->pops[l[0]].name : "-");
+}
+
+/* Append the addresses of PoP p for qtype; returns whether it had any. */
+static bool add_pop(const struct pop *pop, uint16_t qtype, struct steer_result *res)
+{
+	bool any = false;
+	if (qtype == RRT_A) {
+		for (size_t i = 0; i < pop->n_v4 && res->n < STEER_MAX_RR; i++, any = true) {
+			res->rr[res->n].len = 4;
+			res->rr[res->n++].data = (const uint8_t *)&pop->v4[i];
+		}
+	} else {
+		for (size_t i = 0; i < pop->n_v6 && res->n < STEER_MAX_RR; i++, any = true) {
+			res->rr[res->n].len = 16;
+			res->rr[res->n++].data = (const uint8_t *)&pop->v6[i];
+		}
+	}
+	return any;
+}
+
+void steer_answer(const struct geo_compiled *gc, const struct steer_rec *sr,
+                  const struct steer_client *c, uint16_t qtype, struct steer_result *res)
+{
+	const struct geo_config *conf = gc->conf;
+	unsigned scope;
+	res->n = 0;
+	res->failed_open = false;
+	if (c->is_v4) {
+		res->decision = dtree_lookup_v4(gc->tree, c->addr + 12, &scope);
+		const struct ecs_scope_clamp *cl = &conf->scope4;
+		if (scope < cl->min)
+			scope = cl->min;
+		if (scope > cl->max)
+			scope = cl->max;
+	} else {
+		res->decision = dtree_lookup(gc->tree, c->addr, &scope);
+		const struct ecs_scope_clamp *cl = &conf->scope6;
+		if (scope < cl->min)
+			scope = cl->min;
+		if (scope > cl->max)
+			scope = cl->max;
+	}
+	res->scope = (uint8_t)scope;
+
+	unsigned n;
+	const uint16_t *list = geo_list(gc, res->decision, &n);
+	unsigned want = sr->answers ? sr->answers : 1, got = 0;
+	bool any_up = false;
+	for (unsigned i = 0; i < n; i++)
+		if (pop_up(gc, list[i])) {
+			any_up = true;
+			break;
+		}
+	if (!any_up) {
+		res->failed_open = true;
+		note_fail_open(gc, res->decision);
+	}
+	for (unsigned i = 0; i < n && got < want; i++) {
+		if (any_up && !pop_up(gc, list[i]))
+			continue;
+		if (add_pop(&conf->pops[list[i]], qtype, res))
+			got++;
+	}
+}
