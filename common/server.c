@@ -19,12 +19,14 @@
 #include <event2/event.h>
 
 #include "common/config.h"
+#include "common/file_watch.h"
 #include "common/health.h"
 #include "common/log.h"
 #include "common/server_health.h"
 #include "common/snapshot.h"
 #include "common/tcp.h"
 #include "common/udp.h"
+#include "geodns/geo_config.h"
 
 #define TCP_BACKLOG 1024
 #define MAX_WORKERS 256
@@ -55,6 +57,7 @@ struct server {
 	struct event_base *ctl;
 	struct event *sig_hup, *sig_term, *sig_int, *reclaim;
 	struct health_checker *health;  /* on ctl; NULL until server_run */
+	struct file_watch *dbwatch;     /* GeoIP DBs of the current config */
 };
 
 /*
@@ -241,6 +244,23 @@ static bool listen_changed(const struct server *srv, const struct config *cfg)
 	return false;
 }
 
+/* Watch the current config's GeoIP databases: a DB replaced on disk is
+ * picked up like a SIGHUP once it has been quiet for a while. */
+static void watch_dbs(struct server *srv, const struct config *cfg)
+{
+	const char *paths[64];
+	size_t n = 0;
+	if (!srv->dbwatch)
+		return;
+	if (cfg->geo) {
+		for (size_t i = 0; i < cfg->geo->n_databases && n < 63; i++)
+			paths[n++] = cfg->geo->databases[i];
+		if (cfg->geo->asn_database)
+			paths[n++] = cfg->geo->asn_database;
+	}
+	file_watch_set(srv->dbwatch, paths, n);
+}
+
 int server_reload(struct server *srv)
 {
 	struct config *cfg = NULL;
@@ -261,7 +281,14 @@ int server_reload(struct server *srv)
 	/* cfg is current, so the reclaim timer (same thread) cannot free it
 	 * under us; the checker copies what it keeps. */
 	server_health_sync(srv->health, cfg);
+	watch_dbs(srv, cfg);
 	return 0;
+}
+
+static void db_changed_cb(void *arg)
+{
+	log_info("reload", "a GeoIP database changed: reloading");
+	server_reload(arg);
 }
 
 static void sighup_cb(evutil_socket_t sig, short what, void *arg)
@@ -314,6 +341,11 @@ int server_run(struct server *srv)
 	if (!srv->health)
 		goto fail;
 	server_health_sync(srv->health, snapshot_current(&srv->snap));
+	srv->dbwatch = file_watch_new(srv->ctl, SERVER_DBWATCH_POLL_MS, SERVER_DBWATCH_QUIET_MS,
+	                              db_changed_cb, srv);
+	if (!srv->dbwatch)
+		goto fail;
+	watch_dbs(srv, snapshot_current(&srv->snap));
 	event_base_dispatch(srv->ctl);
 	return 0;
 fail:
@@ -352,6 +384,7 @@ void server_free(struct server *srv)
 	if (srv->reclaim)
 		event_free(srv->reclaim);
 	health_checker_free(srv->health);
+	file_watch_free(srv->dbwatch);
 	if (srv->ctl)
 		event_base_free(srv->ctl);
 	for (size_t i = 0; srv->udp_fd && i < srv->n_listen * srv->n_workers; i++)

@@ -23,6 +23,9 @@ struct server;
 
 /* How often the control loop tries to free retired configs. */
 #define SERVER_RECLAIM_MS 100
+/* GeoIP DBs are polled this often, and reloaded once quiet this long. */
+#define SERVER_DBWATCH_POLL_MS 1000
+#define SERVER_DBWATCH_QUIET_MS 2000
 
 /*
  * Bind cfg->server.workers UDP and TCP sockets per listen address and log
