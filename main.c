@@ -9,6 +9,7 @@
  * Exit codes: 0 success, 1 bad configuration or runtime failure, 2 usage.
  */
 #include <getopt.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -192,6 +193,16 @@ static int cmd_serve(const struct opts *o)
 		log_info("server", "running as user %s group %s",
 		         cfg->server.user ? cfg->server.user : "(unchanged)",
 		         cfg->server.group ? cfg->server.group : "(user's)");
+	/* Hold the control signals until server_run has its handlers in
+	 * place: workers answer (and tests send SIGHUP) as soon as they
+	 * start, and an unhandled SIGHUP would kill us. Worker threads
+	 * inherit the mask; server_run unblocks it on the control thread. */
+	sigset_t ctl;
+	sigemptyset(&ctl);
+	sigaddset(&ctl, SIGHUP);
+	sigaddset(&ctl, SIGTERM);
+	sigaddset(&ctl, SIGINT);
+	pthread_sigmask(SIG_BLOCK, &ctl, NULL);
 	if (server_start(srv) != 0)
 		goto out;
 	if (server_run(srv) == 0)

@@ -336,6 +336,13 @@ int server_run(struct server *srv)
 	    evsignal_add(srv->sig_hup, NULL) || evsignal_add(srv->sig_term, NULL) ||
 	    evsignal_add(srv->sig_int, NULL) || event_add(srv->reclaim, &tv))
 		goto fail;
+	/* Handlers are in place: let the signals main() held through start-up in. */
+	sigset_t ctl;
+	sigemptyset(&ctl);
+	sigaddset(&ctl, SIGHUP);
+	sigaddset(&ctl, SIGTERM);
+	sigaddset(&ctl, SIGINT);
+	pthread_sigmask(SIG_UNBLOCK, &ctl, NULL);
 	/* Health checks run here, on the control loop, never on a worker. */
 	srv->health = health_checker_new(srv->ctl);
 	if (!srv->health)

@@ -109,6 +109,7 @@ bool steer_client(const struct geo_config *conf, const struct query_ctx *q, stru
 		if (!steer_addr_private(a)) {
 			memcpy(out->addr, a, 16);
 			out->from_ecs = true;
+			out->ecs_v6 = q->edns.ecs.family == 2;
 			out->source = q->edns.ecs.source;
 			out->is_v4 = memcmp(a, v4_mapped, 12) == 0;
 			return true;
@@ -166,21 +167,25 @@ void steer_answer(const struct geo_compiled *gc, const struct steer_rec *sr,
 	unsigned scope;
 	res->n = 0;
 	res->failed_open = false;
+	const struct ecs_scope_clamp *cl;
 	if (c->is_v4) {
 		res->decision = dtree_lookup_v4(gc->tree, c->addr + 12, &scope);
-		const struct ecs_scope_clamp *cl = &conf->scope4;
-		if (scope < cl->min)
-			scope = cl->min;
-		if (scope > cl->max)
-			scope = cl->max;
+		cl = &conf->scope4;
+		/* A v4-mapped address in an IPv6 ECS option: the scope is in
+		 * the option's family, or a resolver would cache the answer for
+		 * ::/scope instead of ::ffff:a.b.c.d/(96 + scope). */
+		if (c->from_ecs && c->ecs_v6) {
+			scope += 96;
+			cl = &conf->scope6;
+		}
 	} else {
 		res->decision = dtree_lookup(gc->tree, c->addr, &scope);
-		const struct ecs_scope_clamp *cl = &conf->scope6;
-		if (scope < cl->min)
-			scope = cl->min;
-		if (scope > cl->max)
-			scope = cl->max;
+		cl = &conf->scope6;
 	}
+	if (scope < cl->min)
+		scope = cl->min;
+	if (scope > cl->max)
+		scope = cl->max;
 	res->scope = (uint8_t)scope;
 
 	unsigned n;

@@ -24,6 +24,8 @@ struct steer_client {
 	uint8_t addr[16];     /* IPv6, IPv4 as ::ffff:a.b.c.d */
 	bool is_v4;
 	bool from_ecs;        /* located by the ECS subnet (else: the resolver) */
+	bool ecs_v6;          /* the ECS option is family 2, also when the address
+	                       * is v4-mapped: its scope counts in 128 bits */
 	uint8_t source;       /* ECS source prefix length used (family-relative) */
 };
 

@@ -879,3 +879,409 @@ def zone_master(origin, ttl, soa, records):
             for item in (v if isinstance(v, list) else [v]):
                 out.append('%s %d IN %s %s' % (owner, rttl, k, _master_rdata(k, item)))
     return '\n'.join(out) + '\n'
+
+
+# ---------------------------------------------------------------------------
+# GeoDNS helpers: a pure-Python MaxMind DB reader (independent of
+# libmaxminddb and of steerdns), great-circle distance, the expected PoP
+# ranking, ECS option parsing and a gdnsd runner.
+
+def repo_root():
+    return os.path.abspath(os.path.join(os.path.dirname(os.path.abspath(__file__)), '..', '..'))
+
+
+def mmdb_dir():
+    """../shared/testdata/mmdb relative to the repo root; Skip when absent."""
+    d = os.path.join(repo_root(), '..', 'shared', 'testdata', 'mmdb')
+    if not os.path.isdir(d):
+        raise Skip('test databases not found at %s' % os.path.normpath(d))
+    return os.path.normpath(d)
+
+
+class MMDB:
+    """Read-only MaxMind DB (format 2.0) reader, written from the spec.
+
+    lookup(ip) -> (record or None, prefix length in ip's own family).
+    IPv4 addresses in an IPv6 tree are looked up under ::/96 (where MaxMind
+    stores them); node_at(ip, depth) gives a tree node for scope math.
+    """
+
+    MARKER = b'\xab\xcd\xefMaxMind.com'
+
+    def __init__(self, path):
+        with open(path, 'rb') as f:
+            self.buf = f.read()
+        i = self.buf.rfind(self.MARKER)
+        if i < 0:
+            raise ValueError('%s: no metadata marker' % path)
+        self.meta, _ = self._decode(i + len(self.MARKER), i + len(self.MARKER))
+        self.node_count = self.meta['node_count']
+        self.record_size = self.meta['record_size']
+        self.ip_version = self.meta['ip_version']
+        self.node_bytes = self.record_size * 2 // 8
+        self.tree_size = self.node_bytes * self.node_count
+        self.data_start = self.tree_size + 16
+        self._cache = {}
+        self.v4_root = 0
+        if self.ip_version == 6:
+            n = 0
+            for _ in range(96):
+                if n >= self.node_count:
+                    break
+                n = self.child(n, 0)
+            self.v4_root = n
+
+    def child(self, node, bit):
+        b = self.buf
+        o = node * self.node_bytes
+        rs = self.record_size
+        if rs == 24:
+            return int.from_bytes(b[o + 3 * bit:o + 3 * bit + 3], 'big')
+        if rs == 28:
+            if bit == 0:
+                return ((b[o + 3] & 0xF0) << 20) | int.from_bytes(b[o:o + 3], 'big')
+            return ((b[o + 3] & 0x0F) << 24) | int.from_bytes(b[o + 4:o + 7], 'big')
+        if rs == 32:
+            return int.from_bytes(b[o + 4 * bit:o + 4 * bit + 4], 'big')
+        raise ValueError('record size %d' % rs)
+
+    def _size(self, pos, size):
+        b = self.buf
+        if size == 29:
+            return 29 + b[pos], pos + 1
+        if size == 30:
+            return 285 + int.from_bytes(b[pos:pos + 2], 'big'), pos + 2
+        if size == 31:
+            return 65821 + int.from_bytes(b[pos:pos + 3], 'big'), pos + 3
+        return size, pos
+
+    def _decode(self, pos, base):
+        b = self.buf
+        ctrl = b[pos]
+        pos += 1
+        typ = ctrl >> 5
+        if typ == 1:  # pointer
+            ss = (ctrl >> 3) & 3
+            v = ctrl & 7
+            if ss == 0:
+                p = (v << 8) | b[pos]; pos += 1
+            elif ss == 1:
+                p = ((v << 16) | int.from_bytes(b[pos:pos + 2], 'big')) + 2048; pos += 2
+            elif ss == 2:
+                p = ((v << 24) | int.from_bytes(b[pos:pos + 3], 'big')) + 526336; pos += 3
+            else:
+                p = int.from_bytes(b[pos:pos + 4], 'big'); pos += 4
+            val, _ = self._decode(base + p, base)
+            return val, pos
+        if typ == 0:
+            typ = 7 + b[pos]
+            pos += 1
+        size, pos = self._size(pos, ctrl & 0x1F)
+        if typ == 2:
+            return b[pos:pos + size].decode('utf-8'), pos + size
+        if typ == 3:
+            return struct.unpack('!d', b[pos:pos + 8])[0], pos + 8
+        if typ == 4:
+            return b[pos:pos + size], pos + size
+        if typ in (5, 6, 9, 10):
+            return int.from_bytes(b[pos:pos + size], 'big'), pos + size
+        if typ == 8:
+            return int.from_bytes(b[pos:pos + size], 'big', signed=True) if size == 4 else \
+                int.from_bytes(b[pos:pos + size], 'big'), pos + size
+        if typ == 7:
+            d = {}
+            for _ in range(size):
+                k, pos = self._decode(pos, base)
+                v, pos = self._decode(pos, base)
+                d[k] = v
+            return d, pos
+        if typ == 11:
+            arr = []
+            for _ in range(size):
+                v, pos = self._decode(pos, base)
+                arr.append(v)
+            return arr, pos
+        if typ == 14:
+            return bool(size), pos
+        if typ == 15:
+            return struct.unpack('!f', b[pos:pos + 4])[0], pos + 4
+        raise ValueError('data type %d at %d' % (typ, pos - 1))
+
+    def record(self, value):
+        """The data record a tree value > node_count points to (cached)."""
+        if value not in self._cache:
+            self._cache[value], _ = self._decode(self.data_start + value - self.node_count - 16,
+                                                 self.data_start)
+        return self._cache[value]
+
+    def _start(self, ip):
+        ip = ipaddress.ip_address(ip)
+        if ip.version == 4:
+            if self.ip_version == 6:
+                return self.v4_root, ip, 32
+            return 0, ip, 32
+        if self.ip_version == 4:
+            return None, ip, 128
+        return 0, ip, 128
+
+    def lookup(self, ip):
+        """(record dict or None, prefix length) for one address."""
+        node, ip, bits = self._start(ip)
+        if node is None:
+            return None, 0
+        v = int(ip)
+        depth = 0
+        while node < self.node_count and depth < bits:
+            bit = (v >> (bits - 1 - depth)) & 1
+            node = self.child(node, bit)
+            depth += 1
+        if node == self.node_count:
+            return None, depth
+        if node > self.node_count:
+            return self.record(node), depth
+        raise ValueError('tree deeper than the address')
+
+    def path(self, ip):
+        """Tree values along ip's path: [(depth, value)], root first; last is a leaf."""
+        node, ip, bits = self._start(ip)
+        v = int(ip)
+        out = [(0, node)]
+        depth = 0
+        while node < self.node_count and depth < bits:
+            node = self.child(node, (v >> (bits - 1 - depth)) & 1)
+            depth += 1
+            out.append((depth, node))
+        return out
+
+
+def haversine_km(lat1, lon1, lat2, lon2):
+    """Great-circle distance on a 6371 km sphere."""
+    import math
+    p1, p2 = math.radians(lat1), math.radians(lat2)
+    dp, dl = p2 - p1, math.radians(lon2 - lon1)
+    a = math.sin(dp / 2) ** 2 + math.cos(p1) * math.cos(p2) * math.sin(dl / 2) ** 2
+    return 2 * 6371.0 * math.asin(min(1.0, math.sqrt(a)))
+
+
+class GeoModel:
+    """The expected steerdns decision, computed in Python from the DB records.
+
+    pops: [(name, lat, lon)] in config order; rules: [(kind, [codes], [pop names])]
+    with kind continent/country/subdivision; fallback: [pop names] (default all).
+    decision(record) -> tuple of PoP names (the ordered list).
+    """
+
+    def __init__(self, pops, rules=(), fallback=None):
+        self.pops = list(pops)
+        self.rules = list(rules)
+        self.fallback = tuple(fallback) if fallback else tuple(p[0] for p in self.pops)
+
+    @staticmethod
+    def fields(rec):
+        if not rec:
+            return None, None, None, None, []
+        loc = rec.get('location') or {}
+        lat, lon = loc.get('latitude'), loc.get('longitude')
+        cc = (rec.get('country') or {}).get('iso_code')
+        cont = (rec.get('continent') or {}).get('code')
+        subs = [s.get('iso_code') for s in rec.get('subdivisions') or [] if s.get('iso_code')]
+        return lat, lon, cc, cont, subs
+
+    def decision(self, rec):
+        lat, lon, cc, cont, subs = self.fields(rec)
+        for kind, codes, plist in self.rules:
+            if kind == 'continent' and cont in codes:
+                return tuple(plist)
+            if kind == 'country' and cc in codes:
+                return tuple(plist)
+            if kind == 'subdivision' and subs and cc and '%s-%s' % (cc, subs[0]) in codes:
+                return tuple(plist)
+        if lat is None or lon is None:
+            return self.fallback
+        return tuple(p[0] for p in self.ranked(lat, lon))
+
+    def ranked(self, lat, lon):
+        """[(name, km)] nearest first; ties keep config order."""
+        d = [(p[0], haversine_km(lat, lon, p[1], p[2]), i) for i, p in enumerate(self.pops)]
+        d.sort(key=lambda x: (x[1], x[2]))
+        return [(n, km) for n, km, _ in d]
+
+    def near_tie(self, rec, rel=0.01):
+        """True when the two nearest PoPs are within rel (1%) of each other."""
+        lat, lon, _, _, _ = self.fields(rec)
+        if lat is None or lon is None:
+            return False
+        r = self.ranked(lat, lon)
+        return len(r) > 1 and (r[1][1] - r[0][1]) <= rel * max(r[1][1], 1e-9)
+
+
+def true_scope(db, model, ip, answers_of=None):
+    """The shortest prefix length around ip over which model's decision is constant.
+
+    Walks ip's path in the DB tree from the root and returns the first depth
+    whose whole subtree maps to one decision (empty records give the
+    fallback). answers_of(decision) may reduce a decision to what is answered.
+    Depths are in ip's family (IPv4 under ::/96 counts from 0).
+    """
+    key = answers_of or (lambda d: d)
+    memo = db.__dict__.setdefault('_uniform_memo', {})
+    mkey = (id(model), id(answers_of))
+
+    def uniform(value, depth_left):
+        """The single decision under tree value, or None when it varies."""
+        if value == db.node_count:
+            return key(model.fallback)
+        if value > db.node_count:
+            return key(model.decision(db.record(value)))
+        k = (mkey, value)
+        if k in memo:
+            return memo[k]
+        a = uniform(db.child(value, 0), depth_left - 1)
+        res = None
+        if a is not None:
+            b = uniform(db.child(value, 1), depth_left - 1)
+            if b == a:
+                res = a
+        memo[k] = res
+        return res
+
+    bits = 32 if ipaddress.ip_address(ip).version == 4 else 128
+    for depth, value in db.path(ip):
+        if uniform(value, bits - depth) is not None:
+            return depth
+    return bits
+
+
+def ecs_of(m):
+    """The ECS option of a decoded reply as (family, source, scope, address text) or None."""
+    if not m.opt:
+        return None
+    for code, val in m.opt['options']:
+        if code == OPT_ECS:
+            fam, src, scope = struct.unpack('!HBB', val[:4])
+            raw = val[4:]
+            if fam == 1:
+                addr = str(ipaddress.IPv4Address(raw.ljust(4, b'\x00')))
+            else:
+                addr = str(ipaddress.IPv6Address(raw.ljust(16, b'\x00')))
+            return fam, src, scope, addr
+    return None
+
+
+def ecs_query(addr, port, qname, subnet, qtype='A', timeout=1.0):
+    """One UDP query with ECS = subnet ('a.b.c.d/len' or IPv6); returns (Msg, ecs tuple)."""
+    net = ipaddress.ip_network(subnet, strict=False)
+    m = query(addr, port, qname, qtype, timeout=timeout,
+              options=[ecs_option(str(net.network_address), net.prefixlen)])
+    return m, ecs_of(m)
+
+
+class Gdnsd:
+    """gdnsd 3 in the foreground with a config dir written by the test.
+
+    config_text: the body of CONFDIR/config *without* the options stanza
+    (plugins => ...); zones: [(filename, text)]; files: [(relpath, src)]
+    copied into CONFDIR (e.g. geoip/X.mmdb).
+    """
+
+    def __init__(self, config_text, zones, files=()):
+        self.gdnsd = tool('gdnsd')
+        self.dir = tempfile.mkdtemp(prefix='gdnsd-it-')
+        self.addr = '127.0.0.1'
+        self.port = free_port(False)
+        for sub in ('zones', 'geoip', 'run', 'state'):
+            os.makedirs(os.path.join(self.dir, sub), exist_ok=True)
+        for rel, src in files:
+            shutil.copy(src, os.path.join(self.dir, rel))
+        for fname, text in zones:
+            with open(os.path.join(self.dir, 'zones', fname), 'w') as f:
+                f.write(text)
+        opts = ('options => {\n  listen => [ 127.0.0.1:%d ]\n  run_dir => %s\n  state_dir => %s\n'
+                '  udp_threads => 1\n  tcp_threads => 1\n}\n' %
+                (self.port, os.path.join(self.dir, 'run'), os.path.join(self.dir, 'state')))
+        with open(os.path.join(self.dir, 'config'), 'w') as f:
+            f.write(opts + config_text)
+        self.proc = None
+        self.err = None
+
+    def start(self, probe_name, timeout=15.0):
+        self.proc = subprocess.Popen([self.gdnsd, '-c', self.dir, 'start'],
+                                     stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+                                     stderr=subprocess.PIPE)
+        _PROCS.append(self.proc)
+        self.err = _StderrCollector(self.proc.stderr)
+        self.err.start()
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.proc.poll() is not None:
+                self.err.join(1)
+                raise AssertionError('gdnsd exited %d: %s' % (self.proc.returncode, self.err.text()))
+            raw = udp_exchange(self.addr, self.port, build_query(probe_name, 'SOA'), timeout=0.2)
+            if raw is not None and decode(raw).rcode == 0:
+                return self
+            time.sleep(0.05)
+        self.stop()
+        raise AssertionError('gdnsd did not serve %s within %.0fs: %s' %
+                             (probe_name, timeout, self.err.text()))
+
+    def stop(self):
+        if self.proc is not None and self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGTERM)
+            try:
+                self.proc.wait(5)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait(2)
+        if self.proc in _PROCS:
+            _PROCS.remove(self.proc)
+
+    def cleanup(self):
+        self.stop()
+        shutil.rmtree(self.dir, ignore_errors=True)
+
+
+def geo_zone_yaml(origin='geo.test.', steered=(('www', 30, 1),), static=(('static', '192.0.2.80'),)):
+    """A zone with steered names [(name, ttl, answers)] and static A names."""
+    lines = ['origin: %s' % origin, 'ttl: 3600',
+             'soa: {mname: ns1, rname: hostmaster, serial: 1, refresh: 3600, retry: 900, '
+             'expire: 1209600, minimum: 300}',
+             'records:', '  "@": { NS: [ns1] }', '  ns1: { A: 192.0.2.53 }']
+    for name, ttl, answers in steered:
+        lines.append('  %s: { steer: { ttl: %d, answers: %d } }' % (name, ttl, answers))
+    for name, addr in static:
+        lines.append('  %s: { A: %s }' % (name, addr))
+    return '\n'.join(lines) + '\n'
+
+
+def geo_config_yaml(databases, pops, rules=(), fallback=None, ecs_trust='all',
+                    scope4=(0, 32), scope6=(0, 128), checks=None, schema='maxmind'):
+    """The geoip/pops/policy/ecs sections of a steerdns config.
+
+    pops: [(name, lat, lon, [v4...], [v6...])]; rules: [(kind, [codes], [pops])];
+    checks: {pop name: 'inline YAML map of the check'}.
+    """
+    checks = checks or {}
+    out = ['geoip:', '  databases: [%s]' % ', '.join(yaml_str(d) for d in databases),
+           '  schema: %s' % schema, 'pops:']
+    for name, lat, lon, v4, v6 in pops:
+        parts = ['location: [%r, %r]' % (lat, lon)]
+        if v4:
+            parts.append('ipv4: [%s]' % ', '.join(v4))
+        if v6:
+            parts.append('ipv6: [%s]' % ', '.join(yaml_str(a) for a in v6))
+        if name in checks:
+            parts.append('check: %s' % checks[name])
+        out.append('  %s: { %s }' % (name, ', '.join(parts)))
+    if rules or fallback:
+        out.append('policy:')
+    if rules:
+        out.append('  rules:')
+        for kind, codes, plist in rules:
+            out.append('    - match: { %s: [%s] }' % (kind, ', '.join(codes)))
+            out.append('      pops: [%s]' % ', '.join(plist))
+    if fallback:
+        out.append('  fallback: [%s]' % ', '.join(fallback))
+    trust = 'all' if ecs_trust == 'all' else '[%s]' % ', '.join(yaml_str(t) for t in ecs_trust)
+    out.append('ecs: { trust: %s, scope: { ipv4: {min: %d, max: %d}, ipv6: {min: %d, max: %d} } }'
+               % ((trust,) + tuple(scope4) + tuple(scope6)))
+    return '\n'.join(out) + '\n'
