@@ -95,8 +95,9 @@ static uint32_t set_intern(struct list_set *s, const uint16_t *l, unsigned n)
 	return s->n++;
 }
 
-/* Does a continent/country/subdivision rule match this location? */
-static bool rule_matches(const struct geo_rule *r, const struct geo_location *loc)
+/* Does rule r (an element of rules[]) match this client location? */
+static bool rule_matches(const struct geo_rule *rules, const struct geo_rule *r,
+                         const struct geo_location *loc)
 {
 	char sub[16];
 	for (size_t i = 0; i < r->n_values; i++) {
@@ -116,8 +117,15 @@ static bool rule_matches(const struct geo_rule *r, const struct geo_location *lo
 			if (strcmp(r->codes[i], sub) == 0)
 				return true;
 			break;
-		default:
+		case GM_ASN:
+			if (loc->asn && r->asns[i] == loc->asn)
+				return true;
 			break;
+		case GM_CIDR:
+			/* The overlay tree gives each address the first CIDR rule
+			 * (1-based) covering it; a later CIDR rule that also covers
+			 * it could never be reached before this one anyway. */
+			return loc->cidr_rule == (uint32_t)(r - rules) + 1;
 		}
 	}
 	return false;
@@ -140,6 +148,73 @@ static unsigned rank_all(size_t n_pops, struct rank_buf *rb, double lat, double 
 	return (unsigned)n_pops;
 }
 
+/* Replace *tree by its product with t (t is consumed); -1 on error. */
+static int product_into(struct geotree **tree, struct geotree *t, char *err, size_t errlen)
+{
+	struct geotree *p = geotree_product(*tree, t, err, errlen);
+	geotree_free(t);
+	if (!p)
+		return -1;
+	geotree_free(*tree);
+	*tree = p;
+	return 0;
+}
+
+/* With an ASN database, every location also carries the client's ASN. */
+static int overlay_asn(const struct geo_config *conf, struct geotree **tree, char *err,
+                       size_t errlen)
+{
+	if (!conf->asn_database)
+		return 0;
+	struct geodb *db = geodb_open(conf->asn_database, &geodb_preset_asn, err, errlen);
+	if (!db)
+		return -1;
+	struct geotree *t = geotree_build(&db, 1, err, errlen);
+	geodb_close(db);
+	if (!t)
+		return -1;
+	return product_into(tree, t, err, errlen);
+}
+
+/* With cidr rules, every location also carries the first such rule
+ * covering the client's address. */
+static int overlay_cidrs(const struct geo_config *conf, struct geotree **tree, char *err,
+                         size_t errlen)
+{
+	size_t n = 0;
+	for (size_t r = 0; r < conf->n_rules; r++)
+		if (conf->rules[r].kind == GM_CIDR)
+			n += conf->rules[r].n_values;
+	if (n == 0)
+		return 0;
+	uint8_t (*addr)[16] = calloc(n, sizeof(*addr));
+	uint8_t *len = calloc(n, 1);
+	uint32_t *rule = calloc(n, sizeof(*rule));
+	int rc = -1;
+	if (!addr || !len || !rule) {
+		snprintf(err, errlen, "out of memory");
+		goto out;
+	}
+	size_t k = 0;
+	for (size_t r = 0; r < conf->n_rules; r++) {
+		if (conf->rules[r].kind != GM_CIDR)
+			continue;
+		for (size_t i = 0; i < conf->rules[r].n_values; i++, k++) {
+			memcpy(addr[k], conf->rules[r].cidrs[i].addr, 16);
+			len[k] = conf->rules[r].cidrs[i].len;
+			rule[k] = (uint32_t)r + 1;
+		}
+	}
+	struct geotree *t = geotree_from_prefixes((const uint8_t (*)[16])addr, len, rule, n, err, errlen);
+	if (t)
+		rc = product_into(tree, t, err, errlen);
+out:
+	free(addr);
+	free(len);
+	free(rule);
+	return rc;
+}
+
 static void rank_buf_free(struct rank_buf *rb)
 {
 	free(rb->pts);
@@ -153,13 +228,6 @@ struct geo_compiled *geo_compile(const struct geo_config *conf, char *err, size_
 	struct timespec t0, t1;
 	clock_gettime(CLOCK_MONOTONIC, &t0);
 
-	for (size_t r = 0; r < conf->n_rules; r++) {
-		if (conf->rules[r].kind == GM_ASN || conf->rules[r].kind == GM_CIDR) {
-			snprintf(err, errlen, "policy rule at line %u: asn and cidr rules are not supported yet",
-			         conf->rules[r].line);
-			return NULL;
-		}
-	}
 	if (conf->n_pops == 0 || conf->n_pops > UINT16_MAX) {
 		snprintf(err, errlen, "geoip: need between 1 and %u PoPs", UINT16_MAX);
 		return NULL;
@@ -184,7 +252,8 @@ struct geo_compiled *geo_compile(const struct geo_config *conf, char *err, size_
 			goto fail;
 	}
 	tree = geotree_build(dbs, conf->n_databases, err, errlen);
-	if (!tree)
+	if (!tree || overlay_asn(conf, &tree, err, errlen) < 0 ||
+	    overlay_cidrs(conf, &tree, err, errlen) < 0)
 		goto fail;
 
 	gc = calloc(1, sizeof(*gc));
@@ -227,7 +296,7 @@ struct geo_compiled *geo_compile(const struct geo_config *conf, char *err, size_
 			continue;
 		size_t r;
 		for (r = 0; r < conf->n_rules; r++)
-			if (rule_matches(&conf->rules[r], loc))
+			if (rule_matches(conf->rules, &conf->rules[r], loc))
 				break;
 		if (r < conf->n_rules) {
 			const struct geo_rule *rule = &conf->rules[r];

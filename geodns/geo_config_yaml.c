@@ -257,7 +257,8 @@ static int parse_schema(struct gctx *c, yaml_node_t *n)
 	struct geodb_fields *f = &c->g->schema;
 	if (n->type == YAML_SCALAR_NODE && !ydoc_is_null(n)) {
 		const char *s = ydoc_scalar(n);
-		const struct geodb_fields *p = geodb_preset(s);
+		/* The asn preset is for asn_database, never for locations. */
+		const struct geodb_fields *p = s && strcmp(s, "asn") ? geodb_preset(s) : NULL;
 		if (!p)
 			return E(c, n, "schema: unknown preset '%s' (expected maxmind, flat or a mapping "
 			         "of field paths)", s ? s : "");

@@ -31,6 +31,10 @@ const struct geodb_fields geodb_preset_flat = {
 	.subdivision = NULL,
 };
 
+const struct geodb_fields geodb_preset_asn = {
+	.asn = "autonomous_system_number",
+};
+
 const struct geodb_fields *geodb_preset(const char *name)
 {
 	if (!name)
@@ -39,10 +43,12 @@ const struct geodb_fields *geodb_preset(const char *name)
 		return &geodb_preset_maxmind;
 	if (strcmp(name, "flat") == 0)
 		return &geodb_preset_flat;
+	if (strcmp(name, "asn") == 0)
+		return &geodb_preset_asn;
 	return NULL;
 }
 
-enum { F_LAT, F_LON, F_COUNTRY, F_CONTINENT, F_SUBDIV, F_COUNT };
+enum { F_LAT, F_LON, F_COUNTRY, F_CONTINENT, F_SUBDIV, F_ASN, F_COUNT };
 
 #define MAX_PATH_PARTS 8
 
@@ -110,9 +116,9 @@ struct geodb *geodb_open(const char *path, const struct geodb_fields *fields, ch
 		return NULL;
 	}
 	const char *src[F_COUNT] = { fields->latitude, fields->longitude, fields->country,
-		                     fields->continent, fields->subdivision };
+		                     fields->continent, fields->subdivision, fields->asn };
 	static const char *const names[F_COUNT] = { "latitude", "longitude", "country",
-		                                    "continent", "subdivision" };
+		                                    "continent", "subdivision", "asn" };
 	for (int i = 0; i < F_COUNT; i++) {
 		if (parse_path(&db->f[i], src[i]) < 0) {
 			seterr(err, errlen, "%s: bad %s field path \"%s\"", path, names[i], src[i]);
@@ -211,6 +217,19 @@ static int as_number(const MMDB_entry_data_s *ed, double *out)
 	}
 }
 
+/* An ASN: an unsigned integer type (MaxMind writes uint32) or a
+ * non-negative int32, within 1..2^32-1; 0 (unknown) otherwise. */
+static uint32_t as_asn(const MMDB_entry_data_s *ed)
+{
+	switch (ed->type) {
+	case MMDB_DATA_TYPE_UINT16: return ed->uint16;
+	case MMDB_DATA_TYPE_UINT32: return ed->uint32;
+	case MMDB_DATA_TYPE_INT32: return ed->int32 > 0 ? (uint32_t)ed->int32 : 0;
+	case MMDB_DATA_TYPE_UINT64: return ed->uint64 <= UINT32_MAX ? (uint32_t)ed->uint64 : 0;
+	default: return 0;
+	}
+}
+
 /* Copy a short code string, upper-cased, if it has 1..maxlen characters
  * of [A-Za-z0-9-]; otherwise leave dst empty. */
 static void as_code(const MMDB_entry_data_s *ed, char *dst, size_t maxlen)
@@ -272,6 +291,10 @@ int geodb_read_entry(const struct geodb *db, MMDB_entry_s *entry, struct geo_loc
 		return -1;
 	if (r)
 		as_code(&ed, out->subdivision, sizeof(out->subdivision) - 1);
+	if ((r = get_field(db, &db->f[F_ASN], entry, &ed, err, errlen)) < 0)
+		return -1;
+	if (r)
+		out->asn = as_asn(&ed);
 
 	const struct iso3166_country *c = out->country[0] ? iso3166_lookup(out->country) : NULL;
 	if (c && !out->continent[0])
@@ -287,7 +310,7 @@ int geodb_read_entry(const struct geodb *db, MMDB_entry_s *entry, struct geo_loc
 int geo_location_empty(const struct geo_location *loc)
 {
 	return loc->coords == GEO_COORD_NONE && !loc->country[0] && !loc->continent[0] &&
-	       !loc->subdivision[0];
+	       !loc->subdivision[0] && loc->asn == 0 && loc->cidr_rule == 0;
 }
 
 int geo_location_eq(const struct geo_location *a, const struct geo_location *b)
@@ -295,7 +318,8 @@ int geo_location_eq(const struct geo_location *a, const struct geo_location *b)
 	return memcmp(&a->lat, &b->lat, sizeof(double)) == 0 &&
 	       memcmp(&a->lon, &b->lon, sizeof(double)) == 0 && a->coords == b->coords &&
 	       strcmp(a->country, b->country) == 0 && strcmp(a->continent, b->continent) == 0 &&
-	       strcmp(a->subdivision, b->subdivision) == 0;
+	       strcmp(a->subdivision, b->subdivision) == 0 && a->asn == b->asn &&
+	       a->cidr_rule == b->cidr_rule;
 }
 
 static const uint8_t v4mapped_prefix[12] = { 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff };

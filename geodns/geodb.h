@@ -1,7 +1,8 @@
 /*
  * geodb.h: one opened MaxMind DB (.mmdb) file plus the field paths that
- * say where latitude, longitude, country, continent and subdivision live
- * in its records. The file is mmap'd by libmaxminddb (MMDB_MODE_MMAP).
+ * say where latitude, longitude, country, continent, subdivision and the
+ * autonomous system number live in its records. The file is mmap'd by
+ * libmaxminddb (MMDB_MODE_MMAP).
  *
  * geodb is the load-time side only: geotree.h compiles every record into
  * a lookup tree once, so no libmaxminddb call happens per query. The slow
@@ -26,14 +27,19 @@ enum geo_coord_source {
 	GEO_COORD_CENTROID = 2, /* the country's centroid (iso3166.c) */
 };
 
-/* What one DB record says about where a client is. Empty strings mean
- * "not known". Compared by value (geo_location_eq) to deduplicate. */
+/* What is known about a client: where it is (one DB record), plus the
+ * attributes that trees combined by geotree_product() add: its autonomous
+ * system (ASN DB) and the first CIDR policy rule covering it
+ * (geotree_from_prefixes). Empty strings and zero numbers mean "not
+ * known". Compared by value (geo_location_eq) to deduplicate. */
 struct geo_location {
 	double lat, lon;        /* valid when coords != GEO_COORD_NONE */
 	uint8_t coords;         /* enum geo_coord_source */
 	char country[3];        /* ISO 3166-1 alpha-2, upper case, or "" */
 	char continent[3];      /* AF AN AS EU NA OC SA, or "" */
 	char subdivision[8];    /* first subdivision's ISO code (e.g. "CA"), or "" */
+	uint32_t asn;           /* autonomous system number, 0 = unknown */
+	uint32_t cidr_rule;     /* 1 + index of the first matching CIDR rule, 0 = none */
 };
 
 /* Field paths, "a/b/0/c": map keys separated by '/', a decimal component
@@ -44,6 +50,7 @@ struct geodb_fields {
 	const char *country;
 	const char *continent;   /* NULL: derived from country via iso3166 */
 	const char *subdivision;
+	const char *asn;         /* unsigned integer; NULL in the location presets */
 };
 
 /* GeoIP2/GeoLite2 City and Country: location/latitude, location/longitude,
@@ -52,8 +59,13 @@ extern const struct geodb_fields geodb_preset_maxmind;
 /* DB-IP lite / ip-location-db flat records: latitude, longitude,
  * country_code at top level; continent from the ISO 3166 table. */
 extern const struct geodb_fields geodb_preset_flat;
+/* GeoLite2-ASN / GeoIP2-ISP: autonomous_system_number only. A tree built
+ * from such a DB carries locations with just .asn set; geotree_product()
+ * joins it to a location tree. */
+extern const struct geodb_fields geodb_preset_asn;
 
-/* Preset by name ("maxmind" or "flat"); NULL if unknown. Static storage. */
+/* Preset by name ("maxmind", "flat" or "asn"); NULL if unknown. Static
+ * storage. */
 const struct geodb_fields *geodb_preset(const char *name);
 
 struct geodb;
@@ -77,7 +89,8 @@ const char *geodb_path(const struct geodb *db);
 const MMDB_s *geodb_mmdb(const struct geodb *db);
 
 /* Decode the record at entry into *out (always fully written, zeroed
- * first): coordinates only if both are present and in range; continent
+ * first): coordinates only if both are present and in range; the ASN if
+ * it is an unsigned integer in 1..2^32-1 (cidr_rule stays 0); continent
  * from the table when the DB has none; coordinates from the country's
  * centroid when the DB has none. Missing fields are not errors. Returns 0,
  * or -1 with "PATH: data at offset N: <libmaxminddb message>" in err for
@@ -86,10 +99,12 @@ int geodb_read_entry(const struct geodb *db, MMDB_entry_s *entry, struct geo_loc
                      char *err, size_t errlen);
 
 /* True if the location says nothing usable (no coordinates, country,
- * continent or subdivision): such records map to location id 0. */
+ * continent, subdivision, ASN or CIDR rule): such records map to location
+ * id 0. */
 int geo_location_empty(const struct geo_location *loc);
 
-/* Value equality of two locations (coordinates compared bit for bit). */
+/* Value equality of two locations, every field (coordinates compared bit
+ * for bit). */
 int geo_location_eq(const struct geo_location *a, const struct geo_location *b);
 
 /* Slow path: look addr16 (IPv6, IPv4 as ::ffff:a.b.c.d) up with

@@ -1,10 +1,9 @@
 /*
  * geotree.c: compile MaxMind DB search trees into one flat binary trie
  * (struct geotree) and derive merged decision tries from it (struct
- * dtree).
+ * dtree). Combining trees (product, CIDR overlay) is in geotree_ops.c.
  *
- * A reference is a uint32: with the top bit set it is a leaf carrying a
- * 31-bit value, otherwise an index into the node array. Nodes are never
+ * References and nodes: see geotree_int.h. Nodes are never
  * modified once made, which lets subtrees be shared: the copy of a DB keeps
  * the DB's own sharing (the IPv4 subtree under ::/96, ::ffff:0:0/96 and
  * 2002::/16 is one subtree), and combining DBs copies only the paths that
@@ -12,36 +11,12 @@
  * the leaf), which is what makes dtree prefixes the shortest true ones.
  */
 #include "geodns/geotree.h"
+#include "geodns/geotree_int.h"
 
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-
-#define LEAF_BIT 0x80000000u
-#define LEAF(v) (LEAF_BIT | (uint32_t)(v))
-#define IS_LEAF(r) (((r) & LEAF_BIT) != 0)
-#define LEAF_VAL(r) ((r) & ~LEAF_BIT)
-/* Returned by builders on failure; a value no leaf may carry. */
-#define REF_ERR 0xffffffffu
-
-struct trie {
-	uint32_t (*n)[2];
-	uint32_t len, cap;
-	/* Where ::ffff:0:0/96 ends (a node, or a leaf met on the way, at
-	 * v4depth <= 96): IPv4 lookups start here instead of walking the same
-	 * 96 nodes every time. Set by tr_finish(). */
-	uint32_t v4ref;
-	unsigned v4depth;
-};
-
-struct geotree {
-	struct trie t;
-	uint32_t root;
-	struct geo_location *locs;
-	uint32_t nlocs, loccap;
-	uint32_t db_records, db_nodes;
-};
 
 struct dtree {
 	struct trie t;
@@ -61,10 +36,7 @@ static void seterr(char *err, size_t errlen, const char *fmt, ...)
 	va_end(ap);
 }
 
-/* A node with children (l, r), or the leaf itself when both are the same
- * leaf: the merge that keeps every prefix as short as is true. REF_ERR on
- * out of memory (or a child that is REF_ERR). */
-static uint32_t tr_node(struct trie *t, uint32_t l, uint32_t r)
+uint32_t gt_node(struct trie *t, uint32_t l, uint32_t r)
 {
 	if (l == REF_ERR || r == REF_ERR)
 		return REF_ERR;
@@ -148,7 +120,7 @@ static uint32_t tr_place(struct trie *t, uint32_t sub, const uint8_t *prefix, un
 {
 	uint32_t ref = sub;
 	for (unsigned d = plen; d-- > 0;)
-		ref = addr_bit(prefix, d) ? tr_node(t, LEAF(0), ref) : tr_node(t, ref, LEAF(0));
+		ref = addr_bit(prefix, d) ? gt_node(t, LEAF(0), ref) : gt_node(t, ref, LEAF(0));
 	return ref;
 }
 
@@ -175,7 +147,7 @@ static uint32_t tr_overlay(struct trie *t, uint32_t dst, uint32_t src)
 	uint32_t r = tr_overlay(t, dr, sr);
 	if (l == dl && r == dr)
 		return dst;
-	return tr_node(t, l, r);
+	return gt_node(t, l, r);
 }
 
 struct walk {
@@ -262,22 +234,17 @@ static int offmap_find(struct offmap *m, uint32_t off, uint32_t *slot)
 	return m->key[h] == k;
 }
 
-/* Set of location ids hashed by location value, to deduplicate. Slot 0
- * means empty: id 0 is never stored (it is the empty location). */
-struct locset {
-	uint32_t *slot;
-	uint32_t cap, used;
-};
-
 static uint32_t loc_hash(const struct geo_location *l)
 {
 	uint64_t h = 1469598103934665603ull;
-	const uint8_t *parts[5] = { (const uint8_t *)&l->lat, (const uint8_t *)&l->lon,
+	const uint8_t *parts[7] = { (const uint8_t *)&l->lat, (const uint8_t *)&l->lon,
 		                    (const uint8_t *)l->country, (const uint8_t *)l->continent,
-		                    (const uint8_t *)l->subdivision };
-	const size_t lens[5] = { sizeof(double), sizeof(double), sizeof(l->country),
-		                 sizeof(l->continent), sizeof(l->subdivision) };
-	for (int p = 0; p < 5; p++)
+		                    (const uint8_t *)l->subdivision, (const uint8_t *)&l->asn,
+		                    (const uint8_t *)&l->cidr_rule };
+	const size_t lens[7] = { sizeof(double), sizeof(double), sizeof(l->country),
+		                 sizeof(l->continent), sizeof(l->subdivision), sizeof(l->asn),
+		                 sizeof(l->cidr_rule) };
+	for (int p = 0; p < 7; p++)
 		for (size_t i = 0; i < lens[p]; i++)
 			h = (h ^ parts[p][i]) * 1099511628211ull;
 	h = (h ^ l->coords) * 1099511628211ull;
@@ -301,11 +268,8 @@ struct build {
 #define MEMO_UNSET 0xffffffffu
 #define MEMO_BUSY 0xfffffffeu
 
-/* Location id for a location value: existing if seen, else appended. */
-static uint32_t intern_loc(struct build *b, const struct geo_location *loc)
+uint32_t gt_intern(struct geotree *gt, struct locset *s, const struct geo_location *loc)
 {
-	struct geotree *gt = b->gt;
-	struct locset *s = &b->locs;
 	if ((s->used + 1) * 2 > s->cap) {
 		uint32_t ncap = s->cap ? s->cap * 2 : 4096;
 		uint32_t *ns = calloc(ncap, sizeof(*ns));
@@ -356,7 +320,7 @@ static uint32_t data_leaf(struct build *b, MMDB_entry_s *entry)
 	struct geo_location loc;
 	if (geodb_read_entry(b->db, entry, &loc, b->err, b->errlen) < 0)
 		return REF_ERR;
-	uint32_t id = geo_location_empty(&loc) ? GEO_LOC_UNKNOWN : intern_loc(b, &loc);
+	uint32_t id = geo_location_empty(&loc) ? GEO_LOC_UNKNOWN : gt_intern(b->gt, &b->locs, &loc);
 	if (id == REF_ERR)
 		goto oom;
 	b->offs.key[slot] = entry->offset + 1;
@@ -443,7 +407,7 @@ static uint32_t copy_node(struct build *b, uint32_t node, unsigned depth)
 		if (child[side] == REF_ERR)
 			return REF_ERR;
 	}
-	uint32_t ref = tr_node(&b->gt->t, child[0], child[1]);
+	uint32_t ref = gt_node(&b->gt->t, child[0], child[1]);
 	if (ref == REF_ERR) {
 		seterr(b->err, b->errlen, "%s: out of memory", path);
 		return REF_ERR;
@@ -509,10 +473,12 @@ static uint32_t build_db(struct build *b, const struct geodb *db)
 		goto out;
 	if (b->usable == 0) {
 		/* Not corrupt as far as libmaxminddb can tell, but useless: an
-		 * ASN DB, the wrong preset, or data nested beyond recognition. */
+		 * ASN DB under a location preset (or the reverse), the wrong
+		 * preset, or data nested beyond recognition. */
 		seterr(b->err, b->errlen,
 		       "%s: no record has a location at the configured field paths "
-		       "(wrong preset, or not a GeoIP City/Country DB?)",
+		       "(wrong preset? maxmind or flat for a City/Country DB, asn for an "
+		       "ASN DB)",
 		       geodb_path(db));
 		goto out;
 	}
@@ -535,18 +501,41 @@ out:
 	return ret;
 }
 
+struct geotree *gt_alloc(void)
+{
+	struct geotree *gt = calloc(1, sizeof(*gt));
+	if (!gt)
+		return NULL;
+	gt->loccap = 1024;
+	gt->locs = calloc(gt->loccap, sizeof(*gt->locs));
+	if (!gt->locs) {
+		free(gt);
+		return NULL;
+	}
+	gt->nlocs = 1; /* id 0: the empty location */
+	gt->root = LEAF(GEO_LOC_UNKNOWN);
+	return gt;
+}
+
+void gt_seal(struct geotree *gt, uint32_t root)
+{
+	gt->root = root;
+	tr_shrink(&gt->t);
+	tr_finish(&gt->t, gt->root);
+	void *p = realloc(gt->locs, (size_t)gt->nlocs * sizeof(*gt->locs));
+	if (p) {
+		gt->locs = p;
+		gt->loccap = gt->nlocs;
+	}
+}
+
 struct geotree *geotree_build(struct geodb *const *dbs, size_t ndb, char *err, size_t errlen)
 {
 	struct build b = { .err = err, .errlen = errlen };
-	struct geotree *gt = calloc(1, sizeof(*gt));
+	struct geotree *gt = gt_alloc();
 	if (!gt)
 		goto oom;
 	b.gt = gt;
-	gt->loccap = 1024;
-	gt->locs = calloc(gt->loccap, sizeof(*gt->locs));
-	if (!gt->locs)
-		goto oom;
-	gt->nlocs = 1; /* id 0: the empty location */
 	if (ndb == 0) {
 		seterr(err, errlen, "no GeoIP database given");
 		goto fail;
@@ -561,14 +550,7 @@ struct geotree *geotree_build(struct geodb *const *dbs, size_t ndb, char *err, s
 		if (acc == REF_ERR)
 			goto oom;
 	}
-	gt->root = acc;
-	tr_shrink(&gt->t);
-	tr_finish(&gt->t, gt->root);
-	void *p = realloc(gt->locs, (size_t)gt->nlocs * sizeof(*gt->locs));
-	if (p) {
-		gt->locs = p;
-		gt->loccap = gt->nlocs;
-	}
+	gt_seal(gt, acc);
 	free(b.offs.key);
 	free(b.offs.val);
 	free(b.locs.slot);
@@ -632,7 +614,7 @@ struct dbuild {
 	uint32_t *memo; /* geotree node -> dtree ref, MEMO_UNSET if not yet */
 };
 
-/* Bottom-up: children first, then tr_node() merges equal leaves, so a
+/* Bottom-up: children first, then gt_node() merges equal leaves, so a
  * subtree with one decision throughout becomes a single leaf. Memoized
  * per source node, keeping the geotree's sharing. */
 static uint32_t conv(struct dbuild *b, uint32_t ref)
@@ -643,7 +625,7 @@ static uint32_t conv(struct dbuild *b, uint32_t ref)
 		return b->memo[ref];
 	uint32_t l = conv(b, b->src->n[ref][0]);
 	uint32_t r = conv(b, b->src->n[ref][1]);
-	uint32_t out = tr_node(b->dst, l, r);
+	uint32_t out = gt_node(b->dst, l, r);
 	b->memo[ref] = out;
 	return out;
 }

@@ -156,6 +156,10 @@ START_TEST(err_schema)
 	ck_assert_str_eq(cfg_fail("geoip:\n  databases: [db.mmdb]\n  schema: dbip\npops: {}\n"),
 	                 "c.yaml:3:11: schema: unknown preset 'dbip' (expected maxmind, flat or a "
 	                 "mapping of field paths)");
+	/* asn is a preset for asn_database only */
+	ck_assert_str_eq(cfg_fail("geoip:\n  databases: [db.mmdb]\n  schema: asn\npops: {}\n"),
+	                 "c.yaml:3:11: schema: unknown preset 'asn' (expected maxmind, flat or a "
+	                 "mapping of field paths)");
 	ck_assert_str_eq(cfg_fail("geoip:\n  databases: [db.mmdb]\n  schema: { latitude: lat }\n"
 	                          "pops: {}\n"),
 	                 "c.yaml:3:11: schema: latitude and longitude must be given together");
@@ -466,16 +470,16 @@ START_TEST(ok_sections_any_order)
 	                  "zones: [../z.yaml]\n"
 	                  "pops:\n  a: { location: [0, 0], ipv4: 192.0.2.1 }\n"
 	                  "  b: { location: [1, 1], ipv6: \"2001:db8::1\" }\n"
-	                  "geoip: { databases: city.mmdb, schema: flat, asn_database: ../asn.mmdb }\n");
+	                  "geoip: { databases: city.mmdb, schema: maxmind, asn_database: ../asn.mmdb }\n");
 	struct config *cfg = NULL;
 	int rc = config_load("sub/c.yaml", &cfg, err);
 	ck_assert_msg(rc == 0, "%s", err);
 	const struct geo_config *g = cfg->geo;
 	ck_assert_str_eq(g->databases[0], "sub/city.mmdb");
 	ck_assert_str_eq(g->asn_database, "sub/../asn.mmdb");
-	ck_assert_str_eq(g->schema.latitude, "latitude");
-	ck_assert_str_eq(g->schema.country, "country_code");
-	ck_assert_ptr_null(g->schema.continent);
+	ck_assert_str_eq(g->schema.latitude, "location/latitude");
+	ck_assert_str_eq(g->schema.country, "country/iso_code");
+	ck_assert_str_eq(g->schema.continent, "continent/code");
 	ck_assert_uint_eq(g->n_fallback, 1);
 	ck_assert_uint_eq(g->fallback[0], 1);
 	ck_assert_uint_eq(cfg->zones.count, 1);
@@ -485,12 +489,13 @@ END_TEST
 
 START_TEST(ok_schema_mapping)
 {
-	struct config *cfg = cfg_ok("geoip:\n  databases: [db.mmdb, asn.mmdb]\n"
+	/* Loading compiles the DB, so the paths must find a location in it. */
+	struct config *cfg = cfg_ok("geoip:\n  databases: [db.mmdb]\n"
 	                            "  schema: { country: country/iso_code, subdivision: subs/0/code }\n"
 	                            "pops:\n  fra: { location: [50.11, 8.68], ipv4: 192.0.2.10 }\n");
 	const struct geo_config *g = cfg->geo;
-	ck_assert_uint_eq(g->n_databases, 2);
-	ck_assert_str_eq(g->databases[1], "asn.mmdb");
+	ck_assert_uint_eq(g->n_databases, 1);
+	ck_assert_str_eq(g->databases[0], "db.mmdb");
 	ck_assert_ptr_null(g->schema.latitude);
 	ck_assert_ptr_null(g->schema.longitude);
 	ck_assert_ptr_null(g->schema.continent);

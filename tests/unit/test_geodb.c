@@ -34,6 +34,105 @@ START_TEST(presets)
 	ck_assert_str_eq(geodb_preset_maxmind.subdivision, "subdivisions/0/iso_code");
 	ck_assert_str_eq(geodb_preset_flat.country, "country_code");
 	ck_assert_ptr_null(geodb_preset_flat.continent);
+	ck_assert_ptr_eq(geodb_preset("asn"), &geodb_preset_asn);
+	ck_assert_str_eq(geodb_preset_asn.asn, "autonomous_system_number");
+	ck_assert_ptr_null(geodb_preset_asn.country);
+	ck_assert_ptr_null(geodb_preset_asn.latitude);
+	ck_assert_ptr_null(geodb_preset_maxmind.asn);
+	ck_assert_ptr_null(geodb_preset_flat.asn);
+}
+END_TEST
+
+START_TEST(location_empty_and_eq)
+{
+	struct geo_location a, b;
+	memset(&a, 0, sizeof(a));
+	ck_assert(geo_location_empty(&a));
+	b = a;
+	b.asn = 15169; /* an ASN alone is usable: an asn rule can match it */
+	ck_assert(!geo_location_empty(&b));
+	ck_assert(!geo_location_eq(&a, &b));
+	b.asn = 0;
+	b.cidr_rule = 2;
+	ck_assert(!geo_location_empty(&b));
+	ck_assert(!geo_location_eq(&a, &b));
+	b.cidr_rule = 0;
+	ck_assert(geo_location_eq(&a, &b));
+	strcpy(a.country, "SE");
+	b = a;
+	a.asn = 1;
+	b.asn = 2;
+	ck_assert(!geo_location_eq(&a, &b));
+}
+END_TEST
+
+/* GeoLite2-ASN-Test with the asn preset (source-data/GeoLite2-ASN-Test.json). */
+START_TEST(asn_records)
+{
+	struct geodb *db = geodb_open(MMDB("GeoLite2-ASN-Test.mmdb"), &geodb_preset_asn, err,
+	                              sizeof(err));
+	ck_assert_msg(db != NULL, "%s", err);
+	static const struct {
+		const char *addr;
+		uint32_t asn;
+		unsigned plen;
+	} known[] = {
+		{ "1.0.0.1", 15169, 120 },       /* 1.0.0.0/24 Google */
+		{ "1.128.200.1", 1221, 107 },    /* 1.128.0.0/11 Telstra */
+		{ "12.81.95.255", 7018, 118 },   /* 12.81.92.0/22 AT&T */
+		{ "89.160.20.129", 29518, 0 },
+		{ "2001:1700::1", 6730, 27 },    /* 2001:1700::/27 */
+		{ "240e:8000::5", 237, 17 },     /* 240e:8000::/17 */
+	};
+	for (size_t i = 0; i < sizeof(known) / sizeof(known[0]); i++) {
+		struct geo_location l;
+		unsigned plen;
+		ck_assert_int_eq(look(db, known[i].addr, &l, &plen), 1);
+		ck_assert_msg(l.asn == known[i].asn, "%s: AS%u", known[i].addr, l.asn);
+		if (known[i].plen)
+			ck_assert_uint_eq(plen, known[i].plen);
+		ck_assert_str_eq(l.country, "");
+		ck_assert_int_eq(l.coords, GEO_COORD_NONE);
+		ck_assert_uint_eq(l.cidr_rule, 0);
+		ck_assert(!geo_location_empty(&l));
+	}
+	struct geo_location l;
+	ck_assert_int_eq(look(db, "8.8.8.8", &l, NULL), 0);
+	ck_assert(geo_location_empty(&l));
+	/* Compiles into a tree: the "no location" check accepts ASN records. */
+	struct geotree *t = geotree_build(&db, 1, err, sizeof(err));
+	ck_assert_msg(t != NULL, "%s", err);
+	uint8_t a[16];
+	addr16("1.0.0.1", a);
+	ck_assert_uint_eq(geotree_location(t, geotree_lookup(t, a, NULL))->asn, 15169);
+	geotree_free(t);
+	geodb_close(db);
+
+	/* A City DB has no top-level ASN: with the asn preset nothing usable. */
+	db = geodb_open(MMDB("GeoIP2-City-Test.mmdb"), &geodb_preset_asn, err, sizeof(err));
+	ck_assert_ptr_nonnull(db);
+	ck_assert_ptr_null(geotree_build(&db, 1, err, sizeof(err)));
+	ck_assert_msg(strstr(err, "no record has a location") && strstr(err, "asn for an ASN DB"),
+	              "%s", err);
+	geodb_close(db);
+
+	/* Location and ASN paths together read both from one record (the
+	 * test DB has no traits ASN: any uint32 field shows the path works;
+	 * a string field is not an ASN). */
+	struct geodb_fields f = geodb_preset_maxmind;
+	f.asn = "city/geoname_id";
+	db = geodb_open(MMDB("GeoIP2-City-Test.mmdb"), &f, err, sizeof(err));
+	ck_assert_ptr_nonnull(db);
+	ck_assert_int_eq(look(db, "81.2.69.160", &l, NULL), 1);
+	ck_assert_str_eq(l.country, "GB");
+	ck_assert_uint_eq(l.asn, 2643743);
+	geodb_close(db);
+	f.asn = "city/names/en";
+	db = geodb_open(MMDB("GeoIP2-City-Test.mmdb"), &f, err, sizeof(err));
+	ck_assert_ptr_nonnull(db);
+	ck_assert_int_eq(look(db, "81.2.69.160", &l, NULL), 1);
+	ck_assert_uint_eq(l.asn, 0);
+	geodb_close(db);
 }
 END_TEST
 
@@ -290,6 +389,8 @@ static Suite *make_suite(void)
 	Suite *s = suite_create("geodb");
 	TCase *tc = tcase_create("core");
 	tcase_add_test(tc, presets);
+	tcase_add_test(tc, location_empty_and_eq);
+	tcase_add_test(tc, asn_records);
 	tcase_add_test(tc, maxmind_city_records);
 	tcase_add_test(tc, maxmind_country_db_uses_centroid);
 	tcase_add_test(tc, explicit_paths);
