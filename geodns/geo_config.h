@@ -14,6 +14,7 @@
 #include <stdint.h>
 
 #include "common/check_conf.h"
+#include "common/steer_rec.h"
 #include "geodns/geodb.h"
 
 /* How to read location fields out of a DB record: struct geodb_fields in
@@ -76,16 +77,6 @@ struct geo_config {
 	struct geo_cidr *ecs_trusted;
 	size_t n_ecs_trusted;
 	struct ecs_scope_clamp scope4, scope6;
-};
-
-/* Steering mode of one name; GEO_MODE_DEFAULT means the server's mode. */
-enum steer_mode { STEER_MODE_DEFAULT = 0, STEER_MODE_GEODNS, STEER_MODE_ANYCAST, STEER_MODE_AB };
-
-/* `www: {steer: {ttl: 30, answers: 1}}` in a zone file; hung on znode.steer. */
-struct steer_rec {
-	uint32_t ttl;             /* default 30 */
-	unsigned answers;         /* how many PoPs to answer, default 1 */
-	enum steer_mode mode;
 };
 
 #endif
