@@ -147,6 +147,8 @@ int lookup_cmd(const struct config *cfg, const char *client, const char *resolve
 		        loc->continent[0] ? loc->continent : "-");
 		if (loc->subdivision[0])
 			fprintf(out, " subdivision %s", loc->subdivision);
+		if (loc->asn)
+			fprintf(out, " asn %u", loc->asn);
 		if (loc->coords != GEO_COORD_NONE)
 			fprintf(out, " at %.4f,%.4f%s", loc->lat, loc->lon,
 			        loc->coords == GEO_COORD_CENTROID ? " (country centroid)" : "");

@@ -648,3 +648,40 @@ def test_missing_db_checkconf():
             'serve with a missing DB: exit %d:\n%s' % (p.returncode, p.stdout.decode())
     finally:
         srv.cleanup()
+
+
+def test_cidr_and_asn_rules():
+    """Policy rules on client networks and ASNs, in rule order: a cidr rule
+    for loopback (the resolver fallback for local queries), an asn rule from
+    GeoLite2-ASN-Test ahead of a country rule that also matches."""
+    asn_db = os.path.join(H.mmdb_dir(), 'GeoLite2-ASN-Test.mmdb')
+    rules = [('cidr', ['127.0.0.0/8', '"::1/128"', '81.2.69.176/28'], ['syd']),
+             ('asn', ['29518'], ['sin']),
+             ('country', ['SE'], ['fra', 'lon'])]
+    conf = H.geo_config_yaml([CITY], POPS, rules, FALLBACK)
+    conf = conf.replace('  schema: maxmind\n',
+                        '  schema: maxmind\n  asn_database: %s\n' % H.yaml_str(asn_db))
+    srv = H.Steerdns(BIN, [('geo.test.yaml', zone())], server={'identity': 'geo-test'},
+                     extra_config=conf)
+    srv.start()
+    try:
+        # From loopback without ECS: the cidr rule, not the fallback list.
+        m = srv.query(WWW, 'A')
+        assert pops_of(m) == ['syd'], 'no ECS from 127.0.0.1: %r' % m
+        if srv.v6:
+            m = srv.query(WWW, 'A', addr='::1')
+            assert pops_of(m) == ['syd'], 'no ECS from ::1: %r' % m
+        # A cidr rule inside a DB network splits it: scope /28 on both sides.
+        for subnet, want in (('81.2.69.176/28', 'syd'), ('81.2.69.160/28', 'lon')):
+            pops, ecs = ask(srv, subnet)
+            assert pops == [want] and ecs[2] == 28, 'ECS %s: %s scope %s' % (subnet, pops, ecs)
+        # AS29518 (Bredband2) is in Sweden: the asn rule comes first.
+        pops, ecs = ask(srv, '89.160.20.112/28')
+        assert pops == ['sin'], '89.160.20.112/28 (SE, AS29518): %s' % pops
+        # `steerdns lookup` shows the ASN and names the rule that matched.
+        out = subprocess.run([BIN, 'lookup', '-c', srv.config, '89.160.20.112'],
+                             capture_output=True, text=True, timeout=10)
+        assert out.returncode == 0, out.stderr
+        assert 'asn 29518' in out.stdout and 'policy rule 2 (asn)' in out.stdout, out.stdout
+    finally:
+        srv.cleanup()
