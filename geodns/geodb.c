@@ -2,6 +2,7 @@
  * geodb.c: open a .mmdb with libmaxminddb, and decode one record into a
  * struct geo_location through the configured field paths.
  */
+#include "common/errmsg.h"
 #include "geodns/geodb.h"
 
 #include <errno.h>
@@ -66,18 +67,6 @@ struct geodb {
 	struct field_path f[F_COUNT];
 };
 
-static void seterr(char *err, size_t errlen, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
-
-static void seterr(char *err, size_t errlen, const char *fmt, ...)
-{
-	if (!err || !errlen)
-		return;
-	va_list ap;
-	va_start(ap, fmt);
-	vsnprintf(err, errlen, fmt, ap);
-	va_end(ap);
-}
 
 /* Split "a/b/0/c" into parts. Empty components and over-long paths are
  * configuration errors, reported rather than silently never matching. */
@@ -111,7 +100,7 @@ struct geodb *geodb_open(const char *path, const struct geodb_fields *fields, ch
 {
 	struct geodb *db = calloc(1, sizeof(*db));
 	if (!db || !(db->path = strdup(path))) {
-		seterr(err, errlen, "%s: out of memory", path);
+		errmsg_set(err, errlen, "%s: out of memory", path);
 		free(db);
 		return NULL;
 	}
@@ -121,21 +110,21 @@ struct geodb *geodb_open(const char *path, const struct geodb_fields *fields, ch
 		                                    "continent", "subdivision", "asn" };
 	for (int i = 0; i < F_COUNT; i++) {
 		if (parse_path(&db->f[i], src[i]) < 0) {
-			seterr(err, errlen, "%s: bad %s field path \"%s\"", path, names[i], src[i]);
+			errmsg_set(err, errlen, "%s: bad %s field path \"%s\"", path, names[i], src[i]);
 			goto fail_paths;
 		}
 	}
 	int rc = MMDB_open(path, MMDB_MODE_MMAP, &db->mmdb);
 	if (rc != MMDB_SUCCESS) {
 		if (rc == MMDB_IO_ERROR || rc == MMDB_FILE_OPEN_ERROR)
-			seterr(err, errlen, "%s: cannot open: %s (%s)", path, MMDB_strerror(rc),
+			errmsg_set(err, errlen, "%s: cannot open: %s (%s)", path, MMDB_strerror(rc),
 			       strerror(errno));
 		else
-			seterr(err, errlen, "%s: cannot open: %s", path, MMDB_strerror(rc));
+			errmsg_set(err, errlen, "%s: cannot open: %s", path, MMDB_strerror(rc));
 		goto fail_paths;
 	}
 	if (db->mmdb.metadata.ip_version != 4 && db->mmdb.metadata.ip_version != 6) {
-		seterr(err, errlen, "%s: unsupported ip_version %u", path,
+		errmsg_set(err, errlen, "%s: unsupported ip_version %u", path,
 		       (unsigned)db->mmdb.metadata.ip_version);
 		MMDB_close(&db->mmdb);
 		goto fail_paths;
@@ -183,7 +172,7 @@ static int get_field(const struct geodb *db, const struct field_path *fp, MMDB_e
 	if (rc == MMDB_LOOKUP_PATH_DOES_NOT_MATCH_DATA_ERROR || rc == MMDB_INVALID_LOOKUP_PATH_ERROR)
 		return 0;
 	if (rc != MMDB_SUCCESS) {
-		seterr(err, errlen, "%s: data at offset %u: %s", db->path, (unsigned)entry->offset,
+		errmsg_set(err, errlen, "%s: data at offset %u: %s", db->path, (unsigned)entry->offset,
 		       MMDB_strerror(rc));
 		return -1;
 	}
@@ -348,7 +337,7 @@ int geodb_lookup(const struct geodb *db, const uint8_t addr16[16], struct geo_lo
 	int mmdb_err = MMDB_SUCCESS;
 	MMDB_lookup_result_s res = MMDB_lookup_sockaddr(&db->mmdb, sa, &mmdb_err);
 	if (mmdb_err != MMDB_SUCCESS) {
-		seterr(err, errlen, "%s: lookup: %s", db->path, MMDB_strerror(mmdb_err));
+		errmsg_set(err, errlen, "%s: lookup: %s", db->path, MMDB_strerror(mmdb_err));
 		return -1;
 	}
 	if (prefix_len) {

@@ -10,6 +10,7 @@
  * change. A node never has two equal leaf children (they are merged into
  * the leaf), which is what makes dtree prefixes the shortest true ones.
  */
+#include "common/errmsg.h"
 #include "geodns/geotree.h"
 #include "geodns/geotree_int.h"
 
@@ -23,18 +24,6 @@ struct dtree {
 	uint32_t root;
 };
 
-static void seterr(char *err, size_t errlen, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
-
-static void seterr(char *err, size_t errlen, const char *fmt, ...)
-{
-	if (!err || !errlen)
-		return;
-	va_list ap;
-	va_start(ap, fmt);
-	vsnprintf(err, errlen, fmt, ap);
-	va_end(ap);
-}
 
 uint32_t gt_node(struct trie *t, uint32_t l, uint32_t r)
 {
@@ -331,7 +320,7 @@ static uint32_t data_leaf(struct build *b, MMDB_entry_s *entry)
 		b->usable++;
 	return LEAF(id);
 oom:
-	seterr(b->err, b->errlen, "%s: out of memory", geodb_path(b->db));
+	errmsg_set(b->err, b->errlen, "%s: out of memory", geodb_path(b->db));
 	return REF_ERR;
 }
 
@@ -346,13 +335,13 @@ static uint32_t copy_node(struct build *b, uint32_t node, unsigned depth)
 	const char *path = geodb_path(b->db);
 	uint32_t m = b->memo[node];
 	if (m == MEMO_BUSY) {
-		seterr(b->err, b->errlen, "%s: search tree node %u: %s (cycle)", path, node,
+		errmsg_set(b->err, b->errlen, "%s: search tree node %u: %s (cycle)", path, node,
 		       MMDB_strerror(MMDB_CORRUPT_SEARCH_TREE_ERROR));
 		return REF_ERR;
 	}
 	if (m != MEMO_UNSET) {
 		if (depth + b->height[node] > b->bits) {
-			seterr(b->err, b->errlen, "%s: search tree node %u: %s (deeper than %u bits)",
+			errmsg_set(b->err, b->errlen, "%s: search tree node %u: %s (deeper than %u bits)",
 			       path, node, MMDB_strerror(MMDB_CORRUPT_SEARCH_TREE_ERROR), b->bits);
 			return REF_ERR;
 		}
@@ -361,7 +350,7 @@ static uint32_t copy_node(struct build *b, uint32_t node, unsigned depth)
 	MMDB_search_node_s sn;
 	int rc = MMDB_read_node(b->mmdb, node, &sn);
 	if (rc != MMDB_SUCCESS) {
-		seterr(b->err, b->errlen, "%s: search tree node %u: %s", path, node, MMDB_strerror(rc));
+		errmsg_set(b->err, b->errlen, "%s: search tree node %u: %s", path, node, MMDB_strerror(rc));
 		return REF_ERR;
 	}
 	b->memo[node] = MEMO_BUSY;
@@ -374,7 +363,7 @@ static uint32_t copy_node(struct build *b, uint32_t node, unsigned depth)
 		switch (type) {
 		case MMDB_RECORD_TYPE_SEARCH_NODE:
 			if (depth + 1 >= b->bits) {
-				seterr(b->err, b->errlen,
+				errmsg_set(b->err, b->errlen,
 				       "%s: search tree node %u: %s (deeper than %u bits)", path, node,
 				       MMDB_strerror(MMDB_CORRUPT_SEARCH_TREE_ERROR), b->bits);
 				return REF_ERR;
@@ -391,7 +380,7 @@ static uint32_t copy_node(struct build *b, uint32_t node, unsigned depth)
 			 * would point before the data section (libmaxminddb
 			 * does not check this when reading a node). */
 			if (rec < (uint64_t)b->node_count + MMDB_DATA_SEPARATOR) {
-				seterr(b->err, b->errlen, "%s: search tree node %u: %s (record %llu)",
+				errmsg_set(b->err, b->errlen, "%s: search tree node %u: %s (record %llu)",
 				       path, node, MMDB_strerror(MMDB_CORRUPT_SEARCH_TREE_ERROR),
 				       (unsigned long long)rec);
 				return REF_ERR;
@@ -399,7 +388,7 @@ static uint32_t copy_node(struct build *b, uint32_t node, unsigned depth)
 			child[side] = data_leaf(b, &entry);
 			break;
 		default:
-			seterr(b->err, b->errlen, "%s: search tree node %u: %s (record %llu)", path,
+			errmsg_set(b->err, b->errlen, "%s: search tree node %u: %s (record %llu)", path,
 			       node, MMDB_strerror(MMDB_CORRUPT_SEARCH_TREE_ERROR),
 			       (unsigned long long)rec);
 			return REF_ERR;
@@ -409,7 +398,7 @@ static uint32_t copy_node(struct build *b, uint32_t node, unsigned depth)
 	}
 	uint32_t ref = gt_node(&b->gt->t, child[0], child[1]);
 	if (ref == REF_ERR) {
-		seterr(b->err, b->errlen, "%s: out of memory", path);
+		errmsg_set(b->err, b->errlen, "%s: out of memory", path);
 		return REF_ERR;
 	}
 	b->memo[node] = ref;
@@ -431,7 +420,7 @@ static int check_unvisited(struct build *b)
 		                           sn.right_record_type == MMDB_RECORD_TYPE_INVALID))
 			rc = MMDB_CORRUPT_SEARCH_TREE_ERROR;
 		if (rc != MMDB_SUCCESS) {
-			seterr(b->err, b->errlen, "%s: search tree node %u: %s", geodb_path(b->db), i,
+			errmsg_set(b->err, b->errlen, "%s: search tree node %u: %s", geodb_path(b->db), i,
 			       MMDB_strerror(rc));
 			return -1;
 		}
@@ -454,14 +443,14 @@ static uint32_t build_db(struct build *b, const struct geodb *db)
 	free(b->offs.val);
 	memset(&b->offs, 0, sizeof(b->offs));
 	if (b->node_count == 0) {
-		seterr(b->err, b->errlen, "%s: %s (no search tree nodes)", geodb_path(db),
+		errmsg_set(b->err, b->errlen, "%s: %s (no search tree nodes)", geodb_path(db),
 		       MMDB_strerror(MMDB_INVALID_METADATA_ERROR));
 		return REF_ERR;
 	}
 	b->memo = malloc((size_t)b->node_count * sizeof(*b->memo));
 	b->height = malloc(b->node_count);
 	if (!b->memo || !b->height || offmap_grow(&b->offs) < 0) {
-		seterr(b->err, b->errlen, "%s: out of memory", geodb_path(db));
+		errmsg_set(b->err, b->errlen, "%s: out of memory", geodb_path(db));
 		goto out;
 	}
 	memset(b->memo, 0xff, (size_t)b->node_count * sizeof(*b->memo));
@@ -475,7 +464,7 @@ static uint32_t build_db(struct build *b, const struct geodb *db)
 		/* Not corrupt as far as libmaxminddb can tell, but useless: an
 		 * ASN DB under a location preset (or the reverse), the wrong
 		 * preset, or data nested beyond recognition. */
-		seterr(b->err, b->errlen,
+		errmsg_set(b->err, b->errlen,
 		       "%s: no record has a location at the configured field paths "
 		       "(wrong preset? maxmind or flat for a City/Country DB, asn for an "
 		       "ASN DB)",
@@ -492,7 +481,7 @@ static uint32_t build_db(struct build *b, const struct geodb *db)
 		ret = tr_overlay(t, root, tr_place(t, v4, v4mapped, 96));
 	}
 	if (ret == REF_ERR)
-		seterr(b->err, b->errlen, "%s: out of memory", geodb_path(db));
+		errmsg_set(b->err, b->errlen, "%s: out of memory", geodb_path(db));
 out:
 	free(b->memo);
 	free(b->height);
@@ -537,7 +526,7 @@ struct geotree *geotree_build(struct geodb *const *dbs, size_t ndb, char *err, s
 		goto oom;
 	b.gt = gt;
 	if (ndb == 0) {
-		seterr(err, errlen, "no GeoIP database given");
+		errmsg_set(err, errlen, "no GeoIP database given");
 		goto fail;
 	}
 
@@ -557,7 +546,7 @@ struct geotree *geotree_build(struct geodb *const *dbs, size_t ndb, char *err, s
 	return gt;
 
 oom:
-	seterr(err, errlen, "out of memory building the GeoIP tree");
+	errmsg_set(err, errlen, "out of memory building the GeoIP tree");
 fail:
 	free(b.offs.key);
 	free(b.offs.val);
@@ -634,12 +623,12 @@ struct dtree *dtree_build(const struct geotree *t, const uint32_t *decision, siz
                           size_t errlen)
 {
 	if (n < t->nlocs) {
-		seterr(err, errlen, "decision table has %zu entries for %u locations", n, t->nlocs);
+		errmsg_set(err, errlen, "decision table has %zu entries for %u locations", n, t->nlocs);
 		return NULL;
 	}
 	for (size_t i = 0; i < t->nlocs; i++) {
 		if (decision[i] > GEOTREE_MAX_VALUE) {
-			seterr(err, errlen, "decision %u for location %zu is out of range",
+			errmsg_set(err, errlen, "decision %u for location %zu is out of range",
 			       decision[i], i);
 			return NULL;
 		}
@@ -665,7 +654,7 @@ struct dtree *dtree_build(const struct geotree *t, const uint32_t *decision, siz
 oom:
 	free(b.memo);
 	dtree_free(d);
-	seterr(err, errlen, "out of memory building the decision tree");
+	errmsg_set(err, errlen, "out of memory building the decision tree");
 	return NULL;
 }
 

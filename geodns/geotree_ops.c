@@ -7,6 +7,7 @@
  * leaves, so every leaf of the result is as short as is true: the prefix
  * over which the combined location is constant (what ECS scope needs).
  */
+#include "common/errmsg.h"
 #include "geodns/geotree.h"
 #include "geodns/geotree_int.h"
 
@@ -15,18 +16,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-static void seterr(char *err, size_t errlen, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
-
-static void seterr(char *err, size_t errlen, const char *fmt, ...)
-{
-	if (!err || !errlen)
-		return;
-	va_list ap;
-	va_start(ap, fmt);
-	vsnprintf(err, errlen, fmt, ap);
-	va_end(ap);
-}
 
 /* ---- product ---- */
 
@@ -180,7 +169,7 @@ struct geotree *geotree_product(const struct geotree *a, const struct geotree *b
 	uint32_t root = prod(&p, a->root, b->root, 0);
 	if (root == REF_ERR) {
 		if (p.too_deep) {
-			seterr(err, errlen, "GeoIP tree product: input tree deeper than 128 bits");
+			errmsg_set(err, errlen, "GeoIP tree product: input tree deeper than 128 bits");
 			goto fail;
 		}
 		goto oom;
@@ -193,7 +182,7 @@ struct geotree *geotree_product(const struct geotree *a, const struct geotree *b
 	free(p.locs.slot);
 	return p.out;
 oom:
-	seterr(err, errlen, "out of memory combining GeoIP trees");
+	errmsg_set(err, errlen, "out of memory combining GeoIP trees");
 fail:
 	free(p.memo.key);
 	free(p.memo.val);
@@ -280,12 +269,12 @@ struct geotree *geotree_from_prefixes(const uint8_t (*addr)[16], const uint8_t *
 	struct pfx *p = NULL;
 	for (size_t i = 0; i < n; i++) {
 		if (len[i] > 128) {
-			seterr(err, errlen, "CIDR prefix %zu: length %u is longer than 128", i,
+			errmsg_set(err, errlen, "CIDR prefix %zu: length %u is longer than 128", i,
 			       (unsigned)len[i]);
 			return NULL;
 		}
 		if (rule[i] == 0) {
-			seterr(err, errlen, "CIDR prefix %zu: rule number 0 (rules count from 1)", i);
+			errmsg_set(err, errlen, "CIDR prefix %zu: rule number 0 (rules count from 1)", i);
 			return NULL;
 		}
 	}
@@ -310,7 +299,7 @@ struct geotree *geotree_from_prefixes(const uint8_t (*addr)[16], const uint8_t *
 	free(fb.locs.slot);
 	return fb.gt;
 oom:
-	seterr(err, errlen, "out of memory building the CIDR tree");
+	errmsg_set(err, errlen, "out of memory building the CIDR tree");
 	free(p);
 	free(fb.locs.slot);
 	geotree_free(fb.gt);
