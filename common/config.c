@@ -4,7 +4,9 @@
  * Each section is a schema table (struct ydoc_key: key, kind, range,
  * handler) walked by ydoc_walk_map, which rejects unknown and duplicate
  * keys. A new top-level section is one more row in top_keys plus its
- * handler. Message positions follow yaml_doc.h.
+ * handler. Message positions follow yaml_doc.h. Sections that depend on
+ * each other (geoip/pops/policy/ecs, anycast, zones, server.mode) are
+ * collected in the walk and read afterwards in that order.
  */
 #include "common/config.h"
 
@@ -16,6 +18,8 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "anycast/anycast_conf.h"
+#include "anycast/anycast_config_yaml.h"
 #include "common/dname.h"
 #include "common/yaml_doc.h"
 #include "common/zone_yaml.h"
@@ -37,6 +41,9 @@ struct load_ctx {
 	 * may use `steer:` only when geoip and pops are configured. */
 	struct geo_yaml_sections geo;
 	yaml_node_t *zones;
+	yaml_node_t *anycast;
+	/* server.mode, checked once geoip and anycast are known. */
+	yaml_node_t *mode;
 };
 
 /* --- listen addresses --- */
@@ -182,6 +189,20 @@ static int on_server_field(struct ydoc *d, const struct ydoc_key *k, yaml_node_t
 		} else {
 			sv->version = arena_strdup(&cfg->arena, s);
 		}
+	} else if (strcmp(k->key, "mode") == 0) {
+		if (strcmp(s, "geodns") == 0) {
+			sv->mode = STEER_MODE_GEODNS;
+		} else if (strcmp(s, "anycast") == 0) {
+			sv->mode = STEER_MODE_ANYCAST;
+		} else if (strcmp(s, "ab") == 0) {
+			/* Rejected rather than quietly answered some other way,
+			 * so nobody believes A/B answering works before it does. */
+			return ydoc_err(d, val, err, errlen, "mode: 'ab' is not supported yet");
+		} else {
+			return ydoc_err(d, val, err, errlen,
+			                "mode: unknown mode '%s' (expected geodns, anycast or ab)", s);
+		}
+		((struct load_ctx *)ctx)->mode = val;
 	} else if (strcmp(k->key, "user") == 0 || strcmp(k->key, "group") == 0) {
 		if (!*s)
 			return ydoc_err(d, val, err, errlen, "%s: must not be empty", k->key);
@@ -200,6 +221,7 @@ static const struct ydoc_key server_keys[] = {
 	{ "tcp_max_clients", YK_UINT, 1, 65535, false, on_server_field },
 	{ "user", YK_STR, 0, 0, false, on_server_field },
 	{ "group", YK_STR, 0, 0, false, on_server_field },
+	{ "mode", YK_STR, 0, 0, false, on_server_field },
 };
 
 static int on_server(struct ydoc *d, const struct ydoc_key *k, yaml_node_t *val, uint32_t num,
@@ -217,7 +239,12 @@ static int load_zones(struct ydoc *d, struct load_ctx *lc, yaml_node_t *val, cha
                       size_t errlen)
 {
 	struct zoneset *zs = &lc->cfg->zones;
-	struct zone_yaml_opts opts = { .steer_ok = lc->cfg->geo != NULL };
+	const struct anycast_conf *ac = lc->cfg->anycast;
+	struct zone_steer_caps caps = {
+		.geodns = lc->cfg->geo != NULL,
+		.anycast = ac && (ac->has_v4 || ac->has_v6),
+		.server_mode = lc->cfg->server.mode,
+	};
 
 	for (yaml_node_item_t *it = val->data.sequence.items.start;
 	     it < val->data.sequence.items.top; it++) {
@@ -233,7 +260,7 @@ static int load_zones(struct ydoc *d, struct load_ctx *lc, yaml_node_t *val, cha
 
 		struct zone *z = NULL;
 		int open_errno = 0;
-		int rc = zone_yaml_load_ex(path, &opts, &z, err, errlen, &open_errno);
+		int rc = zone_yaml_load_caps(path, &caps, &z, err, errlen, &open_errno);
 		if (rc == -2)
 			return ydoc_err(d, item, err, errlen, "cannot open %s: %s", rel,
 			                strerror(open_errno));
@@ -283,6 +310,8 @@ static int on_deferred(struct ydoc *d, const struct ydoc_key *k, yaml_node_t *va
 		lc->geo.policy = val;
 	else if (strcmp(k->key, "ecs") == 0)
 		lc->geo.ecs = val;
+	else if (strcmp(k->key, "anycast") == 0)
+		lc->anycast = val;
 	return 0;
 }
 
@@ -294,6 +323,7 @@ static const struct ydoc_key top_keys[] = {
 	{ "pops", YK_MAP, 0, 0, false, on_deferred },
 	{ "policy", YK_MAP, 0, 0, false, on_deferred },
 	{ "ecs", YK_MAP, 0, 0, false, on_deferred },
+	{ "anycast", YK_MAP, 0, 0, false, on_deferred },
 };
 
 /* --- defaults --- */
@@ -329,6 +359,23 @@ static int finish_defaults(struct config *cfg)
 		host[sizeof(host) - 1] = 0;
 		sv->identity = arena_strdup(&cfg->arena, host);
 	}
+	return 0;
+}
+
+/* server.mode: the default follows the sections present; an explicit
+ * mode needs its section (reported at the mode value). */
+static int resolve_mode(struct ydoc *d, struct load_ctx *lc, char *err, size_t errlen)
+{
+	struct config *cfg = lc->cfg;
+	struct server_config *sv = &cfg->server;
+	if (!lc->mode) {
+		sv->mode = !cfg->geo && cfg->anycast ? STEER_MODE_ANYCAST : STEER_MODE_GEODNS;
+		return 0;
+	}
+	if (sv->mode == STEER_MODE_GEODNS && !cfg->geo)
+		return ydoc_err(d, lc->mode, err, errlen, "mode: geodns requires geoip and pops sections");
+	if (sv->mode == STEER_MODE_ANYCAST && !cfg->anycast)
+		return ydoc_err(d, lc->mode, err, errlen, "mode: anycast requires an anycast section");
 	return 0;
 }
 
@@ -381,6 +428,15 @@ int config_load(const char *path, struct config **out, char *err)
 			goto fail;
 		}
 	}
+	if (lc.anycast) {
+		struct anycast_conf *ac = NULL;
+		if (anycast_config_from_yaml(&d, lc.anycast, &cfg->arena, lc.dir, &ac, err,
+		                             CONFIG_ERRLEN) < 0)
+			goto fail;
+		cfg->anycast = ac;
+	}
+	if (resolve_mode(&d, &lc, err, CONFIG_ERRLEN) < 0)
+		goto fail;
 	if (lc.zones && load_zones(&d, &lc, lc.zones, err, CONFIG_ERRLEN) < 0)
 		goto fail;
 	if (finish_defaults(cfg) < 0) {

@@ -16,6 +16,7 @@
 #include <sys/socket.h>
 
 #include "common/arena.h"
+#include "common/steer_rec.h"
 #include "common/zone.h"
 
 struct listen_addr {
@@ -35,10 +36,17 @@ struct server_config {
 	unsigned tcp_max_clients;     /* whole-server TCP connection limit, default 1024 */
 	const char *user;             /* drop privileges to after binding; NULL = stay */
 	const char *group;
+	/* How steered names without their own `steer: {mode}` answer:
+	 * `mode: geodns | anycast`. Default geodns when the geoip section is
+	 * there, else anycast when the anycast section is; geodns when
+	 * neither (then no name may be steered). Never STEER_MODE_DEFAULT
+	 * after config_load; `ab` is rejected until A/B answering exists. */
+	enum steer_mode mode;
 };
 
 struct geo_config;
 struct geo_compiled;
+struct anycast_conf;
 
 struct config {
 	const char *path;             /* the main file as given */
@@ -50,6 +58,9 @@ struct config {
 	/* Compiled from geo by the compile step (geodns/geo_compile.h); NULL
 	 * until then. Not allocated by config_load. */
 	struct geo_compiled *geo_compiled;
+	/* The anycast section (anycast/anycast_conf.h), in the arena; NULL
+	 * when the file has none. */
+	const struct anycast_conf *anycast;
 	struct arena arena;           /* strings and arrays above */
 };
 
@@ -64,5 +75,26 @@ struct config {
 int config_load(const char *path, struct config **out, char *err);
 
 void config_free(struct config *cfg);
+
+/*
+ * What the zones of a config may steer, for the zone loader. Belongs in
+ * zone_yaml.h's struct zone_yaml_opts (which has only steer_ok); kept here
+ * until that header grows these fields.
+ */
+struct zone_steer_caps {
+	bool geodns;                  /* geoip and pops are configured */
+	bool anycast;                 /* anycast ipv4 or ipv6 is configured */
+	enum steer_mode server_mode;  /* what a name without `mode:` uses */
+};
+
+/*
+ * zone_yaml_load_ex (common/zone_yaml.h) with steering checked against
+ * caps (implemented in common/zone_yaml.c): `steer:` needs geodns or
+ * anycast; a name whose effective mode is geodns needs caps->geodns, one
+ * whose mode is anycast needs caps->anycast (errors at the steer key);
+ * `mode: ab` is rejected at its value. caps NULL allows no steering.
+ */
+int zone_yaml_load_caps(const char *path, const struct zone_steer_caps *caps, struct zone **out,
+                        char *err, size_t errlen, int *open_errno);
 
 #endif

@@ -16,6 +16,7 @@
 
 #include <string.h>
 
+#include "anycast/anycast_conf.h"
 #include "common/config.h"
 #include "common/dname.h"
 #include "common/edns.h"
@@ -329,14 +330,42 @@ static void add_glue(struct responder *rs, const struct zone *z, const uint8_t *
 }
 
 /*
- * Write the client-dependent A/AAAA of a steered name (geodns/steer.h) and
- * set the ECS scope of the answer. Returns 1 if written, 0 if there was
- * nothing to write (NODATA), -1 if it did not fit.
+ * Anycast answer of a steered name: the one configured address of the
+ * asked family, the same for every client. The ECS option was already
+ * echoed with SCOPE 0 by start(): RFC 7871 7.2.1, the answer does not
+ * depend on the client's subnet. Returns as put_steered.
+ */
+static int put_anycast(struct responder *rs, const struct lookup_rr *e,
+                       const struct steer_rec *sr)
+{
+	const struct anycast_conf *ac = rs->cfg->anycast;
+	struct rdata rd;
+	if (!ac)
+		return 0;
+	if (e->steer_type == RRT_A && ac->has_v4)
+		rd = (struct rdata){ 4, (const uint8_t *)&ac->v4 };
+	else if (e->steer_type == RRT_AAAA && ac->has_v6)
+		rd = (struct rdata){ 16, ac->v6.s6_addr };
+	else
+		return 0;  /* that family is not configured: NODATA */
+	return msg_put_rrset(&rs->m, MSG_AN, e->owner, e->steer_type, CLASS_IN, sr->ttl, &rd, 1) < 0
+	               ? -1
+	               : 1;
+}
+
+/*
+ * Write the client-dependent A/AAAA of a steered name and set the ECS
+ * scope of the answer: anycast (above) when the name's mode, or else the
+ * server's, is anycast; GeoDNS (geodns/steer.h) otherwise. Returns 1 if
+ * written, 0 if there was nothing to write (NODATA), -1 if it did not fit.
  */
 static int put_steered(struct responder *rs, const struct lookup_rr *e)
 {
 	const struct geo_compiled *gc = rs->cfg->geo_compiled;
 	const struct steer_rec *sr = e->steer;
+	enum steer_mode mode = sr->mode != STEER_MODE_DEFAULT ? sr->mode : rs->cfg->server.mode;
+	if (mode == STEER_MODE_ANYCAST)
+		return put_anycast(rs, e, sr);
 	struct steer_client c;
 	if (!gc || !steer_client(gc->conf, rs->q, &c))
 		return 0;

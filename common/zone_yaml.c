@@ -6,8 +6,10 @@
  * and default TTL whatever order the file lists them in.
  *
  * A name may carry `steer: {ttl, answers, mode}` beside its records when the
- * main config has GeoDNS sections; it is attached before the records at
- * that owner, so an A/AAAA/CNAME there is reported at that record's value.
+ * main config has GeoDNS sections or an anycast address; it is attached
+ * before the records at that owner, so an A/AAAA/CNAME there is reported at
+ * that record's value. Through zone_yaml_load_caps (config.h) the name's
+ * mode is checked against what the config offers.
  */
 #include "common/zone_yaml.h"
 
@@ -171,16 +173,48 @@ static int load_value(struct ydoc *d, struct zone *z, const uint8_t *owner, uint
 	return 0;
 }
 
-/* `steer:` at owner: parsed, copied into the zone arena, attached. */
+/* How a zone may steer: zone_yaml_load_ex's steer_ok (any mode, no mode
+ * checks: the zone is used on its own, e.g. by tests) or config_load's
+ * caps (every name checked against what the config offers). */
+struct steer_policy {
+	bool allowed;
+	bool check_modes;
+	struct zone_steer_caps caps;
+};
+
+/* The steering a name asks for must exist in the main config; the
+ * messages point at the steer key (at the mode value for `ab`). */
+static int check_steer_mode(struct ydoc *d, const struct steer_policy *pol,
+                            const struct steer_rec *rec, yaml_node_t *kn, yaml_node_t *vn,
+                            char *err, size_t errlen)
+{
+	if (!pol->check_modes)
+		return 0;
+	if (rec->mode == STEER_MODE_AB)
+		return ydoc_err(d, ydoc_map_get(d, vn, "mode"), err, errlen,
+		                "mode: 'ab' is not supported yet");
+	enum steer_mode m = rec->mode != STEER_MODE_DEFAULT ? rec->mode : pol->caps.server_mode;
+	if (m == STEER_MODE_ANYCAST && !pol->caps.anycast)
+		return ydoc_err(d, kn, err, errlen,
+		                "steer: mode anycast requires anycast ipv4 or ipv6 in the main config");
+	if (m != STEER_MODE_ANYCAST && !pol->caps.geodns)
+		return ydoc_err(d, kn, err, errlen,
+		                "steer: mode geodns requires geoip and pops in the main config");
+	return 0;
+}
+
+/* `steer:` at owner: parsed, checked, copied into the zone arena, attached. */
 static int load_steer(struct ydoc *d, struct zone *z, const uint8_t *owner, yaml_node_t *kn,
-                      yaml_node_t *vn, const struct zone_yaml_opts *opts, char *err,
+                      yaml_node_t *vn, const struct steer_policy *pol, char *err,
                       size_t errlen)
 {
 	struct steer_rec rec;
 	char msg[CONFIG_ERRLEN];
-	if (!opts || !opts->steer_ok)
+	if (!pol->allowed)
 		return ydoc_err(d, kn, err, errlen, "steer: requires geoip and pops in the main config");
 	if (steer_rec_from_yaml(d, vn, &rec, err, errlen) < 0)
+		return -1;
+	if (check_steer_mode(d, pol, &rec, kn, vn, err, errlen) < 0)
 		return -1;
 	void *copy = arena_memdup(&z->arena, &rec, sizeof(rec));
 	if (zone_set_steer(z, owner, copy, msg, sizeof(msg)) < 0)
@@ -190,7 +224,7 @@ static int load_steer(struct ydoc *d, struct zone *z, const uint8_t *owner, yaml
 
 /* All records at one owner: `{ TYPE: value-or-list, ..., ttl: N, steer: {...} }`. */
 static int load_owner(struct ydoc *d, struct zone *z, yaml_node_t *kn, yaml_node_t *vn,
-                      uint32_t zone_ttl, const struct zone_yaml_opts *opts, char *err,
+                      uint32_t zone_ttl, const struct steer_policy *opts, char *err,
                       size_t errlen)
 {
 	const char *os = ydoc_scalar(kn);
@@ -253,8 +287,8 @@ static int load_owner(struct ydoc *d, struct zone *z, yaml_node_t *kn, yaml_node
 	return 0;
 }
 
-int zone_yaml_load_ex(const char *path, const struct zone_yaml_opts *opts, struct zone **out,
-                      char *err, size_t errlen, int *open_errno)
+static int load_zone(const char *path, const struct steer_policy *opts, struct zone **out,
+                     char *err, size_t errlen, int *open_errno)
 {
 	struct ydoc d;
 	struct zone_keys zk = { .ttl_val = 3600 };
@@ -304,6 +338,23 @@ out:
 		zone_free(z);
 	ydoc_free(&d);
 	return rc;
+}
+
+int zone_yaml_load_ex(const char *path, const struct zone_yaml_opts *opts, struct zone **out,
+                      char *err, size_t errlen, int *open_errno)
+{
+	struct steer_policy pol = { .allowed = opts && opts->steer_ok, .check_modes = false };
+	return load_zone(path, &pol, out, err, errlen, open_errno);
+}
+
+int zone_yaml_load_caps(const char *path, const struct zone_steer_caps *caps, struct zone **out,
+                        char *err, size_t errlen, int *open_errno)
+{
+	struct steer_policy pol = { .allowed = caps && (caps->geodns || caps->anycast),
+	                            .check_modes = caps != NULL };
+	if (caps)
+		pol.caps = *caps;
+	return load_zone(path, &pol, out, err, errlen, open_errno);
 }
 
 int zone_yaml_load(const char *path, struct zone **out, char *err)

@@ -1,17 +1,21 @@
 /*
  * test_query.c: query_answer end to end on hand-built packets, asserting
  * on the decoded response bytes: flags, RCODEs, counts, owners (and their
- * case), TTLs, compression, additional data, EDNS and truncation. Also a
+ * case), TTLs, compression, additional data, EDNS and truncation; anycast
+ * answers of steered names (address, TTL, ECS scope 0, NODATA). Also a
  * mutation fuzz run (build with SANITIZE=1 to catch out-of-bounds access).
  */
+#include <arpa/inet.h>
 #include <check.h>
 #include <malloc.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "anycast/anycast_conf.h"
 #include "common/config.h"
 #include "common/dname.h"
 #include "common/query.h"
+#include "common/steer_rec.h"
 #include "common/zone.h"
 #include "tests/unit/dns_test_util.h"
 
@@ -1094,6 +1098,202 @@ START_TEST(fuzz_mutations)
 }
 END_TEST
 
+/* ---- anycast mode ---- */
+
+/*
+ * Zone any.test. with steered names: www (server's mode, TTL 20), geo
+ * (mode geodns), ac (mode anycast, TTL 45), a static name and a CNAME to
+ * www. zones[2] holds it; cfg.anycast points at ac_conf.
+ */
+static struct anycast_conf ac_conf;
+static struct steer_rec sr_default = { 20, 1, STEER_MODE_DEFAULT };
+static struct steer_rec sr_geo = { 30, 1, STEER_MODE_GEODNS };
+static struct steer_rec sr_any = { 45, 1, STEER_MODE_ANYCAST };
+
+static void steer(struct zone *z, const char *owner, struct steer_rec *sr)
+{
+	uint8_t o[DNAME_MAXLEN];
+	char e[256];
+	ck_assert_int_gt(dname_from_text(owner, z->origin, o), 0);
+	ck_assert_msg(zone_set_steer(z, o, sr, e, sizeof(e)) == 0, "steer %s: %s", owner, e);
+}
+
+static void anycast_setup(bool v4, bool v6, enum steer_mode server_mode)
+{
+	struct zone *z = new_zone("any.test.");
+	add_soa(z, 3600, 120);
+	add_name(z, "@", T_NS, 3600, "ns1.example.test.");
+	steer(z, "www", &sr_default);
+	steer(z, "geo", &sr_geo);
+	steer(z, "ac", &sr_any);
+	add_txt(z, "www", 300, "steered-but-txt-is-static");
+	add_a(z, "static", 600, 192, 0, 2, 5);
+	add_name(z, "alias", T_CNAME, 600, "www");
+	finish_zone(z);
+	zones[2] = z;
+	cfg.zones.count = 3;
+
+	memset(&ac_conf, 0, sizeof(ac_conf));
+	ac_conf.has_v4 = v4;
+	ac_conf.has_v6 = v6;
+	ck_assert_int_eq(inet_pton(AF_INET, "198.51.100.1", &ac_conf.v4), 1);
+	ck_assert_int_eq(inet_pton(AF_INET6, "2001:db8:100::1", &ac_conf.v6), 1);
+	cfg.anycast = &ac_conf;
+	cfg.server.mode = server_mode;
+}
+
+static void anycast_teardown(void)
+{
+	zone_free(zones[2]);
+	zones[2] = NULL;
+	cfg.zones.count = 2;
+	cfg.anycast = NULL;
+	cfg.server.mode = STEER_MODE_DEFAULT;
+}
+
+static void check_answer(const struct tu_msg *m, uint16_t type, uint32_t ttl, const char *owner,
+                         const void *rdata, uint16_t rdlen)
+{
+	const struct tu_rr *r = tu_find(m, 1, type);
+	ck_assert_ptr_nonnull(r);
+	ck_assert_str_eq(r->owner, owner);
+	ck_assert_uint_eq(r->ttl, ttl);
+	ck_assert_uint_eq(r->cls, 1);
+	ck_assert_uint_eq(r->rdlen, rdlen);
+	ck_assert(memcmp(m->b + r->rdoff, rdata, rdlen) == 0);
+}
+
+static const uint8_t any4[4] = { 198, 51, 100, 1 };
+static const uint8_t any6[16] = { 0x20, 0x01, 0x0d, 0xb8, 0x01, 0x00, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1 };
+
+START_TEST(anycast_answers)
+{
+	struct tu_msg m;
+	anycast_setup(true, true, STEER_MODE_ANYCAST);
+	q1("www.any.test", T_A, &m);
+	ck_assert_uint_eq(TU_RCODE(&m), 0);
+	ck_assert(TU_AA(&m));
+	ck_assert_uint_eq(m.an, 1);
+	ck_assert_uint_eq(m.ns, 0);
+	check_answer(&m, T_A, 20, "www.any.test.", any4, 4);
+	q1("www.any.test", T_AAAA, &m);
+	ck_assert_uint_eq(m.an, 1);
+	check_answer(&m, T_AAAA, 20, "www.any.test.", any6, 16);
+	/* the name's own TTL; TCP gives the same */
+	struct tu_q q;
+	tu_query(&q, 7, 0x0100, "ac.any.test", T_A, 1);
+	ck_assert_uint_gt(run(&q, &tcp_cl, &m), 0);
+	check_answer(&m, T_A, 45, "ac.any.test.", any4, 4);
+	/* static records at and beside steered names answer as usual */
+	q1("www.any.test", T_TXT, &m);
+	ck_assert_uint_eq(m.an, 1);
+	ck_assert_uint_eq(m.rr[0].ttl, 300);
+	q1("static.any.test", T_A, &m);
+	ck_assert_uint_eq(m.an, 1);
+	const uint8_t st[4] = { 192, 0, 2, 5 };
+	check_answer(&m, T_A, 600, "static.any.test.", st, 4);
+	/* a CNAME chain ends in the anycast address */
+	q1("alias.any.test", T_A, &m);
+	ck_assert_uint_eq(m.an, 2);
+	ck_assert_uint_eq(m.rr[0].type, T_CNAME);
+	check_answer(&m, T_A, 20, "www.any.test.", any4, 4);
+	/* MX at a steered name: NODATA from the zone, not an address */
+	q1("www.any.test", T_MX, &m);
+	ck_assert_uint_eq(m.an, 0);
+	check_soa_auth(&m, 120, "any.test.");
+	anycast_teardown();
+}
+END_TEST
+
+START_TEST(anycast_ecs_scope0_and_nsid)
+{
+	struct tu_msg m;
+	uint16_t l = 0;
+	anycast_setup(true, true, STEER_MODE_ANYCAST);
+	/* 203.0.113.0/24 with NSID: scope 0 (RFC 7871 7.2.1), identity in NSID */
+	uint8_t opts[] = { 0, 3, 0, 0, 0, 8, 0, 7, 0, 1, 24, 0, 203, 0, 113 };
+	ask_edns("www.any.test", T_A, 1232, 0, 0, opts, sizeof(opts), &udp_cl, &m);
+	ck_assert_uint_eq(TU_RCODE(&m), 0);
+	check_answer(&m, T_A, 20, "www.any.test.", any4, 4);
+	size_t at = tu_opt_find(&m, 8, &l);
+	ck_assert_uint_ne(at, 0);
+	ck_assert_uint_eq(l, 7);
+	const uint8_t want[] = { 0, 1, 24, 0, 203, 0, 113 };
+	ck_assert(memcmp(m.b + at, want, 7) == 0);
+	at = tu_opt_find(&m, 3, &l);
+	ck_assert_uint_eq(l, 9);
+	ck_assert(memcmp(m.b + at, "ns-test-1", 9) == 0);
+	/* IPv6 ECS for AAAA: also scope 0 */
+	uint8_t ecs6[] = { 0, 8, 0, 10, 0, 2, 48, 0, 0x20, 0x01, 0x0d, 0xb8, 0x12, 0x34 };
+	ask_edns("www.any.test", T_AAAA, 1232, 0, 0, ecs6, sizeof(ecs6), &udp_cl, &m);
+	check_answer(&m, T_AAAA, 20, "www.any.test.", any6, 16);
+	at = tu_opt_find(&m, 8, &l);
+	ck_assert_uint_eq(l, 10);
+	ck_assert_uint_eq(m.b[at + 3], 0);   /* scope */
+	ck_assert_uint_eq(m.b[at + 2], 48);  /* source kept */
+	anycast_teardown();
+}
+END_TEST
+
+START_TEST(anycast_nodata_missing_family)
+{
+	struct tu_msg m;
+	anycast_setup(true, false, STEER_MODE_ANYCAST);
+	q1("www.any.test", T_AAAA, &m);
+	ck_assert_uint_eq(TU_RCODE(&m), 0);
+	ck_assert(TU_AA(&m));
+	ck_assert_uint_eq(m.an, 0);
+	check_soa_auth(&m, 120, "any.test.");
+	q1("www.any.test", T_A, &m);
+	ck_assert_uint_eq(m.an, 1);
+	anycast_teardown();
+
+	anycast_setup(false, true, STEER_MODE_ANYCAST);
+	q1("ac.any.test", T_A, &m);
+	ck_assert_uint_eq(m.an, 0);
+	check_soa_auth(&m, 120, "any.test.");
+	/* CNAME kept, the missing address is NODATA */
+	q1("alias.any.test", T_A, &m);
+	ck_assert_uint_eq(TU_RCODE(&m), 0);
+	ck_assert_uint_eq(m.an, 1);
+	ck_assert_uint_eq(m.rr[0].type, T_CNAME);
+	check_soa_auth(&m, 120, "any.test.");
+	q1("ac.any.test", T_AAAA, &m);
+	check_answer(&m, T_AAAA, 45, "ac.any.test.", any6, 16);
+	anycast_teardown();
+}
+END_TEST
+
+/* A GeoDNS server whose zone has one anycast name: that name answers the
+ * anycast address; the GeoDNS names (no geo compiled here) answer NODATA
+ * rather than the anycast address. */
+START_TEST(anycast_mixed_modes)
+{
+	struct tu_msg m;
+	anycast_setup(true, true, STEER_MODE_GEODNS);
+	q1("ac.any.test", T_A, &m);
+	check_answer(&m, T_A, 45, "ac.any.test.", any4, 4);
+	q1("www.any.test", T_A, &m);
+	ck_assert_uint_eq(TU_RCODE(&m), 0);
+	ck_assert_uint_eq(m.an, 0);
+	q1("geo.any.test", T_A, &m);
+	ck_assert_uint_eq(m.an, 0);
+	anycast_teardown();
+
+	/* server anycast: an explicit geodns name stays GeoDNS */
+	anycast_setup(true, true, STEER_MODE_ANYCAST);
+	q1("geo.any.test", T_A, &m);
+	ck_assert_uint_eq(TU_RCODE(&m), 0);
+	ck_assert_uint_eq(m.an, 0);
+	/* a config without anycast data answers NODATA, never garbage */
+	cfg.anycast = NULL;
+	q1("ac.any.test", T_A, &m);
+	ck_assert_uint_eq(m.an, 0);
+	check_soa_auth(&m, 120, "any.test.");
+	anycast_teardown();
+}
+END_TEST
+
 static Suite *make_suite(void)
 {
 	Suite *s = suite_create("query");
@@ -1125,6 +1325,10 @@ static Suite *make_suite(void)
 	tcase_add_test(tc, truncation_additional);
 	tcase_add_test(tc, no_heap_in_answer);
 	tcase_add_test(tc, fuzz_mutations);
+	tcase_add_test(tc, anycast_answers);
+	tcase_add_test(tc, anycast_ecs_scope0_and_nsid);
+	tcase_add_test(tc, anycast_nodata_missing_family);
+	tcase_add_test(tc, anycast_mixed_modes);
 	suite_add_tcase(s, tc);
 	return s;
 }

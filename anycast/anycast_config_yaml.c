@@ -1,0 +1,1016 @@
+/*
+ * anycast_config_yaml.c: the `anycast:` section; see anycast_config_yaml.h.
+ *
+ * As in geodns/geo_config_yaml.c, each mapping is first walked with a
+ * schema table (unknown, duplicate and missing keys, integer ranges) and its
+ * values are then read in a fixed order, because some depend on others: a
+ * BGP prefix must contain the anycast address, health checks take their
+ * pace from the health section.
+ */
+#include "anycast/anycast_config_yaml.h"
+
+#include <arpa/inet.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "common/dname.h"
+#include "common/rdata_text.h"
+#include "common/zone.h"
+
+#define NKEYS(a) (sizeof(a) / sizeof((a)[0]))
+
+#define DEFAULT_INTERVAL_MS 1000
+#define DEFAULT_FAST_MS 200
+#define DEFAULT_RISE 3
+#define DEFAULT_FALL 2
+#define DEFAULT_LINGER_MS 2000
+#define BACKOFF_MIN_MS 100            /* backoff min/max: 0.1 .. 3600 s */
+#define BACKOFF_MAX_MS 3600000
+#define CHECK_TIMEOUT_MIN_MS 10
+#define CHECK_TIMEOUT_DEFAULT_MS 2000
+#define MAX_PEER_NAME 63
+
+/* Everything a parser needs; errors go through E(). */
+struct actx {
+	struct ydoc *d;
+	struct arena *a;
+	const char *dir;
+	struct anycast_conf *ac;
+	char *err;
+	size_t errlen;
+};
+
+#define E(c, n, ...) ydoc_err((c)->d, (n), (c)->err, (c)->errlen, __VA_ARGS__)
+
+/* ---- small helpers ---- */
+
+static yaml_node_t *get(struct actx *c, yaml_node_t *map, const char *key)
+{
+	return ydoc_map_get(c->d, map, key);
+}
+
+/* Optional integer key, range checked again with its table row. */
+static int get_u32_key(struct actx *c, yaml_node_t *map, const struct ydoc_key *keys,
+                       size_t nkeys, const char *key, uint32_t def, uint32_t *out)
+{
+	const struct ydoc_key *k = NULL;
+	for (size_t i = 0; i < nkeys; i++)
+		if (strcmp(keys[i].key, key) == 0)
+			k = &keys[i];
+	yaml_node_t *v = get(c, map, key);
+	*out = def;
+	if (!v || !k)
+		return 0;
+	return ydoc_get_u32(c->d, v, key, k->lo, k->hi, out, c->err, c->errlen);
+}
+
+/* Seconds, possibly fractional ("0.2", "2", "-1" is parsed so that the
+ * range message can name it), as milliseconds in lo_ms..hi_ms. */
+static int get_ms(struct actx *c, yaml_node_t *n, const char *what, unsigned lo_ms,
+                  unsigned hi_ms, unsigned *ms)
+{
+	const char *s = ydoc_scalar(n);
+	if (!s || ydoc_is_null(n))
+		return E(c, n, "%s: expected a number of seconds", what);
+	char *end;
+	double v = strtod(s, &end);
+	/* strtod would also take hex, inf and nan: allow decimals only. */
+	if (!*s || *end || strspn(s, "0123456789+-.eE") != strlen(s) || !isfinite(v))
+		return E(c, n, "%s: expected a number of seconds, got '%s'", what, s);
+	double m = v * 1000.0;
+	if (!(m >= lo_ms - 0.5 && m <= hi_ms + 0.5))
+		return E(c, n, "%s: %s out of range %g..%g seconds", what, s, lo_ms / 1000.0,
+		         hi_ms / 1000.0);
+	*ms = (unsigned)lround(m);
+	return 0;
+}
+
+/* YAML 1.1 booleans, as operators write them. */
+static int get_bool(struct actx *c, yaml_node_t *n, const char *what, bool *out)
+{
+	static const char *const yes[] = { "true", "True", "TRUE", "yes", "Yes", "on", "On" };
+	static const char *const no[] = { "false", "False", "FALSE", "no", "No", "off", "Off" };
+	const char *s = ydoc_scalar(n);
+	for (size_t i = 0; s && i < NKEYS(yes); i++) {
+		if (strcmp(s, yes[i]) == 0) {
+			*out = true;
+			return 0;
+		}
+		if (strcmp(s, no[i]) == 0) {
+			*out = false;
+			return 0;
+		}
+	}
+	if (!s)
+		return E(c, n, "%s: expected true or false", what);
+	return E(c, n, "%s: expected true or false, got '%s'", what, s);
+}
+
+/* A non-empty string of at most max bytes, copied into the arena. */
+static int get_text(struct actx *c, yaml_node_t *n, const char *what, size_t max,
+                    const char **out)
+{
+	const char *s;
+	if (ydoc_expect_str(c->d, n, what, &s, c->err, c->errlen) < 0)
+		return -1;
+	if (!*s)
+		return E(c, n, "%s: must not be empty", what);
+	if (strlen(s) > max)
+		return E(c, n, "%s: longer than %zu bytes", what, max);
+	*out = arena_strdup(c->a, s);
+	return 0;
+}
+
+/* rel against the config directory unless absolute; arena copy. */
+static const char *resolve(struct actx *c, const char *rel)
+{
+	const char *dir = rel[0] == '/' ? "" : c->dir;
+	size_t len = strlen(dir) + strlen(rel) + 1;
+	char *p = arena_alloc(c->a, len);
+	snprintf(p, len, "%s%s", dir, rel);
+	return p;
+}
+
+/* An IPv4 or IPv6 address: returns AF_INET / AF_INET6 with the bytes in
+ * buf (4 or 16), or 0. */
+static int addr_parse(const char *s, uint8_t buf[16])
+{
+	if (inet_pton(AF_INET, s, buf) == 1)
+		return AF_INET;
+	if (inet_pton(AF_INET6, s, buf) == 1)
+		return AF_INET6;
+	return 0;
+}
+
+static void set_sockaddr(struct sockaddr_storage *ss, socklen_t *len, int af,
+                         const uint8_t *addr, uint16_t port)
+{
+	memset(ss, 0, sizeof(*ss));
+	if (af == AF_INET) {
+		struct sockaddr_in *sa = (struct sockaddr_in *)ss;
+		sa->sin_family = AF_INET;
+		sa->sin_port = htons(port);
+		memcpy(&sa->sin_addr, addr, 4);
+		*len = sizeof(*sa);
+	} else {
+		struct sockaddr_in6 *sa = (struct sockaddr_in6 *)ss;
+		sa->sin6_family = AF_INET6;
+		sa->sin6_port = htons(port);
+		memcpy(&sa->sin6_addr, addr, 16);
+		*len = sizeof(*sa);
+	}
+}
+
+/* ---- anycast addresses ---- */
+
+static int parse_anycast_addr(struct actx *c, yaml_node_t *n, int af)
+{
+	const char *what = af == AF_INET ? "ipv4" : "ipv6";
+	const char *s;
+	uint8_t buf[16];
+	if (ydoc_expect_str(c->d, n, what, &s, c->err, c->errlen) < 0)
+		return -1;
+	if (inet_pton(af, s, buf) != 1)
+		return E(c, n, "%s: bad %s address '%s'", what, af == AF_INET ? "IPv4" : "IPv6", s);
+	if (af == AF_INET) {
+		memcpy(&c->ac->v4, buf, 4);
+		c->ac->has_v4 = true;
+		return 0;
+	}
+	/* Answered in AAAA, where a v4-mapped address is useless to a client. */
+	if (IN6_IS_ADDR_V4MAPPED((struct in6_addr *)buf))
+		return E(c, n, "ipv6: '%s' is an IPv4-mapped address; use ipv4", s);
+	memcpy(&c->ac->v6, buf, 16);
+	c->ac->has_v6 = true;
+	return 0;
+}
+
+/* ---- bgp prefixes ---- */
+
+static bool host_bits_clear(const uint8_t *a, unsigned alen, unsigned len)
+{
+	for (unsigned bit = len; bit < alen * 8; bit++)
+		if (a[bit / 8] & (0x80u >> (bit % 8)))
+			return false;
+	return true;
+}
+
+static bool prefix_contains(const struct bgp_prefix *p, const uint8_t *a)
+{
+	unsigned full = p->len / 8, rest = p->len % 8;
+	if (memcmp(p->addr, a, full) != 0)
+		return false;
+	if (rest == 0)
+		return true;
+	uint8_t mask = (uint8_t)(0xff00u >> rest);
+	return (p->addr[full] & mask) == (a[full] & mask);
+}
+
+/* prefix4 / prefix6: "addr/len" of the key's family, host bits clear,
+ * containing the anycast address of that family when one is set. */
+static int parse_prefix(struct actx *c, yaml_node_t *n, int af, struct bgp_prefix *out)
+{
+	const char *what = af == AF_INET ? "prefix4" : "prefix6";
+	const char *fam = af == AF_INET ? "IPv4" : "IPv6";
+	unsigned alen = af == AF_INET ? 4 : 16;
+	const char *s;
+	char host[INET6_ADDRSTRLEN + 1];
+	uint8_t buf[16];
+	uint32_t len;
+
+	if (ydoc_expect_str(c->d, n, what, &s, c->err, c->errlen) < 0)
+		return -1;
+	const char *slash = strchr(s, '/');
+	size_t hl = slash ? (size_t)(slash - s) : 0;
+	if (!slash || hl == 0 || hl >= sizeof(host) || ydoc_parse_u32(slash + 1, &len) < 0)
+		return E(c, n, "%s: bad prefix '%s' (expected %s address/length)", what, s, fam);
+	memcpy(host, s, hl);
+	host[hl] = 0;
+	int got = addr_parse(host, buf);
+	if (got == 0)
+		return E(c, n, "%s: bad prefix '%s' (expected %s address/length)", what, s, fam);
+	if (got != af)
+		return E(c, n, "%s: '%s' is not an %s prefix", what, s, fam);
+	if (len > alen * 8)
+		return E(c, n, "%s: prefix length %u out of range 0..%u", what, len, alen * 8);
+	if (!host_bits_clear(buf, alen, len))
+		return E(c, n, "%s: '%s' has host bits set beyond /%u", what, s, len);
+	memset(out, 0, sizeof(*out));
+	out->family = af;
+	memcpy(out->addr, buf, alen);
+	out->len = (uint8_t)len;
+
+	/* Announcing a prefix that does not carry the address we answer
+	 * would send every client to a route nobody announces. */
+	const struct anycast_conf *ac = c->ac;
+	if (af == AF_INET && ac->has_v4 && !prefix_contains(out, (const uint8_t *)&ac->v4)) {
+		char a[INET_ADDRSTRLEN];
+		inet_ntop(AF_INET, &ac->v4, a, sizeof(a));
+		return E(c, n, "prefix4: %s does not contain the anycast ipv4 address %s", s, a);
+	}
+	if (af == AF_INET6 && ac->has_v6 && !prefix_contains(out, ac->v6.s6_addr)) {
+		char a[INET6_ADDRSTRLEN];
+		inet_ntop(AF_INET6, &ac->v6, a, sizeof(a));
+		return E(c, n, "prefix6: %s does not contain the anycast ipv6 address %s", s, a);
+	}
+	return 0;
+}
+
+/* ---- bgp peers ---- */
+
+static const struct ydoc_key peer_keys[] = {
+	{ "address", YK_STR, 0, 0, true, NULL },
+	{ "as", YK_UINT, 1, UINT32_MAX, true, NULL },
+	{ "port", YK_UINT, 1, 65535, false, NULL },
+	{ "name", YK_STR, 0, 0, false, NULL },
+	{ "local_address", YK_STR, 0, 0, false, NULL },
+	{ "passive", YK_ANY, 0, 0, false, NULL },
+	{ "passive_only", YK_ANY, 0, 0, false, NULL },
+	{ "password", YK_STR, 0, 0, false, NULL },
+	{ "prepend", YK_UINT, 0, BGP_MAX_PREPEND, false, NULL },
+	{ "next_hop", YK_ANY, 0, 0, false, NULL },
+	{ "next_hop6_link_local", YK_STR, 0, 0, false, NULL },
+	{ "med", YK_UINT, 0, UINT32_MAX, false, NULL },
+	{ "local_pref", YK_UINT, 0, UINT32_MAX, false, NULL },
+	{ "communities", YK_SEQ, 0, 0, false, NULL },
+	{ "large_communities", YK_SEQ, 0, 0, false, NULL },
+};
+
+#define PEER_GET_U32(c, n, key, def, out) \
+	get_u32_key((c), (n), peer_keys, NKEYS(peer_keys), (key), (def), (out))
+
+/*
+ * Peer address: "a.b.c.d", "a.b.c.d:port", "v6", "[v6]", "[v6]:port".
+ * *port is left alone when the text has none. Returns the family or 0.
+ */
+static int parse_peer_addr(const char *s, uint8_t buf[16], uint32_t *port, bool *has_port)
+{
+	char host[INET6_ADDRSTRLEN + 1];
+	const char *port_s = NULL;
+	size_t hl;
+	*has_port = false;
+	if (s[0] == '[') {
+		const char *close = strchr(s, ']');
+		if (!close)
+			return 0;
+		hl = (size_t)(close - s - 1);
+		if (hl >= sizeof(host))
+			return 0;
+		memcpy(host, s + 1, hl);
+		host[hl] = 0;
+		if (close[1] == ':')
+			port_s = close + 2;
+		else if (close[1])
+			return 0;
+		if (inet_pton(AF_INET6, host, buf) != 1)
+			return 0;
+	} else {
+		const char *colon = strchr(s, ':');
+		if (colon && !strchr(colon + 1, ':')) {
+			hl = (size_t)(colon - s);
+			if (hl >= sizeof(host))
+				return 0;
+			memcpy(host, s, hl);
+			host[hl] = 0;
+			port_s = colon + 1;
+			if (inet_pton(AF_INET, host, buf) != 1)
+				return 0;
+		} else {
+			return addr_parse(s, buf);
+		}
+	}
+	if (port_s) {
+		if (ydoc_parse_u32(port_s, port) < 0 || *port < 1 || *port > 65535)
+			return 0;
+		*has_port = true;
+	}
+	return s[0] == '[' ? AF_INET6 : AF_INET;
+}
+
+/* "a:b" with both parts 0..max; returns 0 or -1. */
+static int parse_comm_parts(const char *s, unsigned nparts, uint32_t max, uint32_t *parts)
+{
+	char buf[64];
+	if (strlen(s) >= sizeof(buf))
+		return -1;
+	strcpy(buf, s);
+	char *p = buf;
+	for (unsigned i = 0; i < nparts; i++) {
+		char *colon = strchr(p, ':');
+		if ((i + 1 < nparts) != (colon != NULL))
+			return -1;
+		if (colon)
+			*colon = 0;
+		if (ydoc_parse_u32(p, &parts[i]) < 0 || parts[i] > max)
+			return -1;
+		p = colon ? colon + 1 : p;
+	}
+	return 0;
+}
+
+static int parse_communities(struct actx *c, yaml_node_t *n, struct bgp_peer_conf *p)
+{
+	unsigned cnt = (unsigned)(n->data.sequence.items.top - n->data.sequence.items.start);
+	if (cnt > BGP_MAX_COMMUNITIES)
+		return E(c, n, "communities: more than %d", BGP_MAX_COMMUNITIES);
+	for (unsigned i = 0; i < cnt; i++) {
+		yaml_node_t *it = ydoc_node(c->d, n->data.sequence.items.start[i]);
+		const char *s;
+		uint32_t v[2];
+		if (ydoc_expect_str(c->d, it, "communities", &s, c->err, c->errlen) < 0)
+			return -1;
+		if (parse_comm_parts(s, 2, 65535, v) < 0)
+			return E(c, it, "communities: bad community '%s' (expected a:b, each 0..65535)",
+			         s);
+		uint32_t val = v[0] << 16 | v[1];
+		for (unsigned j = 0; j < i; j++)
+			if (p->communities[j] == val)
+				return E(c, it, "communities: duplicate '%s'", s);
+		p->communities[i] = val;
+	}
+	p->n_communities = cnt;
+	return 0;
+}
+
+static int parse_lcommunities(struct actx *c, yaml_node_t *n, struct bgp_peer_conf *p)
+{
+	unsigned cnt = (unsigned)(n->data.sequence.items.top - n->data.sequence.items.start);
+	if (cnt > BGP_MAX_LCOMMUNITIES)
+		return E(c, n, "large_communities: more than %d", BGP_MAX_LCOMMUNITIES);
+	for (unsigned i = 0; i < cnt; i++) {
+		yaml_node_t *it = ydoc_node(c->d, n->data.sequence.items.start[i]);
+		const char *s;
+		uint32_t v[3];
+		if (ydoc_expect_str(c->d, it, "large_communities", &s, c->err, c->errlen) < 0)
+			return -1;
+		if (parse_comm_parts(s, 3, UINT32_MAX, v) < 0)
+			return E(c, it, "large_communities: bad large community '%s' (expected a:b:c, "
+			         "each 0..4294967295)", s);
+		struct bgp_lcomm lc = { v[0], v[1], v[2] };
+		for (unsigned j = 0; j < i; j++)
+			if (memcmp(&p->lcommunities[j], &lc, sizeof(lc)) == 0)
+				return E(c, it, "large_communities: duplicate '%s'", s);
+		p->lcommunities[i] = lc;
+	}
+	p->n_lcommunities = cnt;
+	return 0;
+}
+
+/* next_hop: "self", an address, or a list of at most one per family. */
+static int parse_next_hop(struct actx *c, yaml_node_t *n, struct bgp_peer_conf *p)
+{
+	yaml_node_t *one[1] = { n };
+	yaml_node_t **items = one;
+	size_t cnt = 1;
+	if (n->type == YAML_MAPPING_NODE)
+		return E(c, n, "next_hop: expected self, an address or a list of addresses");
+	if (n->type == YAML_SEQUENCE_NODE) {
+		cnt = (size_t)(n->data.sequence.items.top - n->data.sequence.items.start);
+		if (cnt == 0 || cnt > 2)
+			return E(c, n, "next_hop: expected one or two addresses (one per family)");
+		items = arena_alloc(c->a, cnt * sizeof(*items));
+		for (size_t i = 0; i < cnt; i++)
+			items[i] = ydoc_node(c->d, n->data.sequence.items.start[i]);
+	}
+	for (size_t i = 0; i < cnt; i++) {
+		const char *s;
+		uint8_t buf[16];
+		if (ydoc_expect_str(c->d, items[i], "next_hop", &s, c->err, c->errlen) < 0)
+			return -1;
+		if (strcmp(s, "self") == 0) {
+			if (cnt > 1)
+				return E(c, items[i], "next_hop: 'self' cannot be listed with addresses");
+			continue;  /* the default: has_nh4/has_nh6 stay false */
+		}
+		int af = addr_parse(s, buf);
+		if (af == 0)
+			return E(c, items[i], "next_hop: bad next hop '%s' (expected self or an IP "
+			         "address)", s);
+		if (af == AF_INET6 && IN6_IS_ADDR_V4MAPPED((struct in6_addr *)buf))
+			return E(c, items[i], "next_hop: '%s' is an IPv4-mapped address", s);
+		if ((af == AF_INET && p->has_nh4) || (af == AF_INET6 && p->has_nh6))
+			return E(c, items[i], "next_hop: two %s next hops", af == AF_INET ? "IPv4" : "IPv6");
+		if (af == AF_INET) {
+			memcpy(&p->nh4, buf, 4);
+			p->has_nh4 = true;
+		} else {
+			memcpy(&p->nh6, buf, 16);
+			p->has_nh6 = true;
+		}
+	}
+	return 0;
+}
+
+/* Normalised "addr" / "[v6]" plus ":port" when it is not 179, for logs. */
+static const char *peer_text(struct actx *c, const struct bgp_peer_conf *p)
+{
+	char a[INET6_ADDRSTRLEN], t[INET6_ADDRSTRLEN + 10];
+	uint16_t port;
+	if (p->addr.ss_family == AF_INET) {
+		const struct sockaddr_in *sa = (const struct sockaddr_in *)&p->addr;
+		inet_ntop(AF_INET, &sa->sin_addr, a, sizeof(a));
+		port = ntohs(sa->sin_port);
+		if (port == BGP_PORT)
+			snprintf(t, sizeof(t), "%s", a);
+		else
+			snprintf(t, sizeof(t), "%s:%u", a, port);
+	} else {
+		const struct sockaddr_in6 *sa = (const struct sockaddr_in6 *)&p->addr;
+		inet_ntop(AF_INET6, &sa->sin6_addr, a, sizeof(a));
+		port = ntohs(sa->sin6_port);
+		if (port == BGP_PORT)
+			snprintf(t, sizeof(t), "%s", a);
+		else
+			snprintf(t, sizeof(t), "[%s]:%u", a, port);
+	}
+	return arena_strdup(c->a, t);
+}
+
+static int parse_peer(struct actx *c, yaml_node_t *n, struct bgp_peer_conf *p)
+{
+	yaml_node_t *v;
+	uint32_t u;
+
+	if (ydoc_walk_map(c->d, n, "peer", peer_keys, NKEYS(peer_keys), NULL, c->err,
+	                  c->errlen) < 0)
+		return -1;
+	bgp_peer_conf_defaults(p);
+
+	/* address and port */
+	v = get(c, n, "address");
+	const char *s = ydoc_scalar(v);
+	uint8_t buf[16];
+	uint32_t port = BGP_PORT;
+	bool has_port;
+	int af = parse_peer_addr(s, buf, &port, &has_port);
+	if (af == 0)
+		return E(c, v, "address: bad peer address '%s' (expected IP, IPv4:port or "
+		         "[IPv6]:port)", s);
+	if (af == AF_INET6 && IN6_IS_ADDR_V4MAPPED((struct in6_addr *)buf))
+		return E(c, v, "address: '%s' is an IPv4-mapped address; write it as IPv4", s);
+	yaml_node_t *pn = get(c, n, "port");
+	if (pn) {
+		if (has_port)
+			return E(c, pn, "port: the address already has a port");
+		if (PEER_GET_U32(c, n, "port", BGP_PORT, &port) < 0)
+			return -1;
+	}
+	set_sockaddr(&p->addr, &p->addrlen, af, buf, (uint16_t)port);
+
+	if (PEER_GET_U32(c, n, "as", 0, &p->remote_as) < 0)
+		return -1;
+
+	if ((v = get(c, n, "local_address"))) {
+		uint8_t lb[16];
+		s = ydoc_scalar(v);
+		int laf = addr_parse(s, lb);
+		if (laf == 0)
+			return E(c, v, "local_address: bad IP address '%s'", s);
+		if (laf != af)
+			return E(c, v, "local_address: '%s' is not of the peer address's family", s);
+		set_sockaddr(&p->local, &p->local_len, laf, lb, 0);
+	}
+
+	bool passive_set = false;
+	if ((v = get(c, n, "passive"))) {
+		if (get_bool(c, v, "passive", &p->passive) < 0)
+			return -1;
+		passive_set = true;
+	}
+	if ((v = get(c, n, "passive_only"))) {
+		if (get_bool(c, v, "passive_only", &p->passive_only) < 0)
+			return -1;
+		/* Waiting for the peer without accepting its connection
+		 * would never come up. */
+		if (p->passive_only && passive_set && !p->passive)
+			return E(c, v, "passive_only: contradicts passive: false");
+		if (p->passive_only)
+			p->passive = true;
+	}
+
+	if ((v = get(c, n, "password"))) {
+		s = ydoc_scalar(v);
+		if (!*s)
+			return E(c, v, "password: must not be empty");
+		if (strlen(s) > BGP_PASSWORD_MAX)
+			return E(c, v, "password: longer than %d bytes (the TCP MD5 key limit)",
+			         BGP_PASSWORD_MAX);
+		p->password = arena_strdup(c->a, s);
+	}
+	if (PEER_GET_U32(c, n, "prepend", 0, &u) < 0)
+		return -1;
+	p->prepend = u;
+
+	if ((v = get(c, n, "next_hop")) && parse_next_hop(c, v, p) < 0)
+		return -1;
+	if ((v = get(c, n, "next_hop6_link_local"))) {
+		s = ydoc_scalar(v);
+		if (inet_pton(AF_INET6, s, &p->nh6_ll) != 1 || !IN6_IS_ADDR_LINKLOCAL(&p->nh6_ll))
+			return E(c, v, "next_hop6_link_local: '%s' is not an IPv6 link-local address", s);
+		if (af != AF_INET6)
+			return E(c, v, "next_hop6_link_local: only for IPv6 peers");
+		p->has_nh6_ll = true;
+	}
+
+	if ((v = get(c, n, "med"))) {
+		if (PEER_GET_U32(c, n, "med", 0, &p->med) < 0)
+			return -1;
+		p->has_med = true;
+	}
+	if (PEER_GET_U32(c, n, "local_pref", BGP_LOCAL_PREF_DEFAULT, &p->local_pref) < 0)
+		return -1;
+	if ((v = get(c, n, "communities")) && parse_communities(c, v, p) < 0)
+		return -1;
+	if ((v = get(c, n, "large_communities")) && parse_lcommunities(c, v, p) < 0)
+		return -1;
+
+	if ((v = get(c, n, "name"))) {
+		if (get_text(c, v, "name", MAX_PEER_NAME, &p->name) < 0)
+			return -1;
+	} else {
+		p->name = peer_text(c, p);
+	}
+	return 0;
+}
+
+static bool same_peer(const struct bgp_peer_conf *a, const struct bgp_peer_conf *b)
+{
+	return a->addrlen == b->addrlen && memcmp(&a->addr, &b->addr, a->addrlen) == 0;
+}
+
+static int parse_peers(struct actx *c, yaml_node_t *n, struct bgp_conf *b)
+{
+	unsigned cnt = (unsigned)(n->data.sequence.items.top - n->data.sequence.items.start);
+	if (cnt == 0)
+		return E(c, n, "peers: empty list");
+	if (cnt > ANYCAST_MAX_PEERS)
+		return E(c, n, "peers: more than %d peers", ANYCAST_MAX_PEERS);
+	b->peers = arena_alloc(c->a, cnt * sizeof(*b->peers));
+	for (unsigned i = 0; i < cnt; i++) {
+		yaml_node_t *it = ydoc_node(c->d, n->data.sequence.items.start[i]);
+		if (parse_peer(c, it, &b->peers[i]) < 0)
+			return -1;
+		for (unsigned j = 0; j < i; j++) {
+			if (same_peer(&b->peers[j], &b->peers[i]))
+				return E(c, get(c, it, "address"), "address: duplicate peer %s",
+				         ydoc_scalar(get(c, it, "address")));
+			if (strcmp(b->peers[j].name, b->peers[i].name) == 0)
+				return E(c, get(c, it, "name") ? get(c, it, "name") : it,
+				         "name: duplicate peer name '%s'", b->peers[i].name);
+		}
+	}
+	b->n_peers = cnt;
+	return 0;
+}
+
+/* ---- bgp ---- */
+
+static const struct ydoc_key bgp_keys[] = {
+	{ "local_as", YK_UINT, 1, UINT32_MAX, true, NULL },
+	{ "router_id", YK_STR, 0, 0, true, NULL },
+	{ "hold_time", YK_UINT, 0, 65535, false, NULL },
+	{ "prefix4", YK_STR, 0, 0, false, NULL },
+	{ "prefix6", YK_STR, 0, 0, false, NULL },
+	{ "graceful_restart", YK_ANY, 0, 0, false, NULL },
+	{ "backoff", YK_MAP, 0, 0, false, NULL },
+	{ "peers", YK_SEQ, 0, 0, true, NULL },
+};
+
+static const struct ydoc_key backoff_keys[] = {
+	{ "min", YK_ANY, 0, 0, false, NULL },
+	{ "max", YK_ANY, 0, 0, false, NULL },
+};
+
+static int parse_bgp(struct actx *c, yaml_node_t *n)
+{
+	struct bgp_conf *b = &c->ac->bgp;
+	yaml_node_t *v;
+	uint32_t u;
+
+	if (ydoc_walk_map(c->d, n, "bgp", bgp_keys, NKEYS(bgp_keys), NULL, c->err, c->errlen) < 0)
+		return -1;
+	bgp_conf_defaults(b);
+	if (get_u32_key(c, n, bgp_keys, NKEYS(bgp_keys), "local_as", 0, &b->local_as) < 0)
+		return -1;
+
+	v = get(c, n, "router_id");
+	struct in_addr rid;
+	if (inet_pton(AF_INET, ydoc_scalar(v), &rid) != 1)
+		return E(c, v, "router_id: expected an IPv4 address (dotted quad), got '%s'",
+		         ydoc_scalar(v));
+	if (rid.s_addr == 0)
+		return E(c, v, "router_id: must not be 0.0.0.0 (RFC 6286)");
+	b->router_id = ntohl(rid.s_addr);
+
+	if (get_u32_key(c, n, bgp_keys, NKEYS(bgp_keys), "hold_time", BGP_HOLD_DEFAULT, &u) < 0)
+		return -1;
+	/* RFC 4271 4.2: the Hold Time MUST be either zero or at least three
+	 * seconds. */
+	if (u == 1 || u == 2)
+		return E(c, get(c, n, "hold_time"), "hold_time: %u must be 0 or at least 3 (RFC 4271 "
+		         "4.2)", u);
+	b->hold_time = u;
+
+	yaml_node_t *p4 = get(c, n, "prefix4"), *p6 = get(c, n, "prefix6");
+	if (!p4 && !p6)
+		return E(c, n, "bgp: needs prefix4 or prefix6 to announce");
+	if (p4 && parse_prefix(c, p4, AF_INET, &b->v4) < 0)
+		return -1;
+	if (p6 && parse_prefix(c, p6, AF_INET6, &b->v6) < 0)
+		return -1;
+
+	if ((v = get(c, n, "graceful_restart")) &&
+	    get_bool(c, v, "graceful_restart", &b->graceful_restart) < 0)
+		return -1;
+
+	if ((v = get(c, n, "backoff"))) {
+		yaml_node_t *mn, *mx;
+		if (ydoc_walk_map(c->d, v, "backoff", backoff_keys, NKEYS(backoff_keys), NULL, c->err,
+		                  c->errlen) < 0)
+			return -1;
+		if ((mn = get(c, v, "min")) &&
+		    get_ms(c, mn, "min", BACKOFF_MIN_MS, BACKOFF_MAX_MS, &b->backoff_min_ms) < 0)
+			return -1;
+		if ((mx = get(c, v, "max")) &&
+		    get_ms(c, mx, "max", BACKOFF_MIN_MS, BACKOFF_MAX_MS, &b->backoff_max_ms) < 0)
+			return -1;
+		if (b->backoff_min_ms > b->backoff_max_ms)
+			return E(c, v, "backoff: min %g s is greater than max %g s",
+			         b->backoff_min_ms / 1000.0, b->backoff_max_ms / 1000.0);
+	}
+
+	if (parse_peers(c, get(c, n, "peers"), b) < 0)
+		return -1;
+	c->ac->has_bgp = true;
+	return 0;
+}
+
+/* ---- health ---- */
+
+/*
+ * Checks on the local service. Their pace (interval, rise, fall) is the
+ * health section's, so those keys are not accepted per check; each gets
+ * the section's values copied in.
+ */
+static const struct ydoc_key tcp_keys[] = {
+	{ "type", YK_STR, 0, 0, true, NULL },
+	{ "timeout", YK_ANY, 0, 0, false, NULL },
+	{ "port", YK_UINT, 1, 65535, true, NULL },
+	{ "address", YK_STR, 0, 0, false, NULL },
+};
+static const struct ydoc_key http_keys[] = {
+	{ "type", YK_STR, 0, 0, true, NULL },
+	{ "timeout", YK_ANY, 0, 0, false, NULL },
+	{ "port", YK_UINT, 1, 65535, false, NULL },
+	{ "address", YK_STR, 0, 0, false, NULL },
+	{ "path", YK_STR, 0, 0, false, NULL },
+	{ "host", YK_STR, 0, 0, false, NULL },
+	{ "status", YK_ANY, 0, 0, false, NULL },
+};
+static const struct ydoc_key dns_keys[] = {
+	{ "type", YK_STR, 0, 0, true, NULL },
+	{ "timeout", YK_ANY, 0, 0, false, NULL },
+	{ "port", YK_UINT, 1, 65535, false, NULL },
+	{ "address", YK_STR, 0, 0, false, NULL },
+	{ "qname", YK_STR, 0, 0, true, NULL },
+	{ "qtype", YK_STR, 0, 0, false, NULL },
+};
+static const struct ydoc_key file_keys[] = {
+	{ "type", YK_STR, 0, 0, true, NULL },
+	{ "file", YK_STR, 0, 0, true, NULL },
+};
+
+static const struct check_kind {
+	const char *name;
+	enum check_type type;
+	const struct ydoc_key *keys;
+	size_t nkeys;
+	const char *what;
+	uint16_t default_port;
+} check_kinds[] = {
+	{ "tcp", CHECK_TCP, tcp_keys, NKEYS(tcp_keys), "tcp check", 0 },
+	{ "http", CHECK_HTTP, http_keys, NKEYS(http_keys), "http check", 80 },
+	{ "dns", CHECK_DNS, dns_keys, NKEYS(dns_keys), "dns check", 53 },
+	{ "file", CHECK_FILE, file_keys, NKEYS(file_keys), "file check", 0 },
+};
+
+/* Text sent verbatim in an HTTP request line or header. */
+static bool http_token_ok(const char *s)
+{
+	for (const unsigned char *p = (const unsigned char *)s; *p; p++)
+		if (*p <= 0x20 || *p == 0x7f)
+			return false;
+	return *s != 0;
+}
+
+/* A query type we can ask for: known, and not a meta type. */
+static int get_qtype(struct actx *c, yaml_node_t *n, const char *what, uint16_t *out)
+{
+	const char *s = ydoc_scalar(n);
+	int t = s ? rr_type_from_name(s) : -1;
+	if (t <= 0 || t == RRT_OPT || t == RRT_AXFR || t == RRT_IXFR || t == RRT_ANY)
+		return E(c, n, "%s: unknown record type '%s'", what, s ? s : "");
+	*out = (uint16_t)t;
+	return 0;
+}
+
+/* A query name in presentation form, checked and copied. */
+static int get_qname(struct actx *c, yaml_node_t *n, const char *what, const char **out)
+{
+	static const uint8_t root[1] = { 0 };
+	uint8_t wire[DNAME_MAXLEN];
+	const char *s = ydoc_scalar(n);
+	if (!s || !*s || strlen(s) > DNAME_MAXTEXT || dname_from_text(s, root, wire) < 0)
+		return E(c, n, "%s: bad name '%.80s'", what, s ? s : "");
+	*out = arena_strdup(c->a, s);
+	return 0;
+}
+
+static int parse_check(struct actx *c, yaml_node_t *n, struct check_conf *ck)
+{
+	const struct anycast_conf *ac = c->ac;
+	if (ydoc_check_map(c->d, n, "check", c->err, c->errlen) < 0)
+		return -1;
+	yaml_node_t *tn = get(c, n, "type");
+	if (!tn)
+		return E(c, n, "missing required key 'type' in check");
+	const char *ts;
+	if (ydoc_expect_str(c->d, tn, "type", &ts, c->err, c->errlen) < 0)
+		return -1;
+	const struct check_kind *k = NULL;
+	for (size_t i = 0; i < NKEYS(check_kinds); i++)
+		if (strcmp(check_kinds[i].name, ts) == 0)
+			k = &check_kinds[i];
+	if (!k)
+		return E(c, tn, "type: unknown check type '%s' (expected tcp, http, dns or file)", ts);
+	if (ydoc_walk_map(c->d, n, k->what, k->keys, k->nkeys, NULL, c->err, c->errlen) < 0)
+		return -1;
+
+	memset(ck, 0, sizeof(*ck));
+	ck->type = k->type;
+	ck->interval_ms = ac->interval_ms;
+	ck->rise = ac->rise;
+	ck->fall = ac->fall;
+	/* A check must finish before the next one starts, also at the fast
+	 * pace. */
+	unsigned pace = ac->fast_interval_ms < ac->interval_ms ? ac->fast_interval_ms
+	                                                       : ac->interval_ms;
+	ck->timeout_ms = pace < CHECK_TIMEOUT_DEFAULT_MS ? pace : CHECK_TIMEOUT_DEFAULT_MS;
+	yaml_node_t *v;
+	if ((v = get(c, n, "timeout"))) {
+		if (get_ms(c, v, "timeout", CHECK_TIMEOUT_MIN_MS, ANYCAST_INTERVAL_MAX_MS,
+		           &ck->timeout_ms) < 0)
+			return -1;
+		if (ck->timeout_ms > pace)
+			return E(c, v, "timeout: %g s is longer than the health interval (%g s)",
+			         ck->timeout_ms / 1000.0, pace / 1000.0);
+	}
+
+	if (k->type == CHECK_FILE) {
+		ck->file = resolve(c, ydoc_scalar(get(c, n, "file")));
+		return 0;
+	}
+
+	uint32_t port;
+	if (get_u32_key(c, n, k->keys, k->nkeys, "port", k->default_port, &port) < 0)
+		return -1;
+	/* The local service: loopback unless told otherwise. */
+	uint8_t addr[16] = { 127, 0, 0, 1 };
+	int af = AF_INET;
+	if ((v = get(c, n, "address"))) {
+		af = addr_parse(ydoc_scalar(v), addr);
+		if (af == 0)
+			return E(c, v, "address: bad IP address '%s'", ydoc_scalar(v));
+	}
+	set_sockaddr(&ck->addr, &ck->addrlen, af, addr, (uint16_t)port);
+
+	if (k->type == CHECK_HTTP) {
+		ck->path = "/";
+		if ((v = get(c, n, "path"))) {
+			const char *s = ydoc_scalar(v);
+			if (s[0] != '/' || !http_token_ok(s))
+				return E(c, v, "path: must start with '/' and contain no spaces or control "
+				         "characters");
+			ck->path = arena_strdup(c->a, s);
+		}
+		if ((v = get(c, n, "host"))) {
+			if (!http_token_ok(ydoc_scalar(v)))
+				return E(c, v, "host: must not be empty or contain spaces or control "
+				         "characters");
+			ck->host = arena_strdup(c->a, ydoc_scalar(v));
+		}
+		yaml_node_t *one[1];
+		yaml_node_t **items = one;
+		size_t cnt = 1;
+		if ((v = get(c, n, "status"))) {
+			if (v->type == YAML_MAPPING_NODE)
+				return E(c, v, "status: expected a value or a list of values");
+			if (v->type == YAML_SEQUENCE_NODE) {
+				cnt = (size_t)(v->data.sequence.items.top - v->data.sequence.items.start);
+				if (cnt == 0)
+					return E(c, v, "status: empty list");
+				items = arena_alloc(c->a, cnt * sizeof(*items));
+				for (size_t i = 0; i < cnt; i++)
+					items[i] = ydoc_node(c->d, v->data.sequence.items.start[i]);
+			} else {
+				one[0] = v;
+			}
+			ck->status = arena_alloc(c->a, cnt * sizeof(*ck->status));
+			for (size_t i = 0; i < cnt; i++) {
+				uint32_t code;
+				if (ydoc_get_u32(c->d, items[i], "status", 100, 599, &code, c->err,
+				                 c->errlen) < 0)
+					return -1;
+				ck->status[i] = (uint16_t)code;
+			}
+			ck->n_status = (unsigned)cnt;
+		} else {
+			ck->status = arena_alloc(c->a, sizeof(*ck->status));
+			ck->status[0] = 200;
+			ck->n_status = 1;
+		}
+	}
+	if (k->type == CHECK_DNS) {
+		if (get_qname(c, get(c, n, "qname"), "qname", &ck->qname) < 0)
+			return -1;
+		ck->qtype = RRT_A;
+		if ((v = get(c, n, "qtype")) && get_qtype(c, v, "qtype", &ck->qtype) < 0)
+			return -1;
+	}
+	return 0;
+}
+
+static const struct ydoc_key health_keys[] = {
+	{ "self_check", YK_MAP, 0, 0, false, NULL },
+	{ "checks", YK_SEQ, 0, 0, false, NULL },
+	{ "interval", YK_ANY, 0, 0, false, NULL },
+	{ "fast_interval", YK_ANY, 0, 0, false, NULL },
+	{ "rise", YK_UINT, 1, 100, false, NULL },
+	{ "fall", YK_UINT, 1, 100, false, NULL },
+	{ "drain_file", YK_STR, 0, 0, false, NULL },
+};
+
+static const struct ydoc_key self_keys[] = {
+	{ "name", YK_STR, 0, 0, true, NULL },
+	{ "type", YK_STR, 0, 0, false, NULL },
+};
+
+static int parse_health(struct actx *c, yaml_node_t *n)
+{
+	struct anycast_conf *ac = c->ac;
+	yaml_node_t *v;
+	uint32_t u;
+
+	if (ydoc_walk_map(c->d, n, "health", health_keys, NKEYS(health_keys), NULL, c->err,
+	                  c->errlen) < 0)
+		return -1;
+	if ((v = get(c, n, "interval")) &&
+	    get_ms(c, v, "interval", ANYCAST_INTERVAL_MIN_MS, ANYCAST_INTERVAL_MAX_MS,
+	           &ac->interval_ms) < 0)
+		return -1;
+	if ((v = get(c, n, "fast_interval"))) {
+		if (get_ms(c, v, "fast_interval", ANYCAST_INTERVAL_MIN_MS, ANYCAST_INTERVAL_MAX_MS,
+		           &ac->fast_interval_ms) < 0)
+			return -1;
+		if (ac->fast_interval_ms > ac->interval_ms)
+			return E(c, v, "fast_interval: %g s is longer than the interval (%g s)",
+			         ac->fast_interval_ms / 1000.0, ac->interval_ms / 1000.0);
+	} else if (ac->fast_interval_ms > ac->interval_ms) {
+		ac->fast_interval_ms = ac->interval_ms;  /* a short interval is fast already */
+	}
+	if (get_u32_key(c, n, health_keys, NKEYS(health_keys), "rise", DEFAULT_RISE, &u) < 0)
+		return -1;
+	ac->rise = u;
+	if (get_u32_key(c, n, health_keys, NKEYS(health_keys), "fall", DEFAULT_FALL, &u) < 0)
+		return -1;
+	ac->fall = u;
+
+	if ((v = get(c, n, "self_check"))) {
+		if (ydoc_walk_map(c->d, v, "self_check", self_keys, NKEYS(self_keys), NULL, c->err,
+		                  c->errlen) < 0)
+			return -1;
+		if (get_qname(c, get(c, v, "name"), "name", &ac->self_qname) < 0)
+			return -1;
+		yaml_node_t *t = get(c, v, "type");
+		if (t && get_qtype(c, t, "type", &ac->self_qtype) < 0)
+			return -1;
+	}
+	if ((v = get(c, n, "checks"))) {
+		size_t cnt = (size_t)(v->data.sequence.items.top - v->data.sequence.items.start);
+		if (cnt == 0)
+			return E(c, v, "checks: empty list");
+		if (cnt > ANYCAST_MAX_CHECKS)
+			return E(c, v, "checks: more than %d checks", ANYCAST_MAX_CHECKS);
+		ac->checks = arena_alloc(c->a, cnt * sizeof(*ac->checks));
+		for (size_t i = 0; i < cnt; i++)
+			if (parse_check(c, ydoc_node(c->d, v->data.sequence.items.start[i]),
+			                &ac->checks[i]) < 0)
+				return -1;
+		ac->n_checks = cnt;
+	}
+	if ((v = get(c, n, "drain_file"))) {
+		const char *s = ydoc_scalar(v);
+		if (!*s)
+			return E(c, v, "drain_file: must not be empty");
+		ac->drain_file = resolve(c, s);
+	}
+	return 0;
+}
+
+/* ---- the section ---- */
+
+static const struct ydoc_key anycast_keys[] = {
+	{ "ipv4", YK_STR, 0, 0, false, NULL },
+	{ "ipv6", YK_STR, 0, 0, false, NULL },
+	{ "bgp", YK_MAP, 0, 0, false, NULL },
+	{ "health", YK_MAP, 0, 0, false, NULL },
+	{ "linger", YK_ANY, 0, 0, false, NULL },
+	{ "on_announce", YK_STR, 0, 0, false, NULL },
+	{ "on_withdraw", YK_STR, 0, 0, false, NULL },
+};
+
+#define MAX_COMMAND 4096
+
+int anycast_config_from_yaml(struct ydoc *d, yaml_node_t *n, struct arena *a, const char *dir,
+                             struct anycast_conf **out, char *err, size_t errlen)
+{
+	struct actx c = { .d = d, .a = a, .dir = dir ? dir : "", .err = err, .errlen = errlen };
+	yaml_node_t *v;
+
+	*out = NULL;
+	if (ydoc_walk_map(d, n, "anycast", anycast_keys, NKEYS(anycast_keys), NULL, err,
+	                  errlen) < 0)
+		return -1;
+	struct anycast_conf *ac = arena_alloc(a, sizeof(*ac));
+	c.ac = ac;
+	ac->self_qtype = RRT_A;
+	ac->interval_ms = DEFAULT_INTERVAL_MS;
+	ac->fast_interval_ms = DEFAULT_FAST_MS;
+	ac->rise = DEFAULT_RISE;
+	ac->fall = DEFAULT_FALL;
+	ac->linger_ms = DEFAULT_LINGER_MS;
+	bgp_conf_defaults(&ac->bgp);
+
+	/* Addresses first: the BGP prefixes are checked against them. */
+	if ((v = get(&c, n, "ipv4")) && parse_anycast_addr(&c, v, AF_INET) < 0)
+		return -1;
+	if ((v = get(&c, n, "ipv6")) && parse_anycast_addr(&c, v, AF_INET6) < 0)
+		return -1;
+	if ((v = get(&c, n, "bgp")) && parse_bgp(&c, v) < 0)
+		return -1;
+	if ((v = get(&c, n, "health")) && parse_health(&c, v) < 0)
+		return -1;
+	if ((v = get(&c, n, "linger")) &&
+	    get_ms(&c, v, "linger", 0, ANYCAST_LINGER_MAX_MS, &ac->linger_ms) < 0)
+		return -1;
+	if ((v = get(&c, n, "on_announce")) &&
+	    get_text(&c, v, "on_announce", MAX_COMMAND, &ac->on_announce) < 0)
+		return -1;
+	if ((v = get(&c, n, "on_withdraw")) &&
+	    get_text(&c, v, "on_withdraw", MAX_COMMAND, &ac->on_withdraw) < 0)
+		return -1;
+	*out = ac;
+	return 0;
+}
