@@ -32,6 +32,9 @@ struct pop {
 	struct in6_addr *v6;      /* ... and for AAAA */
 	size_t n_v6;
 	struct check_conf *check; /* NULL: always up */
+	/* server.identity (NSID) of the steerdns at this PoP, for mapping an
+	 * NSID back to the PoP (`identity:`; default: the PoP name). */
+	const char *identity;
 };
 
 enum geo_match { GM_CONTINENT = 1, GM_COUNTRY, GM_SUBDIVISION, GM_ASN, GM_CIDR };

@@ -560,7 +560,26 @@ static const struct ydoc_key pop_keys[] = {
 	{ "ipv4", YK_ANY, 0, 0, false, NULL },
 	{ "ipv6", YK_ANY, 0, 0, false, NULL },
 	{ "check", YK_ANY, 0, 0, false, NULL },
+	{ "identity", YK_ANY, 0, 0, false, NULL },
 };
+
+/* identity: the server.identity (NSID, RFC 5001) of the steerdns at the
+ * PoP, so `compare` and `probe` can map an NSID back to its PoP. Printable
+ * ASCII without spaces, as an operator would type a host name. */
+static int parse_identity(struct gctx *c, yaml_node_t *n, struct pop *p)
+{
+	const char *s;
+	if (get_str(c, n, "identity", &s) < 0)
+		return -1;
+	size_t len = strlen(s);
+	if (len < 1 || len > 255)
+		return E(c, n, "identity: expected 1 to 255 characters");
+	for (size_t i = 0; i < len; i++)
+		if ((unsigned char)s[i] <= 0x20 || (unsigned char)s[i] >= 0x7f)
+			return E(c, n, "identity: '%.80s' has a space or non-printable character", s);
+	p->identity = arena_strdup(c->a, s);
+	return 0;
+}
 
 static bool pop_name_ok(const char *s)
 {
@@ -642,6 +661,9 @@ static int parse_pop(struct gctx *c, yaml_node_t *kn, yaml_node_t *n, struct pop
 	if (!p->n_v4 && !p->n_v6)
 		return E(c, n, "%s: needs an ipv4 or ipv6 address", what);
 	if ((v = ydoc_map_get(c->d, n, "check")) && parse_check(c, v, p, &p->check) < 0)
+		return -1;
+	p->identity = p->name;
+	if ((v = ydoc_map_get(c->d, n, "identity")) && parse_identity(c, v, p) < 0)
 		return -1;
 	return 0;
 }
