@@ -202,6 +202,8 @@ static int cmd_serve(const struct opts *o)
 	sigaddset(&ctl, SIGHUP);
 	sigaddset(&ctl, SIGTERM);
 	sigaddset(&ctl, SIGINT);
+	sigaddset(&ctl, SIGUSR1);   /* anycast drain: default action would kill us */
+	sigaddset(&ctl, SIGUSR2);
 	pthread_sigmask(SIG_BLOCK, &ctl, NULL);
 	if (server_start(srv) != 0)
 		goto out;

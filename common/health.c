@@ -90,6 +90,7 @@ struct health_checker {
 	struct health_target *targets;
 	void (*cb)(const char *name, enum health_state old, enum health_state now, void *arg);
 	void *cb_arg;
+	unsigned fast_ms;   /* 0, or the interval while a target's state is changing */
 };
 
 static uint64_t mono_ms(void)
@@ -136,6 +137,41 @@ void health_set_state(struct health_target *t, enum health_state now, const char
 		t->hc->cb(t->name, old, now, t->hc->cb_arg);
 }
 
+/* Is t on its way to another state: failures while up, successes while
+ * not up? Then rise/fall is running and the fast interval applies. */
+static bool changing(const struct health_target *t)
+{
+	enum health_state st = atomic_load_explicit(t->slot, memory_order_relaxed);
+
+	return st == HEALTH_UP ? t->fail_run > 0 : t->ok_run > 0;
+}
+
+static unsigned next_interval(const struct health_target *t)
+{
+	unsigned fast = t->hc->fast_ms;
+
+	if (fast && fast < t->conf.interval_ms && changing(t))
+		return fast;
+	return t->conf.interval_ms;
+}
+
+/* After a result that started (or continued) a change: the tick armed at
+ * the stable interval comes sooner, in fast_ms. */
+static void speed_up(struct health_target *t)
+{
+	uint64_t now;
+	struct timeval tv;
+
+	if (!t->hc->fast_ms || next_interval(t) == t->conf.interval_ms || !t->tick)
+		return;
+	now = mono_ms();
+	if (t->due_ms <= now + t->hc->fast_ms)
+		return;
+	t->due_ms = now + t->hc->fast_ms;
+	tv = ms_tv(t->hc->fast_ms);
+	event_add(t->tick, &tv);
+}
+
 /* Close the probe's socket and drop its events; nothing is pending after. */
 static void probe_stop(struct health_target *t)
 {
@@ -168,6 +204,7 @@ void health_probe_result(struct health_target *t, bool ok, const char *reason)
 			         t->ok_run == 1 ? "success" : "successes");
 			health_set_state(t, HEALTH_UP, why);
 		}
+		speed_up(t);
 		return;
 	}
 	t->ok_run = 0;
@@ -180,6 +217,7 @@ void health_probe_result(struct health_target *t, bool ok, const char *reason)
 		         t->fail_run == 1 ? "failure" : "failures", t->last_err);
 		health_set_state(t, HEALTH_DOWN, why);
 	}
+	speed_up(t);
 }
 
 int health_arm_io(struct health_target *t, short what, event_callback_fn cb)
@@ -218,12 +256,18 @@ static void tick_cb(evutil_socket_t fd, short what, void *arg)
 	(void)what;
 	/* Schedule from the planned time, not from now, so the period does
 	 * not drift by the loop's latency; after a stall, restart from now. */
-	t->due_ms += t->conf.interval_ms;
+	unsigned step = next_interval(t);
+	t->due_ms += step;
 	if (t->due_ms <= now)
-		t->due_ms = now + t->conf.interval_ms;
+		t->due_ms = now + step;
 	tv = ms_tv(t->due_ms - now);
 	event_add(t->tick, &tv);
 
+	/* On the fast schedule a tick may come before the probe's timeout
+	 * (timeouts are only kept below the stable interval): let that probe
+	 * finish rather than count the tick as a failure. */
+	if (t->running && t->hc->fast_ms)
+		return;
 	if (t->running)  /* only if timeout >= interval slipped through */
 		health_probe_result(t, false, t->timeout_reason ? t->timeout_reason : "timed out");
 	if (t->conf.type == CHECK_FILE) {
@@ -498,6 +542,11 @@ struct health_checker *health_checker_new(struct event_base *base)
 	if (hc)
 		hc->base = base;
 	return hc;
+}
+
+void health_checker_set_fast_interval(struct health_checker *hc, unsigned fast_ms)
+{
+	hc->fast_ms = fast_ms;
 }
 
 void health_checker_on_change(struct health_checker *hc,

@@ -77,6 +77,16 @@ void health_checker_on_change(struct health_checker *hc,
                                          enum health_state now, void *arg),
                               void *arg);
 
+/*
+ * While a target's results run against its state (a failure while up, a
+ * success while down or drained), probe it every fast_ms instead of its
+ * interval, so rise/fall completes quickly; back to the interval once the
+ * state changed or the run broke. A probe still running at a fast tick is
+ * left to its own timeout. 0 (the default): always the interval. For the
+ * anycast gate (issue 4: "a fast interval while the state is changing").
+ */
+void health_checker_set_fast_interval(struct health_checker *hc, unsigned fast_ms);
+
 /* Stop every check (closing its sockets) and free the checker. Slots keep
  * their last state. NULL is fine. */
 void health_checker_free(struct health_checker *hc);

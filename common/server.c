@@ -22,6 +22,7 @@
 #include "common/file_watch.h"
 #include "common/health.h"
 #include "common/log.h"
+#include "common/server_anycast.h"
 #include "common/server_health.h"
 #include "common/snapshot.h"
 #include "common/tcp.h"
@@ -58,6 +59,7 @@ struct server {
 	struct event *sig_hup, *sig_term, *sig_int, *reclaim;
 	struct health_checker *health;  /* on ctl; NULL until server_run */
 	struct file_watch *dbwatch;     /* GeoIP DBs of the current config */
+	struct server_anycast *anycast; /* on ctl; NULL until server_run */
 };
 
 /*
@@ -281,6 +283,7 @@ int server_reload(struct server *srv)
 	/* cfg is current, so the reclaim timer (same thread) cannot free it
 	 * under us; the checker copies what it keeps. */
 	server_health_sync(srv->health, cfg);
+	server_anycast_reload(srv->anycast, cfg);
 	watch_dbs(srv, cfg);
 	return 0;
 }
@@ -299,13 +302,24 @@ static void sighup_cb(evutil_socket_t sig, short what, void *arg)
 	server_reload(arg);
 }
 
+static void stop_now(void *arg)
+{
+	struct server *srv = arg;
+
+	event_base_loopbreak(srv->ctl);
+}
+
 static void sigterm_cb(evutil_socket_t sig, short what, void *arg)
 {
 	struct server *srv = arg;
 
 	(void)what;
 	log_info("server", "signal %d: shutting down", (int)sig);
-	event_base_loopbreak(srv->ctl);
+	/* Anycast: withdraw, keep answering while traffic moves away, say
+	 * goodbye to the BGP peers, then stop (stop_now). */
+	if (server_anycast_stop(srv->anycast, stop_now, srv))
+		return;
+	stop_now(srv);
 }
 
 static void reclaim_cb(evutil_socket_t fd, short what, void *arg)
@@ -342,6 +356,8 @@ int server_run(struct server *srv)
 	sigaddset(&ctl, SIGHUP);
 	sigaddset(&ctl, SIGTERM);
 	sigaddset(&ctl, SIGINT);
+	sigaddset(&ctl, SIGUSR1);
+	sigaddset(&ctl, SIGUSR2);
 	pthread_sigmask(SIG_UNBLOCK, &ctl, NULL);
 	/* Health checks run here, on the control loop, never on a worker. */
 	srv->health = health_checker_new(srv->ctl);
@@ -353,6 +369,10 @@ int server_run(struct server *srv)
 	if (!srv->dbwatch)
 		goto fail;
 	watch_dbs(srv, snapshot_current(&srv->snap));
+	/* After server_start: the listeners answer, so announcing is allowed. */
+	srv->anycast = server_anycast_new(srv->ctl, snapshot_current(&srv->snap));
+	if (!srv->anycast)
+		goto fail;
 	event_base_dispatch(srv->ctl);
 	return 0;
 fail:
@@ -364,6 +384,9 @@ void server_free(struct server *srv)
 {
 	if (!srv)
 		return;
+	/* Withdraw before the listeners close. */
+	server_anycast_free(srv->anycast);
+	srv->anycast = NULL;
 	if (srv->workers) {
 		for (size_t i = 0; i < srv->n_workers; i++)
 			if (srv->workers[i].running)

@@ -1,0 +1,128 @@
+/*
+ * server_anycast.c: from a loaded config to the announcer, and the drain
+ * signals. See server_anycast.h.
+ */
+#include "common/server_anycast.h"
+
+#include <signal.h>
+#include <stdlib.h>
+
+#include <event2/event.h>
+
+#include "anycast/announcer.h"
+#include "anycast/anycast_conf.h"
+#include "common/config.h"
+#include "common/log.h"
+
+struct server_anycast {
+	struct event_base *ctl;
+	struct announcer *an;         /* NULL until some config wants one */
+	struct event *sig_usr1, *sig_usr2;
+};
+
+/* Anything to announce with? Only the anycast answers otherwise. */
+static bool wants_announcer(const struct anycast_conf *ac)
+{
+	return ac && ((ac->has_bgp && ac->bgp.n_peers) || ac->on_announce || ac->on_withdraw);
+}
+
+/* The self check asks the first listen address (a wildcard becomes
+ * loopback in the announcer). */
+static void self_addr(const struct config *cfg, const struct sockaddr **sa, socklen_t *len)
+{
+	*sa = NULL;
+	*len = 0;
+	if (cfg->server.n_listen) {
+		*sa = (const struct sockaddr *)&cfg->server.listen[0].ss;
+		*len = cfg->server.listen[0].sslen;
+	}
+}
+
+static void start(struct server_anycast *sa, const struct config *cfg)
+{
+	const struct sockaddr *self;
+	socklen_t len;
+
+	self_addr(cfg, &self, &len);
+	sa->an = announcer_new(sa->ctl, cfg->anycast, self, len);
+	if (!sa->an) {
+		log_err("anycast", "out of memory: not announcing");
+		return;
+	}
+	/* server_start has run: the workers answer on every listener. */
+	announcer_set_ready(sa->an, true);
+}
+
+static void sigusr_cb(evutil_socket_t sig, short what, void *arg)
+{
+	struct server_anycast *sa = arg;
+
+	(void)what;
+	if (!sa->an) {
+		log_info("anycast", "signal %d: no anycast announcement configured, ignored", (int)sig);
+		return;
+	}
+	announcer_drain(sa->an, sig == SIGUSR1);
+}
+
+struct server_anycast *server_anycast_new(struct event_base *ctl, const struct config *cfg)
+{
+	struct server_anycast *sa = calloc(1, sizeof(*sa));
+
+	if (!sa)
+		goto fail;
+	sa->ctl = ctl;
+	sa->sig_usr1 = evsignal_new(ctl, SIGUSR1, sigusr_cb, sa);
+	sa->sig_usr2 = evsignal_new(ctl, SIGUSR2, sigusr_cb, sa);
+	if (!sa->sig_usr1 || !sa->sig_usr2 || evsignal_add(sa->sig_usr1, NULL) ||
+	    evsignal_add(sa->sig_usr2, NULL))
+		goto fail;
+	if (wants_announcer(cfg->anycast))
+		start(sa, cfg);
+	return sa;
+fail:
+	log_err("anycast", "cannot set up the drain signals");
+	server_anycast_free(sa);
+	return NULL;
+}
+
+void server_anycast_reload(struct server_anycast *sa, const struct config *cfg)
+{
+	const struct sockaddr *self;
+	socklen_t len;
+
+	if (!sa)
+		return;
+	if (!sa->an) {
+		if (wants_announcer(cfg->anycast))
+			start(sa, cfg);
+		return;
+	}
+	/* A section that went away withdraws and closes every session; the
+	 * announcer stays, empty, for a later reload. */
+	self_addr(cfg, &self, &len);
+	announcer_reload(sa->an, wants_announcer(cfg->anycast) ? cfg->anycast : NULL, self, len);
+}
+
+bool server_anycast_stop(struct server_anycast *sa, void (*done)(void *arg), void *arg)
+{
+	if (!sa || !sa->an)
+		return false;
+	announcer_shutdown(sa->an, done, arg);
+	return true;
+}
+
+void server_anycast_free(struct server_anycast *sa)
+{
+	if (!sa)
+		return;
+	if (sa->an) {
+		announcer_set_ready(sa->an, false);
+		announcer_free(sa->an);
+	}
+	if (sa->sig_usr1)
+		event_free(sa->sig_usr1);
+	if (sa->sig_usr2)
+		event_free(sa->sig_usr2);
+	free(sa);
+}

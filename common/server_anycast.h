@@ -1,0 +1,42 @@
+/*
+ * server_anycast.h: the server's side of anycast announcement: the
+ * announcer (anycast/announcer.h) on the control loop, built from the
+ * config's `anycast:` section, SIGUSR1/SIGUSR2 drain, and the graceful
+ * SIGTERM sequence. Kept apart from server.c so the server loop does not
+ * depend on the anycast config layout.
+ */
+#ifndef STEERDNS_SERVER_ANYCAST_H
+#define STEERDNS_SERVER_ANYCAST_H
+
+#include <stdbool.h>
+
+struct config;
+struct event_base;
+struct server_anycast;
+
+/*
+ * On the control loop ctl, after the listeners are up (server_start done):
+ * handle SIGUSR1/SIGUSR2 (always, so they never kill the server; without
+ * an announcer they are logged and ignored) and, when cfg has an anycast
+ * section with BGP peers or on_announce/on_withdraw, start the announcer
+ * and declare the listeners ready. cfg may be freed afterwards. NULL if
+ * out of memory or the signals could not be set up (logged).
+ */
+struct server_anycast *server_anycast_new(struct event_base *ctl, const struct config *cfg);
+
+/* Apply a published reload (creating the announcer if the section
+ * appeared, emptying it if it went). cfg may be freed afterwards. */
+void server_anycast_reload(struct server_anycast *sa, const struct config *cfg);
+
+/*
+ * SIGTERM/SIGINT. With an announcer: start its shutdown (withdraw, linger,
+ * Cease, flush) and return true; done(arg) is called on the loop when it
+ * is over (at once for a second call). Without: return false, the caller
+ * stops now. NULL sa: false.
+ */
+bool server_anycast_stop(struct server_anycast *sa, void (*done)(void *arg), void *arg);
+
+/* Withdraw (the listeners are about to close) and free. NULL is fine. */
+void server_anycast_free(struct server_anycast *sa);
+
+#endif
