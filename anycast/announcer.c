@@ -33,6 +33,7 @@
 
 #include "common/health.h"
 #include "common/log.h"
+#include "anycast/bgp_msg.h"
 
 extern char **environ;
 
@@ -548,17 +549,16 @@ static void reap_ent_cb(evutil_socket_t fd, short what, void *arg)
 }
 
 /*
- * Withdraw and Cease on p's session, then free it once the NOTIFICATION
- * had time to leave. RFC 4486 has 6/3 "Peer De-configured" and 6/6 "Other
- * Configuration Change", but bgp_session only sends 6/2, so the reason
- * goes in the RFC 8203 message.
+ * Withdraw and Cease on p's session with RFC 4486 subcode (3 Peer
+ * De-configured, 6 Other Configuration Change), then free it once the
+ * NOTIFICATION had time to leave.
  */
-static void ent_retire(struct announcer *a, struct peer_ent *p, const char *msg)
+static void ent_retire(struct announcer *a, struct peer_ent *p, uint8_t subcode, const char *msg)
 {
 	struct timeval tv = ms_tv(ANNOUNCER_FLUSH_MS);
 
 	bgp_session_set_announce(p->s, false);
-	bgp_session_shutdown(p->s, msg);
+	bgp_session_shutdown_code(p->s, subcode, msg);
 	p->next = a->dying;
 	a->dying = p;
 	p->reap = evtimer_new(a->base, reap_ent_cb, p);
@@ -623,7 +623,7 @@ static int sync_peers(struct announcer *a, const struct anycast_conf *ac)
 			if (p) {
 				log_info("anycast", "peer %s: configuration changed, restarting its session",
 				         p->peer.name ? p->peer.name : "?");
-				ent_retire(a, p, "configuration changed");
+				ent_retire(a, p, BGP_CEASE_OTHER_CONFIG_CHANGE, "configuration changed");
 			}
 			changed = true;
 			p = ent_new(a, g, np);
@@ -642,7 +642,7 @@ static int sync_peers(struct announcer *a, const struct anycast_conf *ac)
 		old = p->next;
 		log_info("anycast", "peer %s: removed from the configuration",
 		         p->peer.name ? p->peer.name : "?");
-		ent_retire(a, p, "peer de-configured");
+		ent_retire(a, p, BGP_CEASE_PEER_DECONFIGURED, "peer de-configured");
 		changed = true;
 	}
 	a->peers = head;

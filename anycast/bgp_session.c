@@ -412,7 +412,7 @@ void bgp_session_set_announce(struct bgp_session *s, bool on)
 		send_routes(s, on);
 }
 
-void bgp_session_shutdown(struct bgp_session *s, const char *msg)
+void bgp_session_shutdown_code(struct bgp_session *s, uint8_t subcode, const char *msg)
 {
 	s->stopped = true;
 	evtimer_del(s->retry_ev);
@@ -420,12 +420,18 @@ void bgp_session_shutdown(struct bgp_session *s, const char *msg)
 	if (up) {
 		uint8_t buf[BGP_HDR_LEN + 2 + 256];
 		struct wire_wr w = wire_wr_init(buf, sizeof(buf));
-		send_bytes(s, buf, bgp_encode_shutdown(&w, BGP_CEASE_ADMIN_SHUTDOWN, msg));
+		bool has_text = subcode == BGP_CEASE_ADMIN_SHUTDOWN || subcode == BGP_CEASE_ADMIN_RESET;
+		send_bytes(s, buf, has_text ? bgp_encode_shutdown(&w, subcode, msg)
+		                            : bgp_encode_notification(&w, BGP_ERR_CEASE, subcode, NULL, 0));
 	}
-	snprintf(s->last_error, sizeof(s->last_error), "administrative shutdown: %s",
-		 msg ? msg : "");
-	log_info("bgp", "peer %s: shutdown \"%s\"", s->name, msg ? msg : "");
+	snprintf(s->last_error, sizeof(s->last_error), "cease 6/%u: %s", subcode, msg ? msg : "");
+	log_info("bgp", "peer %s: shutdown (cease 6/%u) \"%s\"", s->name, subcode, msg ? msg : "");
 	bgp_drop(s, up, BGP_ST_IDLE);
+}
+
+void bgp_session_shutdown(struct bgp_session *s, const char *msg)
+{
+	bgp_session_shutdown_code(s, BGP_CEASE_ADMIN_SHUTDOWN, msg);
 }
 
 void bgp_session_get_info(const struct bgp_session *s, struct bgp_session_info *out)

@@ -86,6 +86,13 @@ void bgp_session_set_announce(struct bgp_session *s, bool on);
  */
 void bgp_session_shutdown(struct bgp_session *s, const char *msg);
 
+/*
+ * The same with another Cease subcode (RFC 4486): 3 Peer De-configured,
+ * 6 Other Configuration Change, ... The RFC 8203 message is sent only with
+ * subcodes 2 and 4, which define it; for the others it is only logged.
+ */
+void bgp_session_shutdown_code(struct bgp_session *s, uint8_t subcode, const char *msg);
+
 void bgp_session_get_info(const struct bgp_session *s, struct bgp_session_info *out);
 
 const struct bgp_peer_conf *bgp_session_peer(const struct bgp_session *s);

@@ -610,11 +610,8 @@ START_TEST(reload_peers)
 	struct sockaddr_in self = self_addr();
 	ck_assert_int_eq(announcer_reload(a, &c->ac, (struct sockaddr *)&self, sizeof(self)), 0);
 	conf_free(c);
-	static const uint8_t cease_changed[] = {
-		M16, 0x00, 0x2b, 0x03, 0x06, 0x02, 0x15,
-		'c', 'o', 'n', 'f', 'i', 'g', 'u', 'r', 'a', 't', 'i', 'o', 'n', ' ',
-		'c', 'h', 'a', 'n', 'g', 'e', 'd',
-	};
+	/* Cease / Other Configuration Change (RFC 4486 6/6): no message. */
+	static const uint8_t cease_changed[] = { M16, 0x00, 0x15, 0x03, 0x06, 0x06 };
 	expect_msg(&p[1], wd_v4);
 	expect_msg(&p[1], wd_v6);
 	expect_msg(&p[1], cease_changed);
@@ -636,11 +633,8 @@ START_TEST(reload_peers)
 	c = conf_new(1, ports);
 	ck_assert_int_eq(announcer_reload(a, &c->ac, (struct sockaddr *)&self, sizeof(self)), 0);
 	conf_free(c);
-	static const uint8_t cease_removed[] = {
-		M16, 0x00, 0x28, 0x03, 0x06, 0x02, 0x12,
-		'p', 'e', 'e', 'r', ' ', 'd', 'e', '-', 'c', 'o', 'n', 'f', 'i', 'g', 'u', 'r',
-		'e', 'd',
-	};
+	/* Cease / Peer De-configured (RFC 4486 6/3): no message. */
+	static const uint8_t cease_removed[] = { M16, 0x00, 0x15, 0x03, 0x06, 0x03 };
 	/* skip its remaining announcement messages (v6 update, EoRs) */
 	for (;;) {
 		n = recv_msg(&p[1], m, 3000);
