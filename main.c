@@ -4,6 +4,8 @@
  *   steerdns serve -c FILE [-v]   serve until SIGTERM (SIGHUP reloads)
  *   steerdns checkconf -c FILE    load config and zones, report, exit
  *   steerdns lookup -c FILE ADDR[/LEN] [--resolver ADDR]   explain a GeoDNS answer
+ *   steerdns probe -c FILE [...]  measure steering from a vantage point (compare/probe.h)
+ *   steerdns compare [-c FILE] [--json F] [--html F] INPUT...  compare steering (compare/compare.h)
  *   steerdns --help | --version
  *
  * Exit codes: 0 success, 1 bad configuration or runtime failure, 2 usage.
@@ -25,6 +27,8 @@
 #include "common/zone.h"
 #include "common/health.h"
 #include "geodns/lookup_cmd.h"
+#include "compare/compare.h"
+#include "compare/probe.h"
 
 #define DEFAULT_CONFIG "/etc/steerdns/steerdns.yaml"
 
@@ -40,6 +44,10 @@ static void usage(FILE *f)
 	        "  lookup -c FILE ADDR[/LEN] [--resolver ADDR]\n"
 	        "                       explain the GeoDNS answer for a client address\n"
 	        "                       (ADDR/LEN: as an ECS subnet sent by the resolver)\n"
+	        "  probe -c FILE [...]  measure GeoDNS, anycast and PoP RTTs from here\n"
+	        "                       (one JSON line; `steerdns probe --help`)\n"
+	        "  compare [-c FILE] [--json F] [--html F] [--min-samples N] INPUT...\n"
+	        "                       report which steering method picks the best PoP\n"
 	        "\n"
 	        "options:\n"
 	        "  -c, --config FILE    configuration file (default " DEFAULT_CONFIG ")\n"
@@ -236,6 +244,12 @@ int main(int argc, char **argv)
 		printf("steerdns %s\n", STEERDNS_VERSION);
 		return 0;
 	}
+	/* probe has its own options (compare/probe.c). */
+	if (!strcmp(cmd, "probe"))
+		return probe_main(argc - 1, argv + 1);
+	/* compare has its own options (compare/compare_cmd.c). */
+	if (!strcmp(cmd, "compare"))
+		return compare_cmd(argc - 1, argv + 1);
 	if (strcmp(cmd, "serve") != 0 && strcmp(cmd, "checkconf") != 0 &&
 	    strcmp(cmd, "lookup") != 0) {
 		fprintf(stderr, "steerdns: unknown command '%s'\n", cmd);

@@ -1,0 +1,199 @@
+/*
+ * cmp_ctx.c: the comparison context: PoP lookups by name, identity and
+ * address, join keys, locating addresses in the config's GeoIP tree, and
+ * the growing arrays of observations and RTT rows.
+ */
+#include <arpa/inet.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "compare/cmp_ctx.h"
+#include "geodns/geo_config.h"
+#include "geodns/geotree.h"
+
+const char *const cmp_group_name[CG_N] = {
+	[CG_GEODNS_ECS] = "geodns-ecs",
+	[CG_GEODNS_RESOLVER] = "geodns-resolver",
+	[CG_ANYCAST] = "anycast",
+	[CG_AB_GEODNS] = "ab:geodns",
+	[CG_AB_ANYCAST] = "ab:anycast",
+};
+
+struct cmp_ctx *cmp_ctx_new(const struct geo_config *geo, const struct geotree *loc, FILE *errf)
+{
+	struct cmp_ctx *c = calloc(1, sizeof(*c));
+	if (!c)
+		return NULL;
+	c->geo = geo;
+	c->loc = loc;
+	c->n_pops = geo ? geo->n_pops : 0;
+	c->errf = errf;
+	c->max_msgs = 50;
+	return c;
+}
+
+void cmp_ctx_free(struct cmp_ctx *c)
+{
+	if (!c)
+		return;
+	for (size_t i = 0; i < c->n_obs; i++)
+		free(c->obs[i].rtt);
+	for (size_t i = 0; i < c->n_files; i++)
+		free(c->files[i].path);
+	free(c->obs);
+	free(c->rows);
+	free(c->files);
+	free(c);
+}
+
+int cmp_pop_by_name(const struct cmp_ctx *c, const char *name)
+{
+	for (size_t i = 0; name && i < c->n_pops; i++)
+		if (strcmp(c->geo->pops[i].name, name) == 0)
+			return (int)i;
+	return -1;
+}
+
+int cmp_pop_by_identity(const struct cmp_ctx *c, const char *id, size_t len)
+{
+	for (size_t i = 0; i < c->n_pops; i++) {
+		const char *pid = c->geo->pops[i].identity ? c->geo->pops[i].identity
+		                                           : c->geo->pops[i].name;
+		if (strlen(pid) == len && memcmp(pid, id, len) == 0)
+			return (int)i;
+	}
+	return -1;
+}
+
+int cmp_pop_by_addr(const struct cmp_ctx *c, const char *addr)
+{
+	struct in_addr a4;
+	struct in6_addr a6;
+
+	if (!addr)
+		return -1;
+	if (inet_pton(AF_INET, addr, &a4) == 1) {
+		for (size_t i = 0; i < c->n_pops; i++)
+			for (size_t j = 0; j < c->geo->pops[i].n_v4; j++)
+				if (c->geo->pops[i].v4[j].s_addr == a4.s_addr)
+					return (int)i;
+	} else if (inet_pton(AF_INET6, addr, &a6) == 1) {
+		for (size_t i = 0; i < c->n_pops; i++)
+			for (size_t j = 0; j < c->geo->pops[i].n_v6; j++)
+				if (memcmp(&c->geo->pops[i].v6[j], &a6, 16) == 0)
+					return (int)i;
+	}
+	return -1;
+}
+
+/* addr text (a "/len" suffix ignored) to 16 bytes, IPv4 as ::ffff:a.b.c.d.
+ * Returns 4 or 6 (the family), or 0 for no address. */
+static int parse_addr16(const char *text, uint8_t out[16])
+{
+	char buf[64];
+	size_t n = strcspn(text, "/");
+	if (n == 0 || n >= sizeof(buf))
+		return 0;
+	memcpy(buf, text, n);
+	buf[n] = 0;
+	memset(out, 0, 16);
+	if (inet_pton(AF_INET, buf, out + 12) == 1) {
+		out[10] = out[11] = 0xff;
+		return 4;
+	}
+	if (inet_pton(AF_INET6, buf, out) == 1)
+		return 6;
+	return 0;
+}
+
+int cmp_subnet_key(const char *text, struct cmp_key *k)
+{
+	uint8_t a[16];
+	int af = text ? parse_addr16(text, a) : 0;
+	if (!af)
+		return -1;
+	memset(k, 0, sizeof(*k));
+	k->b[0] = 1;
+	/* The A/B split hashes the client /24 or /56 (issue 5), so RTT
+	 * samples join their arm at the same granularity. */
+	if (af == 4) {
+		memcpy(k->b + 1, a, 15);
+		k->b[16] = 0;
+	} else {
+		memcpy(k->b + 1, a, 7);
+	}
+	return 0;
+}
+
+void cmp_probe_key(uint32_t prb_id, struct cmp_key *k)
+{
+	memset(k, 0, sizeof(*k));
+	k->b[0] = 2;
+	k->b[13] = (uint8_t)(prb_id >> 24);
+	k->b[14] = (uint8_t)(prb_id >> 16);
+	k->b[15] = (uint8_t)(prb_id >> 8);
+	k->b[16] = (uint8_t)prb_id;
+}
+
+void cmp_locate(const struct cmp_ctx *c, const char *addr, struct cmp_obs *o)
+{
+	uint8_t a[16];
+	if (!c->loc || !addr || !parse_addr16(addr, a))
+		return;
+	uint32_t id = geotree_lookup(c->loc, a, NULL);
+	if (id == GEO_LOC_UNKNOWN)
+		return;
+	const struct geo_location *l = geotree_location(c->loc, id);
+	if (!o->has_coords && l->coords != GEO_COORD_NONE) {
+		o->has_coords = true;
+		o->lat = l->lat;
+		o->lon = l->lon;
+	}
+	if (!o->country[0] && l->country[0])
+		memcpy(o->country, l->country, 3);
+	if (!o->continent[0] && l->continent[0])
+		memcpy(o->continent, l->continent, 3);
+}
+
+void cmp_obs_init(struct cmp_obs *o, enum cmp_group g, int chosen)
+{
+	memset(o, 0, sizeof(*o));
+	o->group = (uint8_t)g;
+	o->join = CJ_OWN;
+	o->chosen = chosen;
+	o->experienced = NAN;
+}
+
+/* Grow *arr (element size sz) to hold one more. */
+static int grow(void **arr, size_t *cap, size_t n, size_t sz)
+{
+	if (n < *cap)
+		return 0;
+	size_t nc = *cap ? *cap * 2 : 64;
+	void *p = realloc(*arr, nc * sz);
+	if (!p)
+		return -1;
+	*arr = p;
+	*cap = nc;
+	return 0;
+}
+
+int cmp_add_obs(struct cmp_ctx *c, const struct cmp_obs *o)
+{
+	if (grow((void **)&c->obs, &c->cap_obs, c->n_obs, sizeof(*c->obs)) < 0)
+		return -1;
+	c->obs[c->n_obs++] = *o;
+	return 0;
+}
+
+int cmp_add_rtt(struct cmp_ctx *c, const struct cmp_key *k, int pop, double rtt)
+{
+	if (grow((void **)&c->rows, &c->cap_rows, c->n_rows, sizeof(*c->rows)) < 0)
+		return -1;
+	struct cmp_rtt_row *r = &c->rows[c->n_rows++];
+	r->key = *k;
+	r->pop = pop;
+	r->rtt = rtt;
+	return 0;
+}

@@ -1,0 +1,148 @@
+/*
+ * cmp_ctx.h: what `steerdns compare` reads, before any figure is computed.
+ *
+ * Reading is two-phase because the sources join each other: a decision
+ * log line gets its RTTs from an RTT CSV given anywhere on the command
+ * line, an Atlas DNS result from the same probe's ping results. Phase one
+ * (cmp_read_file, compare/cmp_input.c) turns every input line into
+ * observations (struct cmp_obs: "this client was sent to this PoP by this
+ * method") and RTT rows (struct cmp_rtt_row: "from this client, PoP p
+ * answered in x ms"); phase two (cmp_report_build, compare/cmp_stats.c)
+ * joins and rates them. Everything here is owned by the cmp_ctx and freed
+ * by cmp_ctx_free().
+ */
+#ifndef STEERDNS_CMP_CTX_H
+#define STEERDNS_CMP_CTX_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+struct geo_config;
+struct geotree;
+
+/* The groups every figure is reported for: three methods, two A/B arms. */
+enum cmp_group {
+	CG_GEODNS_ECS,      /* probe geodns_ecs; decision log method geodns with ecs */
+	CG_GEODNS_RESOLVER, /* probe geodns_resolver; decision log geodns without ecs */
+	CG_ANYCAST,         /* probe anycast NSID; Atlas DNS NSID; decision log anycast */
+	CG_AB_GEODNS,       /* decision log arm "geodns" */
+	CG_AB_ANYCAST,      /* decision log arm "anycast" */
+	CG_N
+};
+
+/* Display names, indexed by enum cmp_group ("geodns-ecs", ..., "ab:anycast"). */
+extern const char *const cmp_group_name[CG_N];
+
+/* How an observation finds its RTTs in phase two. */
+enum cmp_join {
+	CJ_OWN,    /* the observation carries them (probe lines) */
+	CJ_SUBNET, /* RTT CSV rows of the same client /24 or /56 (decision logs) */
+	CJ_PROBE,  /* Atlas ping results of the same prb_id (Atlas DNS) */
+};
+
+/* Join keys: kind byte + 16 bytes (an address truncated to /24 or /56 as
+ * ::ffff:a.b.c.0 / IPv6, or a prb_id big-endian in the last 4 bytes). */
+struct cmp_key {
+	uint8_t b[17];
+};
+
+struct cmp_obs {
+	uint8_t group;            /* enum cmp_group */
+	uint8_t join;             /* enum cmp_join */
+	int chosen;               /* PoP index the method chose */
+	struct cmp_key key;       /* for CJ_SUBNET / CJ_PROBE */
+	double *rtt;              /* CJ_OWN: n_pops RTTs, NAN = not measured (owned) */
+	double experienced;       /* RTT the client saw on the chosen path (anycast
+	                           * address RTT), NAN = use rtt[chosen] */
+	bool has_coords;
+	double lat, lon;
+	char continent[3];        /* "" = unknown */
+	char country[3];
+};
+
+/* One RTT measurement for a join key. */
+struct cmp_rtt_row {
+	struct cmp_key key;
+	int pop;
+	double rtt;
+};
+
+/* Per input file: what was read and what was not. */
+struct cmp_file {
+	char *path;
+	const char *format;       /* "probe", "decision-log", "atlas", "rtt-csv" */
+	size_t lines;             /* lines (or array elements) seen */
+	size_t records;           /* turned into observations or RTT rows */
+	size_t malformed;         /* unreadable lines, each reported as file:line */
+	size_t skipped;           /* well-formed but unusable (unknown PoP, no NSID, ...) */
+};
+
+/* Atlas specifics, counted over all Atlas inputs. */
+struct cmp_atlas_stats {
+	size_t dns_results;       /* DNS results (each resultset entry counts) */
+	size_t dns_nsid;          /* ... whose abuf carries an NSID */
+	size_t dns_no_nsid;       /* ... answered without NSID (or without abuf) */
+	size_t dns_errors;        /* ... error results (timeouts etc.) */
+	size_t nsid_unmapped;     /* NSIDs that name no PoP identity */
+	size_t ping_results;
+	size_t ping_no_reply;     /* ping results without a (non-duplicate) reply */
+	size_t ping_unmapped;     /* dst_addr is no PoP's unicast address */
+};
+
+struct cmp_ctx {
+	const struct geo_config *geo;   /* borrowed: PoPs */
+	const struct geotree *loc;      /* borrowed, may be NULL: locates addresses */
+	size_t n_pops;
+	FILE *errf;                     /* where file:line messages go (stderr) */
+	unsigned max_msgs;              /* per file, then a summary line */
+
+	struct cmp_obs *obs;
+	size_t n_obs, cap_obs;
+	struct cmp_rtt_row *rows;
+	size_t n_rows, cap_rows;
+	struct cmp_file *files;
+	size_t n_files, cap_files;
+	struct cmp_atlas_stats atlas;
+	size_t unknown_pop;             /* chosen PoP names not in the config */
+};
+
+/* A context over geo's PoPs (geo must have pops); loc may be NULL (then
+ * only sources that carry their own location are located). Messages go
+ * to errf. Caller owns: cmp_ctx_free(). NULL on out of memory. */
+struct cmp_ctx *cmp_ctx_new(const struct geo_config *geo, const struct geotree *loc, FILE *errf);
+
+void cmp_ctx_free(struct cmp_ctx *c);
+
+/*
+ * Read one input file, detecting its format from its first valid line
+ * (compare/cmp_input.c). Malformed lines are counted in the file's entry
+ * and reported as "path:line: message" to errf. Returns 0, or -1 when the
+ * file cannot be read or is in no known format (message on errf naming
+ * the file).
+ */
+int cmp_read_file(struct cmp_ctx *c, const char *path);
+
+/* --- helpers shared by the readers (compare/cmp_ctx.c) --- */
+
+/* Index of the PoP named name, or -1. */
+int cmp_pop_by_name(const struct cmp_ctx *c, const char *name);
+/* Index of the PoP whose identity (NSID) is id (len bytes), or -1. */
+int cmp_pop_by_identity(const struct cmp_ctx *c, const char *id, size_t len);
+/* Index of the PoP with unicast address text addr, or -1. */
+int cmp_pop_by_addr(const struct cmp_ctx *c, const char *addr);
+/* Join key of an address text ("a.b.c.d" or IPv6, optionally "/len"):
+ * truncated to /24 or /56. Returns 0, or -1 when it is no address. */
+int cmp_subnet_key(const char *text, struct cmp_key *k);
+void cmp_probe_key(uint32_t prb_id, struct cmp_key *k);
+/* Fill o's location from the DB for address text (no-op without a DB or
+ * an unparsable address; never overwrites known fields). */
+void cmp_locate(const struct cmp_ctx *c, const char *addr, struct cmp_obs *o);
+/* Append (copies o; o->rtt ownership moves). 0, or -1 out of memory. */
+int cmp_add_obs(struct cmp_ctx *c, const struct cmp_obs *o);
+int cmp_add_rtt(struct cmp_ctx *c, const struct cmp_key *k, int pop, double rtt);
+/* An observation with defaults (no RTTs, no location, experienced NAN). */
+void cmp_obs_init(struct cmp_obs *o, enum cmp_group g, int chosen);
+
+#endif

@@ -1,0 +1,302 @@
+/*
+ * cmp_html.c: the HTML report of `steerdns compare` (--html FILE): one
+ * self-contained page, no external assets (inline CSS, inline SVG), so it
+ * can be mailed or opened offline. Written as well-formed XHTML (every
+ * element closed, attributes quoted, text escaped) so that both
+ * `xmllint --html` and an XML parser accept it.
+ *
+ * Charts: one CDF of latency inflation per method / arm (class "cdf"), and
+ * one grouped bar chart of hit rate by continent (class "bars").
+ */
+#include <errno.h>
+#include <string.h>
+
+#include "compare/cmp_report.h"
+#include "geodns/geo_config.h"
+
+static const char *const color[CG_N] = { "#1f77b4", "#ff7f0e", "#2ca02c", "#9467bd", "#d62728" };
+
+/* Text with &, <, >, " escaped. */
+static void esc(FILE *o, const char *s)
+{
+	for (; *s; s++) {
+		switch (*s) {
+		case '&': fputs("&amp;", o); break;
+		case '<': fputs("&lt;", o); break;
+		case '>': fputs("&gt;", o); break;
+		case '"': fputs("&quot;", o); break;
+		default:
+			/* Control bytes are not allowed in XML 1.0. */
+			if ((unsigned char)*s >= 0x20 || *s == '\n' || *s == '\t')
+				fputc(*s, o);
+		}
+	}
+}
+
+static double pct(size_t a, size_t b)
+{
+	return b ? 100.0 * (double)a / (double)b : 0;
+}
+
+static const char *few(const struct cmp_report *r, size_t n)
+{
+	return cmp_few(r, n) ? " <span class=\"few\">(few samples)</span>" : "";
+}
+
+static const char css[] =
+	"body{font-family:sans-serif;margin:24px;color:#222;background:#fff}"
+	"h1{font-size:22px}h2{font-size:18px;margin-top:28px}h3{font-size:15px}"
+	"table{border-collapse:collapse;margin:8px 0}"
+	"td,th{border:1px solid #ccc;padding:3px 8px;text-align:right;font-size:13px}"
+	"th{background:#f0f0f0}td.l,th.l{text-align:left}"
+	".few{color:#b00;font-size:11px}.legend{color:#555;font-size:13px}"
+	".charts{display:flex;flex-wrap:wrap;gap:16px}"
+	".fig{margin:0;border:1px solid #ddd;padding:8px}"
+	".cap{font-size:13px;text-align:center;margin:4px}"
+	"svg text{font-family:sans-serif;font-size:11px;fill:#333}";
+
+/* Upper end of an axis: 1, 2, 5 x 10^k at or above v (v > 0). */
+static double nice_max(double v)
+{
+	double m = 1;
+	if (v <= 1)
+		return 1;
+	while (m * 10 < v)
+		m *= 10;
+	if (v <= m)
+		return m;
+	if (v <= 2 * m)
+		return 2 * m;
+	if (v <= 5 * m)
+		return 5 * m;
+	return 10 * m;
+}
+
+enum { CW = 380, CH = 250, ML = 44, MR = 12, MT = 12, MB = 36 };
+
+static void cdf_chart(const struct cmp_report *r, int g, FILE *o)
+{
+	const struct cmp_dist *d = &r->g[g].lat;
+	double pw = CW - ML - MR, ph = CH - MT - MB;
+	double xmax = nice_max(d->n ? d->sorted[d->n - 1] : 1);
+
+	fprintf(o, "<div class=\"fig\"><svg xmlns=\"http://www.w3.org/2000/svg\" class=\"cdf\" "
+	           "data-method=\"%s\" width=\"%d\" height=\"%d\" viewBox=\"0 0 %d %d\">\n",
+	        cmp_group_name[g], CW, CH, CW, CH);
+	fprintf(o, "<rect x=\"%d\" y=\"%d\" width=\"%.0f\" height=\"%.0f\" fill=\"#fafafa\" "
+	           "stroke=\"#999\"/>\n",
+	        ML, MT, pw, ph);
+	for (int i = 0; i <= 4; i++) {
+		double y = MT + ph - ph * i / 4, x = ML + pw * i / 4;
+		fprintf(o, "<line x1=\"%d\" y1=\"%.1f\" x2=\"%.0f\" y2=\"%.1f\" stroke=\"#ddd\"/>"
+		           "<text x=\"%d\" y=\"%.1f\" text-anchor=\"end\">%.2f</text>\n",
+		        ML, y, ML + pw, y, ML - 4, y + 4, i / 4.0);
+		fprintf(o, "<text x=\"%.1f\" y=\"%.0f\" text-anchor=\"middle\">%g</text>\n", x,
+		        MT + ph + 14, xmax * i / 4);
+	}
+	fprintf(o, "<text x=\"%.0f\" y=\"%d\" text-anchor=\"middle\">latency inflation (ms)"
+	           "</text>\n",
+	        ML + pw / 2, CH - 6);
+	if (!d->n) {
+		fprintf(o, "<text x=\"%.0f\" y=\"%.0f\" text-anchor=\"middle\">no RTT data</text>\n",
+		        ML + pw / 2, MT + ph / 2);
+	} else {
+		/* Empirical CDF as a step line: at each value the share of
+		 * values <= it. Values beyond the axis are clipped to it. */
+		fprintf(o, "<path fill=\"none\" stroke=\"%s\" stroke-width=\"2\" d=\"M%d %.1f", color[g],
+		        ML, MT + ph);
+		for (size_t i = 0; i < d->n; i++) {
+			double v = d->sorted[i] > xmax ? xmax : d->sorted[i];
+			double x = ML + pw * v / xmax;
+			fprintf(o, " L%.1f %.1f L%.1f %.1f", x, MT + ph - ph * (double)i / (double)d->n,
+			        x, MT + ph - ph * (double)(i + 1) / (double)d->n);
+		}
+		fprintf(o, " L%.0f %d\"/>\n", ML + pw, MT);
+	}
+	fprintf(o, "</svg><p class=\"cap\">%s: n=%zu%s</p></div>\n", cmp_group_name[g], d->n,
+	        few(r, d->n));
+}
+
+/* Continents present in any group, sorted (at most 8 codes + "??"). */
+static size_t continents(const struct cmp_report *r, char keys[][3], size_t max)
+{
+	size_t n = 0;
+	for (int g = 0; g < CG_N; g++)
+		for (size_t i = 0; i < r->g[g].n_continents; i++) {
+			size_t j;
+			for (j = 0; j < n; j++)
+				if (!strcmp(keys[j], r->g[g].continents[i].key))
+					break;
+			if (j == n && n < max)
+				memcpy(keys[n++], r->g[g].continents[i].key, 3);
+		}
+	for (size_t i = 1; i < n; i++)
+		for (size_t j = i; j > 0 && strcmp(keys[j - 1], keys[j]) > 0; j--) {
+			char t[3];
+			memcpy(t, keys[j], 3);
+			memcpy(keys[j], keys[j - 1], 3);
+			memcpy(keys[j - 1], t, 3);
+		}
+	return n;
+}
+
+static void bar_chart(const struct cmp_report *r, FILE *o)
+{
+	char keys[16][3];
+	size_t nk = continents(r, keys, 16);
+	int groups[CG_N], ng = 0;
+	for (int g = 0; g < CG_N; g++)
+		if (r->g[g].rated)
+			groups[ng++] = g;
+	int bw = 16, gap = 20;
+	int slot = ng * bw + gap;
+	int w = ML + MR + (int)nk * slot + 150, h = 260;
+	double ph = h - MT - MB;
+
+	fprintf(o, "<div class=\"fig\"><svg xmlns=\"http://www.w3.org/2000/svg\" class=\"bars\" width=\"%d\" "
+	           "height=\"%d\" viewBox=\"0 0 %d %d\">\n",
+	        w, h, w, h);
+	for (int i = 0; i <= 4; i++) {
+		double y = MT + ph - ph * i / 4;
+		fprintf(o, "<line x1=\"%d\" y1=\"%.1f\" x2=\"%d\" y2=\"%.1f\" stroke=\"#ddd\"/>"
+		           "<text x=\"%d\" y=\"%.1f\" text-anchor=\"end\">%d%%</text>\n",
+		        ML, y, w - 150, y, ML - 4, y + 4, i * 25);
+	}
+	for (size_t k = 0; k < nk; k++) {
+		int x0 = ML + (int)k * slot + gap / 2;
+		for (int gi = 0; gi < ng; gi++) {
+			const struct cmp_group_fig *f = &r->g[groups[gi]];
+			const struct cmp_bucket *b = NULL;
+			for (size_t i = 0; i < f->n_continents; i++)
+				if (!strcmp(f->continents[i].key, keys[k]))
+					b = &f->continents[i];
+			if (!b || !b->rated)
+				continue;
+			double v = (double)b->hits / (double)b->rated;
+			/* Bars on few samples are drawn pale. */
+			fprintf(o, "<rect x=\"%d\" y=\"%.1f\" width=\"%d\" height=\"%.1f\" fill=\"%s\" "
+			           "fill-opacity=\"%s\"><title>%s %s: %.1f%% of %zu</title></rect>\n",
+			        x0 + gi * bw, MT + ph - ph * v, bw - 2, ph * v, color[groups[gi]],
+			        cmp_few(r, b->rated) ? "0.35" : "1", cmp_group_name[groups[gi]], keys[k],
+			        100 * v, b->rated);
+		}
+		fprintf(o, "<text x=\"%d\" y=\"%.0f\" text-anchor=\"middle\">%s</text>\n",
+		        x0 + ng * bw / 2, MT + ph + 14, keys[k]);
+	}
+	for (int gi = 0; gi < ng; gi++)
+		fprintf(o, "<rect x=\"%d\" y=\"%d\" width=\"12\" height=\"12\" fill=\"%s\"/>"
+		           "<text x=\"%d\" y=\"%d\">%s</text>\n",
+		        w - 140, MT + 4 + gi * 18, color[groups[gi]], w - 122, MT + 14 + gi * 18,
+		        cmp_group_name[groups[gi]]);
+	fprintf(o, "<text x=\"%d\" y=\"%d\">pale: few samples</text>\n", w - 140,
+	        MT + 14 + ng * 18);
+	fprintf(o, "</svg><p class=\"cap\">optimal-PoP hit rate by continent</p></div>\n");
+}
+
+static void summary(const struct cmp_report *r, FILE *o)
+{
+	fprintf(o, "<table><tr><th class=\"l\">method</th><th>samples</th><th>rated</th>"
+	           "<th>by RTT</th><th>by distance</th><th>hit rate</th><th>latency infl. median "
+	           "ms</th><th>p90</th><th>p99</th><th>&gt;10 ms</th><th>&gt;25 ms</th>"
+	           "<th>n (latency)</th><th>distance infl. median km</th><th>n (distance)</th></tr>\n");
+	for (int g = 0; g < CG_N; g++) {
+		const struct cmp_group_fig *f = &r->g[g];
+		if (!f->samples)
+			continue;
+		fprintf(o, "<tr><td class=\"l\">%s</td><td>%zu</td><td>%zu</td><td>%zu</td><td>%zu</td>"
+		           "<td>%.1f%%%s</td><td>%.1f%s</td><td>%.1f</td><td>%.1f</td><td>%.1f%%</td>"
+		           "<td>%.1f%%</td><td>%zu</td><td>%.0f%s</td><td>%zu</td></tr>\n",
+		        cmp_group_name[g], f->samples, f->rated, f->by_rtt, f->by_dist,
+		        pct(f->hits, f->rated), few(r, f->rated), f->lat.median, few(r, f->lat.n),
+		        f->lat.p90, f->lat.p99, 100 * f->lat.over10, 100 * f->lat.over25, f->lat.n,
+		        f->km.median, few(r, f->km.n), f->km.n);
+	}
+	fprintf(o, "</table>\n");
+}
+
+static void buckets(const struct cmp_report *r, const char *what, const struct cmp_bucket *b,
+                    size_t n, FILE *o)
+{
+	fprintf(o, "<table><tr><th class=\"l\">%s</th><th>samples</th><th>rated</th><th>hit rate"
+	           "</th><th>latency infl. median ms</th><th>n (latency)</th></tr>\n",
+	        what);
+	for (size_t i = 0; i < n; i++)
+		fprintf(o, "<tr><td class=\"l\">%s</td><td>%zu</td><td>%zu</td><td>%.1f%%%s</td>"
+		           "<td>%.1f%s</td><td>%zu</td></tr>\n",
+		        b[i].key, b[i].samples, b[i].rated, pct(b[i].hits, b[i].rated),
+		        few(r, b[i].rated), b[i].lat_median, few(r, b[i].n_lat), b[i].n_lat);
+	fprintf(o, "</table>\n");
+}
+
+static void details(const struct cmp_report *r, int g, FILE *o)
+{
+	const struct cmp_group_fig *f = &r->g[g];
+	const struct geo_config *geo = r->ctx->geo;
+	fprintf(o, "<h3>%s</h3>\n<p>Confusion matrix: rows chosen PoP, columns optimal PoP "
+	           "(n=%zu)%s</p>\n<table><tr><th></th>",
+	        cmp_group_name[g], f->rated, few(r, f->rated));
+	for (size_t j = 0; j < r->n_pops; j++) {
+		fputs("<th>", o);
+		esc(o, geo->pops[j].name);
+		fputs("</th>", o);
+	}
+	fputs("</tr>\n", o);
+	for (size_t i = 0; i < r->n_pops; i++) {
+		fputs("<tr><th class=\"l\">", o);
+		esc(o, geo->pops[i].name);
+		fputs("</th>", o);
+		for (size_t j = 0; j < r->n_pops; j++)
+			fprintf(o, "<td>%zu</td>", f->confusion[i * r->n_pops + j]);
+		fputs("</tr>\n", o);
+	}
+	fputs("</table>\n", o);
+	buckets(r, "continent", f->continents, f->n_continents, o);
+	buckets(r, "country", f->countries, f->n_countries, o);
+}
+
+int cmp_report_html(const struct cmp_report *r, const char *path, char *err, size_t errlen)
+{
+	FILE *o = fopen(path, "w");
+	const struct cmp_ctx *c = r->ctx;
+
+	if (!o) {
+		snprintf(err, errlen, "%s: cannot write: %s", path, strerror(errno));
+		return -1;
+	}
+	fprintf(o, "<!DOCTYPE html>\n<html xmlns=\"http://www.w3.org/1999/xhtml\" lang=\"en\">\n"
+	           "<head><meta charset=\"utf-8\"/><title>steerdns compare</title>"
+	           "<style>%s</style></head>\n<body>\n<h1>steerdns compare</h1>\n",
+	        css);
+	fprintf(o, "<p class=\"legend\">%s. Figures on fewer than %u samples are marked "
+	           "<span class=\"few\">(few samples)</span>. Optimal PoP: lowest RTT where RTTs "
+	           "exist, else nearest by distance.</p>\n",
+	        CMP_PERCENTILE_LEGEND, r->min_samples);
+	fputs("<h2>Inputs</h2>\n<table><tr><th class=\"l\">file</th><th class=\"l\">format</th>"
+	      "<th>lines</th><th>used</th><th>skipped</th><th>malformed</th></tr>\n", o);
+	for (size_t i = 0; i < c->n_files; i++) {
+		fputs("<tr><td class=\"l\">", o);
+		esc(o, c->files[i].path);
+		fprintf(o, "</td><td class=\"l\">%s</td><td>%zu</td><td>%zu</td><td>%zu</td><td>%zu"
+		           "</td></tr>\n",
+		        c->files[i].format, c->files[i].lines, c->files[i].records,
+		        c->files[i].skipped, c->files[i].malformed);
+	}
+	fputs("</table>\n<h2>Summary</h2>\n", o);
+	summary(r, o);
+	fputs("<h2>Latency inflation, CDF per method</h2>\n<div class=\"charts\">\n", o);
+	for (int g = 0; g < CG_N; g++)
+		if (r->g[g].samples)
+			cdf_chart(r, g, o);
+	fputs("</div>\n<h2>Hit rate by continent</h2>\n<div class=\"charts\">\n", o);
+	bar_chart(r, o);
+	fputs("</div>\n<h2>Details</h2>\n", o);
+	for (int g = 0; g < CG_N; g++)
+		if (r->g[g].samples)
+			details(r, g, o);
+	fputs("</body>\n</html>\n", o);
+	if (fclose(o) != 0) {
+		snprintf(err, errlen, "%s: write error: %s", path, strerror(errno));
+		return -1;
+	}
+	return 0;
+}

@@ -1,0 +1,207 @@
+/*
+ * cmp_logs.c: steerdns's own JSON Lines inputs (compare/formats.md):
+ * `steerdns probe` results and the decision log of `steerdns serve`.
+ */
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "compare/cmp_ctx.h"
+#include "compare/cmp_sources.h"
+
+#define WHY(...) (snprintf(why, whylen, __VA_ARGS__), -1)
+
+/* Key k of rec as a string, NULL (JSON null or absent), or malformed. */
+static int opt_str(const json_t *rec, const char *k, const char **out)
+{
+	const json_t *v = json_object_get(rec, k);
+	*out = NULL;
+	if (!v || json_is_null(v))
+		return 0;
+	if (!json_is_string(v))
+		return -1;
+	*out = json_string_value(v);
+	return 0;
+}
+
+static int opt_num(const json_t *rec, const char *k, double *out, bool *have)
+{
+	const json_t *v = json_object_get(rec, k);
+	*have = false;
+	if (!v || json_is_null(v))
+		return 0;
+	if (!json_is_number(v))
+		return -1;
+	*out = json_number_value(v);
+	*have = true;
+	return 0;
+}
+
+static void set_code(char dst[3], const char *s)
+{
+	if (s && strlen(s) == 2) {
+		dst[0] = s[0];
+		dst[1] = s[1];
+		dst[2] = 0;
+	}
+}
+
+/* Location fields lat, lon, country, continent of obj into o. */
+static int read_location(const json_t *obj, struct cmp_obs *o)
+{
+	double lat = 0, lon = 0;
+	bool hlat, hlon;
+	const char *cc, *ct;
+	if (opt_num(obj, "lat", &lat, &hlat) < 0 || opt_num(obj, "lon", &lon, &hlon) < 0 ||
+	    opt_str(obj, "country", &cc) < 0 || opt_str(obj, "continent", &ct) < 0)
+		return -1;
+	if (hlat && hlon && fabs(lat) <= 90 && fabs(lon) <= 180) {
+		o->has_coords = true;
+		o->lat = lat;
+		o->lon = lon;
+	}
+	set_code(o->country, cc);
+	set_code(o->continent, ct);
+	return 0;
+}
+
+static const struct {
+	const char *key;
+	enum cmp_group g;
+} probe_methods[] = {
+	{ "geodns_ecs", CG_GEODNS_ECS },
+	{ "geodns_resolver", CG_GEODNS_RESOLVER },
+	{ "anycast", CG_ANYCAST },
+};
+
+int cmp_rec_probe(struct cmp_ctx *c, const json_t *rec, char *why, size_t whylen)
+{
+	const char *vp, *vp_addr;
+	const json_t *loc = json_object_get(rec, "vp_location");
+	const json_t *rtts = json_object_get(rec, "rtt_ms");
+	struct cmp_obs base;
+	double anycast_rtt = NAN;
+	int used = 0, unknown = 0;
+
+	if (opt_str(rec, "vp", &vp) < 0 || !vp)
+		return WHY("probe result: 'vp' must be a string");
+	if (opt_str(rec, "vp_addr", &vp_addr) < 0)
+		return WHY("probe result: 'vp_addr' must be a string or null");
+	if (loc && !json_is_null(loc) && !json_is_object(loc))
+		return WHY("probe result: 'vp_location' must be an object or null");
+	if (rtts && !json_is_null(rtts) && !json_is_object(rtts))
+		return WHY("probe result: 'rtt_ms' must be an object or null");
+	cmp_obs_init(&base, CG_ANYCAST, -1);
+	if (json_is_object(loc) && read_location(loc, &base) < 0)
+		return WHY("probe result: bad 'vp_location' field types");
+	cmp_locate(c, vp_addr, &base);
+
+	/* RTTs per PoP (medians of k queries); a PoP whose queries all
+	 * timed out is absent. "anycast" is the anycast address. */
+	double *rtt = malloc((c->n_pops ? c->n_pops : 1) * sizeof(double));
+	if (!rtt)
+		return WHY("out of memory");
+	for (size_t i = 0; i < c->n_pops; i++)
+		rtt[i] = NAN;
+	if (json_is_object(rtts)) {
+		const char *k;
+		json_t *v;
+		json_object_foreach((json_t *)rtts, k, v) {
+			if (!json_is_number(v) || json_number_value(v) < 0) {
+				free(rtt);
+				return WHY("probe result: rtt_ms.%s is not a non-negative number", k);
+			}
+			int p = cmp_pop_by_name(c, k);
+			if (p >= 0)
+				rtt[p] = json_number_value(v);
+			else if (!strcmp(k, "anycast"))
+				anycast_rtt = json_number_value(v);
+		}
+	}
+	for (size_t m = 0; m < sizeof(probe_methods) / sizeof(probe_methods[0]); m++) {
+		const json_t *mo = json_object_get(rec, probe_methods[m].key);
+		const char *pop;
+		if (!mo || json_is_null(mo))
+			continue;
+		if (!json_is_object(mo) || opt_str(mo, "pop", &pop) < 0) {
+			free(rtt);
+			return WHY("probe result: '%s' must be an object with a string or null 'pop'",
+			           probe_methods[m].key);
+		}
+		int p = cmp_pop_by_name(c, pop);
+		if (p < 0) {
+			unknown++;
+			c->unknown_pop++;
+			continue;
+		}
+		struct cmp_obs o = base;
+		o.group = (uint8_t)probe_methods[m].g;
+		o.chosen = p;
+		o.rtt = malloc((c->n_pops ? c->n_pops : 1) * sizeof(double));
+		if (!o.rtt) {
+			free(rtt);
+			return WHY("out of memory");
+		}
+		memcpy(o.rtt, rtt, c->n_pops * sizeof(double));
+		/* Anycast's latency is what the anycast address answers in,
+		 * not the unicast RTT of the PoP it lands on. */
+		if (probe_methods[m].g == CG_ANYCAST)
+			o.experienced = anycast_rtt;
+		if (cmp_add_obs(c, &o) < 0) {
+			free(o.rtt);
+			free(rtt);
+			return WHY("out of memory");
+		}
+		used++;
+	}
+	free(rtt);
+	if (!used) {
+		snprintf(why, whylen, "probe result of '%s' names no known PoP for any method%s", vp,
+		         unknown ? " (a PoP is null or not in the config)" : "");
+		return 1;
+	}
+	return 0;
+}
+
+int cmp_rec_decision(struct cmp_ctx *c, const json_t *rec, char *why, size_t whylen)
+{
+	const char *method, *arm, *ecs, *client, *pop;
+	struct cmp_obs o;
+
+	if (opt_str(rec, "method", &method) < 0 || !method ||
+	    (strcmp(method, "geodns") != 0 && strcmp(method, "anycast") != 0))
+		return WHY("decision log: 'method' must be \"geodns\" or \"anycast\"");
+	if (opt_str(rec, "arm", &arm) < 0 ||
+	    (arm && strcmp(arm, "geodns") != 0 && strcmp(arm, "anycast") != 0))
+		return WHY("decision log: 'arm' must be \"geodns\", \"anycast\" or null");
+	if (opt_str(rec, "ecs", &ecs) < 0 || opt_str(rec, "client", &client) < 0 ||
+	    opt_str(rec, "pop", &pop) < 0)
+		return WHY("decision log: 'ecs', 'client' and 'pop' must be strings or null");
+	enum cmp_group g = !strcmp(method, "anycast") ? CG_ANYCAST
+	                   : ecs                       ? CG_GEODNS_ECS
+	                                               : CG_GEODNS_RESOLVER;
+	int p = cmp_pop_by_name(c, pop);
+	cmp_obs_init(&o, g, p);
+	if (read_location(rec, &o) < 0)
+		return WHY("decision log: bad location field types");
+	if (p < 0) {
+		c->unknown_pop++;
+		snprintf(why, whylen, "decision log: PoP %s%s%s is not in the config",
+		         pop ? "'" : "", pop ? pop : "null", pop ? "'" : "");
+		return 1;
+	}
+	cmp_locate(c, client, &o);
+	/* RTTs come from the RTT CSV, joined by the client's /24 or /56. */
+	if (client && cmp_subnet_key(client, &o.key) == 0)
+		o.join = CJ_SUBNET;
+	else
+		o.join = CJ_OWN;  /* no RTTs: rated by distance if located */
+	if (cmp_add_obs(c, &o) < 0)
+		return WHY("out of memory");
+	if (arm) {
+		o.group = !strcmp(arm, "geodns") ? CG_AB_GEODNS : CG_AB_ANYCAST;
+		if (cmp_add_obs(c, &o) < 0)
+			return WHY("out of memory");
+	}
+	return 0;
+}

@@ -1,0 +1,307 @@
+/*
+ * cmp_stats.c: phase two of `steerdns compare`: join each observation to
+ * its RTTs, rate it (see compare/cmp_report.h for the definitions) and sum
+ * the figures per method / arm and per continent and country.
+ */
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "compare/cmp_report.h"
+#include "geodns/distance.h"
+#include "geodns/geo_config.h"
+
+double cmp_percentile(const double *sorted, size_t n, unsigned p)
+{
+	if (n == 0)
+		return 0;
+	/* rank = ceil(p * n / 100) in integers, so no rounding error can
+	 * move it (0.9 * 10 in floating point is not exactly 9). */
+	size_t rank = ((size_t)p * n + 99) / 100;
+	if (rank < 1)
+		rank = 1;
+	if (rank > n)
+		rank = n;
+	return sorted[rank - 1];
+}
+
+static int cmp_double(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+	return (x > y) - (x < y);
+}
+
+static int cmp_row(const void *a, const void *b)
+{
+	return memcmp(&((const struct cmp_rtt_row *)a)->key, &((const struct cmp_rtt_row *)b)->key,
+	              sizeof(struct cmp_key));
+}
+
+/* A growable list of doubles. */
+struct dvec {
+	double *v;
+	size_t n, cap;
+};
+
+static int dvec_push(struct dvec *d, double x)
+{
+	if (d->n == d->cap) {
+		size_t nc = d->cap ? d->cap * 2 : 32;
+		double *p = realloc(d->v, nc * sizeof(*p));
+		if (!p)
+			return -1;
+		d->v = p;
+		d->cap = nc;
+	}
+	d->v[d->n++] = x;
+	return 0;
+}
+
+/* Summarise d into out; out takes d's array. */
+static void dist_finish(struct dvec *d, struct cmp_dist *out)
+{
+	double sum = 0;
+	size_t o10 = 0, o25 = 0;
+	if (d->n)  /* qsort(NULL, 0) is undefined */
+		qsort(d->v, d->n, sizeof(double), cmp_double);
+	for (size_t i = 0; i < d->n; i++) {
+		sum += d->v[i];
+		o10 += d->v[i] > 10;
+		o25 += d->v[i] > 25;
+	}
+	out->n = d->n;
+	out->sorted = d->v;
+	out->median = cmp_percentile(d->v, d->n, 50);
+	out->p90 = cmp_percentile(d->v, d->n, 90);
+	out->p99 = cmp_percentile(d->v, d->n, 99);
+	out->mean = d->n ? sum / (double)d->n : 0;
+	out->over10 = d->n ? (double)o10 / (double)d->n : 0;
+	out->over25 = d->n ? (double)o25 / (double)d->n : 0;
+	d->v = NULL;
+	d->n = d->cap = 0;
+}
+
+/* Buckets of one breakdown while summing: latency values kept per bucket
+ * for its median. */
+struct bacc {
+	struct cmp_bucket b;
+	struct dvec lat;
+};
+
+struct bset {
+	struct bacc *a;
+	size_t n, cap;
+};
+
+static struct bacc *bucket(struct bset *s, const char *key)
+{
+	char k[3] = { '?', '?', 0 };
+	if (key[0])
+		memcpy(k, key, 3);
+	for (size_t i = 0; i < s->n; i++)
+		if (!memcmp(s->a[i].b.key, k, 3))
+			return &s->a[i];
+	if (s->n == s->cap) {
+		size_t nc = s->cap ? s->cap * 2 : 16;
+		struct bacc *p = realloc(s->a, nc * sizeof(*p));
+		if (!p)
+			return NULL;
+		s->a = p;
+		s->cap = nc;
+	}
+	struct bacc *b = &s->a[s->n++];
+	memset(b, 0, sizeof(*b));
+	memcpy(b->b.key, k, 3);
+	return b;
+}
+
+static int cmp_bucket_key(const void *a, const void *b)
+{
+	return strcmp(((const struct cmp_bucket *)a)->key, ((const struct cmp_bucket *)b)->key);
+}
+
+/* Medians, then the plain rows sorted by key. */
+static struct cmp_bucket *bset_finish(struct bset *s, size_t *n)
+{
+	struct cmp_bucket *out = calloc(s->n ? s->n : 1, sizeof(*out));
+	for (size_t i = 0; i < s->n; i++) {
+		struct bacc *a = &s->a[i];
+		if (a->lat.n)
+			qsort(a->lat.v, a->lat.n, sizeof(double), cmp_double);
+		a->b.n_lat = a->lat.n;
+		a->b.lat_median = cmp_percentile(a->lat.v, a->lat.n, 50);
+		free(a->lat.v);
+		if (out)
+			out[i] = a->b;
+	}
+	free(s->a);
+	*n = out ? s->n : 0;
+	if (out && *n)
+		qsort(out, *n, sizeof(*out), cmp_bucket_key);
+	return out;
+}
+
+struct gacc {
+	struct dvec lat, km;
+	struct bset cont, country;
+};
+
+/* RTTs of a joined observation: per PoP the minimum over the rows with
+ * its key (rows sorted by key), NAN where none. */
+static void joined_rtts(const struct cmp_ctx *c, const struct cmp_rtt_row *rows,
+                        const struct cmp_key *k, double *rtt)
+{
+	size_t lo = 0, hi = c->n_rows;
+	for (size_t i = 0; i < c->n_pops; i++)
+		rtt[i] = NAN;
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		if (memcmp(&rows[mid].key, k, sizeof(*k)) < 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	for (size_t i = lo; i < c->n_rows && !memcmp(&rows[i].key, k, sizeof(*k)); i++) {
+		int p = rows[i].pop;
+		if (isnan(rtt[p]) || rows[i].rtt < rtt[p])
+			rtt[p] = rows[i].rtt;
+	}
+}
+
+/* Rate o and add it to its group. */
+static int rate(const struct cmp_ctx *c, const struct cmp_obs *o, const double *rtt,
+                const struct geo_point *pts, size_t *order, double *dist,
+                struct cmp_group_fig *g, struct gacc *acc)
+{
+	int best = -1, nearest = -1, optimal = -1;
+	bool have_lat = false;
+	double lat_infl = 0;
+
+	for (size_t i = 0; rtt && i < c->n_pops; i++)
+		if (!isnan(rtt[i]) && (best < 0 || rtt[i] < rtt[best]))
+			best = (int)i;
+	if (o->has_coords) {
+		geo_rank(o->lat, o->lon, pts, c->n_pops, order, dist);
+		nearest = (int)order[0];
+		if (dvec_push(&acc->km, dist[o->chosen] - dist[nearest]) < 0)
+			return -1;
+	}
+	if (best >= 0) {
+		optimal = best;
+		g->by_rtt++;
+		double chosen_rtt = !isnan(o->experienced) ? o->experienced : rtt[o->chosen];
+		if (!isnan(chosen_rtt)) {
+			have_lat = true;
+			lat_infl = chosen_rtt - rtt[best];
+			if (lat_infl < 0)
+				lat_infl = 0;
+			if (dvec_push(&acc->lat, lat_infl) < 0)
+				return -1;
+		}
+	} else if (nearest >= 0) {
+		optimal = nearest;
+		g->by_dist++;
+	}
+	g->samples++;
+	struct bacc *bc = bucket(&acc->cont, o->continent);
+	struct bacc *bn = bucket(&acc->country, o->country);
+	if (!bc || !bn)
+		return -1;
+	bc->b.samples++;
+	bn->b.samples++;
+	if (optimal < 0)
+		return 0;
+	g->rated++;
+	g->confusion[(size_t)o->chosen * c->n_pops + (size_t)optimal]++;
+	bool hit = o->chosen == optimal;
+	g->hits += hit;
+	bc->b.rated++;
+	bn->b.rated++;
+	bc->b.hits += hit;
+	bn->b.hits += hit;
+	if (have_lat && (dvec_push(&bc->lat, lat_infl) < 0 || dvec_push(&bn->lat, lat_infl) < 0))
+		return -1;
+	return 0;
+}
+
+struct cmp_report *cmp_report_build(const struct cmp_ctx *c, unsigned min_samples)
+{
+	struct cmp_report *r = calloc(1, sizeof(*r));
+	struct gacc acc[CG_N];
+	size_t np = c->n_pops ? c->n_pops : 1;
+	struct cmp_rtt_row *rows = NULL;
+	struct geo_point *pts = calloc(np, sizeof(*pts));
+	size_t *order = calloc(np, sizeof(*order));
+	double *dist = calloc(np, sizeof(*dist));
+	double *rtt = calloc(np, sizeof(*rtt));
+	int ok = 0;
+
+	memset(acc, 0, sizeof(acc));
+	if (!r || !pts || !order || !dist || !rtt)
+		goto out;
+	r->ctx = c;
+	r->min_samples = min_samples;
+	r->n_pops = c->n_pops;
+	for (size_t i = 0; i < c->n_pops; i++) {
+		pts[i].lat = c->geo->pops[i].lat;
+		pts[i].lon = c->geo->pops[i].lon;
+	}
+	for (int g = 0; g < CG_N; g++)
+		if (!(r->g[g].confusion = calloc(np * np, sizeof(size_t))))
+			goto out;
+	/* The ctx is const to callers; sort a copy of its rows for lookup. */
+	if (c->n_rows) {
+		rows = malloc(c->n_rows * sizeof(*rows));
+		if (!rows)
+			goto out;
+		memcpy(rows, c->rows, c->n_rows * sizeof(*rows));
+		qsort(rows, c->n_rows, sizeof(*rows), cmp_row);
+	}
+	for (size_t i = 0; i < c->n_obs; i++) {
+		const struct cmp_obs *o = &c->obs[i];
+		const double *rv = o->rtt;
+		if (o->join == CJ_SUBNET || o->join == CJ_PROBE) {
+			joined_rtts(c, rows, &o->key, rtt);
+			rv = rtt;
+		}
+		if (rate(c, o, rv, pts, order, dist, &r->g[o->group], &acc[o->group]) < 0)
+			goto out;
+	}
+	ok = 1;
+out:
+	for (int g = 0; g < CG_N; g++) {
+		if (r) {
+			dist_finish(&acc[g].lat, &r->g[g].lat);
+			dist_finish(&acc[g].km, &r->g[g].km);
+			r->g[g].continents = bset_finish(&acc[g].cont, &r->g[g].n_continents);
+			r->g[g].countries = bset_finish(&acc[g].country, &r->g[g].n_countries);
+		} else {
+			free(acc[g].lat.v);
+			free(acc[g].km.v);
+		}
+	}
+	free(rows);
+	free(pts);
+	free(order);
+	free(dist);
+	free(rtt);
+	if (!ok) {
+		cmp_report_free(r);
+		return NULL;
+	}
+	return r;
+}
+
+void cmp_report_free(struct cmp_report *r)
+{
+	if (!r)
+		return;
+	for (int g = 0; g < CG_N; g++) {
+		free(r->g[g].lat.sorted);
+		free(r->g[g].km.sorted);
+		free(r->g[g].confusion);
+		free(r->g[g].continents);
+		free(r->g[g].countries);
+	}
+	free(r);
+}

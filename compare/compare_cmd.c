@@ -1,0 +1,114 @@
+/*
+ * compare_cmd.c: the `steerdns compare` command line: options, the
+ * config's PoPs and GeoIP tree, every input read, then the reports.
+ */
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "common/config.h"
+#include "compare/cmp_ctx.h"
+#include "compare/cmp_report.h"
+#include "compare/compare.h"
+#include "geodns/geo_compile.h"
+
+#define DEFAULT_CONFIG "/etc/steerdns/steerdns.yaml"
+
+static void usage(FILE *f)
+{
+	fprintf(f, "usage: steerdns compare [-c CONFIG] [--json FILE] [--html FILE] "
+	           "[--min-samples N] INPUT...\n"
+	           "  INPUT: probe results, decision logs, RIPE Atlas results (JSON Lines or a\n"
+	           "  JSON array) or RTT CSV (client,pop,rtt_ms); the format is detected.\n");
+}
+
+int compare_cmd(int argc, char **argv)
+{
+	static const struct option longopts[] = {
+		{ "config", required_argument, NULL, 'c' },
+		{ "json", required_argument, NULL, 'j' },
+		{ "html", required_argument, NULL, 'H' },
+		{ "min-samples", required_argument, NULL, 'm' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	const char *config = DEFAULT_CONFIG, *json = NULL, *html = NULL;
+	unsigned long min_samples = 30;
+	struct config *cfg = NULL;
+	struct cmp_ctx *c = NULL;
+	struct cmp_report *r = NULL;
+	char err[CONFIG_ERRLEN];
+	int ch, rc = 1;
+
+	optind = 1;
+	opterr = 0;
+	while ((ch = getopt_long(argc, argv, "c:h", longopts, NULL)) != -1) {
+		switch (ch) {
+		case 'c':
+			config = optarg;
+			break;
+		case 'j':
+			json = optarg;
+			break;
+		case 'H':
+			html = optarg;
+			break;
+		case 'm': {
+			char *end;
+			min_samples = strtoul(optarg, &end, 10);
+			if (!*optarg || *end || min_samples > 1000000000) {
+				fprintf(stderr, "steerdns compare: bad --min-samples '%s'\n", optarg);
+				return 2;
+			}
+			break;
+		}
+		case 'h':
+			usage(stdout);
+			return 0;
+		default:
+			fprintf(stderr, "steerdns compare: bad option '%s'\n", argv[optind - 1]);
+			usage(stderr);
+			return 2;
+		}
+	}
+	if (optind >= argc) {
+		fprintf(stderr, "steerdns compare: give at least one input file\n");
+		usage(stderr);
+		return 2;
+	}
+	if (config_load(config, &cfg, err) != 0) {
+		fprintf(stderr, "%s\n", err);
+		return 1;
+	}
+	if (!cfg->geo || !cfg->geo->n_pops) {
+		fprintf(stderr, "%s: compare needs the PoPs of a `pops:` section\n", config);
+		goto out;
+	}
+	c = cmp_ctx_new(cfg->geo, cfg->geo_compiled ? cfg->geo_compiled->loc_tree : NULL, stderr);
+	if (!c)
+		goto out;
+	for (int i = optind; i < argc; i++)
+		if (cmp_read_file(c, argv[i]) < 0)
+			goto out;
+	r = cmp_report_build(c, (unsigned)min_samples);
+	if (!r) {
+		fprintf(stderr, "steerdns compare: out of memory\n");
+		goto out;
+	}
+	cmp_report_text(r, stdout);
+	if (json && cmp_report_json(r, json, err, sizeof(err)) < 0) {
+		fprintf(stderr, "%s\n", err);
+		goto out;
+	}
+	if (html && cmp_report_html(r, html, err, sizeof(err)) < 0) {
+		fprintf(stderr, "%s\n", err);
+		goto out;
+	}
+	rc = 0;
+out:
+	cmp_report_free(r);
+	cmp_ctx_free(c);
+	config_free(cfg);
+	return rc;
+}
