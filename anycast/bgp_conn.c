@@ -7,6 +7,7 @@
 #include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <ifaddrs.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <stdio.h>
@@ -52,6 +53,53 @@ int bgp_tcp_md5(int fd, const struct sockaddr *peer, socklen_t len, const char *
 	return setsockopt(fd, IPPROTO_TCP, TCP_MD5SIG, &md5, sizeof(md5));
 }
 
+static bool same_prefix(const uint8_t *a, const uint8_t *b, const uint8_t *mask)
+{
+	for (int i = 0; i < 16; i++)
+		if ((a[i] & mask[i]) != (b[i] & mask[i]))
+			return false;
+	return true;
+}
+
+/*
+ * RFC 2545 3: when we share a subnet with the peer, the IPv6 next hop
+ * carries our link-local address too. Find the interface that holds our
+ * global session address (local), check the peer is on one of its
+ * prefixes, and take that interface's link-local address.
+ */
+static bool find_link_local(int fd, const uint8_t local[16], uint8_t ll[16])
+{
+	struct sockaddr_storage peer;
+	socklen_t pl = sizeof(peer);
+	if (getpeername(fd, (struct sockaddr *)&peer, &pl) != 0 || peer.ss_family != AF_INET6)
+		return false;
+	const uint8_t *paddr = ((struct sockaddr_in6 *)&peer)->sin6_addr.s6_addr;
+	struct ifaddrs *ifs;
+	if (getifaddrs(&ifs) != 0)
+		return false;
+	const char *ifname = NULL;
+	for (struct ifaddrs *i = ifs; i; i = i->ifa_next) {
+		if (!i->ifa_addr || i->ifa_addr->sa_family != AF_INET6 || !i->ifa_netmask)
+			continue;
+		const uint8_t *a = ((struct sockaddr_in6 *)i->ifa_addr)->sin6_addr.s6_addr;
+		const uint8_t *m = ((struct sockaddr_in6 *)i->ifa_netmask)->sin6_addr.s6_addr;
+		if (memcmp(a, local, 16) == 0 && same_prefix(a, paddr, m))
+			ifname = i->ifa_name;
+	}
+	bool found = false;
+	for (struct ifaddrs *i = ifs; i && ifname && !found; i = i->ifa_next) {
+		if (!i->ifa_addr || i->ifa_addr->sa_family != AF_INET6 || strcmp(i->ifa_name, ifname))
+			continue;
+		const struct in6_addr *a = &((struct sockaddr_in6 *)i->ifa_addr)->sin6_addr;
+		if (IN6_IS_ADDR_LINKLOCAL(a)) {
+			memcpy(ll, a->s6_addr, 16);
+			found = true;
+		}
+	}
+	freeifaddrs(ifs);
+	return found;
+}
+
 /* Next hops and offered families for this connection (RFC 4271 §5.1.3:
  * "self" is the address we speak from). */
 static void prepare(struct bgp_session *s, int fd)
@@ -90,6 +138,8 @@ static void prepare(struct bgp_session *s, int fd)
 	memcpy(a->nh6, p->has_nh6 ? p->nh6.s6_addr : a6, 16);
 	a->has_nh6_ll = a->has_nh6 && p->has_nh6_ll;
 	memcpy(a->nh6_ll, p->nh6_ll.s6_addr, 16);
+	if (self6 && !p->has_nh6 && !p->has_nh6_ll && find_link_local(fd, a6, a->nh6_ll))
+		a->has_nh6_ll = true;
 	a->has_med = p->has_med;
 	a->med = p->med;
 	a->local_pref = p->local_pref;

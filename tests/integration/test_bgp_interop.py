@@ -277,6 +277,8 @@ def test_bird_routes_attributes():
         # IPv6 through MP_REACH_NLRI over the IPv6 session: global next hop = ours.
         assert r6['as_path'] == [OUR_AS], r6['raw']
         assert r6['next_hop'] and r6['next_hop'][0] == POP6, r6['raw']
+        # RFC 2545 3: on a shared subnet the link-local next hop comes too.
+        assert len(r6['next_hop']) == 2 and r6['next_hop'][1].startswith('fe80:'), r6['raw']
         assert (r6['via'] or '') == POP6 or (r6['via'] or '').startswith('fe80:'), r6['raw']
         assert r6['origin'] == 'IGP', r6['raw']
         assert r6['communities'] == {(65001, 100), (65001, 200)}, r6['raw']
@@ -284,6 +286,7 @@ def test_bird_routes_attributes():
         # No attribute was discarded by BIRD (RFC 7606 treat-as-withdraw/discard).
         log = p.bird.log_text()
         assert 'Invalid' not in log and 'Malformed' not in log, log[-2000:]
+        assert 'Missing link-local' not in log, log[-2000:]
         # The capabilities steerdns sent: MP v4+v6, 4-octet AS, no GR families.
         info = p.bird.cmd('show', 'protocols', 'all', 'pop4')
         nb = info.split('Neighbor capabilities', 1)[-1].split('Session:', 1)[0]
