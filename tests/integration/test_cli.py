@@ -1,5 +1,6 @@
 """test_cli: the command line: --help, --version, checkconf, serve, bad subcommands."""
 
+import os
 import re
 import subprocess
 import time
@@ -72,6 +73,17 @@ def test_checkconf_ok():
     # Zone paths are relative to the config's directory, not the cwd.
     rc, out, err = run('checkconf', '-c', s.config, cwd='/')
     assert rc == 0, 'checkconf from cwd=/ (relative zone path): exit %d\n%s' % (rc, err)
+
+
+def test_shipped_examples_load():
+    """The example configs in config/ are what users copy: they must load.
+    (geodns-example.yaml names DBs that are not shipped; test_geo_config
+    loads it with the test DBs substituted.)"""
+    repo = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+    for name in ('example.yaml', 'anycast-example.yaml'):
+        path = os.path.join(repo, 'config', name)
+        rc, out, err = run('checkconf', '-c', path, cwd='/')
+        assert rc == 0 and 'OK' in out, 'checkconf %s: exit %d\n%s' % (name, rc, err)
 
 
 def test_checkconf_yaml_syntax_error():
