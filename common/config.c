@@ -20,6 +20,7 @@
 
 #include "anycast/anycast_conf.h"
 #include "anycast/anycast_config_yaml.h"
+#include "common/config_compare.h"
 #include "common/dname.h"
 #include "common/yaml_doc.h"
 #include "common/zone_yaml.h"
@@ -42,6 +43,7 @@ struct load_ctx {
 	struct geo_yaml_sections geo;
 	yaml_node_t *zones;
 	yaml_node_t *anycast;
+	yaml_node_t *ab, *qlog;   /* `ab:` and `decision_log:` (config_compare.h) */
 	/* server.mode, checked once geoip and anycast are known. */
 	yaml_node_t *mode;
 };
@@ -195,9 +197,7 @@ static int on_server_field(struct ydoc *d, const struct ydoc_key *k, yaml_node_t
 		} else if (strcmp(s, "anycast") == 0) {
 			sv->mode = STEER_MODE_ANYCAST;
 		} else if (strcmp(s, "ab") == 0) {
-			/* Rejected rather than quietly answered some other way,
-			 * so nobody believes A/B answering works before it does. */
-			return ydoc_err(d, val, err, errlen, "mode: 'ab' is not supported yet");
+			sv->mode = STEER_MODE_AB;  /* sections checked in resolve_mode */
 		} else {
 			return ydoc_err(d, val, err, errlen,
 			                "mode: unknown mode '%s' (expected geodns, anycast or ab)", s);
@@ -312,6 +312,10 @@ static int on_deferred(struct ydoc *d, const struct ydoc_key *k, yaml_node_t *va
 		lc->geo.ecs = val;
 	else if (strcmp(k->key, "anycast") == 0)
 		lc->anycast = val;
+	else if (strcmp(k->key, "ab") == 0)
+		lc->ab = val;
+	else if (strcmp(k->key, "decision_log") == 0)
+		lc->qlog = val;
 	return 0;
 }
 
@@ -324,6 +328,8 @@ static const struct ydoc_key top_keys[] = {
 	{ "policy", YK_MAP, 0, 0, false, on_deferred },
 	{ "ecs", YK_MAP, 0, 0, false, on_deferred },
 	{ "anycast", YK_MAP, 0, 0, false, on_deferred },
+	{ "ab", YK_MAP, 0, 0, false, on_deferred },
+	{ "decision_log", YK_MAP, 0, 0, false, on_deferred },
 };
 
 /* --- defaults --- */
@@ -376,6 +382,15 @@ static int resolve_mode(struct ydoc *d, struct load_ctx *lc, char *err, size_t e
 		return ydoc_err(d, lc->mode, err, errlen, "mode: geodns requires geoip and pops sections");
 	if (sv->mode == STEER_MODE_ANYCAST && !cfg->anycast)
 		return ydoc_err(d, lc->mode, err, errlen, "mode: anycast requires an anycast section");
+	if (sv->mode == STEER_MODE_AB) {
+		const struct anycast_conf *ac = cfg->anycast;
+		bool any = ac && (ac->has_v4 || ac->has_v6);
+		if (!cfg->geo || !any)
+			return ydoc_err(d, lc->mode, err, errlen, "mode: ab requires %s%s%s",
+			                cfg->geo ? "" : "geoip and pops sections",
+			                !cfg->geo && !any ? " and " : "",
+			                any ? "" : "anycast ipv4 or ipv6");
+	}
 	return 0;
 }
 
@@ -437,6 +452,18 @@ int config_load(const char *path, struct config **out, char *err)
 	}
 	if (resolve_mode(&d, &lc, err, CONFIG_ERRLEN) < 0)
 		goto fail;
+	if (lc.ab) {
+		struct ab_conf *ab = NULL;
+		if (ab_config_from_yaml(&d, lc.ab, &cfg->arena, &ab, err, CONFIG_ERRLEN) < 0)
+			goto fail;
+		cfg->ab = ab;
+	}
+	if (lc.qlog) {
+		struct qlog_conf *q = NULL;
+		if (qlog_config_from_yaml(&d, lc.qlog, &cfg->arena, lc.dir, &q, err, CONFIG_ERRLEN) < 0)
+			goto fail;
+		cfg->qlog = q;
+	}
 	if (lc.zones && load_zones(&d, &lc, lc.zones, err, CONFIG_ERRLEN) < 0)
 		goto fail;
 	if (finish_defaults(cfg) < 0) {

@@ -40,13 +40,15 @@ struct server_config {
 	 * `mode: geodns | anycast`. Default geodns when the geoip section is
 	 * there, else anycast when the anycast section is; geodns when
 	 * neither (then no name may be steered). Never STEER_MODE_DEFAULT
-	 * after config_load; `ab` is rejected until A/B answering exists. */
+	 * after config_load; `ab` needs both geoip/pops and anycast. */
 	enum steer_mode mode;
 };
 
 struct geo_config;
 struct geo_compiled;
 struct anycast_conf;
+struct ab_conf;
+struct qlog_conf;
 
 struct config {
 	const char *path;             /* the main file as given */
@@ -61,6 +63,10 @@ struct config {
 	/* The anycast section (anycast/anycast_conf.h), in the arena; NULL
 	 * when the file has none. */
 	const struct anycast_conf *anycast;
+	/* `ab:` (geodns/ab.h), in the arena; NULL: the default 50 %. */
+	const struct ab_conf *ab;
+	/* `decision_log:` (common/qlog.h), in the arena; NULL: no log. */
+	const struct qlog_conf *qlog;
 	struct arena arena;           /* strings and arrays above */
 };
 
@@ -91,8 +97,8 @@ struct zone_steer_caps {
  * zone_yaml_load_ex (common/zone_yaml.h) with steering checked against
  * caps (implemented in common/zone_yaml.c): `steer:` needs geodns or
  * anycast; a name whose effective mode is geodns needs caps->geodns, one
- * whose mode is anycast needs caps->anycast (errors at the steer key);
- * `mode: ab` is rejected at its value. caps NULL allows no steering.
+ * whose mode is anycast needs caps->anycast, one whose mode is ab needs
+ * both (errors at the steer key). caps NULL allows no steering.
  */
 int zone_yaml_load_caps(const char *path, const struct zone_steer_caps *caps, struct zone **out,
                         char *err, size_t errlen, int *open_errno);

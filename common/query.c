@@ -25,6 +25,8 @@
 #include "common/query_ctx.h"
 #include "common/wire.h"
 #include "common/zone.h"
+#include "geodns/ab.h"
+#include "geodns/decision_log.h"
 #include "geodns/steer.h"
 
 enum {
@@ -353,10 +355,44 @@ static int put_anycast(struct responder *rs, const struct lookup_rr *e,
 	               : 1;
 }
 
+/* The ECS scope this answer returns (decision log), -1 without ECS. */
+static int returned_scope(const struct responder *rs)
+{
+	return rs->opt.ecs ? rs->ecs_echo.scope : -1;
+}
+
+/* GeoDNS answer for client c at a name steered by sr; ab: raise the
+ * scope to the A/B granularity (geodns/ab.h) for the GeoDNS arm of an A/B
+ * name. Returns as put_steered. */
+static int put_geodns(struct responder *rs, const struct lookup_rr *e, const struct steer_rec *sr,
+                      const struct steer_client *c, bool ab)
+{
+	const struct geo_compiled *gc = rs->cfg->geo_compiled;
+	struct steer_result sres;
+	steer_answer(gc, sr, c, e->steer_type, &sres);
+	uint8_t scope = ab ? ab_scope(c, AB_ARM_GEODNS, sres.scope) : sres.scope;
+	/* RFC 7871 7.2.1: the scope says over which prefix this answer holds;
+	 * it stays 0 when the answer did not come from the ECS subnet. */
+	if (c->from_ecs && rs->opt.ecs)
+		rs->ecs_echo.scope = scope;
+	if (sres.n == 0)
+		return 0;
+	if (msg_put_rrset(&rs->m, MSG_AN, e->owner, e->steer_type, CLASS_IN, sr->ttl, sres.rr,
+	                  (uint16_t)sres.n) < 0)
+		return -1;
+	struct decision d = { QLOG_GEODNS, ab ? QLOG_GEODNS : 0, e->steer_type, c, &sres,
+	                      returned_scope(rs) };
+	decision_log(rs->cfg, rs->q, &d);
+	return 1;
+}
+
 /*
  * Write the client-dependent A/AAAA of a steered name and set the ECS
  * scope of the answer: anycast (above) when the name's mode, or else the
- * server's, is anycast; GeoDNS (geodns/steer.h) otherwise. Returns 1 if
+ * server's, is anycast; GeoDNS (geodns/steer.h) when it is geodns; for ab
+ * the client's A/B arm (geodns/ab.h) picks one of the two, and the scope
+ * is at least the split's /24 or /56 so no cached answer spans both arms.
+ * Every answer written is offered to the decision log. Returns 1 if
  * written, 0 if there was nothing to write (NODATA), -1 if it did not fit.
  */
 static int put_steered(struct responder *rs, const struct lookup_rr *e)
@@ -364,21 +400,32 @@ static int put_steered(struct responder *rs, const struct lookup_rr *e)
 	const struct geo_compiled *gc = rs->cfg->geo_compiled;
 	const struct steer_rec *sr = e->steer;
 	enum steer_mode mode = sr->mode != STEER_MODE_DEFAULT ? sr->mode : rs->cfg->server.mode;
-	if (mode == STEER_MODE_ANYCAST)
-		return put_anycast(rs, e, sr);
 	struct steer_client c;
+	if (mode == STEER_MODE_ANYCAST) {
+		int r = put_anycast(rs, e, sr);
+		if (r > 0) {
+			struct decision d = { QLOG_ANYCAST, 0, e->steer_type, NULL, NULL,
+			                      returned_scope(rs) };
+			decision_log(rs->cfg, rs->q, &d);
+		}
+		return r;
+	}
 	if (!gc || !steer_client(gc->conf, rs->q, &c))
 		return 0;
-	struct steer_result sres;
-	steer_answer(gc, sr, &c, e->steer_type, &sres);
-	/* RFC 7871 7.2.1: the scope says over which prefix this answer holds;
-	 * it stays 0 when the answer did not come from the ECS subnet. */
+	if (mode != STEER_MODE_AB)
+		return put_geodns(rs, e, sr, &c, false);
+	uint32_t bp = rs->cfg->ab ? rs->cfg->ab->anycast_bp : AB_DEFAULT_BP;
+	if (ab_arm_of(&c, bp) == AB_ARM_GEODNS)
+		return put_geodns(rs, e, sr, &c, true);
 	if (c.from_ecs && rs->opt.ecs)
-		rs->ecs_echo.scope = sres.scope;
-	if (sres.n == 0)
-		return 0;
-	return msg_put_rrset(&rs->m, MSG_AN, e->owner, e->steer_type, CLASS_IN, sr->ttl, sres.rr,
-	                     (uint16_t)sres.n) < 0 ? -1 : 1;
+		rs->ecs_echo.scope = ab_scope(&c, AB_ARM_ANYCAST, 0);
+	int r = put_anycast(rs, e, sr);
+	if (r > 0) {
+		struct decision d = { QLOG_ANYCAST, QLOG_ANYCAST, e->steer_type, &c, NULL,
+		                      returned_scope(rs) };
+		decision_log(rs->cfg, rs->q, &d);
+	}
+	return r;
 }
 
 static unsigned answer_in(struct responder *rs)

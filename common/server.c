@@ -22,6 +22,7 @@
 #include "common/file_watch.h"
 #include "common/health.h"
 #include "common/log.h"
+#include "common/qlog.h"
 #include "common/server_anycast.h"
 #include "common/server_health.h"
 #include "common/snapshot.h"
@@ -41,6 +42,7 @@ struct worker {
 	struct event *stop;     /* activated from the control thread */
 	struct udp_worker *udp;
 	struct tcp_worker *tcp;
+	struct qlog_ring *qlog;  /* decision-log records of this worker */
 };
 
 struct server {
@@ -60,6 +62,8 @@ struct server {
 	struct health_checker *health;  /* on ctl; NULL until server_run */
 	struct file_watch *dbwatch;     /* GeoIP DBs of the current config */
 	struct server_anycast *anycast; /* on ctl; NULL until server_run */
+	struct qlog_ring **qlog_rings;  /* one per worker, for the writer */
+	struct qlog_writer *qlog;       /* on ctl; NULL until server_run */
 };
 
 /*
@@ -158,6 +162,8 @@ static void *worker_main(void *arg)
 {
 	struct worker *w = arg;
 
+	/* The answer path finds its decision-log ring through the thread. */
+	qlog_thread_bind(w->qlog);
 	/* NO_EXIT_ON_EMPTY: the loop ends only through the stop event. */
 	event_base_loop(w->base, EVLOOP_NO_EXIT_ON_EMPTY);
 	return NULL;
@@ -185,8 +191,12 @@ static int worker_build(struct server *srv, struct worker *w, size_t idx)
 	w->stop = event_new(w->base, -1, 0, worker_stop_cb, w);
 	w->udp = udp_worker_new(w->base, &srv->snap, idx);
 	w->tcp = tcp_worker_new(w->base, &srv->snap, idx, &srv->tcp_clients);
-	if (!w->stop || !w->udp || !w->tcp)
+	/* Always there, whether or not the config logs decisions now: a
+	 * reload may turn the log on. calloc'd, so untouched pages cost nothing. */
+	w->qlog = qlog_ring_new();
+	if (!w->stop || !w->udp || !w->tcp || !w->qlog)
 		return -1;
+	srv->qlog_rings[idx] = w->qlog;
 	for (size_t a = 0; a < srv->n_listen; a++) {
 		size_t k = idx * srv->n_listen + a;
 		bool pktinfo = sockaddr_is_wildcard((const struct sockaddr *)&srv->listen[a].ss);
@@ -203,7 +213,8 @@ int server_start(struct server *srv)
 	int rc = 0;
 
 	srv->workers = calloc(srv->n_workers, sizeof(*srv->workers));
-	if (!srv->workers) {
+	srv->qlog_rings = calloc(srv->n_workers, sizeof(*srv->qlog_rings));
+	if (!srv->workers || !srv->qlog_rings) {
 		log_err("server", "out of memory");
 		return -1;
 	}
@@ -285,6 +296,10 @@ int server_reload(struct server *srv)
 	server_health_sync(srv->health, cfg);
 	server_anycast_reload(srv->anycast, cfg);
 	watch_dbs(srv, cfg);
+	/* A reload (SIGHUP) also reopens the decision log: the path may have
+	 * changed, or logrotate may want it reopened. */
+	if (srv->qlog)
+		qlog_writer_set_path(srv->qlog, cfg->qlog ? cfg->qlog->path : NULL, true);
 	return 0;
 }
 
@@ -369,6 +384,19 @@ int server_run(struct server *srv)
 	if (!srv->dbwatch)
 		goto fail;
 	watch_dbs(srv, snapshot_current(&srv->snap));
+	/* The decision log's writer drains the workers' rings from here. A
+	 * file that cannot be opened at start is fatal (the config check
+	 * said it was writable, so something changed or privileges dropped). */
+	{
+		const struct config *cur = snapshot_current(&srv->snap);
+		char qerr[512];
+		srv->qlog = qlog_writer_new(srv->ctl, srv->qlog_rings, srv->n_workers,
+		                            cur->qlog ? cur->qlog->path : NULL, qerr, sizeof(qerr));
+		if (!srv->qlog) {
+			log_err("server", "%s", qerr);
+			return -1;
+		}
+	}
 	/* After server_start: the listeners answer, so announcing is allowed. */
 	srv->anycast = server_anycast_new(srv->ctl, snapshot_current(&srv->snap));
 	if (!srv->anycast)
@@ -394,8 +422,12 @@ void server_free(struct server *srv)
 		for (size_t i = 0; i < srv->n_workers; i++)
 			if (srv->workers[i].running)
 				pthread_join(srv->workers[i].thread, NULL);
+		/* Workers are stopped: write every record they left. */
+		qlog_writer_free(srv->qlog);
+		srv->qlog = NULL;
 		for (size_t i = 0; i < srv->n_workers; i++) {
 			struct worker *w = &srv->workers[i];
+			qlog_ring_free(w->qlog);
 			tcp_worker_free(w->tcp);
 			udp_worker_free(w->udp);
 			if (w->stop)
@@ -405,6 +437,8 @@ void server_free(struct server *srv)
 		}
 		free(srv->workers);
 	}
+	qlog_writer_free(srv->qlog);  /* no workers were started */
+	free(srv->qlog_rings);
 	if (srv->sig_hup)
 		event_free(srv->sig_hup);
 	if (srv->sig_term)

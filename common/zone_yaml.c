@@ -183,17 +183,20 @@ struct steer_policy {
 };
 
 /* The steering a name asks for must exist in the main config; the
- * messages point at the steer key (at the mode value for `ab`). */
+ * messages point at the steer key. */
 static int check_steer_mode(struct ydoc *d, const struct steer_policy *pol,
                             const struct steer_rec *rec, yaml_node_t *kn, yaml_node_t *vn,
                             char *err, size_t errlen)
 {
 	if (!pol->check_modes)
 		return 0;
-	if (rec->mode == STEER_MODE_AB)
-		return ydoc_err(d, ydoc_map_get(d, vn, "mode"), err, errlen,
-		                "mode: 'ab' is not supported yet");
 	enum steer_mode m = rec->mode != STEER_MODE_DEFAULT ? rec->mode : pol->caps.server_mode;
+	(void)vn;
+	if (m == STEER_MODE_AB && (!pol->caps.anycast || !pol->caps.geodns))
+		return ydoc_err(d, kn, err, errlen, "steer: mode ab requires %s%s%s in the main config",
+		                pol->caps.geodns ? "" : "geoip and pops",
+		                !pol->caps.geodns && !pol->caps.anycast ? " and " : "",
+		                pol->caps.anycast ? "" : "anycast ipv4 or ipv6");
 	if (m == STEER_MODE_ANYCAST && !pol->caps.anycast)
 		return ydoc_err(d, kn, err, errlen,
 		                "steer: mode anycast requires anycast ipv4 or ipv6 in the main config");

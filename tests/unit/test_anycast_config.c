@@ -240,7 +240,7 @@ static const struct err_case {
 	{ "server: { mode: geodns }\nanycast: { ipv4: 198.51.100.1 }\n",
 	  "c.yaml:1:17: mode: geodns requires geoip and pops sections" },
 	{ "server: { mode: ab }\nanycast: { ipv4: 198.51.100.1 }\n",
-	  "c.yaml:1:17: mode: 'ab' is not supported yet" },
+	  "c.yaml:1:17: mode: ab requires geoip and pops sections" },
 	{ "server: { mode: nearest }\n",
 	  "c.yaml:1:17: mode: unknown mode 'nearest' (expected geodns, anycast or ab)" },
 };
@@ -303,10 +303,13 @@ START_TEST(err_steer_modes)
 	                           ZREC "  www: { TXT: x, steer: { mode: geodns } }\n"),
 	                 "z.yaml:12:18: steer: mode geodns requires geoip and pops in the main "
 	                 "config");
-	/* ab: at the mode value */
-	ck_assert_str_eq(zone_fail(GEO "anycast: { ipv4: 198.51.100.1 }\nzones: [z.yaml]\n",
+	/* ab needs both methods: at the steer key, naming what is missing */
+	ck_assert_str_eq(zone_fail(GEO "zones: [z.yaml]\n", ZREC "  www: { steer: { mode: ab } }\n"),
+	                 "z.yaml:12:10: steer: mode ab requires anycast ipv4 or ipv6 in the main "
+	                 "config");
+	ck_assert_str_eq(zone_fail("anycast: { ipv4: 198.51.100.1 }\nzones: [z.yaml]\n",
 	                           ZREC "  www: { steer: { mode: ab } }\n"),
-	                 "z.yaml:12:25: mode: 'ab' is not supported yet");
+	                 "z.yaml:12:10: steer: mode ab requires geoip and pops in the main config");
 	/* nothing to steer with at all */
 	ck_assert_str_eq(zone_fail("zones: [z.yaml]\n", ZREC "  www: { steer: {} }\n"),
 	                 "z.yaml:12:10: steer: requires geoip and pops in the main config");

@@ -665,7 +665,7 @@ START_TEST(ok_steer)
 	                   "  \"*.w\": { steer: { mode: geodns } }\n"
 	                   "  static: { A: 192.0.2.1 }\n");
 	/* mode anycast needs an anycast address (test_anycast_config.c has
-	 * the errors); mode ab is rejected until A/B answering exists */
+	 * the errors, and those of mode ab) */
 	struct config *cfg = cfg_ok(GHEAD "anycast: { ipv4: 198.51.100.1 }\nzones: [z.yaml]\n");
 	const struct zone *z = cfg->zones.zones[0];
 	const struct znode *www = zone_find(z, N("www.geo.test."));

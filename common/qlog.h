@@ -1,0 +1,139 @@
+/*
+ * qlog.h: the decision log (compare/formats.md "Decision log"), written
+ * off the answer path.
+ *
+ * Each worker thread owns one single-producer/single-consumer ring of
+ * fixed-size records (C11 atomics, no lock). The worker fills a record in
+ * place with copies of everything it needs (strings and numbers by value:
+ * the config snapshot it came from may be freed before the record is
+ * written) and publishes it; when the ring is full the record is dropped
+ * and the ring's drop counter goes up. The control thread drains every
+ * ring on a timer (QLOG_DRAIN_MS, and at shutdown), formats one JSON line
+ * per record and writes each batch with one write(2) through a buffer.
+ *
+ * Rotation: SIGUSR1 belongs to the anycast drain (issue 4), so a logrotate
+ * `kill -USR1` would withdraw the PoP; the writer does not use it. Instead
+ * it stat()s its path every second and reopens when the path is gone or
+ * names another file (device/inode differ from the open fd's): a
+ * rename-style logrotate needs no signal at all. A SIGHUP reload reopens
+ * too (qlog_writer_set_path with reopen).
+ */
+#ifndef STEERDNS_QLOG_H
+#define STEERDNS_QLOG_H
+
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "common/dname.h"
+
+struct event_base;
+
+/* The `decision_log:` config section. */
+struct qlog_conf {
+	const char *path;         /* in the config arena */
+	uint32_t sample_ppm;      /* share of steered answers logged, in millionths (1..1000000) */
+};
+
+#define QLOG_RING_SIZE 8192u  /* records per worker; a power of two */
+#define QLOG_DRAIN_MS 50
+#define QLOG_NAME_MAX 64      /* PoP names are cut to 63 bytes in the log */
+
+enum qlog_method { QLOG_GEODNS = 1, QLOG_ANYCAST = 2 };
+
+/* One logged answer. Strings are NUL-terminated copies; `has_*` and empty
+ * strings mean JSON null. */
+struct qlog_rec {
+	int64_t ts_ms;                  /* CLOCK_REALTIME, milliseconds */
+	uint8_t method;                 /* enum qlog_method */
+	uint8_t arm;                    /* 0 (not A/B) or enum qlog_method */
+	uint16_t qtype;
+	uint8_t qname[DNAME_MAXLEN];    /* wire form, as asked */
+	uint8_t resolver[16];           /* IPv6, IPv4 as ::ffff:a.b.c.d */
+	bool has_resolver;
+	uint8_t ecs_family;             /* 0 none, 1 IPv4, 2 IPv6 (the query's option) */
+	uint8_t ecs_source;
+	uint8_t ecs_addr[16];           /* family-sized prefix, as in the option */
+	uint8_t client[16];             /* the located prefix (128-bit space) */
+	uint8_t client_len;             /* in the 128-bit space */
+	bool has_client;
+	bool has_coords;
+	char country[3], continent[3];  /* "" = null */
+	double lat, lon;
+	char pop[QLOG_NAME_MAX];        /* "" = null */
+	char nearest[QLOG_NAME_MAX];
+	bool has_pop_km, has_nearest_km;
+	double pop_km, nearest_km;
+	int16_t scope;                  /* -1 = null (no ECS in the query) */
+	char server[256];               /* server.identity */
+};
+
+struct qlog_ring {
+	_Alignas(64) _Atomic uint64_t head;     /* written by the producer */
+	_Alignas(64) _Atomic uint64_t tail;     /* written by the consumer */
+	_Alignas(64) _Atomic uint64_t dropped;  /* records lost to a full ring */
+	uint64_t sample_acc;                    /* producer only: sampling accumulator */
+	struct qlog_rec rec[QLOG_RING_SIZE];
+};
+
+/* A zeroed ring (calloc: pages are touched only as records are written).
+ * Free with qlog_ring_free. NULL on out of memory. */
+struct qlog_ring *qlog_ring_new(void);
+void qlog_ring_free(struct qlog_ring *r);
+
+/*
+ * Producer: the slot for the next record, or NULL when this answer is not
+ * logged: it is sampled out (a per-ring counter: exactly floor(n *
+ * sample_ppm / 1e6) of n answers are logged, spread evenly, no PRNG) or the
+ * ring is full (dropped counted). A non-NULL slot must be filled and then
+ * published with qlog_ring_commit before the next reserve.
+ */
+struct qlog_rec *qlog_ring_reserve(struct qlog_ring *r, uint32_t sample_ppm);
+void qlog_ring_commit(struct qlog_ring *r);
+
+/* Consumer: call fn on every published record, oldest first, then free
+ * their slots. Returns how many were consumed. */
+size_t qlog_ring_drain(struct qlog_ring *r, void (*fn)(const struct qlog_rec *, void *), void *arg);
+
+/* The calling thread's ring (a worker binds its own at start; NULL when
+ * unbound, e.g. in tests or `lookup`: nothing is logged). */
+void qlog_thread_bind(struct qlog_ring *r);
+struct qlog_ring *qlog_thread_ring(void);
+
+/* Format rec as one JSON line (with '\n') into buf. Returns the length, or
+ * 0 when cap is too small. */
+size_t qlog_format(const struct qlog_rec *rec, char *buf, size_t cap);
+
+/* --- the writer, on the control thread --- */
+
+struct qlog_writer;
+
+/*
+ * A writer draining rings[0..n) (borrowed; they must outlive it) from a
+ * timer on base. path NULL: the log is off (rings are still drained and
+ * their records discarded). Opening the file fails with -1 and a message
+ * in err: the caller decides whether that is fatal.
+ */
+struct qlog_writer *qlog_writer_new(struct event_base *base, struct qlog_ring **rings, size_t n,
+                                    const char *path, char *err, size_t errlen);
+
+/*
+ * New path (copied; NULL turns the log off) after a reload: flushes what
+ * is pending to the old file, then (re)opens. reopen: open again even when
+ * the path did not change (SIGHUP). Returns 0, or -1 with the error logged
+ * (the log is then off until the next successful reopen).
+ */
+int qlog_writer_set_path(struct qlog_writer *w, const char *path, bool reopen);
+
+/* Drain every ring and write now. Returns the records written. */
+size_t qlog_writer_flush(struct qlog_writer *w);
+
+/* Totals since start, for tests and logs. */
+uint64_t qlog_writer_written(const struct qlog_writer *w);
+uint64_t qlog_writer_dropped(const struct qlog_writer *w);
+
+/* Flush (so call it after the workers have stopped), close, free. NULL ok. */
+void qlog_writer_free(struct qlog_writer *w);
+
+#endif
