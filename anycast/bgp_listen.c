@@ -5,6 +5,7 @@
  */
 #include <arpa/inet.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <netinet/in.h>
 #include <stdlib.h>
 #include <string.h>
@@ -61,6 +62,41 @@ static void accept_cb(struct evconnlistener *el, evutil_socket_t fd,
 	close((int)fd);
 }
 
+/* [::]:179 bound while we still had the privilege to (bgp_listen_prebind),
+ * or -1. Each listener gets a dup(), so reloads can rebuild theirs. */
+static int prebound_fd = -1;
+
+int bgp_listen_prebind(void)
+{
+	if (prebound_fd >= 0)
+		return 0;
+	int fd = socket(AF_INET6, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return -1;
+	int one = 1, zero = 0;
+	struct sockaddr_in6 any;
+	memset(&any, 0, sizeof(any));
+	any.sin6_family = AF_INET6;
+	any.sin6_port = htons(BGP_PORT);
+	if (setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one)) < 0 ||
+	    setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &zero, sizeof(zero)) < 0 ||
+	    bind(fd, (struct sockaddr *)&any, sizeof(any)) < 0 || listen(fd, 16) < 0) {
+		int e = errno;
+		close(fd);
+		errno = e;
+		return -1;
+	}
+	prebound_fd = fd;
+	return 0;
+}
+
+void bgp_listen_unbind(void)
+{
+	if (prebound_fd >= 0)
+		close(prebound_fd);
+	prebound_fd = -1;
+}
+
 struct bgp_listener *bgp_listener_new(struct event_base *base, int fd,
 				      const struct sockaddr *bind_addr, socklen_t bind_len,
 				      struct bgp_session **sessions, unsigned n)
@@ -73,6 +109,8 @@ struct bgp_listener *bgp_listener_new(struct event_base *base, int fd,
 	}
 	l->sessions = sessions;
 	l->n = n;
+	if (fd < 0 && !bind_addr && prebound_fd >= 0)
+		fd = fcntl(prebound_fd, F_DUPFD_CLOEXEC, 0);
 	unsigned flags = LEV_OPT_CLOSE_ON_FREE | LEV_OPT_CLOSE_ON_EXEC | LEV_OPT_REUSEABLE;
 	if (fd >= 0) {
 		evutil_make_socket_nonblocking(fd);

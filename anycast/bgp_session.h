@@ -124,4 +124,13 @@ struct bgp_listener *bgp_listener_new(struct event_base *base, int fd,
 
 void bgp_listener_free(struct bgp_listener *l);
 
+/*
+ * Bind [::]:179 now, while the process may still bind a privileged port
+ * (before dropping privileges); listeners later created with fd -1 and no
+ * bind_addr use a duplicate of it. Returns 0, or -1 with errno.
+ * bgp_listen_unbind() closes it at exit.
+ */
+int bgp_listen_prebind(void);
+void bgp_listen_unbind(void);
+
 #endif

@@ -28,6 +28,8 @@
 #include "common/snapshot.h"
 #include "common/tcp.h"
 #include "common/udp.h"
+#include "anycast/anycast_conf.h"
+#include "anycast/bgp_session.h"
 #include "geodns/geo_config.h"
 
 #define TCP_BACKLOG 1024
@@ -104,6 +106,16 @@ fail:
 	return -1;
 }
 
+static bool has_passive_peer(const struct config *cfg)
+{
+	if (!cfg->anycast || !cfg->anycast->has_bgp)
+		return false;
+	for (unsigned i = 0; i < cfg->anycast->bgp.n_peers; i++)
+		if (cfg->anycast->bgp.peers[i].passive || cfg->anycast->bgp.peers[i].passive_only)
+			return true;
+	return false;
+}
+
 struct server *server_open(struct config *cfg, const char *path, char *err, size_t errlen)
 {
 	struct server *srv = calloc(1, sizeof(*srv));
@@ -146,6 +158,15 @@ struct server *server_open(struct config *cfg, const char *path, char *err, size
 			}
 		}
 		log_info("server", "listening on %s (udp, tcp)", la->text);
+	}
+	/* Passive BGP peers need port 179: bind it now, before privileges
+	 * are dropped, so the announcer (and every reload) can listen. */
+	if (has_passive_peer(cfg)) {
+		if (bgp_listen_prebind() != 0) {
+			snprintf(err, errlen, "[::]:179 (bgp): %s", strerror(errno));
+			goto fail;
+		}
+		log_info("server", "listening on [::]:179 (bgp, passive peers)");
 	}
 	if (snapshot_init(&srv->snap, cfg, srv->n_workers, config_free) != 0)
 		goto oom;
@@ -415,6 +436,7 @@ void server_free(struct server *srv)
 	/* Withdraw before the listeners close. */
 	server_anycast_free(srv->anycast);
 	srv->anycast = NULL;
+	bgp_listen_unbind();
 	if (srv->workers) {
 		for (size_t i = 0; i < srv->n_workers; i++)
 			if (srv->workers[i].running)
