@@ -9,6 +9,12 @@
  * 2002::/16 is one subtree), and combining DBs copies only the paths that
  * change. A node never has two equal leaf children (they are merged into
  * the leaf), which is what makes dtree prefixes the shortest true ones.
+ *
+ * Lookups: a finished tree gets two 64k-slot tables (tr_finish) giving,
+ * for the first 16 bits of an IPv4 address under ::ffff:0:0/96 or of an
+ * IPv6 address, the node 16 levels down or the leaf met above that with
+ * its own depth; the walk continues bit by bit from there. The depth is
+ * stored because it is the prefix length (the ECS scope) returned.
  */
 #include "common/errmsg.h"
 #include "geodns/geotree.h"
@@ -66,7 +72,28 @@ static inline unsigned addr_bit(const uint8_t *a, unsigned d)
 static const uint8_t v4mapped[16] = { 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff, 0, 0, 0, 0 };
 static const uint8_t zeros[16];
 
-/* Record the ::ffff:0:0/96 shortcut for a finished tree rooted at root. */
+/* Fill tab[idx .. idx + 2^bits) with where the walk from ref (at depth)
+ * stands after bits more bits: the leaf it meets on the way with that
+ * leaf's depth, or the node after all bits. Each node above the table's
+ * depth is visited once, each slot written once: O(nodes + slots). The
+ * depth bound matches tr_lookup_bitwalk()'s backstop. */
+static void tab_fill(const struct trie *t, struct gt_slot *tab, uint32_t ref, unsigned depth,
+                     uint32_t idx, unsigned bits)
+{
+	if (IS_LEAF(ref) || bits == 0 || depth >= 128) {
+		for (uint32_t i = 0; i < (1u << bits); i++) {
+			tab[idx + i].ref = ref;
+			tab[idx + i].depth = depth;
+		}
+		return;
+	}
+	tab_fill(t, tab, t->n[ref][0], depth + 1, idx, bits - 1);
+	tab_fill(t, tab, t->n[ref][1], depth + 1, idx | (1u << (bits - 1)), bits - 1);
+}
+
+/* Record the ::ffff:0:0/96 shortcut and build the direct-index tables for
+ * a finished tree rooted at root. Without memory for the tables, lookups
+ * fall back to the bit-walk: slower, same answers. */
 static void tr_finish(struct trie *t, uint32_t root)
 {
 	uint32_t ref = root;
@@ -75,11 +102,33 @@ static void tr_finish(struct trie *t, uint32_t root)
 		ref = t->n[ref][addr_bit(v4mapped, d)];
 	t->v4ref = ref;
 	t->v4depth = d;
+
+	free(t->tab4);
+	free(t->tab6);
+	t->tab4 = malloc(GT_TAB_SIZE * sizeof(*t->tab4));
+	t->tab6 = malloc(GT_TAB_SIZE * sizeof(*t->tab6));
+	if (!t->tab4 || !t->tab6) {
+		free(t->tab4);
+		free(t->tab6);
+		t->tab4 = t->tab6 = NULL;
+		return;
+	}
+	tab_fill(t, t->tab4, t->v4ref, t->v4depth, 0, GT_TAB_BITS);
+	tab_fill(t, t->tab6, root, 0, 0, GT_TAB_BITS);
 }
 
-/* Follow addr from ref; returns the leaf and its depth in *len. Builders
- * guarantee no path is longer than 128, the bound is only a backstop. */
-static uint32_t tr_lookup(const struct trie *t, uint32_t ref, const uint8_t *addr, unsigned *len)
+static void tr_free(struct trie *t)
+{
+	free(t->n);
+	free(t->tab4);
+	free(t->tab6);
+}
+
+/* Follow addr from ref bit by bit; returns the leaf and its depth in
+ * *len. Builders guarantee no path is longer than 128, the bound is only a
+ * backstop. The reference the table-driven tr_lookup() must agree with. */
+static uint32_t tr_lookup_bitwalk(const struct trie *t, uint32_t ref, const uint8_t *addr,
+                                  unsigned *len)
 {
 	unsigned d = 0;
 	if (memcmp(addr, v4mapped, 12) == 0) {
@@ -92,6 +141,46 @@ static uint32_t tr_lookup(const struct trie *t, uint32_t ref, const uint8_t *add
 	}
 	if (len)
 		*len = d;
+	return IS_LEAF(ref) ? LEAF_VAL(ref) : 0;
+}
+
+/* tr_lookup_bitwalk() with the first 16 bits (under ::ffff:0:0/96 for
+ * IPv4, from the root otherwise) taken from a table in one load: the walk
+ * goes on from the slot's node, or stops at its leaf and depth. */
+static inline uint32_t tr_lookup(const struct trie *t, uint32_t root, const uint8_t *addr,
+                                 unsigned *len)
+{
+	if (!t->tab4)
+		return tr_lookup_bitwalk(t, root, addr, len);
+	const struct gt_slot *s;
+	if (memcmp(addr, v4mapped, 12) == 0)
+		s = &t->tab4[(uint32_t)addr[12] << 8 | addr[13]];
+	else
+		s = &t->tab6[(uint32_t)addr[0] << 8 | addr[1]];
+	uint32_t ref = s->ref;
+	unsigned d = s->depth;
+	while (!IS_LEAF(ref) && d < 128) {
+		ref = t->n[ref][addr_bit(addr, d)];
+		d++;
+	}
+	if (len)
+		*len = d;
+	return IS_LEAF(ref) ? LEAF_VAL(ref) : 0;
+}
+
+/* IPv4 (host-order a = a.b.c.d) under ::ffff:0:0/96 with tab4: the rest
+ * of the walk reads bits of a directly (bit 96 + i of the 128-bit address
+ * is bit 31 - i of a). Requires t->tab4. */
+static inline uint32_t tr_lookup_v4(const struct trie *t, uint32_t a, unsigned *len)
+{
+	const struct gt_slot *s = &t->tab4[a >> 16];
+	uint32_t ref = s->ref;
+	unsigned d = s->depth;
+	while (!IS_LEAF(ref) && d < 128) {
+		ref = t->n[ref][(a >> (127 - d)) & 1u];
+		d++;
+	}
+	*len = d;
 	return IS_LEAF(ref) ? LEAF_VAL(ref) : 0;
 }
 
@@ -559,7 +648,7 @@ void geotree_free(struct geotree *t)
 {
 	if (!t)
 		return;
-	free(t->t.n);
+	tr_free(&t->t);
 	free(t->locs);
 	free(t);
 }
@@ -567,6 +656,16 @@ void geotree_free(struct geotree *t)
 uint32_t geotree_lookup(const struct geotree *t, const uint8_t addr16[16], unsigned *prefix_len)
 {
 	return tr_lookup(&t->t, t->root, addr16, prefix_len);
+}
+
+uint32_t gt_lookup_bitwalk(const struct geotree *t, const uint8_t addr16[16], unsigned *prefix_len)
+{
+	return tr_lookup_bitwalk(&t->t, t->root, addr16, prefix_len);
+}
+
+int gt_has_tables(const struct geotree *t)
+{
+	return t->t.tab4 != NULL;
 }
 
 const struct geo_location *geotree_location(const struct geotree *t, uint32_t id)
@@ -586,7 +685,8 @@ void geotree_get_stats(const struct geotree *t, struct geotree_stats *st)
 	st->db_records = t->db_records;
 	st->db_nodes = t->db_nodes;
 	st->bytes = sizeof(*t) + (size_t)t->t.cap * sizeof(*t->t.n) +
-	            (size_t)t->loccap * sizeof(*t->locs);
+	            (size_t)t->loccap * sizeof(*t->locs) +
+	            (t->t.tab4 ? 2 * (size_t)GT_TAB_SIZE * sizeof(*t->t.tab4) : 0);
 }
 
 int geotree_walk(const struct geotree *t, geotree_walk_fn fn, void *ctx)
@@ -662,7 +762,7 @@ void dtree_free(struct dtree *d)
 {
 	if (!d)
 		return;
-	free(d->t.n);
+	tr_free(&d->t);
 	free(d);
 }
 
@@ -671,13 +771,30 @@ uint32_t dtree_lookup(const struct dtree *d, const uint8_t addr16[16], unsigned 
 	return tr_lookup(&d->t, d->root, addr16, scope);
 }
 
+uint32_t gt_dtree_lookup_bitwalk(const struct dtree *d, const uint8_t addr16[16], unsigned *scope)
+{
+	return tr_lookup_bitwalk(&d->t, d->root, addr16, scope);
+}
+
+int gt_dtree_has_tables(const struct dtree *d)
+{
+	return d->t.tab4 != NULL;
+}
+
 uint32_t dtree_lookup_v4(const struct dtree *d, const uint8_t addr4[4], unsigned *scope)
 {
-	uint8_t a[16];
-	memcpy(a, v4mapped, 12);
-	memcpy(a + 12, addr4, 4);
 	unsigned len;
-	uint32_t v = tr_lookup(&d->t, d->root, a, &len);
+	uint32_t v;
+	if (d->t.tab4) {
+		uint32_t a = (uint32_t)addr4[0] << 24 | (uint32_t)addr4[1] << 16 |
+		             (uint32_t)addr4[2] << 8 | addr4[3];
+		v = tr_lookup_v4(&d->t, a, &len);
+	} else {
+		uint8_t a[16];
+		memcpy(a, v4mapped, 12);
+		memcpy(a + 12, addr4, 4);
+		v = tr_lookup_bitwalk(&d->t, d->root, a, &len);
+	}
 	if (scope)
 		*scope = len > 96 ? len - 96 : 0;
 	return v;

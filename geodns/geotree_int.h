@@ -21,14 +21,33 @@
 /* Returned by builders on failure; a value no leaf may carry. */
 #define REF_ERR 0xffffffffu
 
+/* Bits resolved by one direct-index table lookup. */
+#define GT_TAB_BITS 16
+#define GT_TAB_SIZE (1u << GT_TAB_BITS)
+
+/* Where a lookup stands after a table's GT_TAB_BITS bits: a leaf with the
+ * depth the bit-walk reaches it at (shallower than the table's own depth
+ * when the leaf sits above it: that depth is the returned prefix length,
+ * so it is stored, not implied), or the node at the table's depth. */
+struct gt_slot {
+	uint32_t ref;
+	uint32_t depth;
+};
+
 struct trie {
 	uint32_t (*n)[2];
 	uint32_t len, cap;
 	/* Where ::ffff:0:0/96 ends (a node, or a leaf met on the way, at
 	 * v4depth <= 96): IPv4 lookups start here instead of walking the same
-	 * 96 nodes every time. Set by gt_finish(). */
+	 * 96 nodes every time. Set by gt_seal() / dtree_build(). */
 	uint32_t v4ref;
 	unsigned v4depth;
+	/* Direct-index tables (GT_TAB_SIZE slots each), replacing the first
+	 * 16 dependent loads of a walk: tab4 by IPv4 bits 0..15 under
+	 * ::ffff:0:0/96, tab6 by IPv6 bits 0..15. Both NULL if allocating
+	 * them failed: lookups then bit-walk, with the same results. Owned by
+	 * the trie's tree. */
+	struct gt_slot *tab4, *tab6;
 };
 
 struct geotree {
@@ -63,5 +82,19 @@ uint32_t gt_intern(struct geotree *gt, struct locset *s, const struct geo_locati
 /* Finish a built tree: set root, give back unused capacity, record the
  * IPv4 shortcut. */
 void gt_seal(struct geotree *gt, uint32_t root);
+
+struct dtree;
+
+/* Reference lookups: the plain bit-walk from the root (with the
+ * ::ffff:0:0/96 shortcut), ignoring the tables. Same contract as
+ * geotree_lookup() / dtree_lookup(); slower. For tests checking the
+ * table-driven lookups against them. */
+uint32_t gt_lookup_bitwalk(const struct geotree *t, const uint8_t addr16[16], unsigned *prefix_len);
+uint32_t gt_dtree_lookup_bitwalk(const struct dtree *d, const uint8_t addr16[16], unsigned *scope);
+
+/* Whether t / d got their lookup tables (false only after an allocation
+ * failure), so tests know the fast path is what they exercised. */
+int gt_has_tables(const struct geotree *t);
+int gt_dtree_has_tables(const struct dtree *d);
 
 #endif
