@@ -50,11 +50,20 @@ static void summary(const struct cmp_report *r, FILE *out)
 		char hit[32];
 		snprintf(hit, sizeof(hit), "%.1f%%%s", pct(f->hits, f->rated),
 		         cmp_few(r, f->rated) ? " *" : "");
-		const char *lf = cmp_few(r, f->lat.n) ? " *" : "  ";
-		fprintf(out, "%-16s %7zu %7zu %14s %6zu %6.1f%s %6.1f%s %6.1f%s %5.1f%% %5.1f%% %6zu %8.0f%s\n",
-		        cmp_group_name[g], f->samples, f->rated, hit, f->lat.n, f->lat.median, lf,
-		        f->lat.p90, lf, f->lat.p99, lf, 100 * f->lat.over10, 100 * f->lat.over25,
-		        f->km.n, f->km.median, cmp_few(r, f->km.n) ? " *" : "  ");
+		/* Without any RTT there is no latency figure at all: print "-",
+		 * not a 0 that reads like a perfect score. */
+		char lat[64];
+		if (f->lat.n) {
+			const char *lf = cmp_few(r, f->lat.n) ? " *" : "  ";
+			snprintf(lat, sizeof(lat), "%6.1f%s %6.1f%s %6.1f%s %5.1f%% %5.1f%%",
+			         f->lat.median, lf, f->lat.p90, lf, f->lat.p99, lf,
+			         100 * f->lat.over10, 100 * f->lat.over25);
+		} else {
+			snprintf(lat, sizeof(lat), "%6s   %6s   %6s   %6s %6s", "-", "-", "-", "-", "-");
+		}
+		fprintf(out, "%-16s %7zu %7zu %14s %6zu %s %6zu %8.0f%s\n", cmp_group_name[g],
+		        f->samples, f->rated, hit, f->lat.n, lat, f->km.n, f->km.median,
+		        cmp_few(r, f->km.n) ? " *" : "  ");
 	}
 	fprintf(out, "(latency inflation in ms; * = fewer than %u samples (few samples))\n",
 	        r->min_samples);
