@@ -10,13 +10,11 @@
 #include "anycast/anycast_config_yaml.h"
 
 #include <arpa/inet.h>
-#include <math.h>
 #include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
 
-#include "common/dname.h"
-#include "common/rdata_text.h"
+#include "common/check_conf_yaml.h"
+#include "common/yaml_values.h"
 #include "common/zone.h"
 
 #define NKEYS(a) (sizeof(a) / sizeof((a)[0]))
@@ -55,112 +53,31 @@ static yaml_node_t *get(struct actx *c, yaml_node_t *map, const char *key)
 static int get_u32_key(struct actx *c, yaml_node_t *map, const struct ydoc_key *keys,
                        size_t nkeys, const char *key, uint32_t def, uint32_t *out)
 {
-	const struct ydoc_key *k = NULL;
-	for (size_t i = 0; i < nkeys; i++)
-		if (strcmp(keys[i].key, key) == 0)
-			k = &keys[i];
-	yaml_node_t *v = get(c, map, key);
-	*out = def;
-	if (!v || !k)
-		return 0;
-	return ydoc_get_u32(c->d, v, key, k->lo, k->hi, out, c->err, c->errlen);
+	return yv_u32_key(c->d, map, yv_find_key(keys, nkeys, key), def, out, c->err, c->errlen);
 }
 
-/* Seconds, possibly fractional ("0.2", "2", "-1" is parsed so that the
- * range message can name it), as milliseconds in lo_ms..hi_ms. */
+/* Seconds as milliseconds in lo_ms..hi_ms; see yv_seconds_ms. */
 static int get_ms(struct actx *c, yaml_node_t *n, const char *what, unsigned lo_ms,
                   unsigned hi_ms, unsigned *ms)
 {
-	const char *s = ydoc_scalar(n);
-	if (!s || ydoc_is_null(n))
-		return E(c, n, "%s: expected a number of seconds", what);
-	char *end;
-	double v = strtod(s, &end);
-	/* strtod would also take hex, inf and nan: allow decimals only. */
-	if (!*s || *end || strspn(s, "0123456789+-.eE") != strlen(s) || !isfinite(v))
-		return E(c, n, "%s: expected a number of seconds, got '%s'", what, s);
-	double m = v * 1000.0;
-	if (!(m >= lo_ms - 0.5 && m <= hi_ms + 0.5))
-		return E(c, n, "%s: %s out of range %g..%g seconds", what, s, lo_ms / 1000.0,
-		         hi_ms / 1000.0);
-	*ms = (unsigned)lround(m);
-	return 0;
+	return yv_seconds_ms(c->d, n, what, YV_EXPECT_SECONDS, lo_ms, hi_ms, ms, c->err,
+	                     c->errlen);
 }
 
-/* YAML 1.1 booleans, as operators write them. */
 static int get_bool(struct actx *c, yaml_node_t *n, const char *what, bool *out)
 {
-	static const char *const yes[] = { "true", "True", "TRUE", "yes", "Yes", "on", "On" };
-	static const char *const no[] = { "false", "False", "FALSE", "no", "No", "off", "Off" };
-	const char *s = ydoc_scalar(n);
-	for (size_t i = 0; s && i < NKEYS(yes); i++) {
-		if (strcmp(s, yes[i]) == 0) {
-			*out = true;
-			return 0;
-		}
-		if (strcmp(s, no[i]) == 0) {
-			*out = false;
-			return 0;
-		}
-	}
-	if (!s)
-		return E(c, n, "%s: expected true or false", what);
-	return E(c, n, "%s: expected true or false, got '%s'", what, s);
+	return yv_bool(c->d, n, what, out, c->err, c->errlen);
 }
 
-/* A non-empty string of at most max bytes, copied into the arena. */
 static int get_text(struct actx *c, yaml_node_t *n, const char *what, size_t max,
                     const char **out)
 {
-	const char *s;
-	if (ydoc_expect_str(c->d, n, what, &s, c->err, c->errlen) < 0)
-		return -1;
-	if (!*s)
-		return E(c, n, "%s: must not be empty", what);
-	if (strlen(s) > max)
-		return E(c, n, "%s: longer than %zu bytes", what, max);
-	*out = arena_strdup(c->a, s);
-	return 0;
+	return yv_text(c->d, c->a, n, what, max, out, c->err, c->errlen);
 }
 
-/* rel against the config directory unless absolute; arena copy. */
 static const char *resolve(struct actx *c, const char *rel)
 {
-	const char *dir = rel[0] == '/' ? "" : c->dir;
-	size_t len = strlen(dir) + strlen(rel) + 1;
-	char *p = arena_alloc(c->a, len);
-	snprintf(p, len, "%s%s", dir, rel);
-	return p;
-}
-
-/* An IPv4 or IPv6 address: returns AF_INET / AF_INET6 with the bytes in
- * buf (4 or 16), or 0. */
-static int addr_parse(const char *s, uint8_t buf[16])
-{
-	if (inet_pton(AF_INET, s, buf) == 1)
-		return AF_INET;
-	if (inet_pton(AF_INET6, s, buf) == 1)
-		return AF_INET6;
-	return 0;
-}
-
-static void set_sockaddr(struct sockaddr_storage *ss, socklen_t *len, int af,
-                         const uint8_t *addr, uint16_t port)
-{
-	memset(ss, 0, sizeof(*ss));
-	if (af == AF_INET) {
-		struct sockaddr_in *sa = (struct sockaddr_in *)ss;
-		sa->sin_family = AF_INET;
-		sa->sin_port = htons(port);
-		memcpy(&sa->sin_addr, addr, 4);
-		*len = sizeof(*sa);
-	} else {
-		struct sockaddr_in6 *sa = (struct sockaddr_in6 *)ss;
-		sa->sin6_family = AF_INET6;
-		sa->sin6_port = htons(port);
-		memcpy(&sa->sin6_addr, addr, 16);
-		*len = sizeof(*sa);
-	}
+	return yv_resolve(c->a, c->dir, rel);
 }
 
 /* ---- anycast addresses ---- */
@@ -170,10 +87,8 @@ static int parse_anycast_addr(struct actx *c, yaml_node_t *n, int af)
 	const char *what = af == AF_INET ? "ipv4" : "ipv6";
 	const char *s;
 	uint8_t buf[16];
-	if (ydoc_expect_str(c->d, n, what, &s, c->err, c->errlen) < 0)
+	if (yv_addr_af(c->d, n, what, af, buf, &s, c->err, c->errlen) < 0)
 		return -1;
-	if (inet_pton(af, s, buf) != 1)
-		return E(c, n, "%s: bad %s address '%s'", what, af == AF_INET ? "IPv4" : "IPv6", s);
 	if (af == AF_INET) {
 		memcpy(&c->ac->v4, buf, 4);
 		c->ac->has_v4 = true;
@@ -228,7 +143,7 @@ static int parse_prefix(struct actx *c, yaml_node_t *n, int af, struct bgp_prefi
 		return E(c, n, "%s: bad prefix '%s' (expected %s address/length)", what, s, fam);
 	memcpy(host, s, hl);
 	host[hl] = 0;
-	int got = addr_parse(host, buf);
+	int got = yv_addr_parse(host, buf);
 	if (got == 0)
 		return E(c, n, "%s: bad prefix '%s' (expected %s address/length)", what, s, fam);
 	if (got != af)
@@ -318,7 +233,7 @@ static int parse_peer_addr(const char *s, uint8_t buf[16], uint32_t *port, bool 
 			if (inet_pton(AF_INET, host, buf) != 1)
 				return 0;
 		} else {
-			return addr_parse(s, buf);
+			return yv_addr_parse(s, buf);
 		}
 	}
 	if (port_s) {
@@ -424,7 +339,7 @@ static int parse_next_hop(struct actx *c, yaml_node_t *n, struct bgp_peer_conf *
 				return E(c, items[i], "next_hop: 'self' cannot be listed with addresses");
 			continue;  /* the default: has_nh4/has_nh6 stay false */
 		}
-		int af = addr_parse(s, buf);
+		int af = yv_addr_parse(s, buf);
 		if (af == 0)
 			return E(c, items[i], "next_hop: bad next hop '%s' (expected self or an IP "
 			         "address)", s);
@@ -497,7 +412,7 @@ static int parse_peer(struct actx *c, yaml_node_t *n, struct bgp_peer_conf *p)
 		if (PEER_GET_U32(c, n, "port", BGP_PORT, &port) < 0)
 			return -1;
 	}
-	set_sockaddr(&p->addr, &p->addrlen, af, buf, (uint16_t)port);
+	yv_set_sockaddr(&p->addr, &p->addrlen, af, buf, (uint16_t)port);
 
 	if (PEER_GET_U32(c, n, "as", 0, &p->remote_as) < 0)
 		return -1;
@@ -505,12 +420,12 @@ static int parse_peer(struct actx *c, yaml_node_t *n, struct bgp_peer_conf *p)
 	if ((v = get(c, n, "local_address"))) {
 		uint8_t lb[16];
 		s = ydoc_scalar(v);
-		int laf = addr_parse(s, lb);
+		int laf = yv_addr_parse(s, lb);
 		if (laf == 0)
 			return E(c, v, "local_address: bad IP address '%s'", s);
 		if (laf != af)
 			return E(c, v, "local_address: '%s' is not of the peer address's family", s);
-		set_sockaddr(&p->local, &p->local_len, laf, lb, 0);
+		yv_set_sockaddr(&p->local, &p->local_len, laf, lb, 0);
 	}
 
 	bool passive_set = false;
@@ -692,194 +607,27 @@ static int parse_bgp(struct actx *c, yaml_node_t *n)
 /*
  * Checks on the local service. Their pace (interval, rise, fall) is the
  * health section's, so those keys are not accepted per check; each gets
- * the section's values copied in.
+ * the section's values copied in. A check must finish before the next one
+ * starts, also at the fast pace. The address is loopback unless given.
  */
-static const struct ydoc_key tcp_keys[] = {
-	{ "type", YK_STR, 0, 0, true, NULL },
-	{ "timeout", YK_ANY, 0, 0, false, NULL },
-	{ "port", YK_UINT, 1, 65535, true, NULL },
-	{ "address", YK_STR, 0, 0, false, NULL },
-};
-static const struct ydoc_key http_keys[] = {
-	{ "type", YK_STR, 0, 0, true, NULL },
-	{ "timeout", YK_ANY, 0, 0, false, NULL },
-	{ "port", YK_UINT, 1, 65535, false, NULL },
-	{ "address", YK_STR, 0, 0, false, NULL },
-	{ "path", YK_STR, 0, 0, false, NULL },
-	{ "host", YK_STR, 0, 0, false, NULL },
-	{ "status", YK_ANY, 0, 0, false, NULL },
-};
-static const struct ydoc_key dns_keys[] = {
-	{ "type", YK_STR, 0, 0, true, NULL },
-	{ "timeout", YK_ANY, 0, 0, false, NULL },
-	{ "port", YK_UINT, 1, 65535, false, NULL },
-	{ "address", YK_STR, 0, 0, false, NULL },
-	{ "qname", YK_STR, 0, 0, true, NULL },
-	{ "qtype", YK_STR, 0, 0, false, NULL },
-};
-static const struct ydoc_key file_keys[] = {
-	{ "type", YK_STR, 0, 0, true, NULL },
-	{ "file", YK_STR, 0, 0, true, NULL },
-};
-
-static const struct check_kind {
-	const char *name;
-	enum check_type type;
-	const struct ydoc_key *keys;
-	size_t nkeys;
-	const char *what;
-	uint16_t default_port;
-} check_kinds[] = {
-	{ "tcp", CHECK_TCP, tcp_keys, NKEYS(tcp_keys), "tcp check", 0 },
-	{ "http", CHECK_HTTP, http_keys, NKEYS(http_keys), "http check", 80 },
-	{ "dns", CHECK_DNS, dns_keys, NKEYS(dns_keys), "dns check", 53 },
-	{ "file", CHECK_FILE, file_keys, NKEYS(file_keys), "file check", 0 },
-};
-
-/* Text sent verbatim in an HTTP request line or header. */
-static bool http_token_ok(const char *s)
-{
-	for (const unsigned char *p = (const unsigned char *)s; *p; p++)
-		if (*p <= 0x20 || *p == 0x7f)
-			return false;
-	return *s != 0;
-}
-
-/* A query type we can ask for: known, and not a meta type. */
-static int get_qtype(struct actx *c, yaml_node_t *n, const char *what, uint16_t *out)
-{
-	const char *s = ydoc_scalar(n);
-	int t = s ? rr_type_from_name(s) : -1;
-	if (t <= 0 || t == RRT_OPT || t == RRT_AXFR || t == RRT_IXFR || t == RRT_ANY)
-		return E(c, n, "%s: unknown record type '%s'", what, s ? s : "");
-	*out = (uint16_t)t;
-	return 0;
-}
-
-/* A query name in presentation form, checked and copied. */
-static int get_qname(struct actx *c, yaml_node_t *n, const char *what, const char **out)
-{
-	static const uint8_t root[1] = { 0 };
-	uint8_t wire[DNAME_MAXLEN];
-	const char *s = ydoc_scalar(n);
-	if (!s || !*s || strlen(s) > DNAME_MAXTEXT || dname_from_text(s, root, wire) < 0)
-		return E(c, n, "%s: bad name '%.80s'", what, s ? s : "");
-	*out = arena_strdup(c->a, s);
-	return 0;
-}
-
 static int parse_check(struct actx *c, yaml_node_t *n, struct check_conf *ck)
 {
+	static const uint8_t loopback[4] = { 127, 0, 0, 1 };
 	const struct anycast_conf *ac = c->ac;
-	if (ydoc_check_map(c->d, n, "check", c->err, c->errlen) < 0)
-		return -1;
-	yaml_node_t *tn = get(c, n, "type");
-	if (!tn)
-		return E(c, n, "missing required key 'type' in check");
-	const char *ts;
-	if (ydoc_expect_str(c->d, tn, "type", &ts, c->err, c->errlen) < 0)
-		return -1;
-	const struct check_kind *k = NULL;
-	for (size_t i = 0; i < NKEYS(check_kinds); i++)
-		if (strcmp(check_kinds[i].name, ts) == 0)
-			k = &check_kinds[i];
-	if (!k)
-		return E(c, tn, "type: unknown check type '%s' (expected tcp, http, dns or file)", ts);
-	if (ydoc_walk_map(c->d, n, k->what, k->keys, k->nkeys, NULL, c->err, c->errlen) < 0)
-		return -1;
-
-	memset(ck, 0, sizeof(*ck));
-	ck->type = k->type;
-	ck->interval_ms = ac->interval_ms;
-	ck->rise = ac->rise;
-	ck->fall = ac->fall;
-	/* A check must finish before the next one starts, also at the fast
-	 * pace. */
-	unsigned pace = ac->fast_interval_ms < ac->interval_ms ? ac->fast_interval_ms
-	                                                       : ac->interval_ms;
-	ck->timeout_ms = pace < CHECK_TIMEOUT_DEFAULT_MS ? pace : CHECK_TIMEOUT_DEFAULT_MS;
-	yaml_node_t *v;
-	if ((v = get(c, n, "timeout"))) {
-		if (get_ms(c, v, "timeout", CHECK_TIMEOUT_MIN_MS, ANYCAST_INTERVAL_MAX_MS,
-		           &ck->timeout_ms) < 0)
-			return -1;
-		if (ck->timeout_ms > pace)
-			return E(c, v, "timeout: %g s is longer than the health interval (%g s)",
-			         ck->timeout_ms / 1000.0, pace / 1000.0);
-	}
-
-	if (k->type == CHECK_FILE) {
-		ck->file = resolve(c, ydoc_scalar(get(c, n, "file")));
-		return 0;
-	}
-
-	uint32_t port;
-	if (get_u32_key(c, n, k->keys, k->nkeys, "port", k->default_port, &port) < 0)
-		return -1;
-	/* The local service: loopback unless told otherwise. */
-	uint8_t addr[16] = { 127, 0, 0, 1 };
-	int af = AF_INET;
-	if ((v = get(c, n, "address"))) {
-		af = addr_parse(ydoc_scalar(v), addr);
-		if (af == 0)
-			return E(c, v, "address: bad IP address '%s'", ydoc_scalar(v));
-	}
-	set_sockaddr(&ck->addr, &ck->addrlen, af, addr, (uint16_t)port);
-
-	if (k->type == CHECK_HTTP) {
-		ck->path = "/";
-		if ((v = get(c, n, "path"))) {
-			const char *s = ydoc_scalar(v);
-			if (s[0] != '/' || !http_token_ok(s))
-				return E(c, v, "path: must start with '/' and contain no spaces or control "
-				         "characters");
-			ck->path = arena_strdup(c->a, s);
-		}
-		if ((v = get(c, n, "host"))) {
-			if (!http_token_ok(ydoc_scalar(v)))
-				return E(c, v, "host: must not be empty or contain spaces or control "
-				         "characters");
-			ck->host = arena_strdup(c->a, ydoc_scalar(v));
-		}
-		yaml_node_t *one[1];
-		yaml_node_t **items = one;
-		size_t cnt = 1;
-		if ((v = get(c, n, "status"))) {
-			if (v->type == YAML_MAPPING_NODE)
-				return E(c, v, "status: expected a value or a list of values");
-			if (v->type == YAML_SEQUENCE_NODE) {
-				cnt = (size_t)(v->data.sequence.items.top - v->data.sequence.items.start);
-				if (cnt == 0)
-					return E(c, v, "status: empty list");
-				items = arena_alloc(c->a, cnt * sizeof(*items));
-				for (size_t i = 0; i < cnt; i++)
-					items[i] = ydoc_node(c->d, v->data.sequence.items.start[i]);
-			} else {
-				one[0] = v;
-			}
-			ck->status = arena_alloc(c->a, cnt * sizeof(*ck->status));
-			for (size_t i = 0; i < cnt; i++) {
-				uint32_t code;
-				if (ydoc_get_u32(c->d, items[i], "status", 100, 599, &code, c->err,
-				                 c->errlen) < 0)
-					return -1;
-				ck->status[i] = (uint16_t)code;
-			}
-			ck->n_status = (unsigned)cnt;
-		} else {
-			ck->status = arena_alloc(c->a, sizeof(*ck->status));
-			ck->status[0] = 200;
-			ck->n_status = 1;
-		}
-	}
-	if (k->type == CHECK_DNS) {
-		if (get_qname(c, get(c, n, "qname"), "qname", &ck->qname) < 0)
-			return -1;
-		ck->qtype = RRT_A;
-		if ((v = get(c, n, "qtype")) && get_qtype(c, v, "qtype", &ck->qtype) < 0)
-			return -1;
-	}
-	return 0;
+	struct check_yaml_opts o = {
+		.pace_keys = false,
+		.interval_ms = ac->interval_ms, .rise = ac->rise, .fall = ac->fall,
+		.pace_ms = ac->fast_interval_ms < ac->interval_ms ? ac->fast_interval_ms
+		                                                  : ac->interval_ms,
+		.timeout_min_ms = CHECK_TIMEOUT_MIN_MS, .timeout_max_ms = ANYCAST_INTERVAL_MAX_MS,
+		.timeout_default_ms = CHECK_TIMEOUT_DEFAULT_MS,
+		.seconds_expect = YV_EXPECT_SECONDS,
+		.default_af = AF_INET,
+		.default_addr = loopback,
+		.dir = c->dir,
+		.a = c->a,
+	};
+	return check_conf_from_yaml(c->d, n, &o, ck, c->err, c->errlen);
 }
 
 static const struct ydoc_key health_keys[] = {
@@ -931,10 +679,10 @@ static int parse_health(struct actx *c, yaml_node_t *n)
 		if (ydoc_walk_map(c->d, v, "self_check", self_keys, NKEYS(self_keys), NULL, c->err,
 		                  c->errlen) < 0)
 			return -1;
-		if (get_qname(c, get(c, v, "name"), "name", &ac->self_qname) < 0)
+		if (yv_qname(c->d, c->a, get(c, v, "name"), "name", &ac->self_qname, c->err, c->errlen) < 0)
 			return -1;
 		yaml_node_t *t = get(c, v, "type");
-		if (t && get_qtype(c, t, "type", &ac->self_qtype) < 0)
+		if (t && yv_qtype(c->d, t, "type", &ac->self_qtype, c->err, c->errlen) < 0)
 			return -1;
 	}
 	if ((v = get(c, n, "checks"))) {

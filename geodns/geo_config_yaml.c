@@ -12,15 +12,14 @@
 #include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "common/dname.h"
-#include "common/rdata_text.h"
+#include "common/check_conf_yaml.h"
+#include "common/yaml_values.h"
 #include "common/zone.h"
 #include "common/zone_yaml.h"
 #include "geodns/iso3166.h"
@@ -48,29 +47,10 @@ struct gctx {
 
 /* --- small helpers --- */
 
-/*
- * A value that may be one scalar or a list: the item nodes, in an arena
- * array. Errors at n: "<what>: empty list", "<what>: expected a value or a
- * list of values" (a mapping). Returns the count or -1.
- */
+/* One value or a list of them; see yv_list_items. */
 static long list_items(struct gctx *c, yaml_node_t *n, const char *what, yaml_node_t ***out)
 {
-	if (n->type == YAML_MAPPING_NODE)
-		return E(c, n, "%s: expected a value or a list of values", what);
-	if (n->type == YAML_SCALAR_NODE) {
-		yaml_node_t **v = arena_alloc(c->a, sizeof(*v));
-		v[0] = n;
-		*out = v;
-		return 1;
-	}
-	size_t cnt = (size_t)(n->data.sequence.items.top - n->data.sequence.items.start);
-	if (cnt == 0)
-		return E(c, n, "%s: empty list", what);
-	yaml_node_t **v = arena_alloc(c->a, cnt * sizeof(*v));
-	for (size_t i = 0; i < cnt; i++)
-		v[i] = ydoc_node(c->d, n->data.sequence.items.start[i]);
-	*out = v;
-	return (long)cnt;
+	return yv_list_items(c->d, c->a, n, what, out, c->err, c->errlen);
 }
 
 static int get_str(struct gctx *c, yaml_node_t *n, const char *what, const char **out)
@@ -78,33 +58,9 @@ static int get_str(struct gctx *c, yaml_node_t *n, const char *what, const char 
 	return ydoc_expect_str(c->d, n, what, out, c->err, c->errlen);
 }
 
-/* A finite decimal number ("50.11", "-7", "1e2"); no hex, inf or nan,
- * which strtod would otherwise accept. */
 static int get_number(struct gctx *c, yaml_node_t *n, const char *what, double *out)
 {
-	const char *s = ydoc_scalar(n);
-	if (!s || ydoc_is_null(n))
-		return E(c, n, "%s: expected a number", what);
-	char *end;
-	double v = strtod(s, &end);
-	if (!*s || *end || end == s || strspn(s, "0123456789+-.eE") != strlen(s) || !isfinite(v))
-		return E(c, n, "%s: expected a number, got '%s'", what, s);
-	*out = v;
-	return 0;
-}
-
-/* Seconds, possibly fractional, as milliseconds in CHECK_MIN_MS..MAX. */
-static int get_seconds(struct gctx *c, yaml_node_t *n, const char *what, unsigned *ms)
-{
-	double v;
-	if (get_number(c, n, what, &v) < 0)
-		return -1;
-	double m = v * 1000.0;
-	if (!(m >= CHECK_MIN_MS - 0.5 && m <= CHECK_MAX_MS + 0.5))
-		return E(c, n, "%s: %s out of range %g..%g seconds", what, ydoc_scalar(n),
-		         CHECK_MIN_MS / 1000.0, CHECK_MAX_MS / 1000.0);
-	*ms = (unsigned)lround(m);
-	return 0;
+	return yv_number(c->d, n, what, YV_EXPECT_NUMBER, out, c->err, c->errlen);
 }
 
 /* Optional integer key of mapping n that ydoc_walk_map already range
@@ -112,29 +68,12 @@ static int get_seconds(struct gctx *c, yaml_node_t *n, const char *what, unsigne
 static int get_u32_key(struct gctx *c, yaml_node_t *n, const struct ydoc_key *k, uint32_t def,
                        uint32_t *out)
 {
-	yaml_node_t *v = ydoc_map_get(c->d, n, k->key);
-	*out = def;
-	if (!v)
-		return 0;
-	return ydoc_get_u32(c->d, v, k->key, k->lo, k->hi, out, c->err, c->errlen);
+	return yv_u32_key(c->d, n, k, def, out, c->err, c->errlen);
 }
 
-static const struct ydoc_key *find_key(const struct ydoc_key *keys, size_t n, const char *name)
-{
-	for (size_t i = 0; i < n; i++)
-		if (strcmp(keys[i].key, name) == 0)
-			return &keys[i];
-	return NULL;
-}
-
-/* rel against the config directory unless absolute; arena copy. */
 static const char *resolve(struct gctx *c, const char *rel)
 {
-	const char *dir = rel[0] == '/' ? "" : c->dir;
-	size_t len = strlen(dir) + strlen(rel) + 1;
-	char *p = arena_alloc(c->a, len);
-	snprintf(p, len, "%s%s", dir, rel);
-	return p;
+	return yv_resolve(c->a, c->dir, rel);
 }
 
 /* The file must exist and be readable now (the operator wants to hear of a
@@ -336,218 +275,25 @@ static int parse_geoip(struct gctx *c, yaml_node_t *n)
 
 /* --- health checks --- */
 
-/* Rows every check type has, then the type's own. */
-#define CHECK_COMMON_KEYS                                  \
-	{ "type", YK_STR, 0, 0, true, NULL },              \
-	{ "interval", YK_ANY, 0, 0, false, NULL },         \
-	{ "timeout", YK_ANY, 0, 0, false, NULL },          \
-	{ "rise", YK_UINT, 1, 100, false, NULL },          \
-	{ "fall", YK_UINT, 1, 100, false, NULL }
-
-static const struct ydoc_key tcp_check_keys[] = {
-	CHECK_COMMON_KEYS,
-	{ "port", YK_UINT, 1, 65535, true, NULL },
-	{ "address", YK_STR, 0, 0, false, NULL },
-};
-static const struct ydoc_key http_check_keys[] = {
-	CHECK_COMMON_KEYS,
-	{ "port", YK_UINT, 1, 65535, false, NULL },
-	{ "address", YK_STR, 0, 0, false, NULL },
-	{ "path", YK_STR, 0, 0, false, NULL },
-	{ "host", YK_STR, 0, 0, false, NULL },
-	{ "status", YK_ANY, 0, 0, false, NULL },
-};
-static const struct ydoc_key dns_check_keys[] = {
-	CHECK_COMMON_KEYS,
-	{ "port", YK_UINT, 1, 65535, false, NULL },
-	{ "address", YK_STR, 0, 0, false, NULL },
-	{ "qname", YK_STR, 0, 0, true, NULL },
-	{ "qtype", YK_STR, 0, 0, false, NULL },
-};
-static const struct ydoc_key file_check_keys[] = {
-	CHECK_COMMON_KEYS,
-	{ "file", YK_STR, 0, 0, true, NULL },
-};
-
-static const struct check_type_def {
-	const char *name;
-	enum check_type type;
-	const struct ydoc_key *keys;
-	size_t nkeys;
-	const char *what;
-	uint16_t default_port;
-} check_types[] = {
-	{ "tcp", CHECK_TCP, tcp_check_keys, NKEYS(tcp_check_keys), "tcp check", 0 },
-	{ "http", CHECK_HTTP, http_check_keys, NKEYS(http_check_keys), "http check", 80 },
-	{ "dns", CHECK_DNS, dns_check_keys, NKEYS(dns_check_keys), "dns check", 53 },
-	{ "file", CHECK_FILE, file_check_keys, NKEYS(file_check_keys), "file check", 0 },
-};
-
-/* Text that goes verbatim into an HTTP request line or header. */
-static bool http_token_ok(const char *s)
-{
-	for (const unsigned char *p = (const unsigned char *)s; *p; p++)
-		if (*p <= 0x20 || *p == 0x7f)
-			return false;
-	return *s != 0;
-}
-
-static void set_sockaddr(struct check_conf *ck, int af, const void *addr, uint16_t port)
-{
-	memset(&ck->addr, 0, sizeof(ck->addr));
-	if (af == AF_INET) {
-		struct sockaddr_in *sa = (struct sockaddr_in *)&ck->addr;
-		sa->sin_family = AF_INET;
-		sa->sin_port = htons(port);
-		memcpy(&sa->sin_addr, addr, 4);
-		ck->addrlen = sizeof(*sa);
-	} else {
-		struct sockaddr_in6 *sa = (struct sockaddr_in6 *)&ck->addr;
-		sa->sin6_family = AF_INET6;
-		sa->sin6_port = htons(port);
-		memcpy(&sa->sin6_addr, addr, 16);
-		ck->addrlen = sizeof(*sa);
-	}
-}
-
-static int check_endpoint(struct gctx *c, yaml_node_t *n, const struct check_type_def *t,
-                          const struct pop *p, struct check_conf *ck)
-{
-	uint32_t port;
-	if (get_u32_key(c, n, find_key(t->keys, t->nkeys, "port"), t->default_port, &port) < 0)
-		return -1;
-	yaml_node_t *an = ydoc_map_get(c->d, n, "address");
-	if (an) {
-		const char *s = ydoc_scalar(an);
-		uint8_t buf[16];
-		if (inet_pton(AF_INET, s, buf) == 1)
-			set_sockaddr(ck, AF_INET, buf, (uint16_t)port);
-		else if (inet_pton(AF_INET6, s, buf) == 1)
-			set_sockaddr(ck, AF_INET6, buf, (uint16_t)port);
-		else
-			return E(c, an, "address: bad IP address '%s'", s);
-	} else if (p->n_v4) {
-		set_sockaddr(ck, AF_INET, &p->v4[0], (uint16_t)port);
-	} else {
-		set_sockaddr(ck, AF_INET6, &p->v6[0], (uint16_t)port);
-	}
-	return 0;
-}
-
-static int check_http(struct gctx *c, yaml_node_t *n, struct check_conf *ck)
-{
-	yaml_node_t *v;
-	ck->path = "/";
-	if ((v = ydoc_map_get(c->d, n, "path"))) {
-		const char *s = ydoc_scalar(v);
-		if (s[0] != '/' || !http_token_ok(s))
-			return E(c, v, "path: must start with '/' and contain no spaces or control "
-			         "characters");
-		ck->path = arena_strdup(c->a, s);
-	}
-	if ((v = ydoc_map_get(c->d, n, "host"))) {
-		const char *s = ydoc_scalar(v);
-		if (!http_token_ok(s))
-			return E(c, v, "host: must not be empty or contain spaces or control characters");
-		ck->host = arena_strdup(c->a, s);
-	}
-	if ((v = ydoc_map_get(c->d, n, "status"))) {
-		yaml_node_t **items;
-		long cnt = list_items(c, v, "status", &items);
-		if (cnt < 0)
-			return -1;
-		ck->status = arena_alloc(c->a, (size_t)cnt * sizeof(*ck->status));
-		for (long i = 0; i < cnt; i++) {
-			uint32_t code;
-			if (ydoc_get_u32(c->d, items[i], "status", 100, 599, &code, c->err,
-			                 c->errlen) < 0)
-				return -1;
-			ck->status[i] = (uint16_t)code;
-		}
-		ck->n_status = (unsigned)cnt;
-	} else {
-		ck->status = arena_alloc(c->a, sizeof(*ck->status));
-		ck->status[0] = 200;
-		ck->n_status = 1;
-	}
-	return 0;
-}
-
-static int check_dns(struct gctx *c, yaml_node_t *n, struct check_conf *ck)
-{
-	static const uint8_t root[1] = { 0 };
-	uint8_t wire[DNAME_MAXLEN];
-	yaml_node_t *v = ydoc_map_get(c->d, n, "qname");
-	const char *s = ydoc_scalar(v);
-	if (strlen(s) > DNAME_MAXTEXT || dname_from_text(s, root, wire) < 0)
-		return E(c, v, "qname: bad name '%.80s'", s);
-	ck->qname = arena_strdup(c->a, s);
-	ck->qtype = RRT_A;
-	if ((v = ydoc_map_get(c->d, n, "qtype"))) {
-		s = ydoc_scalar(v);
-		int t = rr_type_from_name(s);
-		if (t <= 0 || t == RRT_OPT || t == RRT_AXFR || t == RRT_IXFR || t == RRT_ANY)
-			return E(c, v, "qtype: unknown record type '%s'", s);
-		ck->qtype = (uint16_t)t;
-	}
-	return 0;
-}
-
-/* `check:` under PoP p (whose addresses are already parsed). */
+/* `check:` under PoP p (whose addresses are already parsed): its own pace,
+ * and the PoP's first address unless it names one. */
 static int parse_check(struct gctx *c, yaml_node_t *n, const struct pop *p,
                        struct check_conf **out)
 {
-	if (ydoc_check_map(c->d, n, "check", c->err, c->errlen) < 0)
-		return -1;
-	yaml_node_t *tn = ydoc_map_get(c->d, n, "type");
-	if (!tn)
-		return E(c, n, "missing required key 'type' in check");
-	const char *ts;
-	if (get_str(c, tn, "type", &ts) < 0)
-		return -1;
-	const struct check_type_def *t = NULL;
-	for (size_t i = 0; i < NKEYS(check_types); i++)
-		if (strcmp(check_types[i].name, ts) == 0)
-			t = &check_types[i];
-	if (!t)
-		return E(c, tn, "type: unknown check type '%s' (expected tcp, http, dns or file)", ts);
-	if (ydoc_walk_map(c->d, n, t->what, t->keys, t->nkeys, NULL, c->err, c->errlen) < 0)
-		return -1;
-
+	struct check_yaml_opts o = {
+		.pace_keys = true,
+		.interval_ms = 5000, .rise = 2, .fall = 3,
+		.interval_min_ms = CHECK_MIN_MS, .interval_max_ms = CHECK_MAX_MS,
+		.timeout_min_ms = CHECK_MIN_MS, .timeout_max_ms = CHECK_MAX_MS,
+		.timeout_default_ms = 2000,
+		.seconds_expect = YV_EXPECT_NUMBER,
+		.default_af = p->n_v4 ? AF_INET : AF_INET6,
+		.default_addr = p->n_v4 ? (const uint8_t *)&p->v4[0] : (const uint8_t *)&p->v6[0],
+		.dir = c->dir,
+		.a = c->a,
+	};
 	struct check_conf *ck = arena_alloc(c->a, sizeof(*ck));
-	ck->type = t->type;
-	uint32_t v;
-	if (get_u32_key(c, n, find_key(t->keys, t->nkeys, "rise"), 2, &v) < 0)
-		return -1;
-	ck->rise = v;
-	if (get_u32_key(c, n, find_key(t->keys, t->nkeys, "fall"), 3, &v) < 0)
-		return -1;
-	ck->fall = v;
-
-	yaml_node_t *in = ydoc_map_get(c->d, n, "interval");
-	yaml_node_t *to = ydoc_map_get(c->d, n, "timeout");
-	ck->interval_ms = 5000;
-	if (in && get_seconds(c, in, "interval", &ck->interval_ms) < 0)
-		return -1;
-	/* Default timeout 2 s, or half a shorter interval, so `interval: 1`
-	 * alone is valid. */
-	ck->timeout_ms = ck->interval_ms / 2 < 2000 ? ck->interval_ms / 2 : 2000;
-	if (to) {
-		if (get_seconds(c, to, "timeout", &ck->timeout_ms) < 0)
-			return -1;
-		if (ck->timeout_ms >= ck->interval_ms)
-			return E(c, to, "timeout: %g s must be shorter than the interval (%g s)",
-			         ck->timeout_ms / 1000.0, ck->interval_ms / 1000.0);
-	}
-
-	if (t->type == CHECK_FILE) {
-		ck->file = resolve(c, ydoc_scalar(ydoc_map_get(c->d, n, "file")));
-	} else if (check_endpoint(c, n, t, p, ck) < 0) {
-		return -1;
-	}
-	if (t->type == CHECK_HTTP && check_http(c, n, ck) < 0)
-		return -1;
-	if (t->type == CHECK_DNS && check_dns(c, n, ck) < 0)
+	if (check_conf_from_yaml(c->d, n, &o, ck, c->err, c->errlen) < 0)
 		return -1;
 	*out = ck;
 	return 0;
@@ -618,12 +364,10 @@ static int parse_addrs(struct gctx *c, yaml_node_t *n, int af, void **out, size_
 	uint8_t *arr = arena_alloc(c->a, (size_t)cnt * alen);
 	for (long i = 0; i < cnt; i++) {
 		const char *s;
-		uint8_t *slot = arr + (size_t)i * alen;
-		if (get_str(c, items[i], what, &s) < 0)
+		uint8_t *slot = arr + (size_t)i * alen, buf[16];
+		if (yv_addr_af(c->d, items[i], what, af, buf, &s, c->err, c->errlen) < 0)
 			return -1;
-		if (inet_pton(af, s, slot) != 1)
-			return E(c, items[i], "%s: bad %s address '%s'", what,
-			         af == AF_INET ? "IPv4" : "IPv6", s);
+		memcpy(slot, buf, alen);
 		/* An IPv4-mapped address is answered in AAAA, where a client
 		 * cannot use it; the operator meant ipv4. */
 		if (af == AF_INET6 && IN6_IS_ADDR_V4MAPPED((struct in6_addr *)slot))
@@ -804,7 +548,7 @@ static int parse_match(struct gctx *c, yaml_node_t *n, struct geo_rule *r)
 		         "match: only one of continent, country, subdivision, asn or cidr per rule");
 	const char *ks = ydoc_scalar(ydoc_node(c->d, p0->key));
 	yaml_node_t *v = ydoc_node(c->d, p0->value);
-	r->kind = (enum geo_match)((size_t)(find_key(match_keys, NKEYS(match_keys), ks) - match_keys) + 1);
+	r->kind = (enum geo_match)((size_t)(yv_find_key(match_keys, NKEYS(match_keys), ks) - match_keys) + 1);
 
 	yaml_node_t **items;
 	long cnt = list_items(c, v, ks, &items);

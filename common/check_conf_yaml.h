@@ -1,0 +1,51 @@
+/*
+ * check_conf_yaml.h: one health check mapping (`check:` under a geo PoP,
+ * an item of anycast.health.checks) into a struct check_conf.
+ *
+ * The two users differ in who sets the pace: a PoP check has its own
+ * interval, rise and fall keys; an anycast check takes them from the health
+ * section and accepts no such keys. They also differ in the default
+ * address (the PoP's first address, or loopback) and the timeout rule.
+ */
+#ifndef STEERDNS_CHECK_CONF_YAML_H
+#define STEERDNS_CHECK_CONF_YAML_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "common/arena.h"
+#include "common/check_conf.h"
+#include "common/yaml_doc.h"
+
+struct check_yaml_opts {
+	/* true: interval, rise and fall keys per check, with the values below
+	 * as defaults; timeout defaults to min(interval / 2, timeout_default_ms)
+	 * and must be shorter than the interval ("must be shorter than the
+	 * interval"). false: no such keys, the values below are copied in;
+	 * timeout defaults to min(pace_ms, timeout_default_ms) and must not
+	 * exceed pace_ms ("is longer than the health interval"). */
+	bool pace_keys;
+	unsigned interval_ms, rise, fall;
+	unsigned pace_ms;                   /* pace_keys false only */
+	unsigned interval_min_ms, interval_max_ms;  /* pace_keys true only */
+	unsigned timeout_min_ms, timeout_max_ms, timeout_default_ms;
+	const char *seconds_expect;        /* YV_EXPECT_NUMBER or YV_EXPECT_SECONDS */
+	/* Address used when the check has no address: key. */
+	int default_af;                     /* AF_INET or AF_INET6 */
+	const uint8_t *default_addr;        /* 4 or 16 bytes */
+	const char *dir;                    /* file checks: relative to this ("" or ".../") */
+	struct arena *a;                    /* strings and arrays of *out go here */
+};
+
+/*
+ * Parse check mapping n into *out (zeroed first). Messages, at the node at
+ * fault: "check: expected a mapping", "missing required key 'type' in
+ * check", "type: unknown check type '<t>' (expected tcp, http, dns or
+ * file)", then the walk of the type's table ("... in tcp check") and the
+ * value errors of each key. Returns 0 or -1 with err written.
+ */
+int check_conf_from_yaml(struct ydoc *d, yaml_node_t *n, const struct check_yaml_opts *o,
+                         struct check_conf *out, char *err, size_t errlen);
+
+#endif
