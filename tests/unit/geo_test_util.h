@@ -1,7 +1,8 @@
 /*
  * geo_test_util.h: helpers shared by test_geodb.c and test_geotree.c:
  * where MaxMind's test databases are, generating the flat-schema DBs with
- * tests/unit/gen/flat_mmdb.pl, address parsing and a seeded PRNG.
+ * tests/unit/gen/flat_mmdb.pl, address parsing, a seeded PRNG and
+ * REQUIRE() for assertions in hot loops.
  */
 #ifndef STEERDNS_GEO_TEST_UTIL_H
 #define STEERDNS_GEO_TEST_UTIL_H
@@ -14,6 +15,16 @@
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
+
+#include <check.h>
+
+/* For hot loops: Check's ck_assert reports every passing assertion to the
+ * parent process in fork mode (a write per call); this only on failure. */
+#define REQUIRE(cond, ...)                               \
+	do {                                             \
+		if (!(cond))                             \
+			ck_abort_msg(__VA_ARGS__);       \
+	} while (0)
 
 /* MaxMind's test DBs: $STEERDNS_MMDB_DIR, else ../shared/testdata/mmdb
  * from the repository root (where `make unit` runs). */

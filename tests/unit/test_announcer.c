@@ -27,55 +27,9 @@
 #include "anycast/announcer.h"
 #include "anycast/bgp_msg.h"
 #include "common/log.h"
-
-#define M16 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, \
-	    0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff
-
-/* The messages of the default setup (same conf as test_bgp_session.c). */
-static const uint8_t peer_open[] = {
-	M16, 0x00, 0x31, 0x01, 0x04, 0xfd, 0xea, 0x00, 0x5a, 0x0a, 0x00, 0x00, 0x02,
-	0x14, 0x02, 0x12,
-	0x01, 0x04, 0x00, 0x01, 0x00, 0x01, 0x01, 0x04, 0x00, 0x02, 0x00, 0x01,
-	0x41, 0x04, 0x00, 0x00, 0xfd, 0xea,
-};
-static const uint8_t keepalive[] = { M16, 0x00, 0x13, 0x04 };
-static const uint8_t upd_v4[] = {
-	M16, 0x00, 0x36, 0x02, 0x00, 0x00, 0x00, 0x1b,
-	0x40, 0x01, 0x01, 0x00,
-	0x40, 0x02, 0x06, 0x02, 0x01, 0x00, 0x00, 0xfd, 0xe9,
-	0x40, 0x03, 0x04, 0xc0, 0x00, 0x02, 0x01,
-	0xc0, 0x08, 0x04, 0xfd, 0xe9, 0x00, 0x64,
-	0x18, 0xc6, 0x33, 0x64,
-};
-static const uint8_t upd_v6[] = {
-	M16, 0x00, 0x4a, 0x02, 0x00, 0x00, 0x00, 0x33,
-	0x80, 0x0e, 0x1c, 0x00, 0x02, 0x01, 0x10,
-	0x20, 0x01, 0x0d, 0xb8, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0x01,
-	0x00, 0x30, 0x20, 0x01, 0x0d, 0xb8, 0x01, 0x00,
-	0x40, 0x01, 0x01, 0x00,
-	0x40, 0x02, 0x06, 0x02, 0x01, 0x00, 0x00, 0xfd, 0xe9,
-	0xc0, 0x08, 0x04, 0xfd, 0xe9, 0x00, 0x64,
-};
-static const uint8_t wd_v4[] = {
-	M16, 0x00, 0x1b, 0x02, 0x00, 0x04, 0x18, 0xc6, 0x33, 0x64, 0x00, 0x00,
-};
-static const uint8_t wd_v6[] = {
-	M16, 0x00, 0x24, 0x02, 0x00, 0x00, 0x00, 0x0d,
-	0x80, 0x0f, 0x0a, 0x00, 0x02, 0x01, 0x30, 0x20, 0x01, 0x0d, 0xb8, 0x01, 0x00,
-};
-static const uint8_t eor_v4[] = { M16, 0x00, 0x17, 0x02, 0x00, 0x00, 0x00, 0x00 };
-static const uint8_t eor_v6[] = {
-	M16, 0x00, 0x1d, 0x02, 0x00, 0x00, 0x00, 0x06, 0x80, 0x0f, 0x03, 0x00, 0x02, 0x01,
-};
+#include "tests/unit/bgp_test_util.h"
 
 static struct event_base *base;
-
-static double now_ms(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec * 1e3 + ts.tv_nsec / 1e6;
-}
 
 static void pump(int ms)
 {
@@ -151,10 +105,8 @@ static void dns_open(void)
 
 struct fpeer {
 	int lfd;                 /* listening */
-	int fd;                  /* the accepted session, -1 before */
+	struct fake_rx rx;       /* the accepted session, fd -1 before */
 	uint16_t port;
-	uint8_t in[16384];
-	size_t have;
 };
 
 static void fpeer_open(struct fpeer *p)
@@ -163,7 +115,7 @@ static void fpeer_open(struct fpeer *p)
 	socklen_t sl = sizeof(sin);
 	sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
 	memset(p, 0, sizeof(*p));
-	p->fd = -1;
+	p->rx.fd = -1;
 	p->lfd = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK, 0);
 	ck_assert_int_eq(bind(p->lfd, (struct sockaddr *)&sin, sizeof(sin)), 0);
 	ck_assert_int_eq(listen(p->lfd, 4), 0);
@@ -173,55 +125,32 @@ static void fpeer_open(struct fpeer *p)
 
 static void fpeer_close(struct fpeer *p)
 {
-	if (p->fd >= 0)
-		close(p->fd);
+	if (p->rx.fd >= 0)
+		close(p->rx.fd);
 	close(p->lfd);
 }
 
 static bool accepted(void *arg)
 {
 	struct fpeer *p = arg;
-	if (p->fd < 0)
-		p->fd = accept4(p->lfd, NULL, NULL, SOCK_NONBLOCK);
-	return p->fd >= 0;
+	if (p->rx.fd < 0)
+		p->rx.fd = accept4(p->lfd, NULL, NULL, SOCK_NONBLOCK);
+	return p->rx.fd >= 0;
 }
 
 static void fpeer_accept(struct fpeer *p)
 {
-	if (p->fd >= 0)
-		close(p->fd);
-	p->fd = -1;
-	p->have = 0;
+	if (p->rx.fd >= 0)
+		close(p->rx.fd);
+	p->rx.fd = -1;
+	p->rx.have = 0;
 	ck_assert_msg(pump_until(accepted, p, 3000), "the session never connected");
 }
 
 /* The next whole message into msg: its length, 0 on EOF, -1 on timeout. */
 static int recv_msg(struct fpeer *p, uint8_t *msg, int timeout_ms)
 {
-	double end = now_ms() + timeout_ms;
-	for (;;) {
-		if (p->have >= BGP_HDR_LEN) {
-			size_t len = (size_t)p->in[16] << 8 | p->in[17];
-			if (p->have >= len) {
-				memcpy(msg, p->in, len);
-				memmove(p->in, p->in + len, p->have - len);
-				p->have -= len;
-				return (int)len;
-			}
-		}
-		ssize_t n = recv(p->fd, p->in + p->have, sizeof(p->in) - p->have, 0);
-		if (n == 0)
-			return 0;
-		if (n > 0) {
-			p->have += (size_t)n;
-			continue;
-		}
-		ck_assert(errno == EAGAIN || errno == EWOULDBLOCK);
-		if (now_ms() > end)
-			return -1;
-		event_base_loop(base, EVLOOP_NONBLOCK);
-		usleep(500);
-	}
+	return fake_recv_msg(&p->rx, base, msg, timeout_ms);
 }
 
 #define expect_msg(p, exp) do { \
@@ -247,7 +176,7 @@ static void expect_quiet(struct fpeer *p, int ms)
 
 static void send_raw(struct fpeer *p, const uint8_t *b, size_t n)
 {
-	ck_assert_int_eq(send(p->fd, b, n, 0), (ssize_t)n);
+	fake_send_raw(&p->rx, b, n);
 }
 
 /* Accept the session's connection and take it to Established. */
@@ -570,9 +499,9 @@ static bool two_connected(void *arg)
 	int fd = accept4(p->lfd, NULL, NULL, SOCK_NONBLOCK);
 	if (fd < 0)
 		return false;
-	close(p->fd);
-	p->fd = fd;
-	p->have = 0;
+	close(p->rx.fd);
+	p->rx.fd = fd;
+	p->rx.have = 0;
 	return true;
 }
 

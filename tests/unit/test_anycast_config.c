@@ -20,66 +20,22 @@
 #include "common/config.h"
 #include "common/dname.h"
 #include "common/zone.h"
+#include "tests/unit/config_test_util.h"
 #include "tests/unit/geo_test_util.h"
-
-static char tmpdir[64];
-static char olddir[PATH_MAX];
-static char err[CONFIG_ERRLEN];
 
 static void setup(void)
 {
 	char db[PATH_MAX];
-	ck_assert_ptr_nonnull(getcwd(olddir, sizeof(olddir)));
+	/* resolve before leaving the working directory: mmdb_dir() may be relative */
 	ck_assert_msg(realpath(tpath(mmdb_dir(), "GeoIP2-City-Test.mmdb"), db) != NULL,
 	              "test DB not found under %s", mmdb_dir());
-	strcpy(tmpdir, "/tmp/steerdns-accfg-XXXXXX");
-	ck_assert_ptr_nonnull(mkdtemp(tmpdir));
-	ck_assert_int_eq(chdir(tmpdir), 0);
+	cfg_tmp_enter("accfg");
 	ck_assert_int_eq(symlink(db, "db.mmdb"), 0);
 }
 
 static void teardown(void)
 {
-	static const char *const files[] = { "c.yaml", "z.yaml", "db.mmdb" };
-	for (size_t i = 0; i < sizeof(files) / sizeof(files[0]); i++)
-		unlink(files[i]);
-	if (chdir(olddir) == 0)
-		rmdir(tmpdir);
-}
-
-static void put(const char *name, const char *text)
-{
-	FILE *f = fopen(name, "w");
-	ck_assert_ptr_nonnull(f);
-	fputs(text, f);
-	fclose(f);
-}
-
-static const char *cfg_fail(const char *text)
-{
-	struct config *cfg = NULL;
-	put("c.yaml", text);
-	err[0] = 0;
-	ck_assert_int_eq(config_load("c.yaml", &cfg, err), -1);
-	ck_assert_ptr_null(cfg);
-	return err;
-}
-
-static struct config *cfg_ok(const char *text)
-{
-	struct config *cfg = NULL;
-	put("c.yaml", text);
-	err[0] = 0;
-	int rc = config_load("c.yaml", &cfg, err);
-	ck_assert_msg(rc == 0, "config_load failed: %s", err);
-	return cfg;
-}
-
-static const uint8_t *N(const char *text)
-{
-	static uint8_t buf[DNAME_MAXLEN];
-	ck_assert_int_gt(dname_from_text(text, NULL, buf), 0);
-	return buf;
+	cfg_tmp_leave();
 }
 
 /* ---------------- errors: one table row per mistake ---------------- */
@@ -256,20 +212,6 @@ END_TEST
 
 /* ---------------- errors: steer in zones ---------------- */
 
-/* A zone file head (lines 1..11): records start at line 12. */
-#define ZREC                                                                          \
-	"origin: geo.test.\n"                                                         \
-	"soa:\n"                                                                      \
-	"  mname: ns1\n"                                                              \
-	"  rname: hostmaster\n"                                                       \
-	"  serial: 1\n"                                                               \
-	"  refresh: 3600\n"                                                           \
-	"  retry: 900\n"                                                              \
-	"  expire: 1209600\n"                                                         \
-	"  minimum: 300\n"                                                            \
-	"records:\n"                                                                  \
-	"  \"@\": { NS: ns1.example.net. }\n"
-
 #define GEO                                                                           \
 	"geoip: { databases: [db.mmdb] }\n"                                           \
 	"pops: { fra: { location: [50.11, 8.68], ipv4: 192.0.2.10 } }\n"
@@ -284,34 +226,34 @@ START_TEST(err_steer_modes)
 {
 	/* mode anycast in a GeoDNS-only server: at the steer key */
 	ck_assert_str_eq(zone_fail(GEO "zones: [z.yaml]\n",
-	                           ZREC "  www: { steer: { mode: anycast } }\n"),
+	                           STEER_ZREC "  www: { steer: { mode: anycast } }\n"),
 	                 "z.yaml:12:10: steer: mode anycast requires anycast ipv4 or ipv6 in the "
 	                 "main config");
 	/* an anycast section without an address does not help */
 	ck_assert_str_eq(zone_fail(GEO "anycast: { linger: 1 }\nzones: [z.yaml]\n",
-	                           ZREC "  www: { steer: { mode: anycast } }\n"),
+	                           STEER_ZREC "  www: { steer: { mode: anycast } }\n"),
 	                 "z.yaml:12:10: steer: mode anycast requires anycast ipv4 or ipv6 in the "
 	                 "main config");
 	/* server mode anycast but no address: a default-mode name fails too */
 	ck_assert_str_eq(zone_fail(GEO "server: { mode: anycast }\nanycast: { linger: 1 }\n"
 	                           "zones: [z.yaml]\n",
-	                           ZREC "  api: { steer: {} }\n"),
+	                           STEER_ZREC "  api: { steer: {} }\n"),
 	                 "z.yaml:12:10: steer: mode anycast requires anycast ipv4 or ipv6 in the "
 	                 "main config");
 	/* mode geodns in an anycast-only server */
 	ck_assert_str_eq(zone_fail("anycast: { ipv4: 198.51.100.1 }\nzones: [z.yaml]\n",
-	                           ZREC "  www: { TXT: x, steer: { mode: geodns } }\n"),
+	                           STEER_ZREC "  www: { TXT: x, steer: { mode: geodns } }\n"),
 	                 "z.yaml:12:18: steer: mode geodns requires geoip and pops in the main "
 	                 "config");
 	/* ab needs both methods: at the steer key, naming what is missing */
-	ck_assert_str_eq(zone_fail(GEO "zones: [z.yaml]\n", ZREC "  www: { steer: { mode: ab } }\n"),
+	ck_assert_str_eq(zone_fail(GEO "zones: [z.yaml]\n", STEER_ZREC "  www: { steer: { mode: ab } }\n"),
 	                 "z.yaml:12:10: steer: mode ab requires anycast ipv4 or ipv6 in the main "
 	                 "config");
 	ck_assert_str_eq(zone_fail("anycast: { ipv4: 198.51.100.1 }\nzones: [z.yaml]\n",
-	                           ZREC "  www: { steer: { mode: ab } }\n"),
+	                           STEER_ZREC "  www: { steer: { mode: ab } }\n"),
 	                 "z.yaml:12:10: steer: mode ab requires geoip and pops in the main config");
 	/* nothing to steer with at all */
-	ck_assert_str_eq(zone_fail("zones: [z.yaml]\n", ZREC "  www: { steer: {} }\n"),
+	ck_assert_str_eq(zone_fail("zones: [z.yaml]\n", STEER_ZREC "  www: { steer: {} }\n"),
 	                 "z.yaml:12:10: steer: requires geoip and pops in the main config");
 }
 END_TEST
@@ -568,7 +510,7 @@ END_TEST
 
 START_TEST(ok_steer_mixed)
 {
-	put("z.yaml", ZREC "  www: { steer: { mode: anycast, ttl: 10 } }\n"
+	put("z.yaml", STEER_ZREC "  www: { steer: { mode: anycast, ttl: 10 } }\n"
 	                   "  geo: { steer: {} }\n"
 	                   "  g2: { steer: { mode: geodns } }\n");
 	struct config *cfg = cfg_ok(GEO "anycast: { ipv4: 198.51.100.1 }\nzones: [z.yaml]\n");
@@ -583,7 +525,7 @@ START_TEST(ok_steer_mixed)
 	config_free(cfg);
 
 	/* anycast-only: default-mode names are anycast names */
-	put("z.yaml", ZREC "  www: { steer: {} }\n");
+	put("z.yaml", STEER_ZREC "  www: { steer: {} }\n");
 	cfg = cfg_ok("anycast: { ipv6: \"2001:db8::1\" }\nzones: [z.yaml]\n");
 	ck_assert_int_eq(cfg->server.mode, STEER_MODE_ANYCAST);
 	ck_assert_ptr_nonnull(zone_find(cfg->zones.zones[0], N("www.geo.test."))->steer);

@@ -18,29 +18,18 @@
 
 #include "anycast/bgp_msg.h"
 #include "anycast/bgp_session.h"
-
-#define M16 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, \
-	    0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff
+#include "tests/unit/bgp_test_util.h"
 
 struct env {
 	struct event_base *base;
 	struct bgp_conf conf;
 	struct bgp_peer_conf peer;
 	struct bgp_session *s;
-	int fd;                    /* the fake peer's end */
-	uint8_t in[16384];
-	size_t have;
+	struct fake_rx rx;         /* the fake peer's end */
 	enum bgp_state states[64]; /* every state entered */
 	unsigned retry[64];        /* retry_ms when Active was entered */
 	unsigned n_states, n_retry;
 };
-
-static double now_ms(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec * 1e3 + ts.tv_nsec / 1e6;
-}
 
 static void on_state(struct bgp_session *s, enum bgp_state from, enum bgp_state to, void *arg)
 {
@@ -67,47 +56,13 @@ static void pump(struct env *e, int ms)
  * timeout. Runs the event loop while waiting. */
 static int recv_msg(struct env *e, uint8_t *msg, int timeout_ms)
 {
-	double end = now_ms() + timeout_ms;
-	for (;;) {
-		if (e->have >= BGP_HDR_LEN) {
-			size_t len = (size_t)e->in[16] << 8 | e->in[17];
-			if (e->have >= len) {
-				memcpy(msg, e->in, len);
-				memmove(e->in, e->in + len, e->have - len);
-				e->have -= len;
-				return (int)len;
-			}
-		}
-		ssize_t n = recv(e->fd, e->in + e->have, sizeof(e->in) - e->have, 0);
-		if (n == 0)
-			return 0;
-		if (n > 0) {
-			e->have += (size_t)n;
-			continue;
-		}
-		ck_assert(errno == EAGAIN || errno == EWOULDBLOCK);
-		if (now_ms() > end)
-			return -1;
-		event_base_loop(e->base, EVLOOP_NONBLOCK);
-		usleep(500);
-	}
+	return fake_recv_msg(&e->rx, e->base, msg, timeout_ms);
 }
 
 static void send_raw(struct env *e, const uint8_t *b, size_t n)
 {
-	ck_assert_int_eq(send(e->fd, b, n, 0), (ssize_t)n);
+	fake_send_raw(&e->rx, b, n);
 }
-
-static uint8_t peer_open[] = {
-	M16, 0x00, 0x31, 0x01,            /* length 49, OPEN */
-	0x04, 0xfd, 0xea, 0x00, 0x5a,     /* version 4, AS 65002, hold 90 */
-	0x0a, 0x00, 0x00, 0x02,           /* id 10.0.0.2 */
-	0x14, 0x02, 0x12,                 /* 20 bytes of parameters: capabilities, 18 */
-	0x01, 0x04, 0x00, 0x01, 0x00, 0x01,  /* MP IPv4 unicast */
-	0x01, 0x04, 0x00, 0x02, 0x00, 0x01,  /* MP IPv6 unicast */
-	0x41, 0x04, 0x00, 0x00, 0xfd, 0xea,  /* AS4 65002 */
-};
-static const uint8_t keepalive[] = { M16, 0x00, 0x13, 0x04 };
 
 /* Our expected messages for the default setup. */
 static const uint8_t our_open[] = {
@@ -119,39 +74,11 @@ static const uint8_t our_open[] = {
 	0x01, 0x04, 0x00, 0x02, 0x00, 0x01,  /* MP IPv6 unicast */
 	0x41, 0x04, 0x00, 0x00, 0xfd, 0xe9,  /* AS4 65001 */
 };
-static const uint8_t upd_v4[] = {
-	M16, 0x00, 0x36, 0x02, 0x00, 0x00, 0x00, 0x1b,  /* UPDATE 54, 27 bytes of attributes */
-	0x40, 0x01, 0x01, 0x00,                         /* ORIGIN IGP */
-	0x40, 0x02, 0x06, 0x02, 0x01, 0x00, 0x00, 0xfd, 0xe9,  /* AS_PATH 65001 */
-	0x40, 0x03, 0x04, 0xc0, 0x00, 0x02, 0x01,       /* NEXT_HOP 192.0.2.1 */
-	0xc0, 0x08, 0x04, 0xfd, 0xe9, 0x00, 0x64,       /* COMMUNITIES 65001:100 */
-	0x18, 0xc6, 0x33, 0x64,                         /* 198.51.100.0/24 */
-};
-static const uint8_t upd_v6[] = {
-	M16, 0x00, 0x4a, 0x02, 0x00, 0x00, 0x00, 0x33,  /* UPDATE 74, 51 bytes of attributes */
-	0x80, 0x0e, 0x1c, 0x00, 0x02, 0x01, 0x10,       /* MP_REACH 28: IPv6 unicast, nh 16 */
-	0x20, 0x01, 0x0d, 0xb8, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0x01,  /* 2001:db8::1 */
-	0x00, 0x30, 0x20, 0x01, 0x0d, 0xb8, 0x01, 0x00, /* reserved, 2001:db8:100::/48 */
-	0x40, 0x01, 0x01, 0x00,
-	0x40, 0x02, 0x06, 0x02, 0x01, 0x00, 0x00, 0xfd, 0xe9,
-	0xc0, 0x08, 0x04, 0xfd, 0xe9, 0x00, 0x64,
-};
-static const uint8_t wd_v4[] = {
-	M16, 0x00, 0x1b, 0x02, 0x00, 0x04, 0x18, 0xc6, 0x33, 0x64, 0x00, 0x00,
-};
-static const uint8_t wd_v6[] = {
-	M16, 0x00, 0x24, 0x02, 0x00, 0x00, 0x00, 0x0d,
-	0x80, 0x0f, 0x0a, 0x00, 0x02, 0x01, 0x30, 0x20, 0x01, 0x0d, 0xb8, 0x01, 0x00,
-};
-static const uint8_t eor_v4[] = { M16, 0x00, 0x17, 0x02, 0x00, 0x00, 0x00, 0x00 };
-static const uint8_t eor_v6[] = {
-	M16, 0x00, 0x1d, 0x02, 0x00, 0x00, 0x00, 0x06, 0x80, 0x0f, 0x03, 0x00, 0x02, 0x01,
-};
 
 static void conf_init(struct env *e, unsigned hold)
 {
 	memset(e, 0, sizeof(*e));
-	e->fd = -1;
+	e->rx.fd = -1;
 	e->base = event_base_new();
 	bgp_conf_defaults(&e->conf);
 	e->conf.local_as = 65001;
@@ -184,15 +111,15 @@ static void setup(struct env *e, unsigned hold, bool announce)
 	int sv[2];
 	ck_assert_int_eq(socketpair(AF_UNIX, SOCK_STREAM, 0, sv), 0);
 	fcntl(sv[1], F_SETFL, O_NONBLOCK);
-	e->fd = sv[1];
+	e->rx.fd = sv[1];
 	ck_assert_int_eq(bgp_session_attach(e->s, sv[0]), 0);
 }
 
 static void teardown(struct env *e)
 {
 	bgp_session_free(e->s);
-	if (e->fd >= 0)
-		close(e->fd);
+	if (e->rx.fd >= 0)
+		close(e->rx.fd);
 	event_base_free(e->base);
 }
 
@@ -392,8 +319,8 @@ START_TEST(bad_open_and_fsm_errors)
 	setup(&e, 9, false);
 	expect_msg(&e, our_open);
 	send_raw(&e, peer_open, 10);
-	close(e.fd);
-	e.fd = -1;
+	close(e.rx.fd);
+	e.rx.fd = -1;
 	pump(&e, 30);
 	ck_assert_int_eq(state(&e), BGP_ST_ACTIVE);
 	teardown(&e);
@@ -447,9 +374,9 @@ START_TEST(listener_accepts_peer)
 	bgp_session_start(e.s);
 	struct bgp_listener *l = bgp_listener_new(e.base, lfd, NULL, 0, &e.s, 1);
 	ck_assert_ptr_nonnull(l);
-	e.fd = socket(AF_INET, SOCK_STREAM, 0);
-	ck_assert_int_eq(connect(e.fd, (struct sockaddr *)&sin, sizeof(sin)), 0);
-	fcntl(e.fd, F_SETFL, O_NONBLOCK);
+	e.rx.fd = socket(AF_INET, SOCK_STREAM, 0);
+	ck_assert_int_eq(connect(e.rx.fd, (struct sockaddr *)&sin, sizeof(sin)), 0);
+	fcntl(e.rx.fd, F_SETFL, O_NONBLOCK);
 	expect_msg(&e, our_open);
 	send_raw(&e, peer_open, sizeof(peer_open));
 	expect_msg(&e, keepalive);
@@ -483,10 +410,10 @@ START_TEST(collision)
 	static const uint8_t n67[] = { M16, 0x00, 0x15, 0x03, 0x06, 0x07 };
 	expect_msg(&e, n67);
 	expect_eof(&e);
-	close(e.fd);
-	e.fd = sv[1];
-	e.have = 0;
-	fcntl(e.fd, F_SETFL, O_NONBLOCK);
+	close(e.rx.fd);
+	e.rx.fd = sv[1];
+	e.rx.have = 0;
+	fcntl(e.rx.fd, F_SETFL, O_NONBLOCK);
 	establish(&e);
 	/* in Established a new connection is refused */
 	ck_assert_int_eq(socketpair(AF_UNIX, SOCK_STREAM, 0, sv), 0);

@@ -19,58 +19,16 @@
 #include "common/zone.h"
 #include "common/zone_yaml.h"
 #include "geodns/geo_config.h"
-
-static char tmpdir[64];
-static char olddir[4096];
-static char err[CONFIG_ERRLEN];
+#include "tests/unit/config_test_util.h"
 
 static void setup(void)
 {
-	strcpy(tmpdir, "/tmp/steerdns-cfg-XXXXXX");
-	ck_assert_ptr_nonnull(mkdtemp(tmpdir));
-	ck_assert_ptr_nonnull(getcwd(olddir, sizeof(olddir)));
-	ck_assert_int_eq(chdir(tmpdir), 0);
+	cfg_tmp_enter("cfg");
 }
 
 static void teardown(void)
 {
-	static const char *const files[] = { "c.yaml", "z.yaml", "z2.yaml", "sub/c.yaml",
-	                                     "sub/z.yaml" };
-	for (size_t i = 0; i < sizeof(files) / sizeof(files[0]); i++)
-		unlink(files[i]);
-	rmdir("sub");
-	if (chdir(olddir) == 0)
-		rmdir(tmpdir);
-}
-
-static void put(const char *name, const char *text)
-{
-	FILE *f = fopen(name, "w");
-	ck_assert_ptr_nonnull(f);
-	fputs(text, f);
-	fclose(f);
-}
-
-/* Load c.yaml with this text; it must fail. Returns the message. */
-static const char *cfg_fail(const char *text)
-{
-	struct config *cfg = NULL;
-	put("c.yaml", text);
-	err[0] = 0;
-	ck_assert_int_eq(config_load("c.yaml", &cfg, err), -1);
-	ck_assert_ptr_null(cfg);
-	return err;
-}
-
-static struct config *cfg_ok(const char *text)
-{
-	struct config *cfg = NULL;
-	put("c.yaml", text);
-	err[0] = 0;
-	int rc = config_load("c.yaml", &cfg, err);
-	ck_assert_msg(rc == 0, "config_load failed: %s", err);
-	ck_assert_ptr_nonnull(cfg);
-	return cfg;
+	cfg_tmp_leave();
 }
 
 /* Load z.yaml with this text; it must fail. */
@@ -94,27 +52,9 @@ static struct zone *zone_ok(const char *text)
 }
 
 /* A valid zone head: lines 1..9. Records start at line 10. */
-#define ZHEAD                                                                         \
-	"origin: example.test.\n"                                                     \
-	"soa:\n"                                                                      \
-	"  mname: ns1\n"                                                              \
-	"  rname: hostmaster\n"                                                       \
-	"  serial: 1\n"                                                               \
-	"  refresh: 3600\n"                                                           \
-	"  retry: 900\n"                                                              \
-	"  expire: 1209600\n"                                                         \
-	"  minimum: 300\n"
+#define ZHEAD "origin: example.test.\n" ZSOA
 /* ...plus the apex NS, so records added after it make a complete zone. */
 #define ZREC ZHEAD "records:\n  \"@\": { NS: ns1 }\n"
-
-static const uint8_t *N(const char *text)
-{
-	static uint8_t buf[4][DNAME_MAXLEN];
-	static int i;
-	uint8_t *b = buf[i++ & 3];
-	ck_assert_int_gt(dname_from_text(text, NULL, b), 0);
-	return b;
-}
 
 /* ---------------- config: errors ---------------- */
 

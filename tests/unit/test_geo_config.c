@@ -21,22 +21,17 @@
 #include "common/zone_yaml.h"
 #include "geodns/geo_config.h"
 #include "geodns/geo_config_yaml.h"
+#include "tests/unit/config_test_util.h"
 #include "tests/unit/geo_test_util.h"
-
-static char tmpdir[64];
-static char olddir[PATH_MAX];
-static char err[CONFIG_ERRLEN];
 
 static void setup(void)
 {
 	char db[PATH_MAX], asn[PATH_MAX];
-	ck_assert_ptr_nonnull(getcwd(olddir, sizeof(olddir)));
+	/* resolve before leaving the working directory: mmdb_dir() may be relative */
 	ck_assert_msg(realpath(tpath(mmdb_dir(), "GeoIP2-City-Test.mmdb"), db) != NULL,
 	              "test DB not found under %s", mmdb_dir());
 	ck_assert_ptr_nonnull(realpath(tpath(mmdb_dir(), "GeoLite2-ASN-Test.mmdb"), asn));
-	strcpy(tmpdir, "/tmp/steerdns-geocfg-XXXXXX");
-	ck_assert_ptr_nonnull(mkdtemp(tmpdir));
-	ck_assert_int_eq(chdir(tmpdir), 0);
+	cfg_tmp_enter("geocfg");
 	ck_assert_int_eq(symlink(db, "db.mmdb"), 0);
 	ck_assert_int_eq(symlink(asn, "asn.mmdb"), 0);
 	mkdir("sub", 0700);
@@ -45,41 +40,7 @@ static void setup(void)
 
 static void teardown(void)
 {
-	static const char *const files[] = { "c.yaml", "z.yaml", "db.mmdb", "asn.mmdb",
-	                                     "sub/c.yaml", "sub/city.mmdb", "ex.yaml" };
-	for (size_t i = 0; i < sizeof(files) / sizeof(files[0]); i++)
-		unlink(files[i]);
-	rmdir("sub");
-	if (chdir(olddir) == 0)
-		rmdir(tmpdir);
-}
-
-static void put(const char *name, const char *text)
-{
-	FILE *f = fopen(name, "w");
-	ck_assert_ptr_nonnull(f);
-	fputs(text, f);
-	fclose(f);
-}
-
-static const char *cfg_fail(const char *text)
-{
-	struct config *cfg = NULL;
-	put("c.yaml", text);
-	err[0] = 0;
-	ck_assert_int_eq(config_load("c.yaml", &cfg, err), -1);
-	ck_assert_ptr_null(cfg);
-	return err;
-}
-
-static struct config *cfg_ok(const char *text)
-{
-	struct config *cfg = NULL;
-	put("c.yaml", text);
-	err[0] = 0;
-	int rc = config_load("c.yaml", &cfg, err);
-	ck_assert_msg(rc == 0, "config_load failed: %s", err);
-	return cfg;
+	cfg_tmp_leave();
 }
 
 /* Lines 1..5: a minimal valid GeoDNS config; tests append from line 6. */
@@ -93,32 +54,11 @@ static struct config *cfg_ok(const char *text)
 /* Lines 1..3 of a config whose PoP (line 4 on) is the test's. */
 #define GPOPS "geoip:\n  databases: [db.mmdb]\npops:\n"
 
-/* A zone file head (lines 1..11): records start at line 12. */
-#define ZREC                                                                          \
-	"origin: geo.test.\n"                                                         \
-	"soa:\n"                                                                      \
-	"  mname: ns1\n"                                                              \
-	"  rname: hostmaster\n"                                                       \
-	"  serial: 1\n"                                                               \
-	"  refresh: 3600\n"                                                           \
-	"  retry: 900\n"                                                              \
-	"  expire: 1209600\n"                                                         \
-	"  minimum: 300\n"                                                            \
-	"records:\n"                                                                  \
-	"  \"@\": { NS: ns1.example.net. }\n"
-
 /* Fails loading GHEAD + zones: [z.yaml] with this zone text. */
 static const char *steer_fail(const char *zone)
 {
 	put("z.yaml", zone);
 	return cfg_fail(GHEAD "zones: [z.yaml]\n");
-}
-
-static const uint8_t *N(const char *text)
-{
-	static uint8_t buf[DNAME_MAXLEN];
-	ck_assert_int_gt(dname_from_text(text, NULL, buf), 0);
-	return buf;
 }
 
 /* ---------------- errors: section structure ---------------- */
@@ -381,7 +321,7 @@ END_TEST
 
 START_TEST(err_steer_without_geoip)
 {
-	put("z.yaml", ZREC "  www: { steer: { ttl: 30 } }\n");
+	put("z.yaml", STEER_ZREC "  www: { steer: { ttl: 30 } }\n");
 	ck_assert_str_eq(cfg_fail("zones: [z.yaml]\n"),
 	                 "z.yaml:12:10: steer: requires geoip and pops in the main config");
 	/* Loaded on its own, a zone never allows steering. */
@@ -394,30 +334,31 @@ END_TEST
 START_TEST(err_steer_with_address)
 {
 	/* steer is attached first, so the record is at fault, wherever it is */
-	ck_assert_str_eq(steer_fail(ZREC "  www: { A: 192.0.2.1, steer: {} }\n"),
+	ck_assert_str_eq(steer_fail(STEER_ZREC "  www: { A: 192.0.2.1, steer: {} }\n"),
 	                 "z.yaml:12:13: A at a steered name");
-	ck_assert_str_eq(steer_fail(ZREC "  www: { steer: {}, AAAA: \"::1\" }\n"),
+	ck_assert_str_eq(steer_fail(STEER_ZREC "  www: { steer: {}, AAAA: \"::1\" }\n"),
 	                 "z.yaml:12:27: AAAA at a steered name");
-	ck_assert_str_eq(steer_fail(ZREC "  www: { steer: {}, CNAME: x }\n"),
+	ck_assert_str_eq(steer_fail(STEER_ZREC "  www: { steer: {}, CNAME: x }\n"),
 	                 "z.yaml:12:28: CNAME at a steered name");
 	/* the address came first under another spelling of the owner */
-	ck_assert_str_eq(steer_fail(ZREC "  WWW: { A: 192.0.2.1 }\n  www.geo.test.: { steer: {} }\n"),
+	ck_assert_str_eq(steer_fail(STEER_ZREC "  WWW: { A: 192.0.2.1 }\n"
+	                            "  www.geo.test.: { steer: {} }\n"),
 	                 "z.yaml:13:20: a steered name cannot also have A, AAAA or CNAME records");
 }
 END_TEST
 
 START_TEST(err_steer_values)
 {
-	ck_assert_str_eq(steer_fail(ZREC "  www: { steer: { answers: 17 } }\n"),
+	ck_assert_str_eq(steer_fail(STEER_ZREC "  www: { steer: { answers: 17 } }\n"),
 	                 "z.yaml:12:28: answers: 17 out of range 1..16");
-	ck_assert_str_eq(steer_fail(ZREC "  www: { steer: { answers: 0 } }\n"),
+	ck_assert_str_eq(steer_fail(STEER_ZREC "  www: { steer: { answers: 0 } }\n"),
 	                 "z.yaml:12:28: answers: 0 out of range 1..16");
-	ck_assert_str_eq(steer_fail(ZREC "  www: { steer: { mode: nearest } }\n"),
+	ck_assert_str_eq(steer_fail(STEER_ZREC "  www: { steer: { mode: nearest } }\n"),
 	                 "z.yaml:12:25: mode: unknown steer mode 'nearest' (expected geodns, anycast "
 	                 "or ab)");
-	ck_assert_str_eq(steer_fail(ZREC "  www: { steer: { weight: 1 } }\n"),
+	ck_assert_str_eq(steer_fail(STEER_ZREC "  www: { steer: { weight: 1 } }\n"),
 	                 "z.yaml:12:19: unknown key 'weight' in steer");
-	ck_assert_str_eq(steer_fail(ZREC "  www: { steer: 30 }\n"),
+	ck_assert_str_eq(steer_fail(STEER_ZREC "  www: { steer: 30 }\n"),
 	                 "z.yaml:12:17: steer: expected a mapping");
 }
 END_TEST
@@ -480,7 +421,7 @@ START_TEST(ok_sections_any_order)
 {
 	/* policy before pops, zones before geoip, databases relative to the
 	 * config file's directory */
-	put("z.yaml", ZREC "  www: { steer: {} }\n");
+	put("z.yaml", STEER_ZREC "  www: { steer: {} }\n");
 	put("sub/c.yaml", "policy: { fallback: [b] }\n"
 	                  "zones: [../z.yaml]\n"
 	                  "pops:\n  a: { location: [0, 0], ipv4: 192.0.2.1 }\n"
@@ -660,7 +601,7 @@ END_TEST
 
 START_TEST(ok_steer)
 {
-	put("z.yaml", ZREC "  www: { steer: { ttl: 20, answers: 2, mode: anycast }, TXT: hi }\n"
+	put("z.yaml", STEER_ZREC "  www: { steer: { ttl: 20, answers: 2, mode: anycast }, TXT: hi }\n"
 	                   "  api: { steer: {} }\n"
 	                   "  \"*.w\": { steer: { mode: geodns } }\n"
 	                   "  static: { A: 192.0.2.1 }\n");

@@ -22,14 +22,6 @@
 
 static char err[GEODB_ERRLEN];
 
-/* For hot loops: Check's ck_assert reports every passing assertion to the
- * parent process in fork mode (a write per call); this only on failure. */
-#define REQUIRE(cond, ...)                               \
-	do {                                             \
-		if (!(cond))                             \
-			ck_abort_msg(__VA_ARGS__);       \
-	} while (0)
-
 /* Open paths[0..n-1] and build one tree. DBs stay open in dbs[] for
  * cross-checks; close_all() frees both. */
 struct built {

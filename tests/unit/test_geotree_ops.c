@@ -20,14 +20,6 @@
 
 static char err[GEODB_ERRLEN];
 
-/* Hot loops: assert only on failure (Check reports every passing
- * ck_assert to the parent in fork mode). */
-#define REQUIRE(cond, ...)                         \
-	do {                                       \
-		if (!(cond))                       \
-			ck_abort_msg(__VA_ARGS__); \
-	} while (0)
-
 static struct geotree *build_one(const char *path, const struct geodb_fields *f)
 {
 	struct geodb *db = geodb_open(path, f, err, sizeof(err));
