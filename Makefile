@@ -39,7 +39,7 @@ DEPS_TEST  := python3 bind9-dnsutils knot-dnsutils knot iproute2 procps libmaxmi
 # Debian packages for `make bench` (peers, dnsperf, npm for the GeoIP DBs, perf/valgrind to profile).
 DEPS_BENCH := dnsperf gdnsd knot knot-module-geoip nsd npm util-linux linux-perf valgrind
 
-.PHONY: all check unit integration run deps install clean help
+.PHONY: all check unit integration run deps deps-run install clean help
 
 all: steerdns
 
@@ -57,14 +57,24 @@ $(BUILD)/tests/test_%: tests/unit/test_%.c $(LIB_OBJ) $(wildcard tests/unit/*.h)
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) $(PKG_CFLAGS) -o $@ $< $(LIB_OBJ) $(LDFLAGS) $(PKG_LIBS) $(CHECK_LIBS) -lm
 
-# deps: install whatever is missing (apt-get as root, else print the command).
-deps:
-	@missing=""; for p in $(DEPS_BUILD) $(DEPS_TEST); do \
-	  dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
-	if [ -z "$$missing" ]; then echo "deps: all installed"; \
-	elif [ "$$(id -u)" = 0 ]; then echo "deps: installing$$missing"; \
+# $(call apt_install,PACKAGES,WHAT): install whichever of PACKAGES is missing
+# (apt-get as root, else print the command and fail). A package whose command
+# is already on PATH (e.g. npm from a nodejs build) counts as installed.
+define apt_install
+	@missing=""; for p in $(1); do \
+	  dpkg -s $$p >/dev/null 2>&1 || command -v $$p >/dev/null || missing="$$missing $$p"; done; \
+	if [ -z "$$missing" ]; then echo "$(2): all installed"; \
+	elif [ "$$(id -u)" = 0 ]; then echo "$(2): installing$$missing"; \
 	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $$missing >/dev/null || exit 1; \
-	else echo "deps: missing$$missing; run as root: apt-get install$$missing"; exit 1; fi
+	else echo "$(2): missing$$missing; run as root: apt-get install$$missing"; exit 1; fi
+endef
+
+# deps: everything to build and test; deps-run: enough to build and try with dig.
+deps:
+	$(call apt_install,$(DEPS_BUILD) $(DEPS_TEST),deps)
+
+deps-run:
+	$(call apt_install,$(DEPS_BUILD) bind9-dnsutils,deps)
 
 unit: $(UNIT_BIN)
 	@fail=0; for t in $(UNIT_BIN); do CK_FORK=yes $$t || fail=1; done; exit $$fail
@@ -81,7 +91,7 @@ check: deps
 	$(MAKE) SANITIZE=1 unit
 	$(MAKE) SANITIZE=1 integration
 
-run: deps steerdns
+run: deps-run steerdns
 	@echo "serving config/example.yaml on 127.0.0.1:5353 (Ctrl-C to stop). Try:"
 	@echo "  dig @127.0.0.1 -p 5353 www.example.test A"
 	@echo "  dig @127.0.0.1 -p 5353 example.test MX +norec"
@@ -117,12 +127,7 @@ lab: deps steerdns
 # GeoIP DBs with `npm pack` into .cache/bench. BENCH_ARGS=--quick for short runs.
 .PHONY: bench bench-tools
 bench:
-	@missing=""; for p in $(DEPS_BUILD) $(DEPS_BENCH); do \
-	  dpkg -s $$p >/dev/null 2>&1 || command -v $$p >/dev/null || missing="$$missing $$p"; done; \
-	if [ -z "$$missing" ]; then :; \
-	elif [ "$$(id -u)" = 0 ]; then echo "bench: installing$$missing"; \
-	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $$missing >/dev/null || exit 1; \
-	else echo "bench: missing$$missing; run as root: apt-get install$$missing"; exit 1; fi
+	$(call apt_install,$(DEPS_BUILD) $(DEPS_BENCH),bench)
 	$(MAKE) SANITIZE=0 build/steerdns bench-tools
 	python3 tests/bench/run.py --steerdns build/steerdns $(BENCH_ARGS)
 bench-tools: build/bench/loadgen build/bench/mmdb_nets
