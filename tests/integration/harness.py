@@ -326,20 +326,31 @@ def udp_exchange(addr, port, msg, timeout=1.0):
     with socket.socket(fam, socket.SOCK_DGRAM) as s:
         s.settimeout(timeout)
         s.sendto(msg, (addr, port))
-        deadline = time.monotonic() + timeout
-        qid = msg[:2] if len(msg) >= 2 else None
-        while True:
-            left = deadline - time.monotonic()
-            if left <= 0:
-                return None
-            s.settimeout(left)
-            try:
-                data, _ = s.recvfrom(65535)
-            except socket.timeout:
-                return None
-            # Ignore stray replies that are not ours (cannot really happen on a fresh socket).
-            if qid is None or data[:2] == qid or len(data) < 2:
-                return data
+        return udp_recv_reply(s, msg, timeout)
+
+
+def udp_recv_reply(s, msg, timeout, quiet=(socket.timeout,), strict_id=False):
+    """Wait up to timeout on datagram socket s for the reply to msg.
+
+    Datagrams whose ID is not msg's are skipped. Returns the raw reply, or
+    None on timeout or on an exception in quiet. strict_id=False also
+    accepts a reply too short to hold an ID (and any reply when msg has none),
+    so the caller sees such a broken reply instead of a timeout.
+    """
+    deadline = time.monotonic() + timeout
+    qid = msg[:2] if (len(msg) >= 2 or strict_id) else None
+    while True:
+        left = deadline - time.monotonic()
+        if left <= 0:
+            return None
+        s.settimeout(left)
+        try:
+            data, _ = s.recvfrom(65535)
+        except quiet:
+            return None
+        # Ignore stray replies that are not ours (cannot really happen on a fresh socket).
+        if qid is None or data[:2] == qid or (len(data) < 2 and not strict_id):
+            return data
 
 
 def recv_exact(s, n):
@@ -368,14 +379,20 @@ def tcp_read_msg(s):
     return recv_exact(s, ln)
 
 
-def tcp_exchange(addr, port, msg, timeout=2.0):
+def tcp_send_read(s, msg, quiet=(socket.timeout,)):
+    """Send msg on the connected TCP socket s with its length prefix and read
+    one reply: the raw reply, or None on EOF or an exception in quiet."""
+    s.sendall(struct.pack('!H', len(msg)) + msg)
+    try:
+        return tcp_read_msg(s)
+    except quiet:
+        return None
+
+
+def tcp_exchange(addr, port, msg, timeout=2.0, quiet=(socket.timeout,)):
     """One query over a fresh TCP connection; the raw reply or None."""
     with tcp_connect(addr, port, timeout) as s:
-        s.sendall(struct.pack('!H', len(msg)) + msg)
-        try:
-            return tcp_read_msg(s)
-        except socket.timeout:
-            return None
+        return tcp_send_read(s, msg, quiet)
 
 
 def query(addr, port, qname, qtype='A', tcp=False, timeout=1.0, **kw):
@@ -480,7 +497,71 @@ def yaml_str(s):
     return json.dumps(s)
 
 
-class Steerdns:
+class _Daemon:
+    """A server child process: launch, wait until it serves, stop, clean up.
+
+    Subclasses set self.dir (removed by cleanup) and self.name (used in
+    errors); the process is registered in _PROCS so a crashed test run never
+    leaves it behind.
+    """
+
+    name = 'server'
+    dir = None
+    proc = None
+    err = None
+
+    def _launch(self, argv):
+        """Start argv with stderr collected in self.err."""
+        self.proc = subprocess.Popen(argv, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+                                     stderr=subprocess.PIPE)
+        _PROCS.append(self.proc)
+        self.err = _StderrCollector(self.proc.stderr)
+        self.err.start()
+
+    def _wait_serving(self, ready, timeout, what):
+        """Poll ready() until true and return self; raise AssertionError with
+        the stderr text if the process exits first or timeout passes."""
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.proc.poll() is not None:
+                self.err.join(1)
+                raise AssertionError('%s exited with %d before serving; stderr:\n%s' %
+                                     (self.name, self.proc.returncode, self.err.text()))
+            if ready():
+                return self
+            time.sleep(0.05)
+        self.stop()
+        raise AssertionError('%s did not answer %s within %.0fs; stderr:\n%s' %
+                             (self.name, what, timeout, self.err.text()))
+
+    def stderr(self):
+        return self.err.text() if self.err else ''
+
+    def alive(self):
+        return self.proc is not None and self.proc.poll() is None
+
+    def stop(self):
+        """SIGTERM, then SIGKILL after 5 s. Returns the exit code."""
+        if self.proc is None:
+            return None
+        if self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGTERM)
+            try:
+                self.proc.wait(5)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait(2)
+        rc = self.proc.returncode
+        if self.proc in _PROCS:
+            _PROCS.remove(self.proc)
+        return rc
+
+    def cleanup(self):
+        self.stop()
+        shutil.rmtree(self.dir, ignore_errors=True)
+
+
+class Steerdns(_Daemon):
     """One steerdns server with a config written into its own temp dir.
 
     zones: list of (filename, yaml_text). server: extra/override server keys.
@@ -491,6 +572,7 @@ class Steerdns:
         if not os.path.exists(self.binary):
             raise AssertionError('steerdns binary %s does not exist' % self.binary)
         self.v6 = have_ipv6() if v6 is None else v6
+        self.name = 'steerdns'
         self.dir = tempfile.mkdtemp(prefix='steerdns-it-')
         self.addr = '127.0.0.1'
         srv = {'workers': 2, 'identity': 'test-pop', 'version': 'steerdns-test',
@@ -540,63 +622,52 @@ class Steerdns:
                 raise
 
     def _start_once(self, timeout):
-        self.proc = subprocess.Popen([self.binary, 'serve', '-c', self.config],
-                                     stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
-                                     stderr=subprocess.PIPE)
-        _PROCS.append(self.proc)
-        self.err = _StderrCollector(self.proc.stderr)
-        self.err.start()
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            if self.proc.poll() is not None:
-                self.err.join(1)
-                raise AssertionError('steerdns exited with %d before serving; stderr:\n%s' %
-                                     (self.proc.returncode, self.err.text()))
-            raw = udp_exchange(self.addr, self.port,
-                               build_query('id.server', 'TXT', qclass='CH'), timeout=0.2)
-            if raw is not None:
-                return self
-            time.sleep(0.05)
-        self.stop()
-        raise AssertionError('steerdns did not answer within %.0fs; stderr:\n%s' %
-                             (timeout, self.err.text()))
-
-    def stderr(self):
-        return self.err.text() if self.err else ''
-
-    def alive(self):
-        return self.proc is not None and self.proc.poll() is None
-
-    def stop(self):
-        """SIGTERM, then SIGKILL after 5 s. Returns the exit code."""
-        if self.proc is None:
-            return None
-        if self.proc.poll() is None:
-            self.proc.send_signal(signal.SIGTERM)
-            try:
-                self.proc.wait(5)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait(2)
-        rc = self.proc.returncode
-        if self.proc in _PROCS:
-            _PROCS.remove(self.proc)
-        return rc
-
-    def cleanup(self):
-        self.stop()
-        shutil.rmtree(self.dir, ignore_errors=True)
+        self._launch([self.binary, 'serve', '-c', self.config])
+        probe = build_query('id.server', 'TXT', qclass='CH')
+        return self._wait_serving(
+            lambda: udp_exchange(self.addr, self.port, probe, timeout=0.2) is not None,
+            timeout, 'id.server CH TXT')
 
     def query(self, qname, qtype='A', addr=None, **kw):
         return query(addr or self.addr, self.port, qname, qtype, **kw)
 
 
-class Knotd:
+def serve_zone(binary, origin, soa, records, ttl=3600):
+    """A started Steerdns serving one YAML zone, written as ORIGINyaml.
+
+    The caller owns the server and must cleanup() it (see cleanup_all)."""
+    srv = Steerdns(binary, [(origin + 'yaml', zone_yaml(origin, ttl, soa, records))])
+    try:
+        return srv.start()
+    except BaseException:
+        srv.cleanup()
+        raise
+
+
+def cleanup_all(*servers):
+    """cleanup() every server that is not None (module teardown)."""
+    for srv in servers:
+        if srv is not None:
+            srv.cleanup()
+
+
+def _serves_soa(server, probe_name, need_answer):
+    """True when server answers SOA probe_name with NOERROR (and, with
+    need_answer, a non-empty answer section)."""
+    raw = udp_exchange(server.addr, server.port, build_query(probe_name, 'SOA'), timeout=0.2)
+    if raw is None:
+        return False
+    m = decode(raw)
+    return m.rcode == 0 and (bool(m.answer) or not need_answer)
+
+
+class Knotd(_Daemon):
     """knotd (Knot DNS) in the foreground serving master files from zone text."""
 
     def __init__(self, zones, identity='test-pop'):
         """zones: list of (origin, master_file_text)."""
         self.knotd = tool('knotd')
+        self.name = 'knotd'
         self.dir = tempfile.mkdtemp(prefix='knotd-it-')
         self.port = free_port(False)
         self.addr = '127.0.0.1'
@@ -636,41 +707,9 @@ class Knotd:
         self.err = None
 
     def start(self, probe_name, timeout=10.0):
-        self.proc = subprocess.Popen([self.knotd, '-c', self.conf],
-                                     stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
-                                     stderr=subprocess.PIPE)
-        _PROCS.append(self.proc)
-        self.err = _StderrCollector(self.proc.stderr)
-        self.err.start()
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            if self.proc.poll() is not None:
-                time.sleep(0.1)
-                raise AssertionError('knotd exited %d: %s' % (self.proc.returncode, self.err.text()))
-            raw = udp_exchange(self.addr, self.port, build_query(probe_name, 'SOA'), timeout=0.2)
-            if raw is not None:
-                m = decode(raw)
-                if m.rcode == 0 and m.answer:
-                    return self
-            time.sleep(0.05)
-        self.stop()
-        raise AssertionError('knotd did not serve %s within %.0fs: %s' %
-                             (probe_name, timeout, self.err.text()))
-
-    def stop(self):
-        if self.proc is not None and self.proc.poll() is None:
-            self.proc.send_signal(signal.SIGTERM)
-            try:
-                self.proc.wait(5)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait(2)
-        if self.proc in _PROCS:
-            _PROCS.remove(self.proc)
-
-    def cleanup(self):
-        self.stop()
-        shutil.rmtree(self.dir, ignore_errors=True)
+        self._launch([self.knotd, '-c', self.conf])
+        return self._wait_serving(lambda: _serves_soa(self, probe_name, need_answer=True),
+                                  timeout, probe_name)
 
 
 # ---------------------------------------------------------------------------
@@ -778,17 +817,10 @@ def parse_dig(text):
         if m:
             r.ecs = m.group(1)
             continue
-        if re.match(r';+ QUESTION SECTION:', line):
-            section = r.question
-            continue
-        if re.match(r';+ ANSWER SECTION:', line):
-            section = r.answer
-            continue
-        if re.match(r';+ AUTHORITY SECTION:', line):
-            section = r.authority
-            continue
-        if re.match(r';+ ADDITIONAL SECTION:', line):
-            section = r.additional
+        m = re.match(r';+ (QUESTION|ANSWER|AUTHORITY|ADDITIONAL) SECTION:', line)
+        if m:
+            section = {'QUESTION': r.question, 'ANSWER': r.answer,
+                       'AUTHORITY': r.authority, 'ADDITIONAL': r.additional}[m.group(1)]
             continue
         if re.match(r';+ (OPT PSEUDOSECTION|EDNS PSEUDOSECTION)', line):
             section = None
@@ -896,6 +928,23 @@ def mmdb_dir():
     if not os.path.isdir(d):
         raise Skip('test databases not found at %s' % os.path.normpath(d))
     return os.path.normpath(d)
+
+
+def json_networks(name):
+    """Networks of source-data/NAME.json (the MMDB test data) as ip_network
+    objects, in file order without repeats; ::a.b.c.d/N becomes IPv4."""
+    with open(os.path.join(mmdb_dir(), 'source-data', name + '.json')) as f:
+        data = json.load(f)
+    out = []
+    for item in data:
+        for net in item:
+            n = ipaddress.ip_network(net, strict=False)
+            if n.version == 6 and n.prefixlen >= 96 and int(n.network_address) < (1 << 32):
+                n = ipaddress.ip_network('%s/%d' % (ipaddress.IPv4Address(int(n.network_address)),
+                                                    n.prefixlen - 96))
+            if n not in out:
+                out.append(n)
+    return out
 
 
 class MMDB:
@@ -1176,7 +1225,7 @@ def ecs_query(addr, port, qname, subnet, qtype='A', timeout=1.0):
     return m, ecs_of(m)
 
 
-class Gdnsd:
+class Gdnsd(_Daemon):
     """gdnsd 3 in the foreground with a config dir written by the test.
 
     config_text: the body of CONFDIR/config *without* the options stanza
@@ -1186,6 +1235,7 @@ class Gdnsd:
 
     def __init__(self, config_text, zones, files=()):
         self.gdnsd = tool('gdnsd')
+        self.name = 'gdnsd'
         self.dir = tempfile.mkdtemp(prefix='gdnsd-it-')
         self.addr = '127.0.0.1'
         self.port = free_port(False)
@@ -1205,39 +1255,9 @@ class Gdnsd:
         self.err = None
 
     def start(self, probe_name, timeout=15.0):
-        self.proc = subprocess.Popen([self.gdnsd, '-c', self.dir, 'start'],
-                                     stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
-                                     stderr=subprocess.PIPE)
-        _PROCS.append(self.proc)
-        self.err = _StderrCollector(self.proc.stderr)
-        self.err.start()
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            if self.proc.poll() is not None:
-                self.err.join(1)
-                raise AssertionError('gdnsd exited %d: %s' % (self.proc.returncode, self.err.text()))
-            raw = udp_exchange(self.addr, self.port, build_query(probe_name, 'SOA'), timeout=0.2)
-            if raw is not None and decode(raw).rcode == 0:
-                return self
-            time.sleep(0.05)
-        self.stop()
-        raise AssertionError('gdnsd did not serve %s within %.0fs: %s' %
-                             (probe_name, timeout, self.err.text()))
-
-    def stop(self):
-        if self.proc is not None and self.proc.poll() is None:
-            self.proc.send_signal(signal.SIGTERM)
-            try:
-                self.proc.wait(5)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait(2)
-        if self.proc in _PROCS:
-            _PROCS.remove(self.proc)
-
-    def cleanup(self):
-        self.stop()
-        shutil.rmtree(self.dir, ignore_errors=True)
+        self._launch([self.gdnsd, '-c', self.dir, 'start'])
+        return self._wait_serving(lambda: _serves_soa(self, probe_name, need_answer=False),
+                                  timeout, probe_name)
 
 
 def geo_zone_yaml(origin='geo.test.', steered=(('www', 30, 1),), static=(('static', '192.0.2.80'),)):

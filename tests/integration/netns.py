@@ -95,18 +95,8 @@ def udp_exchange(ns, addr, port, msg, timeout=1.0):
             s.sendto(msg, (addr, port))
         except OSError:
             return None   # e.g. ENETUNREACH while the route is gone
-        deadline = time.monotonic() + timeout
-        while True:
-            left = deadline - time.monotonic()
-            if left <= 0:
-                return None
-            s.settimeout(left)
-            try:
-                data, _ = s.recvfrom(65535)
-            except (socket.timeout, OSError):
-                return None
-            if data[:2] == msg[:2]:
-                return data
+        return harness.udp_recv_reply(s, msg, timeout, quiet=(socket.timeout, OSError),
+                                      strict_id=True)
 
 
 def dns_query(ns, addr, port, qname, qtype='A', timeout=1.0, **kw):

@@ -36,13 +36,11 @@ SRV = None
 
 def setup_module(binary):
     global SRV
-    SRV = H.Steerdns(binary, [('example.test.yaml', H.zone_yaml(ORIGIN, 3600, SOA, RECORDS))])
-    SRV.start()
+    SRV = H.serve_zone(binary, ORIGIN, SOA, RECORDS)
 
 
 def teardown_module():
-    if SRV:
-        SRV.cleanup()
+    H.cleanup_all(SRV)
 
 
 def rr(owner, ttl, typ, rdata, cls=1):

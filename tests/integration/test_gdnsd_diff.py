@@ -99,27 +99,11 @@ def teardown_module():
         GD.cleanup()
 
 
-def json_networks(db):
-    import json
-    with open(os.path.join(H.mmdb_dir(), 'source-data', db + '.json')) as f:
-        data = json.load(f)
-    out = []
-    for item in data:
-        for net in item:
-            n = ipaddress.ip_network(net, strict=False)
-            if n.version == 6 and n.prefixlen >= 96 and int(n.network_address) < (1 << 32):
-                n = ipaddress.ip_network('%s/%d' % (ipaddress.IPv4Address(int(n.network_address)),
-                                                    n.prefixlen - 96))
-            if n not in out:
-                out.append(n)
-    return out
-
-
 def client_subnets(db):
     """Every network, plus random addresses inside each with several source lengths."""
     rnd = random.Random(SEED + len(db))
     out = []
-    nets = json_networks(db)
+    nets = H.json_networks(db)
     for n in nets:
         out.append(n)
     for n in nets:

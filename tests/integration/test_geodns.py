@@ -14,7 +14,6 @@ Servers used:
 """
 
 import ipaddress
-import json
 import os
 import re
 import shutil
@@ -133,22 +132,6 @@ def wait_for(pred, timeout, step=0.05):
     return None
 
 
-def json_networks(name):
-    """Networks of source-data/NAME.json as ip_network objects; ::a.b.c.d/N as IPv4."""
-    with open(os.path.join(H.mmdb_dir(), 'source-data', name + '.json')) as f:
-        data = json.load(f)
-    out = []
-    for item in data:
-        for net in item:
-            n = ipaddress.ip_network(net, strict=False)
-            if n.version == 6 and n.prefixlen >= 96 and int(n.network_address) < (1 << 32):
-                n = ipaddress.ip_network('%s/%d' % (ipaddress.IPv4Address(int(n.network_address)),
-                                                    n.prefixlen - 96))
-            if n not in out:
-                out.append(n)
-    return out
-
-
 # ---------------------------------------------------------------------------
 # answers per continent, with dig and kdig
 
@@ -219,7 +202,7 @@ def test_lookup_command():
 # the scope property over every network of the test DB
 
 def test_scope_never_spans_a_boundary():
-    nets = json_networks('GeoIP2-City-Test')
+    nets = H.json_networks('GeoIP2-City-Test')
     assert len(nets) > 200, 'only %d networks read' % len(nets)
     checked = 0
     for net in nets:
