@@ -1,5 +1,5 @@
 /*
- * geo_test_util.h: helpers shared by test_geodb.c and test_geotree.c:
+ * geo_test_util.h: helpers shared by test_geodb.c and test_geotree*.c:
  * where MaxMind's test databases are, generating the flat-schema DBs with
  * tests/unit/gen/flat_mmdb.pl, address parsing, a seeded PRNG and
  * REQUIRE() for assertions in hot loops.

@@ -1,351 +1,31 @@
 /*
- * test_health.c: common/health*.c against real sockets on 127.0.0.1 and a
- * real libevent loop: tcp listeners opened and closed, a tiny HTTP server
- * answering chosen statuses (or nothing), a tiny UDP DNS responder
- * (NOERROR, REFUSED, silence, wrong ID), state files edited on disk; the
- * timing of rise/fall, sync across "reloads", and the change callback.
- * Every test server runs on the checker's own event base, so each test is
- * single-threaded and its timing deterministic up to scheduler latency.
+ * test_health.c: the network checks of common/health*.c against real
+ * sockets on 127.0.0.1 and a real libevent loop: tcp listeners opened and
+ * closed, a tiny HTTP server answering chosen statuses (or nothing), a tiny
+ * UDP DNS responder (NOERROR, REFUSED, silence, wrong ID), and the HTTP
+ * status / DNS reply parsers; the timing of rise/fall. File checks, sync
+ * across "reloads", the registry and the change callback are in
+ * test_health_sync.c. Every test server runs on the checker's own event
+ * base, so each test is single-threaded and its timing deterministic up
+ * to scheduler latency.
  */
 #include <check.h>
 #include <arpa/inet.h>
-#include <errno.h>
-#include <fcntl.h>
 #include <netinet/in.h>
 #include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
-#include <time.h>
 #include <unistd.h>
 
 #include <event2/event.h>
 
 #include "common/health.h"
 #include "common/health_int.h"
-#include "common/log.h"
+#include "tests/unit/health_test_util.h"
+
 
 /* ------------------------------------------------------------------ */
-/* Loop helpers */
-
-static long now_ms(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
-struct until {
-	struct event_base *base;
-	bool (*pred)(void *);
-	void *arg;
-	bool hit;
-};
-
-static void until_poll_cb(evutil_socket_t fd, short what, void *arg)
-{
-	struct until *u = arg;
-	(void)fd;
-	(void)what;
-	if (u->pred && u->pred(u->arg)) {
-		u->hit = true;
-		event_base_loopbreak(u->base);
-	}
-}
-
-static void until_stop_cb(evutil_socket_t fd, short what, void *arg)
-{
-	(void)fd;
-	(void)what;
-	event_base_loopbreak(arg);
-}
-
-/* Run base until pred(arg) holds (polled every millisecond) or max_ms
- * passed. Returns the elapsed ms when pred held, else -1. pred NULL: just
- * run for max_ms. */
-static long run_until(struct event_base *base, bool (*pred)(void *), void *arg, long max_ms)
-{
-	struct until u = { base, pred, arg, false };
-	struct timeval poll = { 0, 1000 }, stop = { max_ms / 1000, (max_ms % 1000) * 1000 };
-	struct event *p = event_new(base, -1, EV_PERSIST, until_poll_cb, &u);
-	struct event *s = evtimer_new(base, until_stop_cb, base);
-	long t0 = now_ms();
-
-	ck_assert(p && s);
-	if (pred && pred(arg)) {
-		event_free(p);
-		event_free(s);
-		return 0;
-	}
-	event_add(p, &poll);
-	event_add(s, &stop);
-	event_base_dispatch(base);
-	event_free(p);
-	event_free(s);
-	return u.hit ? now_ms() - t0 : -1;
-}
-
-static void run_for(struct event_base *base, long ms)
-{
-	run_until(base, NULL, NULL, ms);
-}
-
-struct slot_want {
-	_Atomic uint8_t *slot;
-	uint8_t want;
-};
-
-static bool slot_is(void *arg)
-{
-	struct slot_want *w = arg;
-	return atomic_load_explicit(w->slot, memory_order_relaxed) == w->want;
-}
-
-/* Run until the named slot holds want (failing the test if it does not
- * within max_ms); returns the elapsed ms. */
-static long wait_state(struct event_base *base, const char *name, enum health_state want, long max_ms)
-{
-	struct slot_want w = { health_slot(name), (uint8_t)want };
-	long t = run_until(base, slot_is, &w, max_ms);
-	ck_assert_msg(t >= 0, "%s did not become %s within %ld ms", name,
-	              health_state_name(want), max_ms);
-	return t;
-}
-
-static enum health_state state_of(const char *name)
-{
-	return (enum health_state)atomic_load_explicit(health_slot(name), memory_order_relaxed);
-}
-
-/* The change callback's record. */
-#define MAX_CHANGES 32
-static struct change {
-	char name[32];
-	enum health_state old, now;
-} changes[MAX_CHANGES];
-static int n_changes;
-
-static void record_change(const char *name, enum health_state old, enum health_state now, void *arg)
-{
-	int *calls = arg;
-	(*calls)++;
-	ck_assert_int_lt(n_changes, MAX_CHANGES);
-	snprintf(changes[n_changes].name, sizeof(changes[n_changes].name), "%s", name);
-	changes[n_changes].old = old;
-	changes[n_changes].now = now;
-	n_changes++;
-}
-
-static void assert_change(int i, const char *name, enum health_state old, enum health_state now)
-{
-	ck_assert_int_gt(n_changes, i);
-	ck_assert_str_eq(changes[i].name, name);
-	ck_assert_int_eq(changes[i].old, old);
-	ck_assert_int_eq(changes[i].now, now);
-}
-
-static struct sockaddr_in lo_addr(uint16_t port)
-{
-	struct sockaddr_in sin;
-	memset(&sin, 0, sizeof(sin));
-	sin.sin_family = AF_INET;
-	sin.sin_port = htons(port);
-	sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-	return sin;
-}
-
-static uint16_t fd_port(int fd)
-{
-	struct sockaddr_in sin;
-	socklen_t len = sizeof(sin);
-	ck_assert_int_eq(getsockname(fd, (struct sockaddr *)&sin, &len), 0);
-	return ntohs(sin.sin_port);
-}
-
-static struct check_conf net_conf(enum check_type type, uint16_t port, unsigned interval,
-                                  unsigned timeout, unsigned rise, unsigned fall)
-{
-	struct check_conf c;
-	struct sockaddr_in sin = lo_addr(port);
-	memset(&c, 0, sizeof(c));
-	c.type = type;
-	memcpy(&c.addr, &sin, sizeof(sin));
-	c.addrlen = sizeof(sin);
-	c.interval_ms = interval;
-	c.timeout_ms = timeout;
-	c.rise = rise;
-	c.fall = fall;
-	return c;
-}
-
-static void sync1(struct health_checker *hc, const char *name, const struct check_conf *c)
-{
-	const char *names[] = { name };
-	const struct check_conf *confs[] = { c };
-	ck_assert_int_eq(health_checker_sync(hc, names, confs, 1), 0);
-}
-
-static void setup(void)
-{
-	/* HEALTH_TEST_LOG=1 shows the checker's own lines while debugging */
-	log_set_level(getenv("HEALTH_TEST_LOG") ? LOG_LVL_DEBUG : LOG_LVL_ERR);
-	n_changes = 0;
-}
-
-static void teardown(void)
-{
-	health_registry_free();
-}
-
-/* ------------------------------------------------------------------ */
-/* TCP listener (also the HTTP server's) */
-
-struct tcp_srv {
-	int fd;
-	struct event *ev;
-	int accepted;
-	long last_accept_ms;
-	/* http */
-	bool http;
-	int status;               /* 0: never answer */
-	char request[1024];       /* the last request received */
-	int held[64];             /* connections never answered */
-	int n_held;
-	struct event_base *base;
-};
-
-struct http_conn {
-	struct tcp_srv *srv;
-	int fd;
-	struct event *ev;
-	char buf[1024];
-	size_t len;
-};
-
-static void http_conn_cb(evutil_socket_t fd, short what, void *arg)
-{
-	struct http_conn *c = arg;
-	ssize_t n = recv(fd, c->buf + c->len, sizeof(c->buf) - 1 - c->len, 0);
-	(void)what;
-	if (n > 0) {
-		c->len += (size_t)n;
-		c->buf[c->len] = 0;
-		if (!strstr(c->buf, "\r\n\r\n"))
-			return;
-		snprintf(c->srv->request, sizeof(c->srv->request), "%s", c->buf);
-		if (c->srv->status == 0) {
-			/* never answer: keep the socket for the test to inspect */
-			if (c->srv->n_held < 64)
-				c->srv->held[c->srv->n_held++] = fd;
-			else
-				close(fd);
-			event_free(c->ev);
-			free(c);
-			return;
-		}
-		char resp[128];
-		int len = snprintf(resp, sizeof(resp), "HTTP/1.1 %d Whatever\r\nContent-Length: 0\r\n\r\n",
-		                   c->srv->status);
-		ck_assert_int_eq(send(fd, resp, (size_t)len, MSG_NOSIGNAL), len);
-	} else if (n < 0 && errno == EAGAIN) {
-		return;
-	}
-	close(fd);
-	event_free(c->ev);
-	free(c);
-}
-
-static void accept_cb(evutil_socket_t fd, short what, void *arg)
-{
-	struct tcp_srv *s = arg;
-	int c;
-	(void)what;
-	while ((c = accept4(fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC)) >= 0) {
-		s->accepted++;
-		s->last_accept_ms = now_ms();
-		if (!s->http) {
-			close(c);
-			continue;
-		}
-		struct http_conn *hc = calloc(1, sizeof(*hc));
-		ck_assert_ptr_nonnull(hc);
-		hc->srv = s;
-		hc->fd = c;
-		hc->ev = event_new(s->base, c, EV_READ | EV_PERSIST, http_conn_cb, hc);
-		event_add(hc->ev, NULL);
-	}
-}
-
-/* Listen on 127.0.0.1:port (0: any) on base. */
-static void srv_open(struct tcp_srv *s, struct event_base *base, uint16_t port)
-{
-	struct sockaddr_in sin = lo_addr(port);
-	int one = 1;
-	s->base = base;
-	s->fd = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-	ck_assert_int_ge(s->fd, 0);
-	ck_assert_int_eq(setsockopt(s->fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one)), 0);
-	ck_assert_int_eq(bind(s->fd, (struct sockaddr *)&sin, sizeof(sin)), 0);
-	ck_assert_int_eq(listen(s->fd, 64), 0);
-	s->ev = event_new(base, s->fd, EV_READ | EV_PERSIST, accept_cb, s);
-	event_add(s->ev, NULL);
-}
-
-static void srv_close(struct tcp_srv *s)
-{
-	event_free(s->ev);
-	close(s->fd);
-	s->ev = NULL;
-	s->fd = -1;
-}
-
-static bool accepted_more(void *arg)
-{
-	struct tcp_srv *s = arg;
-	static int seen = -1;
-	if (seen < 0 || s->accepted < seen) {
-		seen = s->accepted;
-		return false;
-	}
-	if (s->accepted > seen) {
-		seen = -1;
-		return true;
-	}
-	return false;
-}
-
-/* A port with nothing listening (bound, then closed). */
-static uint16_t closed_port(void)
-{
-	struct sockaddr_in sin = lo_addr(0);
-	int fd = socket(AF_INET, SOCK_STREAM, 0);
-	ck_assert_int_eq(bind(fd, (struct sockaddr *)&sin, sizeof(sin)), 0);
-	uint16_t port = fd_port(fd);
-	close(fd);
-	return port;
-}
-
-/* ------------------------------------------------------------------ */
-/* Registry and text helpers */
-
-START_TEST(registry_slots)
-{
-	_Atomic uint8_t *a = health_slot("eu-west");
-	_Atomic uint8_t *b = health_slot("us-east");
-	ck_assert_ptr_nonnull(a);
-	ck_assert_ptr_nonnull(b);
-	ck_assert_ptr_ne(a, b);
-	ck_assert_ptr_eq(health_slot("eu-west"), a);
-	ck_assert_int_eq(atomic_load(a), HEALTH_UP);
-	atomic_store(a, HEALTH_DRAIN);
-	/* stable and shared: a second lookup sees the same byte */
-	ck_assert_int_eq(atomic_load(health_slot("eu-west")), HEALTH_DRAIN);
-	ck_assert_int_eq(atomic_load(b), HEALTH_UP);
-	ck_assert_str_eq(health_state_name(HEALTH_UP), "up");
-	ck_assert_str_eq(health_state_name(HEALTH_DOWN), "down");
-	ck_assert_str_eq(health_state_name(HEALTH_DRAIN), "drain");
-}
-END_TEST
+/* HTTP status and DNS reply parsers */
 
 START_TEST(http_text)
 {
@@ -412,29 +92,6 @@ START_TEST(dns_text)
 	r[5] = 0;
 	ck_assert_int_eq(health_dns_check_response(r, 12, 0xbeef, qname, 28, &rcode), 0);
 	ck_assert_int_eq(rcode, 1);
-}
-END_TEST
-
-START_TEST(invalid_confs_skipped)
-{
-	struct event_base *base = event_base_new();
-	struct health_checker *hc = health_checker_new(base);
-	struct tcp_srv srv = { 0 };
-	srv_open(&srv, base, 0);
-	struct check_conf good = net_conf(CHECK_TCP, fd_port(srv.fd), 100, 50, 1, 1);
-	struct check_conf noname = net_conf(CHECK_DNS, 53, 100, 50, 1, 1);
-	struct check_conf noport = net_conf(CHECK_TCP, 0, 100, 50, 1, 1);
-	struct check_conf nofile = { .type = CHECK_FILE };
-	struct check_conf badtype = { .type = 99 };
-	const char *names[] = { "iv-dns", "iv-good", "iv-port", "iv-file", "iv-type", "iv-good" };
-	const struct check_conf *confs[] = { &noname, &good, &noport, &nofile, &badtype, &good };
-
-	ck_assert_int_eq(health_checker_sync(hc, names, confs, 6), -1);
-	/* the valid one runs anyway */
-	ck_assert_int_ne(run_until(base, accepted_more, &srv, 500), -1);
-	health_checker_free(hc);
-	srv_close(&srv);
-	event_base_free(base);
 }
 END_TEST
 
@@ -741,179 +398,14 @@ START_TEST(dns_port_unreachable)
 }
 END_TEST
 
-/* ------------------------------------------------------------------ */
-/* file */
-
-static void write_file(const char *path, const char *text)
-{
-	FILE *f = fopen(path, "w");
-	ck_assert_ptr_nonnull(f);
-	fputs(text, f);
-	ck_assert_int_eq(fclose(f), 0);
-}
-
-#define I_FILE 100
-
-START_TEST(file_states)
-{
-	struct event_base *base = event_base_new();
-	struct health_checker *hc = health_checker_new(base);
-	char dir[] = "/tmp/steerdns-health-XXXXXX", path[64];
-	int calls = 0;
-
-	ck_assert_ptr_nonnull(mkdtemp(dir));
-	snprintf(path, sizeof(path), "%s/state", dir);
-	write_file(path, "up\n");
-	health_checker_on_change(hc, record_change, &calls);
-	struct check_conf c = { .type = CHECK_FILE, .file = path, .interval_ms = I_FILE };
-	sync1(hc, "t-file", &c);
-	run_for(base, I_FILE / 2);
-	ck_assert_int_eq(state_of("t-file"), HEALTH_UP);
-
-	/* each edit applies at the next tick, at once (no rise/fall) */
-	write_file(path, "  drain \n");
-	long t = wait_state(base, "t-file", HEALTH_DRAIN, 3 * I_FILE);
-	ck_assert_int_le(t, I_FILE + 30);
-	write_file(path, "down");
-	t = wait_state(base, "t-file", HEALTH_DOWN, 3 * I_FILE);
-	ck_assert_int_le(t, I_FILE + 30);
-	write_file(path, "UP\r\n");
-	ck_assert_int_le(wait_state(base, "t-file", HEALTH_UP, 3 * I_FILE), I_FILE + 30);
-	ck_assert_int_eq(unlink(path), 0);
-	ck_assert_int_le(wait_state(base, "t-file", HEALTH_DOWN, 3 * I_FILE), I_FILE + 30);
-	write_file(path, "maybe");   /* not a state: down */
-	run_for(base, 2 * I_FILE);
-	ck_assert_int_eq(state_of("t-file"), HEALTH_DOWN);
-	write_file(path, "up");
-	ck_assert_int_le(wait_state(base, "t-file", HEALTH_UP, 3 * I_FILE), I_FILE + 30);
-	/* The file is re-read only when its stat changes: a slot poked by
-	 * hand stays poked while the file is untouched. */
-	atomic_store(health_slot("t-file"), HEALTH_DRAIN);
-	run_for(base, 2 * I_FILE);
-	ck_assert_int_eq(state_of("t-file"), HEALTH_DRAIN);
-	write_file(path, "up ");
-	wait_state(base, "t-file", HEALTH_UP, 3 * I_FILE);
-
-	ck_assert_int_eq(calls, 6);
-	assert_change(0, "t-file", HEALTH_UP, HEALTH_DRAIN);
-	assert_change(1, "t-file", HEALTH_DRAIN, HEALTH_DOWN);
-	assert_change(2, "t-file", HEALTH_DOWN, HEALTH_UP);
-	assert_change(3, "t-file", HEALTH_UP, HEALTH_DOWN);
-	assert_change(4, "t-file", HEALTH_DOWN, HEALTH_UP);
-	assert_change(5, "t-file", HEALTH_DRAIN, HEALTH_UP);  /* the poked value */
-
-	health_checker_free(hc);
-	unlink(path);
-	rmdir(dir);
-	event_base_free(base);
-}
-END_TEST
-
-START_TEST(file_missing_at_start)
-{
-	struct event_base *base = event_base_new();
-	struct health_checker *hc = health_checker_new(base);
-	struct check_conf c = { .type = CHECK_FILE, .file = "/nonexistent/steerdns/state",
-	                        .interval_ms = I_FILE };
-	sync1(hc, "t-file-missing", &c);
-	wait_state(base, "t-file-missing", HEALTH_DOWN, 50);
-	health_checker_free(hc);
-	event_base_free(base);
-}
-END_TEST
-
-/* ------------------------------------------------------------------ */
-/* sync */
-
-START_TEST(sync_keeps_unchanged)
-{
-	struct event_base *base = event_base_new();
-	struct health_checker *hc = health_checker_new(base);
-	char dir[] = "/tmp/steerdns-health-XXXXXX", pb[64], pc[64];
-	int calls = 0;
-
-	health_checker_on_change(hc, record_change, &calls);
-	ck_assert_ptr_nonnull(mkdtemp(dir));
-	snprintf(pb, sizeof(pb), "%s/b", dir);
-	snprintf(pc, sizeof(pc), "%s/c", dir);
-	write_file(pb, "down");
-	write_file(pc, "drain");
-
-	/* A: http to a closed port, fails every 200 ms, fall 3 */
-	uint16_t port = closed_port();
-	struct check_conf a = net_conf(CHECK_HTTP, port, 200, 100, 1, 3);
-	a.path = "/a";
-	struct check_conf b = { .type = CHECK_FILE, .file = pb, .interval_ms = 50 };
-	const char *n1[] = { "s-a", "s-b" };
-	const struct check_conf *c1[] = { &a, &b };
-	ck_assert_int_eq(health_checker_sync(hc, n1, c1, 2), 0);
-
-	/* failures at 0 and 200 ms: A still up; B down */
-	run_for(base, 300);
-	ck_assert_int_eq(state_of("s-a"), HEALTH_UP);
-	ck_assert_int_eq(state_of("s-b"), HEALTH_DOWN);
-
-	/* Reload: A equal in content (other pointers), B removed, C new. */
-	char *path_copy = strdup("/a");
-	struct check_conf a2 = a;
-	a2.path = path_copy;
-	struct check_conf c = { .type = CHECK_FILE, .file = pc, .interval_ms = 50 };
-	const char *n2[] = { "s-c", "s-a" };
-	const struct check_conf *c2[] = { &c, &a2 };
-	ck_assert_int_eq(health_checker_sync(hc, n2, c2, 2), 0);
-	free(path_copy);   /* the checker copied it */
-	/* removed: up at once */
-	ck_assert_int_eq(state_of("s-b"), HEALTH_UP);
-	/* A kept its two failures and its schedule: the third comes at
-	 * ~400 ms, 100 ms from now. Restarted, it would take 400 ms. */
-	long t = wait_state(base, "s-a", HEALTH_DOWN, 1000);
-	ck_assert_int_lt(t, 250);
-	wait_state(base, "s-c", HEALTH_DRAIN, 200);
-	/* B is no longer watched */
-	write_file(pb, "drain");
-	run_for(base, 200);
-	ck_assert_int_eq(state_of("s-b"), HEALTH_UP);
-
-	/* A changed (fall 5): restarted, its slot keeps DOWN for the new
-	 * check to confirm or clear. */
-	struct check_conf a3 = a;
-	a3.fall = 5;
-	const struct check_conf *c3[] = { &c, &a3 };
-	ck_assert_int_eq(health_checker_sync(hc, n2, c3, 2), 0);
-	ck_assert_int_eq(state_of("s-a"), HEALTH_DOWN);
-	run_for(base, 100);
-	ck_assert_int_eq(state_of("s-a"), HEALTH_DOWN);
-
-	/* nothing checked any more: everything up */
-	ck_assert_int_eq(health_checker_sync(hc, NULL, NULL, 0), 0);
-	ck_assert_int_eq(state_of("s-a"), HEALTH_UP);
-	ck_assert_int_eq(state_of("s-c"), HEALTH_UP);
-
-	ck_assert_int_eq(calls, 6);
-	assert_change(0, "s-b", HEALTH_UP, HEALTH_DOWN);
-	assert_change(1, "s-b", HEALTH_DOWN, HEALTH_UP);
-	/* s-a DOWN and s-c DRAIN in either order */
-	ck_assert(strcmp(changes[2].name, "s-a") == 0 || strcmp(changes[3].name, "s-a") == 0);
-	ck_assert(changes[4].now == HEALTH_UP && changes[5].now == HEALTH_UP);
-
-	health_checker_free(hc);
-	unlink(pb);
-	unlink(pc);
-	rmdir(dir);
-	event_base_free(base);
-}
-END_TEST
-
 static Suite *make_suite(void)
 {
 	Suite *s = suite_create("health");
 	TCase *tc = tcase_create("core");
 	tcase_add_checked_fixture(tc, setup, teardown);
 	tcase_set_timeout(tc, 30);
-	tcase_add_test(tc, registry_slots);
 	tcase_add_test(tc, http_text);
 	tcase_add_test(tc, dns_text);
-	tcase_add_test(tc, invalid_confs_skipped);
 	tcase_add_test(tc, tcp_fall_rise);
 	tcase_add_test(tc, tcp_connect_timeout);
 	tcase_add_test(tc, http_status_change);
@@ -922,9 +414,6 @@ static Suite *make_suite(void)
 	tcase_add_test(tc, http_refused);
 	tcase_add_test(tc, dns_rcodes);
 	tcase_add_test(tc, dns_port_unreachable);
-	tcase_add_test(tc, file_states);
-	tcase_add_test(tc, file_missing_at_start);
-	tcase_add_test(tc, sync_keeps_unchanged);
 	suite_add_tcase(s, tc);
 	return s;
 }
