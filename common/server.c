@@ -6,6 +6,7 @@
 
 #include <errno.h>
 #include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdatomic.h>
@@ -85,6 +86,13 @@ static int open_socket(const struct listen_addr *la, int type)
 		return -1;
 	if (type == SOCK_STREAM &&
 	    setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one)) != 0)
+		goto fail;
+	/* Accepted connections inherit TCP_NODELAY from the listener, so
+	 * tcp.c needs no setsockopt per connection. Answers are written
+	 * whole; Nagle would only hold a pipelined answer back behind the
+	 * client's delayed ACK. */
+	if (type == SOCK_STREAM &&
+	    setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one)) != 0)
 		goto fail;
 	if (setsockopt(fd, SOL_SOCKET, SO_REUSEPORT, &one, sizeof(one)) != 0)
 		goto fail;

@@ -1,13 +1,20 @@
 /*
- * tcp.c: DNS over TCP with bufferevents. Each connection is an allocated
- * struct tcp_conn on its worker's list; the 64 KiB query and answer buffers
- * are per worker (a worker handles one message at a time).
+ * tcp.c: DNS over TCP (RFC 7766) with one plain libevent event per
+ * connection and direct recv/send.
+ *
+ * Why not bufferevents: they toggle write interest around every answer
+ * (two epoll_ctl calls per query) and copy every message through evbuffer
+ * chains. Here a connection waits for EV_READ only; answers are written at
+ * once with one send() for all the queries a read brought, and only when
+ * the socket does not take them all does the connection switch to EV_WRITE
+ * until they drain. The worker's receive and answer buffers are shared by
+ * its connections (a worker handles one at a time); a connection owns
+ * memory only while it holds a partial query or unsent answers.
  */
 #include "common/tcp.h"
 
 #include <errno.h>
 #include <netinet/in.h>
-#include <netinet/tcp.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -15,8 +22,6 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
-#include <event2/buffer.h>
-#include <event2/bufferevent.h>
 #include <event2/event.h>
 
 #include "common/config.h"
@@ -25,6 +30,11 @@
 #include "common/snapshot.h"
 
 #define TCP_MSG_MAX 65535
+/* One read takes up to this much; a whole largest message fits. */
+#define TCP_RX_MAX (2 + TCP_MSG_MAX + 16384)
+/* Answers of one read are gathered here and sent together; before each
+ * answer there must be room for the largest one. */
+#define TCP_TX_MAX (2 * (2 + TCP_MSG_MAX))
 
 struct tcp_listener {
 	struct tcp_worker *tw;
@@ -35,12 +45,20 @@ struct tcp_listener {
 
 struct tcp_conn {
 	struct tcp_worker *tw;
-	struct bufferevent *bev;
+	struct event *ev;       /* EV_READ, or EV_WRITE while out holds bytes */
 	struct tcp_conn *prev, *next;
 	struct sockaddr_storage peer;
 	socklen_t peerlen;
-	bool paused;    /* reading stopped until the answers drain */
-	bool draining;  /* peer sent EOF: close once the answers are out */
+	int fd;
+	/* Input not answered yet: a partial message (then in_cap is what the
+	 * message needs, so a slow sender pins no more than its message), or
+	 * everything after the answer that did not fit the socket. */
+	uint8_t *in;
+	size_t in_len, in_cap;
+	/* Answer bytes the socket has not taken; reading stops until they
+	 * are out, so a client that does not read cannot grow them. */
+	uint8_t *out;
+	size_t out_len, out_off;
 };
 
 struct tcp_worker {
@@ -52,9 +70,15 @@ struct tcp_worker {
 	size_t nls;
 	struct tcp_conn *conns;
 	size_t nconns;
-	uint8_t rx[TCP_MSG_MAX];
-	uint8_t tx[2 + TCP_MSG_MAX];
+	/* Idle timeout as a libevent common timeout (O(1) re-arm instead of a
+	 * heap update per query); rebuilt when a reload changes it. */
+	const struct timeval *idle_tv;
+	unsigned idle_ms;
+	uint8_t rx[TCP_RX_MAX];
+	uint8_t tx[TCP_TX_MAX];
 };
+
+static void conn_cb(evutil_socket_t fd, short what, void *arg);
 
 static void conn_free(struct tcp_conn *c)
 {
@@ -67,105 +91,246 @@ static void conn_free(struct tcp_conn *c)
 	if (c->next)
 		c->next->prev = c->prev;
 	tw->nconns--;
-	bufferevent_free(c->bev);  /* closes the socket (BEV_OPT_CLOSE_ON_FREE) */
+	if (c->ev)
+		event_free(c->ev);
+	close(c->fd);
+	free(c->in);
+	free(c->out);
 	atomic_fetch_sub(tw->clients, 1);
 	free(c);
 }
 
-/*
- * Answer every complete message in the input buffer, in order (RFC 7766
- * 6.2.1.1 allows any order; in order is the simple, always-correct one).
- * May free c; the caller must not touch it afterwards.
- */
-static void conn_process(struct tcp_conn *c)
+/* Wait for the socket to be readable (answers all sent) or writable
+ * (answers pending). The timeout applies in both: no query bytes for that
+ * long (RFC 7766 6.2.3), or a client that stopped reading our answers. */
+static int conn_wait(struct tcp_conn *c, bool writing)
 {
 	struct tcp_worker *tw = c->tw;
-	struct evbuffer *in = bufferevent_get_input(c->bev);
-	struct evbuffer *out = bufferevent_get_output(c->bev);
-	const struct config *cfg = snapshot_enter(tw->snap, tw->idx);
-	bool close_now = false;
 
-	for (;;) {
-		if (evbuffer_get_length(out) >= TCP_OUT_HIGH) {
-			/* Backpressure: resume from the write callback. */
-			bufferevent_disable(c->bev, EV_READ);
-			c->paused = true;
-			break;
+	event_del(c->ev);
+	if (event_assign(c->ev, tw->base, c->fd, (writing ? EV_WRITE : EV_READ) | EV_PERSIST,
+	                 conn_cb, c) != 0)
+		return -1;
+	return event_add(c->ev, tw->idle_tv);
+}
+
+/*
+ * Send len bytes; what the socket does not take is kept in c->out.
+ * Returns 1 when all went out, 0 when some wait in c->out, -1 when the
+ * connection is broken (reset by the peer, or out of memory).
+ */
+/* Send data[*done..len) until the socket takes no more; *done advances.
+ * Returns 0 (all sent, or the socket is full) or -1 (connection broken). */
+static int send_some(int fd, const uint8_t *data, size_t len, size_t *done)
+{
+	while (*done < len) {
+		/* MSG_NOSIGNAL: a peer that went away is an error, not SIGPIPE. */
+		ssize_t n = send(fd, data + *done, len - *done, MSG_NOSIGNAL | MSG_DONTWAIT);
+		if (n > 0) {
+			*done += (size_t)n;
+			continue;
 		}
-		size_t have = evbuffer_get_length(in);
-		uint8_t pfx[2];
-		if (have < 2)
-			break;
-		evbuffer_copyout(in, pfx, 2);
-		size_t mlen = (size_t)pfx[0] << 8 | pfx[1];
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))
+			return 0;
+		log_debug("tcp", "send: %s", strerror(errno));
+		return -1;
+	}
+	return 0;
+}
+
+static int conn_send(struct tcp_conn *c, const uint8_t *data, size_t len)
+{
+	size_t done = 0;
+
+	if (send_some(c->fd, data, len, &done) != 0)
+		return -1;
+	if (done == len)
+		return 1;
+	c->out = malloc(len - done);
+	if (!c->out)
+		return -1;
+	memcpy(c->out, data + done, len - done);
+	c->out_len = len - done;
+	c->out_off = 0;
+	return 0;
+}
+
+/* Keep the unanswered tail of the input (which may already live in c->in)
+ * for later. Returns 0, or -1 on out of memory. */
+static int conn_keep_input(struct tcp_conn *c, const uint8_t *rest, size_t len)
+{
+	if (len == 0) {
+		free(c->in);
+		c->in = NULL;
+		c->in_len = c->in_cap = 0;
+		return 0;
+	}
+	if (c->in && rest >= c->in && rest < c->in + c->in_cap) {
+		memmove(c->in, rest, len);
+		c->in_len = len;
+		return 0;
+	}
+	if (len > c->in_cap) {
+		uint8_t *p = realloc(c->in, len);
+		if (!p)
+			return -1;
+		c->in = p;
+		c->in_cap = len;
+	}
+	memcpy(c->in, rest, len);
+	c->in_len = len;
+	return 0;
+}
+
+/*
+ * Answer every complete message in buf[0..len), in order (RFC 7766
+ * 6.2.1.1 allows any order; in order is the simple, always-correct one),
+ * send the answers, keep what is left, and wait for the next event. Frees
+ * c when the stream is garbage or broken; the caller must not touch c
+ * afterwards.
+ */
+static void conn_serve(struct tcp_conn *c, const uint8_t *buf, size_t len)
+{
+	struct tcp_worker *tw = c->tw;
+	const struct config *cfg = snapshot_enter(tw->snap, tw->idx);
+	struct query_client cl = {
+		.peer = (const struct sockaddr *)&c->peer,
+		.peerlen = c->peerlen,
+		.tcp = true,
+	};
+	size_t off = 0, olen = 0;
+	int sent = 1;
+	bool garbage = false;
+
+	while (len - off >= 2) {
+		size_t mlen = (size_t)buf[off] << 8 | buf[off + 1];
 		if (mlen == 0) {
 			/* No DNS message is empty: the stream is garbage. */
-			close_now = true;
+			garbage = true;
 			break;
 		}
-		if (have < 2 + mlen)
+		if (len - off < 2 + mlen)
 			break;  /* wait for the rest */
-		evbuffer_drain(in, 2);
-		evbuffer_remove(in, tw->rx, mlen);
-		struct query_client cl = {
-			.peer = (const struct sockaddr *)&c->peer,
-			.peerlen = c->peerlen,
-			.tcp = true,
-		};
-		size_t alen = query_answer(cfg, &cl, tw->rx, mlen, tw->tx + 2, TCP_MSG_MAX);
+		if (olen + 2 + TCP_MSG_MAX > sizeof(tw->tx)) {
+			sent = conn_send(c, tw->tx, olen);
+			olen = 0;
+			if (sent != 1)
+				break;
+		}
+		size_t alen = query_answer(cfg, &cl, buf + off + 2, mlen, tw->tx + olen + 2,
+		                           TCP_MSG_MAX);
+		off += 2 + mlen;
 		if (alen == 0)
 			continue;  /* query_answer says drop: no answer, keep the stream */
-		tw->tx[0] = (uint8_t)(alen >> 8);
-		tw->tx[1] = (uint8_t)alen;
-		if (bufferevent_write(c->bev, tw->tx, alen + 2) != 0) {
-			close_now = true;
-			break;
-		}
+		tw->tx[olen] = (uint8_t)(alen >> 8);
+		tw->tx[olen + 1] = (uint8_t)alen;
+		olen += 2 + alen;
 	}
 	snapshot_exit(tw->snap, tw->idx);
-	if (close_now)
-		conn_free(c);
-}
-
-static void conn_read_cb(struct bufferevent *bev, void *arg)
-{
-	(void)bev;
-	conn_process(arg);
-}
-
-/* Output drained (to the default low watermark, 0). */
-static void conn_write_cb(struct bufferevent *bev, void *arg)
-{
-	struct tcp_conn *c = arg;
-
-	(void)bev;
-	if (c->draining) {
+	if (sent == 1 && olen > 0)
+		sent = conn_send(c, tw->tx, olen);
+	if (garbage || sent < 0 || conn_keep_input(c, buf + off, len - off) != 0) {
 		conn_free(c);
 		return;
 	}
-	if (c->paused) {
-		c->paused = false;
-		bufferevent_enable(c->bev, EV_READ);
-		conn_process(c);  /* queries already buffered get no new read event */
-	}
+	if (sent == 0 && conn_wait(c, true) != 0)
+		conn_free(c);
 }
 
-static void conn_event_cb(struct bufferevent *bev, short what, void *arg)
+/* How many bytes the partial message in c->in still needs: first its
+ * length prefix, then its body. */
+static size_t conn_missing(const struct tcp_conn *c)
+{
+	if (c->in_len < 2)
+		return 2 - c->in_len;
+	return 2 + ((size_t)c->in[0] << 8 | c->in[1]) - c->in_len;
+}
+
+/* Readable: read into the worker's buffer, or, while a partial message
+ * waits, into that message only (no copying of it on every read). */
+static void conn_read(struct tcp_conn *c)
+{
+	struct tcp_worker *tw = c->tw;
+	uint8_t *dst = tw->rx;
+	size_t room = sizeof(tw->rx);
+
+	if (c->in_len > 0) {
+		size_t need = conn_missing(c);
+		if (c->in_len + need > c->in_cap) {
+			uint8_t *p = realloc(c->in, c->in_len + need);
+			if (!p) {
+				conn_free(c);
+				return;
+			}
+			c->in = p;
+			c->in_cap = c->in_len + need;
+		}
+		dst = c->in + c->in_len;
+		room = need;
+	}
+	ssize_t n = recv(c->fd, dst, room, MSG_DONTWAIT);
+	if (n < 0) {
+		if (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR)
+			return;
+		log_debug("tcp", "recv: %s", strerror(errno));
+		conn_free(c);
+		return;
+	}
+	if (n == 0) {
+		/* EOF. Every answer we owe is already out (reading stops while
+		 * any are pending), so close; a message cut short by the EOF
+		 * gets no answer. */
+		conn_free(c);
+		return;
+	}
+	if (dst == tw->rx) {
+		conn_serve(c, tw->rx, (size_t)n);
+		return;
+	}
+	c->in_len += (size_t)n;
+	/* Complete (or a zero length prefix, which conn_serve rejects). */
+	if (conn_missing(c) == 0)
+		conn_serve(c, c->in, c->in_len);
+}
+
+/* Writable while answers were pending: send them; once all are out, go
+ * back to reading, answering first what was read meanwhile. */
+static void conn_flush(struct tcp_conn *c)
+{
+	if (send_some(c->fd, c->out, c->out_len, &c->out_off) != 0) {
+		conn_free(c);
+		return;
+	}
+	if (c->out_off < c->out_len)
+		return;  /* still full: wait for the next EV_WRITE */
+	free(c->out);
+	c->out = NULL;
+	c->out_len = c->out_off = 0;
+	if (conn_wait(c, false) != 0) {
+		conn_free(c);
+		return;
+	}
+	if (c->in_len > 0)
+		conn_serve(c, c->in, c->in_len);
+}
+
+static void conn_cb(evutil_socket_t fd, short what, void *arg)
 {
 	struct tcp_conn *c = arg;
 
-	/* EOF after whole queries: send what we owe, then close (a client may
-	 * half-close after writing). EOF mid-message, errors and the idle
-	 * timeout (RFC 7766 6.2.3) just close. */
-	if ((what & BEV_EVENT_EOF) && !(what & BEV_EVENT_ERROR) &&
-	    evbuffer_get_length(bufferevent_get_output(bev)) > 0) {
-		c->draining = true;
-		bufferevent_disable(bev, EV_READ);
+	(void)fd;
+	if (what & EV_TIMEOUT) {
+		log_debug("tcp", "closing %s connection",
+		          c->out_len ? "stalled (answers not read)" : "idle");
+		conn_free(c);
 		return;
 	}
-	if (what & BEV_EVENT_TIMEOUT)
-		log_debug("tcp", "closing idle connection");
-	conn_free(c);
+	if (c->out_len)
+		conn_flush(c);
+	else
+		conn_read(c);
 }
 
 static void listener_resume_cb(evutil_socket_t fd, short what, void *arg)
@@ -187,31 +352,41 @@ static void listener_pause(struct tcp_listener *l)
 	evtimer_add(l->resume, &tv);
 }
 
+/* The idle timeout of the config in force, as a common timeout; NULL
+ * (never time out) for 0. */
+static void worker_set_idle(struct tcp_worker *tw, unsigned idle_ms)
+{
+	if (idle_ms == tw->idle_ms && (tw->idle_tv || idle_ms == 0))
+		return;
+	tw->idle_ms = idle_ms;
+	tw->idle_tv = NULL;
+	if (idle_ms > 0) {
+		struct timeval tv = { idle_ms / 1000, (idle_ms % 1000) * 1000 };
+		tw->idle_tv = event_base_init_common_timeout(tw->base, &tv);
+		/* Should libevent refuse (it keeps a few hundred), fall back
+		 * to a plain timeout: correct, only a little slower. */
+		if (!tw->idle_tv) {
+			static __thread struct timeval plain;
+			plain = tv;
+			tw->idle_tv = &plain;
+		}
+	}
+}
+
 static void conn_open(struct tcp_worker *tw, int fd, const struct sockaddr_storage *ss,
-                      socklen_t sslen, unsigned idle_ms)
+                      socklen_t sslen)
 {
 	struct tcp_conn *c = calloc(1, sizeof(*c));
-	int one = 1;
 
 	if (!c)
 		goto fail;
-	/* Each answer is written whole; Nagle would only delay the next
-	 * pipelined answer behind the client's delayed ACK. */
-	setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
-	c->bev = bufferevent_socket_new(tw->base, fd, BEV_OPT_CLOSE_ON_FREE);
-	if (!c->bev)
-		goto fail;
 	c->tw = tw;
+	c->fd = fd;
 	memcpy(&c->peer, ss, sslen);
 	c->peerlen = sslen;
-	bufferevent_setcb(c->bev, conn_read_cb, conn_write_cb, conn_event_cb, c);
-	if (idle_ms > 0) {
-		struct timeval tv = { idle_ms / 1000, (idle_ms % 1000) * 1000 };
-		/* Read timeout = idle: no new query bytes for that long.
-		 * Write timeout: a client that stops reading our answers. */
-		bufferevent_set_timeouts(c->bev, &tv, &tv);
-	}
-	bufferevent_enable(c->bev, EV_READ | EV_WRITE);
+	c->ev = event_new(tw->base, fd, EV_READ | EV_PERSIST, conn_cb, c);
+	if (!c->ev || event_add(c->ev, tw->idle_tv) != 0)
+		goto fail;
 	c->next = tw->conns;
 	if (tw->conns)
 		tw->conns->prev = c;
@@ -220,6 +395,8 @@ static void conn_open(struct tcp_worker *tw, int fd, const struct sockaddr_stora
 	return;
 fail:
 	log_warn("tcp", "out of memory for a connection");
+	if (c && c->ev)
+		event_free(c->ev);
 	free(c);
 	close(fd);
 	atomic_fetch_sub(tw->clients, 1);
@@ -231,8 +408,8 @@ static void listener_cb(evutil_socket_t fd, short what, void *arg)
 	struct tcp_worker *tw = l->tw;
 	const struct config *cfg = snapshot_enter(tw->snap, tw->idx);
 	unsigned max = cfg->server.tcp_max_clients;
-	unsigned idle_ms = cfg->server.tcp_idle_timeout_ms;
 
+	worker_set_idle(tw, cfg->server.tcp_idle_timeout_ms);
 	snapshot_exit(tw->snap, tw->idx);
 	(void)what;
 	for (int i = 0; i < TCP_ACCEPT_BATCH; i++) {
@@ -257,7 +434,7 @@ static void listener_cb(evutil_socket_t fd, short what, void *arg)
 			log_debug("tcp", "connection limit %u reached, closed a new one", max);
 			continue;
 		}
-		conn_open(tw, cfd, &ss, sslen, idle_ms);
+		conn_open(tw, cfd, &ss, sslen);
 	}
 }
 
