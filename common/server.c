@@ -43,9 +43,17 @@ struct worker {
 	bool running;
 	struct event_base *base;
 	struct event *stop;     /* activated from the control thread */
-	struct udp_worker *udp;
 	struct tcp_worker *tcp;
 	struct qlog_ring *qlog;  /* decision-log records of this worker */
+};
+
+/* A UDP socket's reader thread (udp.h says why UDP has threads of its own
+ * rather than events on the workers' loops). */
+struct reader {
+	pthread_t thread;
+	bool running;
+	struct udp_reader *ur;
+	struct qlog_ring *qlog;
 };
 
 struct server {
@@ -56,6 +64,7 @@ struct server {
 	int *udp_fd;                 /* [worker * n_listen + addr], -1 if unset */
 	int *tcp_fd;
 	struct worker *workers;
+	struct reader *readers;      /* [worker * n_listen + addr] */
 	struct snapshot snap;
 	bool snap_ready;
 	_Atomic unsigned tcp_clients;
@@ -65,7 +74,10 @@ struct server {
 	struct health_checker *health;  /* on ctl; NULL until server_run */
 	struct file_watch *dbwatch;     /* GeoIP DBs of the current config */
 	struct server_anycast *anycast; /* on ctl; NULL until server_run */
-	struct qlog_ring **qlog_rings;  /* one per worker, for the writer */
+	/* Snapshot slots and decision-log rings: TCP workers first, then
+	 * the UDP readers, one each. */
+	size_t n_threads;
+	struct qlog_ring **qlog_rings;
 	struct qlog_writer *qlog;       /* on ctl; NULL until server_run */
 };
 
@@ -176,7 +188,8 @@ struct server *server_open(struct config *cfg, const char *path, char *err, size
 		}
 		log_info("server", "listening on [::]:179 (bgp, passive peers)");
 	}
-	if (snapshot_init(&srv->snap, cfg, srv->n_workers, config_free) != 0)
+	srv->n_threads = srv->n_workers + nsock;
+	if (snapshot_init(&srv->snap, cfg, srv->n_threads, config_free) != 0)
 		goto oom;
 	srv->snap_ready = true;
 	return srv;
@@ -218,32 +231,46 @@ static int worker_build(struct server *srv, struct worker *w, size_t idx)
 	 * event_base_loopbreak() from outside, an activation made before the
 	 * loop starts is not lost. */
 	w->stop = event_new(w->base, -1, 0, worker_stop_cb, w);
-	w->udp = udp_worker_new(w->base, &srv->snap, idx);
 	w->tcp = tcp_worker_new(w->base, &srv->snap, idx, &srv->tcp_clients);
 	/* Always there, whether or not the config logs decisions now: a
 	 * reload may turn the log on. calloc'd, so untouched pages cost nothing. */
 	w->qlog = qlog_ring_new();
-	if (!w->stop || !w->udp || !w->tcp || !w->qlog)
+	if (!w->stop || !w->tcp || !w->qlog)
 		return -1;
 	srv->qlog_rings[idx] = w->qlog;
 	for (size_t a = 0; a < srv->n_listen; a++) {
-		size_t k = idx * srv->n_listen + a;
-		bool pktinfo = sockaddr_is_wildcard((const struct sockaddr *)&srv->listen[a].ss);
-		if (udp_worker_add(w->udp, srv->udp_fd[k], pktinfo) != 0 ||
-		    tcp_worker_add(w->tcp, srv->tcp_fd[k]) != 0)
+		if (tcp_worker_add(w->tcp, srv->tcp_fd[idx * srv->n_listen + a]) != 0)
 			return -1;
 	}
 	return 0;
 }
 
+/* The reader of UDP socket k (worker k / n_listen, address k % n_listen). */
+static int reader_build(struct server *srv, size_t k)
+{
+	struct reader *r = &srv->readers[k];
+	size_t slot = srv->n_workers + k;
+	bool pktinfo = sockaddr_is_wildcard(
+		(const struct sockaddr *)&srv->listen[k % srv->n_listen].ss);
+
+	r->qlog = qlog_ring_new();
+	if (!r->qlog)
+		return -1;
+	srv->qlog_rings[slot] = r->qlog;
+	r->ur = udp_reader_new(&srv->snap, slot, r->qlog, srv->udp_fd[k], pktinfo);
+	return r->ur ? 0 : -1;
+}
+
 int server_start(struct server *srv)
 {
+	size_t n_readers = srv->n_threads - srv->n_workers;
 	sigset_t all, old;
 	int rc = 0;
 
 	srv->workers = calloc(srv->n_workers, sizeof(*srv->workers));
-	srv->qlog_rings = calloc(srv->n_workers, sizeof(*srv->qlog_rings));
-	if (!srv->workers || !srv->qlog_rings) {
+	srv->readers = calloc(n_readers ? n_readers : 1, sizeof(*srv->readers));
+	srv->qlog_rings = calloc(srv->n_threads, sizeof(*srv->qlog_rings));
+	if (!srv->workers || !srv->readers || !srv->qlog_rings) {
 		log_err("server", "out of memory");
 		return -1;
 	}
@@ -253,11 +280,17 @@ int server_start(struct server *srv)
 			return -1;
 		}
 	}
-	/* Workers inherit a mask blocking every signal, so SIGHUP/SIGTERM
+	for (size_t k = 0; k < n_readers; k++) {
+		if (reader_build(srv, k) != 0) {
+			log_err("server", "cannot set up UDP reader %zu: %s", k, strerror(errno));
+			return -1;
+		}
+	}
+	/* Threads inherit a mask blocking every signal, so SIGHUP/SIGTERM
 	 * always reach the control thread's loop. */
 	sigfillset(&all);
 	pthread_sigmask(SIG_SETMASK, &all, &old);
-	for (size_t i = 0; i < srv->n_workers; i++) {
+	for (size_t i = 0; i < srv->n_workers && rc == 0; i++) {
 		struct worker *w = &srv->workers[i];
 		int e = pthread_create(&w->thread, NULL, worker_main, w);
 		if (e != 0) {
@@ -267,10 +300,20 @@ int server_start(struct server *srv)
 		}
 		w->running = true;
 	}
+	for (size_t k = 0; k < n_readers && rc == 0; k++) {
+		struct reader *r = &srv->readers[k];
+		int e = pthread_create(&r->thread, NULL, udp_reader_main, r->ur);
+		if (e != 0) {
+			log_err("server", "cannot start UDP reader %zu: %s", k, strerror(e));
+			rc = -1;
+			break;
+		}
+		r->running = true;
+	}
 	pthread_sigmask(SIG_SETMASK, &old, NULL);
 	if (rc == 0)
-		log_info("server", "ready: %zu workers, %zu zones", srv->n_workers,
-		         snapshot_current(&srv->snap)->zones.count);
+		log_info("server", "ready: %zu workers (%zu UDP reader threads), %zu zones",
+		         srv->n_workers, n_readers, snapshot_current(&srv->snap)->zones.count);
 	return rc;
 }
 
@@ -419,7 +462,7 @@ int server_run(struct server *srv)
 	{
 		const struct config *cur = snapshot_current(&srv->snap);
 		char qerr[512];
-		srv->qlog = qlog_writer_new(srv->ctl, srv->qlog_rings, srv->n_workers,
+		srv->qlog = qlog_writer_new(srv->ctl, srv->qlog_rings, srv->n_threads,
 		                            cur->qlog ? cur->qlog->path : NULL, qerr, sizeof(qerr));
 		if (!srv->qlog) {
 			log_err("server", "%s", qerr);
@@ -445,6 +488,15 @@ void server_free(struct server *srv)
 	server_anycast_free(srv->anycast);
 	srv->anycast = NULL;
 	bgp_listen_unbind();
+	if (srv->readers) {
+		size_t n_readers = srv->n_threads - srv->n_workers;
+		for (size_t k = 0; k < n_readers; k++)
+			if (srv->readers[k].running)
+				udp_reader_stop(srv->readers[k].ur);
+		for (size_t k = 0; k < n_readers; k++)
+			if (srv->readers[k].running)
+				pthread_join(srv->readers[k].thread, NULL);
+	}
 	if (srv->workers) {
 		for (size_t i = 0; i < srv->n_workers; i++)
 			if (srv->workers[i].running)
@@ -459,7 +511,6 @@ void server_free(struct server *srv)
 			struct worker *w = &srv->workers[i];
 			qlog_ring_free(w->qlog);
 			tcp_worker_free(w->tcp);
-			udp_worker_free(w->udp);
 			if (w->stop)
 				event_free(w->stop);
 			if (w->base)
@@ -468,6 +519,14 @@ void server_free(struct server *srv)
 		free(srv->workers);
 	}
 	qlog_writer_free(srv->qlog);  /* no workers were started */
+	srv->qlog = NULL;
+	if (srv->readers) {
+		for (size_t k = 0; k < srv->n_threads - srv->n_workers; k++) {
+			udp_reader_free(srv->readers[k].ur);
+			qlog_ring_free(srv->readers[k].qlog);
+		}
+		free(srv->readers);
+	}
 	free(srv->qlog_rings);
 	if (srv->sig_hup)
 		event_free(srv->sig_hup);

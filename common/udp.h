@@ -1,7 +1,8 @@
 /*
- * udp.h: one worker's UDP serving. Each worker owns one UDP socket per
- * listen address (SO_REUSEPORT spreads packets over them) and one set of
- * batch buffers, allocated once: the per-packet path allocates nothing.
+ * udp.h: UDP serving. Every UDP socket (one per listen address and
+ * worker; SO_REUSEPORT spreads packets over them) has a reader thread of
+ * its own, asleep in recvmmsg when there is nothing to do, with one set of
+ * batch buffers allocated once: the per-packet path allocates nothing.
  */
 #ifndef STEERDNS_UDP_H
 #define STEERDNS_UDP_H
@@ -10,14 +11,12 @@
 #include <stddef.h>
 #include <sys/socket.h>
 
-struct event_base;
+struct qlog_ring;
 struct snapshot;
-struct udp_worker;
+struct udp_reader;
 
-/* Packets taken per recvmmsg, and batches handled per readiness event
- * before returning to the loop so one busy socket cannot starve others. */
+/* Most packets taken per recvmmsg and answered per sendmmsg. */
 #define UDP_BATCH 32
-#define UDP_MAX_BATCHES 4
 /* Largest query we accept (bigger ones are truncated and dropped) and
  * the answer buffer (query.h wants at least 4096 for UDP). */
 #define UDP_RX_MAX 4096
@@ -32,18 +31,24 @@ bool sockaddr_is_wildcard(const struct sockaddr *sa);
 int udp_enable_pktinfo(int fd, int family);
 
 /*
- * A worker's UDP state serving from snap as worker number idx, with its
- * events on base (all borrowed; they must outlive it). NULL on out of
- * memory.
+ * A reader for the bound UDP socket fd (still owned by the caller; made
+ * blocking here), answering from snap as snapshot slot `slot` and logging
+ * decisions to qlog (snap and qlog are borrowed and must outlive it).
+ * pktinfo: fd had udp_enable_pktinfo. NULL on failure (errno set).
  */
-struct udp_worker *udp_worker_new(struct event_base *base, struct snapshot *snap, size_t idx);
+struct udp_reader *udp_reader_new(struct snapshot *snap, size_t slot, struct qlog_ring *qlog,
+                                  int fd, bool pktinfo);
 
-/* Serve the bound nonblocking UDP socket fd (still owned by the caller)
- * from this worker. pktinfo: fd had udp_enable_pktinfo. Returns 0 or -1. */
-int udp_worker_add(struct udp_worker *uw, int fd, bool pktinfo);
+/* Thread body (pthread_create with the reader as argument): serve until
+ * udp_reader_stop. Returns NULL. */
+void *udp_reader_main(void *ur);
 
-/* Remove the events and free the buffers; sockets are the caller's.
- * Call only when the worker's loop has stopped. NULL is fine. */
-void udp_worker_free(struct udp_worker *uw);
+/* From another thread: make the reader's thread return soon. It shuts the
+ * socket down for reading, so the socket serves nothing afterwards. NULL
+ * is fine. */
+void udp_reader_stop(struct udp_reader *ur);
+
+/* Free a reader whose thread has returned (or never ran). NULL is fine. */
+void udp_reader_free(struct udp_reader *ur);
 
 #endif
