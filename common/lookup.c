@@ -81,18 +81,20 @@ static bool already_answered(const struct lookup_result *res, const struct rrset
 
 static void add_an(struct lookup_result *res, const uint8_t *owner, const struct rrset *s)
 {
-	if (res->n_an < LOOKUP_MAX_AN) {
-		res->an[res->n_an].owner = owner;
-		res->an[res->n_an].rrset = s;
-		res->n_an++;
-	}
+	if (res->n_an < LOOKUP_MAX_AN)
+		res->an[res->n_an++] = (struct lookup_rr){ .owner = owner, .rrset = s };
 }
 
 void lookup_answer(const struct zone *z, const uint8_t *qname, uint16_t qtype,
                    struct lookup_result *res)
 {
-	memset(res, 0, sizeof(*res));
+	/* Only the header is reset: an[] (2 KB) is written entry by entry
+	 * and read only below n_an. */
+	res->state = LS_HIT;
 	res->aa = true;
+	res->n_an = 0;
+	res->cut = NULL;
+	res->last = NULL;
 	const uint8_t *sname = qname;
 	unsigned links = 0;
 

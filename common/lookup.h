@@ -64,7 +64,7 @@ struct lookup_rr {
 struct lookup_result {
 	enum lookup_state state;
 	bool aa;                         /* authoritative: false only for a direct referral */
-	struct lookup_rr an[LOOKUP_MAX_AN];
+	struct lookup_rr an[LOOKUP_MAX_AN];  /* only the first n_an are set */
 	unsigned n_an;
 	const struct znode *cut;         /* LS_DELEG: its NS RRset goes to authority */
 	const struct znode *last;        /* node of the last name looked at, or NULL */

@@ -16,7 +16,9 @@ static inline uint8_t lower(uint8_t c)
 void msg_init(struct msg *m, uint8_t *buf, size_t bufcap, size_t limit, size_t reserve,
               uint16_t id, uint16_t flags)
 {
-	memset(m, 0, sizeof(*m));
+	/* compr[] is filled as used (ncompr), so only the rest is cleared. */
+	memset(m->count, 0, sizeof(m->count));
+	m->ncompr = 0;
 	m->bufcap = bufcap;
 	if (limit > bufcap)
 		limit = bufcap;

@@ -14,6 +14,7 @@
  */
 #include "common/query.h"
 
+#include <stddef.h>
 #include <string.h>
 
 #include "anycast/anycast_conf.h"
@@ -498,7 +499,9 @@ static unsigned answer_in(struct responder *rs)
 	}
 
 	/* Additional section from the RRsets written, in order. */
-	struct glue_state g = { .ndone = 0, .stop = false };
+	struct glue_state g;  /* done[] is filled as used: no need to clear it */
+	g.ndone = 0;
+	g.stop = false;
 	for (unsigned i = 0; i < res.n_an && !g.stop; i++)
 		add_glue(rs, z, res.an[i].owner, res.an[i].rrset, false, &g);
 	if (res.state == LS_DELEG && !g.stop)
@@ -530,7 +533,9 @@ size_t query_answer(const struct config *cfg, const struct query_client *cl,
 		return 0;  /* a response: never answer it (RFC 1035 4.1.1 QR) */
 
 	struct query_ctx q;
-	memset(&q, 0, sizeof(q));
+	memset(&q, 0, offsetof(struct query_ctx, qname));
+	q.qname[0] = 0;
+	q.qname_lc[0] = 0;
 	q.peer = cl ? cl->peer : NULL;
 	q.peerlen = cl ? cl->peerlen : 0;
 	q.tcp = cl && cl->tcp;

@@ -22,13 +22,15 @@ struct query_ctx {
 	uint8_t opcode;
 	bool rd;
 	bool has_question;
-	uint8_t qname[DNAME_MAXLEN];   /* as asked (query's case) */
-	uint8_t qname_lc[DNAME_MAXLEN];/* lowercased, for lookups */
 	uint16_t qtype;
 	uint16_t qclass;
 	struct edns_query edns;        /* edns.present false without OPT */
 	uint16_t nscount;              /* authority RRs in the query */
 	uint16_t first_ns_type;        /* type of the first authority RR (IXFR) */
+	/* The names last: query_answer clears the fields above and only the
+	 * first byte of each name (the root), not 2 x 255 bytes per query. */
+	uint8_t qname[DNAME_MAXLEN];   /* as asked (query's case) */
+	uint8_t qname_lc[DNAME_MAXLEN];/* lowercased, for lookups */
 };
 
 #endif
