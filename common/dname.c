@@ -4,9 +4,38 @@
 #include <stdio.h>
 #include <string.h>
 
+#define LC4(c) (c), (c) + 1, (c) + 2, (c) + 3
+#define LC16(c) LC4(c), LC4((c) + 4), LC4((c) + 8), LC4((c) + 12)
+#define LC64(c) LC16(c), LC16((c) + 16), LC16((c) + 32), LC16((c) + 48)
+const uint8_t dname_lc_table[256] = {
+	LC64(0),
+	/* 64 '@', then 'A'..'Z' mapped to 'a'..'z', then 91 '[' .. 95 '_' */
+	64, LC16(97), LC4(113), LC4(117), 121, 122, 91, 92, 93, 94, 95,
+	LC16(96), LC16(112),
+	LC64(128), LC64(192),
+};
+
 static inline uint8_t lower(uint8_t c)
 {
-	return (c >= 'A' && c <= 'Z') ? (uint8_t)(c + 32) : c;
+	return dname_lc_table[c];
+}
+
+void dname_copy_lower(uint8_t *dst, const uint8_t *src, size_t len)
+{
+	for (size_t i = 0; i < len; i++)
+		dst[i] = lower(src[i]);
+}
+
+void dname_label_offsets(const uint8_t *name, struct dname_labels *out)
+{
+	unsigned n = 0, i = 0;
+	while (name[i] && n < DNAME_MAXLABELS) {
+		out->off[n++] = (uint8_t)i;
+		i += 1 + (unsigned)name[i];
+	}
+	out->off[n] = (uint8_t)i;
+	out->n = (uint8_t)n;
+	out->len = (uint8_t)(i + 1);
 }
 
 int dname_parse(const uint8_t *msg, size_t msglen, size_t *pos,
@@ -113,12 +142,13 @@ const uint8_t *dname_strip(const uint8_t *name, int n)
 
 uint32_t dname_hash(const uint8_t *name)
 {
-	uint32_t h = 2166136261u;
-	size_t len = dname_len(name);
-	for (size_t i = 0; i < len; i++) {
-		h ^= lower(name[i]);
-		h *= 16777619u;
-	}
+	uint8_t lc[DNAME_MAXLEN];
+	struct dname_labels l;
+	dname_copy_lower(lc, name, dname_len(name));
+	dname_label_offsets(lc, &l);
+	uint32_t h = DNAME_HASH_ROOT;
+	for (unsigned k = l.n; k-- > 0;)
+		h = dname_hash_label(h, lc + l.off[k]);
 	return h;
 }
 

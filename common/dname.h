@@ -46,6 +46,38 @@ int dname_labels(const uint8_t *name);
 /* Lowercase ASCII letters in place. */
 void dname_lower(uint8_t *name);
 
+/* ASCII lowercase of one byte, by table (no branch). Label length bytes
+ * (0..63) are below 'A', so a whole wire name can be mapped bytewise. */
+extern const uint8_t dname_lc_table[256];
+static inline uint8_t dname_lc(uint8_t c)
+{
+	return dname_lc_table[c];
+}
+
+/* Copy the len bytes of wire name src to dst lowercased (one pass). */
+void dname_copy_lower(uint8_t *dst, const uint8_t *src, size_t len);
+
+/* Where the labels of a name start, so that its suffixes (the names a
+ * lookup walks from the zone apex down) are found without rescanning. */
+#define DNAME_MAXLABELS 127   /* (255 - 1) / 2: one-byte labels */
+struct dname_labels {
+	uint8_t n;                          /* labels, not counting the root */
+	uint8_t len;                        /* wire length, root included */
+	uint8_t off[DNAME_MAXLABELS + 1];   /* off[i]: label i (0 = leftmost); off[n]: the root */
+};
+
+/* Fill out for a well-formed uncompressed name. */
+void dname_label_offsets(const uint8_t *name, struct dname_labels *out);
+
+/* The suffix of a name with `keep` labels (0 = the root) and its length. */
+static inline const uint8_t *dname_suffix(const uint8_t *name, const struct dname_labels *l,
+                                          unsigned keep, size_t *len)
+{
+	unsigned at = l->off[l->n - keep];
+	*len = (size_t)l->len - at;
+	return name + at;
+}
+
 /* Case-insensitive equality. */
 bool dname_equal(const uint8_t *a, const uint8_t *b);
 
@@ -55,8 +87,26 @@ bool dname_is_sub(const uint8_t *name, const uint8_t *parent);
 /* Pointer to the suffix of name with n leading labels removed. */
 const uint8_t *dname_strip(const uint8_t *name, int n);
 
-/* Hash of the lowercased name (FNV-1a), stable across runs. */
+/*
+ * Hash of the lowercased name, stable across runs. It is built label by
+ * label from the root (FNV-1a over each label's length and bytes), so the
+ * hash of "label.parent" follows from the parent's with dname_hash_label:
+ * a lookup walking down from the zone apex hashes each label once.
+ */
+#define DNAME_HASH_ROOT 2166136261u
 uint32_t dname_hash(const uint8_t *name);
+
+/* The hash of "<label>.<parent>" from parent_hash; label points at its
+ * length byte and must be lowercase. */
+static inline uint32_t dname_hash_label(uint32_t parent_hash, const uint8_t *label)
+{
+	uint32_t h = parent_hash;
+	for (unsigned i = 0; i <= label[0]; i++) {
+		h ^= label[i];
+		h *= 16777619u;
+	}
+	return h;
+}
 
 /*
  * Parse presentation format ("www", "mail.example.com.", "@", with \. and

@@ -8,30 +8,46 @@
 #define RRT_RRSIG 46
 #define RRT_NSEC 47
 
-/* Build "*.<parent>" into buf; returns false if it would be too long. */
-static bool wildcard_name(const uint8_t *parent, uint8_t buf[DNAME_MAXLEN])
+/* The wildcard child "*.<parent>" of a node, or NULL. */
+static const struct znode *wildcard_child(const struct zone *z, const struct znode *parent)
 {
-	size_t pl = dname_len(parent);
-	if (pl + 2 > DNAME_MAXLEN)
-		return false;
-	buf[0] = 1;
-	buf[1] = '*';
-	memcpy(buf + 2, parent, pl);
-	return true;
+	static const uint8_t star[2] = { 1, '*' };
+	uint8_t wc[DNAME_MAXLEN];
+	if ((size_t)parent->namelen + 2 > DNAME_MAXLEN)
+		return NULL;
+	memcpy(wc, star, 2);
+	memcpy(wc + 2, parent->name, parent->namelen);
+	return zone_find_lc(z, wc, (size_t)parent->namelen + 2, dname_hash_label(parent->hash, star));
 }
 
-void lookup_node(const struct zone *z, const uint8_t *name, uint16_t qtype, struct lookup_node *out)
+/* Is the lowercase name (labels l) at or below z's origin? */
+static bool in_zone(const struct zone *z, const uint8_t *name, const struct dname_labels *l)
+{
+	if (l->n < z->origin_labels)
+		return false;
+	size_t sl;
+	const uint8_t *suffix = dname_suffix(name, l, z->origin_labels, &sl);
+	return sl == z->origin_len && memcmp(suffix, z->origin, sl) == 0;
+}
+
+/*
+ * lookup_node for a lowercase name already split into labels. zone.h:
+ * every ancestor of a node exists, so walking down from the apex stops at
+ * the first missing label: that parent is the closest encloser (RFC 4592
+ * 3.3.1). Zone cuts are seen on the way down. Each step hashes one more
+ * label onto its parent's hash.
+ */
+static void find_node(const struct zone *z, const uint8_t *name, const struct dname_labels *l,
+                      uint16_t qtype, struct lookup_node *out)
 {
 	memset(out, 0, sizeof(*out));
-	int ol = dname_labels(z->origin);
-	int nl = dname_labels(name);
+	int ol = z->origin_labels, nl = l->n;
 	const struct znode *prev = z->apex;
 
-	/* zone.h: every ancestor of a node exists, so walking down from the
-	 * apex stops at the first missing label: that parent is the closest
-	 * encloser (RFC 4592 3.3.1). Zone cuts are seen on the way down. */
 	for (int k = ol + 1; k <= nl; k++) {
-		const struct znode *n = zone_find(z, dname_strip(name, nl - k));
+		size_t sl;
+		const uint8_t *suffix = dname_suffix(name, l, (unsigned)k, &sl);
+		const struct znode *n = zone_find_lc(z, suffix, sl, dname_hash_label(prev->hash, suffix));
 		if (!n)
 			break;
 		if ((n->flags & ZN_DELEG) && !(k == nl && qtype == RRT_DS)) {
@@ -57,18 +73,24 @@ void lookup_node(const struct zone *z, const uint8_t *name, uint16_t qtype, stru
 	out->encloser = prev;
 	if (prev->flags & ZN_HAS_WILDCARD) {
 		/* RFC 4592 3.3.1: the source of synthesis is "*.<closest encloser>". */
-		uint8_t wc[DNAME_MAXLEN];
-		if (wildcard_name(prev->name, wc)) {
-			const struct znode *w = zone_find(z, wc);
-			if (w) {
-				out->kind = LK_FOUND;
-				out->node = w;
-				out->wildcard = true;
-				return;
-			}
+		const struct znode *w = wildcard_child(z, prev);
+		if (w) {
+			out->kind = LK_FOUND;
+			out->node = w;
+			out->wildcard = true;
+			return;
 		}
 	}
 	out->kind = LK_NXDOMAIN;
+}
+
+void lookup_node(const struct zone *z, const uint8_t *name, uint16_t qtype, struct lookup_node *out)
+{
+	uint8_t lc[DNAME_MAXLEN];
+	struct dname_labels l;
+	dname_copy_lower(lc, name, dname_len(name));
+	dname_label_offsets(lc, &l);
+	find_node(z, lc, &l, qtype, out);
 }
 
 static bool already_answered(const struct lookup_result *res, const struct rrset *s)
@@ -85,8 +107,8 @@ static void add_an(struct lookup_result *res, const uint8_t *owner, const struct
 		res->an[res->n_an++] = (struct lookup_rr){ .owner = owner, .rrset = s };
 }
 
-void lookup_answer(const struct zone *z, const uint8_t *qname, uint16_t qtype,
-                   struct lookup_result *res)
+void lookup_answer(const struct zone *z, const uint8_t *qname, const uint8_t *qname_lc,
+                   uint16_t qtype, struct lookup_result *res)
 {
 	/* Only the header is reset: an[] (2 KB) is written entry by entry
 	 * and read only below n_an. */
@@ -95,11 +117,15 @@ void lookup_answer(const struct zone *z, const uint8_t *qname, uint16_t qtype,
 	res->n_an = 0;
 	res->cut = NULL;
 	res->last = NULL;
-	const uint8_t *sname = qname;
+	const uint8_t *sname = qname;   /* owner to write */
+	const uint8_t *lc = qname_lc;   /* the same, lowercase, to look up */
+	uint8_t target_lc[DNAME_MAXLEN];
 	unsigned links = 0;
 
 	for (;;) {
-		if (!dname_is_sub(sname, z->origin)) {
+		struct dname_labels l;
+		dname_label_offsets(lc, &l);
+		if (!in_zone(z, lc, &l)) {
 			/* A CNAME target outside this zone: the resolver takes it
 			 * from here (RFC 1034 4.3.2 step 3.a; Knot does not chase
 			 * into other zones either). */
@@ -107,7 +133,7 @@ void lookup_answer(const struct zone *z, const uint8_t *qname, uint16_t qtype,
 			return;
 		}
 		struct lookup_node ln;
-		lookup_node(z, sname, qtype, &ln);
+		find_node(z, lc, &l, qtype, &ln);
 		if (ln.kind == LK_DELEG) {
 			res->state = LS_DELEG;
 			res->cut = ln.cut;
@@ -144,6 +170,10 @@ void lookup_answer(const struct zone *z, const uint8_t *qname, uint16_t qtype,
 				return;
 			}
 			sname = t->data;
+			/* zone.h keeps rdata names lowercase; copying costs little
+			 * and keeps lookups right whatever built the zone. */
+			dname_copy_lower(target_lc, t->data, t->len);
+			lc = target_lc;
 			continue;
 		}
 		unsigned before = res->n_an;
@@ -191,23 +221,27 @@ const struct znode *lookup_additional(const struct zone *z, const uint8_t *targe
                                       const uint8_t *ns_owner, bool *mandatory)
 {
 	*mandatory = false;
-	if (!dname_is_sub(target, z->origin))
+	uint8_t lc[DNAME_MAXLEN];
+	struct dname_labels l;
+	dname_copy_lower(lc, target, dname_len(target));
+	dname_label_offsets(lc, &l);
+	if (!in_zone(z, lc, &l))
 		return NULL;
-	const struct znode *n = zone_find(z, target);
+	/* Walk down from the apex: the target itself when every label is
+	 * there, else (as Knot) the wildcard of the closest encloser. */
+	const struct znode *n = z->apex, *enc = z->apex;
+	for (int k = z->origin_labels + 1; k <= l.n; k++) {
+		size_t sl;
+		const uint8_t *suffix = dname_suffix(lc, &l, (unsigned)k, &sl);
+		n = zone_find_lc(z, suffix, sl, dname_hash_label(enc->hash, suffix));
+		if (!n)
+			break;
+		enc = n;
+	}
 	if (!n) {
-		/* As Knot: a wildcard covering the target supplies its addresses. */
-		int ol = dname_labels(z->origin), nl = dname_labels(target);
-		const struct znode *enc = z->apex;
-		for (int k = ol + 1; k < nl; k++) {
-			const struct znode *p = zone_find(z, dname_strip(target, nl - k));
-			if (!p)
-				break;
-			enc = p;
-		}
-		uint8_t wc[DNAME_MAXLEN];
-		if (!(enc->flags & ZN_HAS_WILDCARD) || !wildcard_name(enc->name, wc))
+		if (!(enc->flags & ZN_HAS_WILDCARD))
 			return NULL;
-		n = zone_find(z, wc);
+		n = wildcard_child(z, enc);
 		if (!n)
 			return NULL;
 	}

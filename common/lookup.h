@@ -75,10 +75,11 @@ struct lookup_result {
  * step 3.a) until a name outside z, a loop, or LOOKUP_MAX_CHAIN links.
  * qname keeps the query's case and is used as the owner of the first
  * answer (also when synthesized from a wildcard); it must stay valid as
- * long as res is used.
+ * long as res is used. qname_lc is the same name lowercased (the query
+ * parser has it), used for the lookups.
  */
-void lookup_answer(const struct zone *z, const uint8_t *qname, uint16_t qtype,
-                   struct lookup_result *res);
+void lookup_answer(const struct zone *z, const uint8_t *qname, const uint8_t *qname_lc,
+                   uint16_t qtype, struct lookup_result *res);
 
 /*
  * The node whose A/AAAA records serve as additional data for a target name

@@ -100,8 +100,7 @@ static int parse_query(const uint8_t *req, size_t len, struct query_ctx *q)
 		q->qtype = (uint16_t)(req[pos] << 8 | req[pos + 1]);
 		q->qclass = (uint16_t)(req[pos + 2] << 8 | req[pos + 3]);
 		pos += 4;
-		memcpy(q->qname_lc, q->qname, (size_t)n);
-		dname_lower(q->qname_lc);
+		dname_copy_lower(q->qname_lc, q->qname, (size_t)n);
 		q->has_question = true;
 	}
 
@@ -445,7 +444,7 @@ static unsigned answer_in(struct responder *rs)
 		return RCODE_REFUSED;  /* not ours: no AA */
 
 	struct lookup_result res;
-	lookup_answer(z, q->qname, q->qtype, &res);
+	lookup_answer(z, q->qname, q->qname_lc, q->qtype, &res);
 	if (res.aa)
 		rs->m.flags |= MSG_FLAG_AA;
 

@@ -12,13 +12,22 @@ static uint32_t bucket(const struct zone *z, uint32_t hash)
 	return hash & z->table_mask;
 }
 
-const struct znode *zone_find(const struct zone *z, const uint8_t *name)
+const struct znode *zone_find_lc(const struct zone *z, const uint8_t *name, size_t len,
+                                 uint32_t hash)
 {
-	uint32_t h = dname_hash(name);
-	for (const struct znode *n = z->table[bucket(z, h)]; n; n = n->hnext)
-		if (n->hash == h && dname_equal(n->name, name))
+	/* Node names are lowercase too, so equal names are equal bytes. */
+	for (const struct znode *n = z->table[bucket(z, hash)]; n; n = n->hnext)
+		if (n->hash == hash && n->namelen == len && memcmp(n->name, name, len) == 0)
 			return n;
 	return NULL;
+}
+
+const struct znode *zone_find(const struct zone *z, const uint8_t *name)
+{
+	uint8_t lc[DNAME_MAXLEN];
+	size_t len = dname_len(name);
+	dname_copy_lower(lc, name, len);
+	return zone_find_lc(z, lc, len, dname_hash(lc));
 }
 
 const struct rrset *znode_rrset(const struct znode *n, uint16_t type)
@@ -94,6 +103,8 @@ struct zone *zone_new(const uint8_t *origin, const char *file)
 	uint8_t *o = arena_memdup(&z->arena, origin, dname_len(origin));
 	dname_lower(o);
 	z->origin = o;
+	z->origin_len = (uint8_t)dname_len(o);
+	z->origin_labels = (uint8_t)dname_labels(o);
 	z->file = arena_strdup(&z->arena, file ? file : "");
 	z->apex = node_get(z, z->origin);
 	z->apex->flags |= ZN_APEX;
@@ -241,13 +252,16 @@ const struct zone *zoneset_find(const struct zoneset *zs, const uint8_t *name)
 {
 	const struct zone *best = NULL;
 	int best_labels = -1;
-	int nl = dname_labels(name);
+	struct dname_labels l;
+	dname_label_offsets(name, &l);
 	for (size_t i = 0; i < zs->count; i++) {
 		const struct zone *z = zs->zones[i];
-		int zl = dname_labels(z->origin);
-		if (zl > nl || zl <= best_labels)
+		int zl = z->origin_labels;
+		if (zl > l.n || zl <= best_labels)
 			continue;
-		if (dname_equal(dname_strip(name, nl - zl), z->origin)) {
+		size_t sl;
+		const uint8_t *suffix = dname_suffix(name, &l, (unsigned)zl, &sl);
+		if (sl == z->origin_len && memcmp(suffix, z->origin, sl) == 0) {
 			best = z;
 			best_labels = zl;
 		}

@@ -56,6 +56,8 @@ struct znode {
 
 struct zone {
 	const uint8_t *origin; /* lowercase wire form */
+	uint8_t origin_len;    /* its wire length */
+	uint8_t origin_labels; /* its label count (root not counted) */
 	const char *file;      /* the file it came from, for messages */
 	struct znode *apex;
 	const struct rrset *soa;
@@ -93,8 +95,13 @@ void zone_free(struct zone *z);
 
 /* --- reading (any thread) --- */
 
-/* Exact lookup of a lowercase name; NULL if absent. */
+/* Exact lookup of a name (any case); NULL if absent. */
 const struct znode *zone_find(const struct zone *z, const uint8_t *name);
+
+/* The same for a lowercase name of len bytes whose dname_hash is hash:
+ * the answer path computes hashes label by label (dname_hash_label). */
+const struct znode *zone_find_lc(const struct zone *z, const uint8_t *name, size_t len,
+                                 uint32_t hash);
 
 /* The RRset of a type at a node, or NULL. */
 const struct rrset *znode_rrset(const struct znode *n, uint16_t type);

@@ -191,6 +191,53 @@ START_TEST(compare_and_misc)
 }
 END_TEST
 
+/* The answer path's helpers: bytewise lowercasing, label offsets, and a
+ * hash built label by label from the root that matches dname_hash. */
+START_TEST(lookup_helpers)
+{
+	for (int c = 0; c < 256; c++)
+		ck_assert_uint_eq(dname_lc((uint8_t)c), (c >= 'A' && c <= 'Z') ? c + 32 : c);
+	const uint8_t upper[] = { 3, 'W', 'w', 'W', 7, 'E', 'x', 'A', 'm', 'P', 'l', 'E', 3, 'C', 'O', 'M', 0 };
+	uint8_t lc[sizeof(upper)];
+	dname_copy_lower(lc, upper, sizeof(upper));
+	ck_assert(memcmp(lc, WWW, sizeof(WWW)) == 0);
+
+	struct dname_labels l;
+	dname_label_offsets(WWW, &l);
+	ck_assert_uint_eq(l.n, 3);
+	ck_assert_uint_eq(l.len, sizeof(WWW));
+	ck_assert_uint_eq(l.off[0], 0);
+	ck_assert_uint_eq(l.off[1], 4);
+	ck_assert_uint_eq(l.off[2], 12);
+	ck_assert_uint_eq(l.off[3], 16);  /* the root */
+	size_t sl;
+	ck_assert_ptr_eq(dname_suffix(WWW, &l, 2, &sl), WWW + 4);
+	ck_assert_uint_eq(sl, 13);
+	ck_assert_ptr_eq(dname_suffix(WWW, &l, 0, &sl), WWW + 16);
+	ck_assert_uint_eq(sl, 1);
+	ck_assert_ptr_eq(dname_suffix(WWW, &l, 3, &sl), WWW);
+	ck_assert_uint_eq(sl, sizeof(WWW));
+	const uint8_t root[] = { 0 };
+	dname_label_offsets(root, &l);
+	ck_assert_uint_eq(l.n, 0);
+	ck_assert_uint_eq(l.len, 1);
+
+	/* hash(www.example.com) = step(step(step(root, com), example), www) */
+	uint32_t h = DNAME_HASH_ROOT;
+	ck_assert_uint_eq(dname_hash(root), h);
+	h = dname_hash_label(h, WWW + 12);
+	ck_assert_uint_eq(dname_hash(WWW + 12), h);
+	h = dname_hash_label(h, WWW + 4);
+	ck_assert_uint_eq(dname_hash(WWW + 4), h);
+	h = dname_hash_label(h, WWW);
+	ck_assert_uint_eq(dname_hash(WWW), h);
+	ck_assert_uint_eq(dname_hash(upper), h);
+	/* label boundaries are part of the hash: "ab.c" vs "a.bc" */
+	const uint8_t abc1[] = { 2, 'a', 'b', 1, 'c', 0 }, abc2[] = { 1, 'a', 2, 'b', 'c', 0 };
+	ck_assert_uint_ne(dname_hash(abc1), dname_hash(abc2));
+}
+END_TEST
+
 START_TEST(text_conversions)
 {
 	uint8_t out[DNAME_MAXLEN];
@@ -253,6 +300,7 @@ static Suite *make_suite(void)
 	tcase_add_test(tc, parse_bad_pointers);
 	tcase_add_test(tc, parse_limits);
 	tcase_add_test(tc, compare_and_misc);
+	tcase_add_test(tc, lookup_helpers);
 	tcase_add_test(tc, text_conversions);
 	suite_add_tcase(s, tc);
 	return s;
