@@ -10,7 +10,7 @@
 
 static inline uint8_t lower(uint8_t c)
 {
-	return (c >= 'A' && c <= 'Z') ? (uint8_t)(c + 32) : c;
+	return dname_lc(c);
 }
 
 void msg_init(struct msg *m, uint8_t *buf, size_t bufcap, size_t limit, size_t reserve,
@@ -73,27 +73,35 @@ static bool name_at_equals(const struct msg *m, size_t off, const uint8_t *name)
 	}
 }
 
-/* Offset of an earlier copy of name in the packet, or 0 if none. */
-static size_t find_suffix(const struct msg *m, const uint8_t *name)
+/* Offset of an earlier copy of name (len bytes) in the packet, or 0 if
+ * none. Equal names have equal lengths, so only remembered names of the
+ * same length are compared: most candidates cost one byte compare. */
+static size_t find_suffix(const struct msg *m, const uint8_t *name, size_t len)
 {
 	for (unsigned k = 0; k < m->ncompr; k++)
-		if (name_at_equals(m, m->compr[k], name))
+		if (m->compr_len[k] == len && name_at_equals(m, m->compr[k], name))
 			return m->compr[k];
 	return 0;
 }
 
-static void remember(struct msg *m, size_t off)
+/* Remember a label written at off, from which the name is len bytes long
+ * uncompressed (what follows it is either literal or points to an equal
+ * name, so len is known without reading the packet). */
+static void remember(struct msg *m, size_t off, size_t len)
 {
-	if (off <= PTR_MAX_OFFSET && m->ncompr < MSG_COMPR_MAX)
-		m->compr[m->ncompr++] = (uint16_t)off;
+	if (off <= PTR_MAX_OFFSET && m->ncompr < MSG_COMPR_MAX) {
+		m->compr[m->ncompr] = (uint16_t)off;
+		m->compr_len[m->ncompr++] = (uint8_t)len;
+	}
 }
 
 void msg_put_name(struct msg *m, const uint8_t *name, bool compress)
 {
+	size_t len = dname_len(name);
 	size_t i = 0;
 	while (name[i]) {
 		if (compress) {
-			size_t at = find_suffix(m, name + i);
+			size_t at = find_suffix(m, name + i, len - i);
 			if (at) {
 				wire_wr_u16(&m->w, (uint16_t)(0xC000 | at));
 				return;
@@ -105,7 +113,7 @@ void msg_put_name(struct msg *m, const uint8_t *name, bool compress)
 			return;
 		/* Every label written literally is a suffix later names may
 		 * point to, even when this name itself was not compressed. */
-		remember(m, start);
+		remember(m, start, len - i);
 		i += 1 + (size_t)name[i];
 	}
 	wire_wr_u8(&m->w, 0);

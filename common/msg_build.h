@@ -39,7 +39,8 @@ struct msg {
 	size_t reserve;        /* kept back for the OPT RR */
 	uint16_t count[4];
 	uint16_t flags;        /* second header word: QR, opcode, AA, TC, RD, RCODE */
-	uint16_t compr[MSG_COMPR_MAX];
+	uint16_t compr[MSG_COMPR_MAX];     /* offsets of labels written literally */
+	uint8_t compr_len[MSG_COMPR_MAX];  /* length of the name from there on */
 	unsigned ncompr;
 };
 
