@@ -12,29 +12,9 @@
 
 static const uint8_t v4_mapped[12] = { 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff };
 
-/* Non-routable prefixes (addr16, len in the 128-bit space). An ECS subnet
- * in one of these says nothing about where the client is. Documentation
- * ranges (192.0.2.0/24, 2001:db8::/32) are deliberately not listed: they
- * stand for real networks in examples and tests. */
 struct prefix {
 	uint8_t a[16];
 	uint8_t len;
-};
-#define V4P(x, y, l) { { 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff, x, y, 0, 0 }, 96 + (l) }
-static const struct prefix private_prefixes[] = {
-	V4P(0, 0, 8),        /* "this" network */
-	V4P(10, 0, 8),       /* RFC 1918 */
-	V4P(100, 64, 10),    /* RFC 6598 CGNAT */
-	V4P(127, 0, 8),      /* loopback */
-	V4P(169, 254, 16),   /* link-local */
-	V4P(172, 16, 12),    /* RFC 1918 */
-	V4P(192, 168, 16),   /* RFC 1918 */
-	V4P(224, 0, 3),      /* multicast and reserved (224/4, 240/4) */
-	{ { 0 }, 128 },                                   /* :: */
-	{ { 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1 }, 128 }, /* ::1 */
-	{ { 0xfc }, 7 },     /* ULA */
-	{ { 0xfe, 0x80 }, 10 }, /* link-local */
-	{ { 0xff }, 8 },     /* multicast */
 };
 
 static bool in_prefix(const uint8_t a[16], const struct prefix *p)
@@ -48,12 +28,45 @@ static bool in_prefix(const uint8_t a[16], const struct prefix *p)
 	return (a[full] & mask) == (p->a[full] & mask);
 }
 
+/*
+ * Non-routable addresses: an ECS subnet in one of these says nothing about
+ * where the client is. Documentation ranges (192.0.2.0/24, 2001:db8::/32)
+ * are deliberately not listed: they stand for real networks in examples
+ * and tests. Tested octet by octet (this runs for every ECS query) rather
+ * than as a list of prefixes; the IPv4 ranges apply only to v4-mapped
+ * addresses, which no IPv6 range below can contain.
+ */
+static bool v4_private(const uint8_t o[4])
+{
+	switch (o[0]) {
+	case 0:   return true;                      /* 0/8 "this" network */
+	case 10:  return true;                      /* 10/8 RFC 1918 */
+	case 100: return (o[1] & 0xc0) == 64;       /* 100.64/10 RFC 6598 CGNAT */
+	case 127: return true;                      /* 127/8 loopback */
+	case 169: return o[1] == 254;               /* 169.254/16 link-local */
+	case 172: return (o[1] & 0xf0) == 16;       /* 172.16/12 RFC 1918 */
+	case 192: return o[1] == 168;               /* 192.168/16 RFC 1918 */
+	default:  return o[0] >= 224;               /* 224/3: multicast and reserved */
+	}
+}
+
+static bool v6_private(const uint8_t a[16])
+{
+	if ((a[0] & 0xfe) == 0xfc)                  /* fc00::/7 ULA */
+		return true;
+	if (a[0] == 0xfe && (a[1] & 0xc0) == 0x80)  /* fe80::/10 link-local */
+		return true;
+	if (a[0] == 0xff)                           /* ff00::/8 multicast */
+		return true;
+	static const uint8_t zero[15];
+	return memcmp(a, zero, 15) == 0 && a[15] <= 1;  /* :: and ::1 */
+}
+
 bool steer_addr_private(const uint8_t addr16[16])
 {
-	for (size_t i = 0; i < sizeof(private_prefixes) / sizeof(private_prefixes[0]); i++)
-		if (in_prefix(addr16, &private_prefixes[i]))
-			return true;
-	return false;
+	if (memcmp(addr16, v4_mapped, 12) == 0)
+		return v4_private(addr16 + 12);
+	return v6_private(addr16);
 }
 
 static bool trusted_resolver(const struct geo_config *conf, const uint8_t peer[16])
