@@ -19,6 +19,7 @@ void msg_init(struct msg *m, uint8_t *buf, size_t bufcap, size_t limit, size_t r
 	/* compr[] is filled as used (ncompr), so only the rest is cleared. */
 	memset(m->count, 0, sizeof(m->count));
 	m->ncompr = 0;
+	m->qname = NULL;
 	m->bufcap = bufcap;
 	if (limit > bufcap)
 		limit = bufcap;
@@ -97,26 +98,35 @@ static void remember(struct msg *m, size_t off, size_t len)
 
 void msg_put_name(struct msg *m, const uint8_t *name, bool compress)
 {
+	if (compress && name == m->qname) {
+		/* find_suffix would find the question first: it is compr[0]. */
+		wire_wr_u16(&m->w, (uint16_t)(0xC000 | m->compr[0]));
+		return;
+	}
 	size_t len = dname_len(name);
-	size_t i = 0;
-	while (name[i]) {
-		if (compress) {
-			size_t at = find_suffix(m, name + i, len - i);
+	size_t lit = len - 1;  /* bytes of labels written literally */
+	size_t at = 0;
+	if (compress) {
+		/* The longest suffix written before; none of this name's own
+		 * labels can match, as a suffix is shorter than the name. */
+		for (size_t i = 0; name[i]; i += 1 + (size_t)name[i]) {
+			at = find_suffix(m, name + i, len - i);
 			if (at) {
-				wire_wr_u16(&m->w, (uint16_t)(0xC000 | at));
-				return;
+				lit = i;
+				break;
 			}
 		}
-		size_t start = m->w.pos;
-		wire_wr_bytes(&m->w, name + i, 1 + (size_t)name[i]);
-		if (m->w.err)
-			return;
-		/* Every label written literally is a suffix later names may
-		 * point to, even when this name itself was not compressed. */
-		remember(m, start, len - i);
-		i += 1 + (size_t)name[i];
 	}
-	wire_wr_u8(&m->w, 0);
+	size_t start = m->w.pos;
+	wire_wr_bytes(&m->w, name, at ? lit : len);
+	if (m->w.err)
+		return;
+	/* Every label written literally is a suffix later names may point
+	 * to, even when this name itself was not compressed. */
+	for (size_t j = 0; j < lit; j += 1 + (size_t)name[j])
+		remember(m, start + j, len - j);
+	if (at)
+		wire_wr_u16(&m->w, (uint16_t)(0xC000 | at));
 }
 
 int msg_question(struct msg *m, const uint8_t *qname, uint16_t qtype, uint16_t qclass)
@@ -131,6 +141,8 @@ int msg_question(struct msg *m, const uint8_t *qname, uint16_t qtype, uint16_t q
 		m->ncompr = ncompr;
 		return -1;
 	}
+	if (ncompr == 0 && m->ncompr > 0)
+		m->qname = qname;
 	m->count[MSG_QD]++;
 	return 0;
 }

@@ -42,6 +42,7 @@ struct msg {
 	uint16_t compr[MSG_COMPR_MAX];     /* offsets of labels written literally */
 	uint8_t compr_len[MSG_COMPR_MAX];  /* length of the name from there on */
 	unsigned ncompr;
+	const uint8_t *qname;  /* the question's name when it is compr[0], else NULL */
 };
 
 /*
@@ -59,7 +60,9 @@ void msg_set_rcode(struct msg *m, uint8_t rcode);
 /*
  * Write the question. qname is written as given (keeping the query's
  * case), uncompressed, and remembered for later compression. Returns 0, or
- * -1 when it does not fit (nothing written).
+ * -1 when it does not fit (nothing written). Owners passed later as the
+ * same pointer (borrowed until the message is finished) become a pointer
+ * to it without comparing names: the common answer's owner is the qname.
  */
 int msg_question(struct msg *m, const uint8_t *qname, uint16_t qtype, uint16_t qclass);
 
