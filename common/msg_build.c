@@ -28,10 +28,9 @@ void msg_init(struct msg *m, uint8_t *buf, size_t bufcap, size_t limit, size_t r
 	size_t cap = limit > reserve ? limit - reserve : 0;
 	m->w = wire_wr_init(buf, cap);
 	m->flags = flags;
-	wire_wr_u16(&m->w, id);
-	wire_wr_u16(&m->w, flags);
-	for (int i = 0; i < 4; i++)
-		wire_wr_u16(&m->w, 0);
+	/* ID, flags and four zero counts (RFC 1035 4.1.1), in one write. */
+	const uint8_t hdr[12] = { (uint8_t)(id >> 8), (uint8_t)id, (uint8_t)(flags >> 8), (uint8_t)flags };
+	wire_wr_bytes(&m->w, hdr, sizeof(hdr));
 }
 
 void msg_set_rcode(struct msg *m, uint8_t rcode)

@@ -304,6 +304,8 @@ static bool glue_seen(struct glue_state *g, const struct znode *n)
 static void add_glue(struct responder *rs, const struct zone *z, const uint8_t *owner,
                      const struct rrset *s, bool referral, struct glue_state *g)
 {
+	if (s->type != RRT_NS && s->type != RRT_MX && s->type != RRT_SRV)
+		return;  /* no targets (additional_target): most answers end here */
 	for (int pass = 0; pass < 2 && !g->stop; pass++) {
 		for (uint16_t i = 0; i < s->count && !g->stop; i++) {
 			const uint8_t *t = additional_target(s->type, &s->rr[i]);

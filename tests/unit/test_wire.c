@@ -145,6 +145,37 @@ START_TEST(msg_compression)
 }
 END_TEST
 
+/* The qname owner by pointer (no compare) and an equal name elsewhere in
+ * memory (compared, any case) both become a pointer to the question; a
+ * name of the same length that differs does not. */
+START_TEST(msg_compression_qname_copies)
+{
+	uint8_t buf[512];
+	struct msg m;
+	msg_init(&m, buf, sizeof(buf), 512, 0, 1, MSG_FLAG_QR);
+	uint8_t q[DNAME_MAXLEN], copy[DNAME_MAXLEN], other[DNAME_MAXLEN];
+	name_wire(q, "Www.Example.COM");
+	name_wire(copy, "www.example.com");
+	name_wire(other, "wwx.example.com");
+	ck_assert_int_eq(msg_question(&m, q, 1, 1), 0);
+	struct rdata a = { 4, (const uint8_t *)"\x01\x02\x03\x04" };
+	size_t at = m.w.pos;
+	ck_assert_int_eq(msg_put_rrset(&m, MSG_AN, q, 1, 1, 60, &a, 1), 0);
+	ck_assert_uint_eq(buf[at], 0xC0);
+	ck_assert_uint_eq(buf[at + 1], 12);
+	at = m.w.pos;
+	ck_assert_int_eq(msg_put_rrset(&m, MSG_AN, copy, 1, 1, 60, &a, 1), 0);
+	ck_assert_uint_eq(buf[at], 0xC0);
+	ck_assert_uint_eq(buf[at + 1], 12);
+	at = m.w.pos;
+	ck_assert_int_eq(msg_put_rrset(&m, MSG_AN, other, 1, 1, 60, &a, 1), 0);
+	ck_assert_uint_eq(buf[at], 3);
+	ck_assert(memcmp(buf + at + 1, "wwx", 3) == 0);
+	ck_assert_uint_eq(buf[at + 4], 0xC0);
+	ck_assert_uint_eq(buf[at + 5], 16);  /* "Example.COM" of the question */
+}
+END_TEST
+
 START_TEST(msg_rdata_types)
 {
 	uint8_t buf[512];
@@ -261,6 +292,7 @@ static Suite *make_suite(void)
 	tcase_add_test(tc, rd_sub);
 	tcase_add_test(tc, wr_basic);
 	tcase_add_test(tc, msg_compression);
+	tcase_add_test(tc, msg_compression_qname_copies);
 	tcase_add_test(tc, msg_rdata_types);
 	tcase_add_test(tc, msg_rollback_and_reserve);
 	tcase_add_test(tc, msg_many_names);
