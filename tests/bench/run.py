@@ -3,6 +3,7 @@
 
     python3 tests/bench/run.py [--quick] [--duration S] [--runs N]
                                [--only WORKLOAD,...] [--no-loadtime] [--profile]
+                               [--no-callgrind | --callgrind-only]
 
 Run by `make bench` (which installs the tools and builds loadgen and
 mmdb_nets). See tests/bench/README.md for what each workload sends.
@@ -13,6 +14,9 @@ each workload is run against each server in turn (the server order rotates
 between repetitions) and the median of the repetitions is reported. Server
 CPU per query is the utime+stime delta of the server process (all threads,
 from /proc/PID/stat) over the generator's whole run, divided by the answers.
+The steerdns/peer ratios are taken per repetition from its back-to-back runs
+(median and min-max of those). Then (callgrind.py) each server runs under
+callgrind for user-space instructions per query, which repeat run to run.
 Raw results go to tests/bench/results/<time>/.
 """
 
@@ -30,6 +34,8 @@ import subprocess
 import sys
 import tarfile
 import time
+
+import callgrind
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 CACHE = os.path.join(ROOT, '.cache', 'bench')
@@ -254,6 +260,7 @@ class Server:
         self.port = free_port()
         self.proc = None
         self.logpath = os.path.join(self.dir, 'stderr.log')
+        self.wrap = []         # command prefix (valgrind for the callgrind step)
 
     def cmd(self):
         raise NotImplementedError
@@ -262,7 +269,7 @@ class Server:
         """Start and wait for a real answer; returns seconds to first answer."""
         self.logf = open(self.logpath, 'w')   # one log per start
         t0 = time.monotonic()
-        self.proc = subprocess.Popen(['taskset', '-c', SERVER_CPU] + self.cmd(),
+        self.proc = subprocess.Popen(['taskset', '-c', SERVER_CPU] + self.wrap + self.cmd(),
                                      stdin=subprocess.DEVNULL, stdout=self.logf,
                                      stderr=self.logf, cwd=self.dir)
         name = 'www.geo.test' if self.geo else 'host1.bench.test'
@@ -493,12 +500,13 @@ def gen_cpu():
     return ru.ru_utime + ru.ru_stime
 
 
-def loadgen(server, wl, files, dur, ecs_files, rate=0):
+def loadgen(server, wl, files, dur, ecs_files, rate=0, outstanding=100, conns=64):
     args = [os.path.join(BENCH_BIN, 'loadgen'), '-p', str(server.port), '-d', str(dur),
-            '-c', '100', '-t', '1']
+            '-c', str(outstanding), '-t', '1']
     kind = wl['kind']
     if kind == 'tcp':
-        args += ['-T', '-C', '64', '-n', '10', '-q', files['static']]   # -c 100 -> 1 in flight per conn
+        # -c 100 with 64 connections: one query in flight per connection
+        args += ['-T', '-C', str(conns), '-n', '10', '-q', files['static']]
     else:
         args += ['-q', files[wl['queries']]]
     if wl.get('ecs') == 'fixed':
@@ -646,6 +654,48 @@ GDNSD_MARKERS = {'start': ['Loading GeoIP2 database'],
                  'done': ['runtime db updated']}
 
 
+# ---------------------------------------------------------------- callgrind
+
+def callgrind_step(resdir, binary, dbs, wls, files, ecs_files, passes):
+    """User-space instructions per query of steerdns (GeoLite2), gdnsd, Knot, NSD.
+
+    Each server is started once under callgrind (its own dir under
+    results/<time>/callgrind/, where its dumps go too) and runs every
+    workload it serves (as in the main table), one query in flight, passes times.
+    """
+    log('bench: callgrind (user-space instructions per query)')
+    cgdir = os.path.join(resdir, 'callgrind')
+    makers = [lambda: Steerdns(cgdir, binary, 'geolite', dbs['geolite'], 'maxmind'),
+              lambda: Gdnsd(cgdir, dbs['geolite'][0]), lambda: Knot(cgdir, dbs['geolite'][0]),
+              lambda: Nsd(cgdir)]
+
+    def run_load(server, wl):
+        # One query in flight (one TCP connection at a time): see callgrind.py.
+        return loadgen(server, wl, files, callgrind.DURATION, ecs_files, rate=callgrind.RATE,
+                       outstanding=1, conns=1)
+
+    out = []
+    for mk in makers:
+        s = mk()
+        # NSD serves from forked processes: follow them.
+        s.wrap = callgrind.valgrind_prefix(s.dir, children=isinstance(s, Nsd))
+        mine = [w for w in wls if servers_for(w, [s])]
+        if not mine:
+            continue
+        log('bench: %s under callgrind (%s)' % (s.name, ', '.join(w['name'] for w in mine)))
+        t0 = time.monotonic()
+        try:
+            res = callgrind.measure_server(s, mine, run_load, children, passes, log)
+        finally:
+            s.stop()
+        res['workloads'] = [w['name'] for w in mine]
+        res['elapsed_s'] = time.monotonic() - t0
+        if 'error' in res:
+            log('  %s: n/a under callgrind: %s' % (s.name, res['error']))
+        out.append(res)
+    return out
+
+
 # ---------------------------------------------------------------- table
 
 def med(vals):
@@ -657,25 +707,57 @@ def fmt(v, spec):
     return '-' if v is None else format(v, spec)
 
 
-def table(summary, dnsperf_check):
+def paired_ratios(per, ref='steerdns-geolite'):
+    """Per repetition, steerdns/peer qps and CPU/query from that repetition's runs.
+
+    per: {server: [result with 'rep']}; the runs of one repetition are back to
+    back, so host noise that drifts over seconds mostly cancels in their
+    ratio. Returns {peer: {'qps': [...], 'cpu': [...]}} (one value per rep).
+    """
+    out = {}
+    mine = {r['rep']: r for r in per.get(ref, [])}
+    for srv, rs in per.items():
+        if srv.startswith('steerdns'):
+            continue
+        q, c = [], []
+        for r in rs:
+            m = mine.get(r['rep'])
+            if not m:
+                continue
+            if r['qps']:
+                q.append(m['qps'] / r['qps'])
+            if m['cpu_us_q'] and r['cpu_us_q']:
+                c.append(m['cpu_us_q'] / r['cpu_us_q'])
+        out[srv] = {'qps': q, 'cpu': c}
+    return out
+
+
+def fmt_ratio(vals):
+    """median [min-max] of per-repetition ratios, e.g. 0.97x [0.91-1.04]."""
+    if not vals:
+        return '-'
+    if len(vals) == 1:
+        return '%.2fx' % vals[0]
+    return '%.2fx [%.2f-%.2f]' % (statistics.median(vals), min(vals), max(vals))
+
+
+def table(summary, ratios, dnsperf_check):
     lines = []
-    hdr = '%-16s %-15s %10s %7s %8s %8s %8s   %-24s' % (
+    hdr = '%-16s %-15s %10s %7s %8s %8s %8s   %-40s' % (
         'workload', 'server', 'qps', 'lost', 'avg_us', 'p99_us', 'cpu_us/q',
-        'steerdns/peer qps, cpu')
+        'steerdns/peer qps, cpu/q (per-rep median [min-max])')
     lines.append(hdr)
     lines.append('-' * len(hdr))
     for wl in WORKLOADS:
         rows = summary.get(wl['name'], {})
         if not rows:
             continue
-        ref = rows.get('steerdns-geolite')
         for srv, m in rows.items():
             ratio = ''
-            if ref and not srv.startswith('steerdns') and m['qps']:
-                ratio = '%.2fx, %s' % (ref['qps'] / m['qps'],
-                                       ('%.2fx' % (ref['cpu_us_q'] / m['cpu_us_q']))
-                                       if ref['cpu_us_q'] and m['cpu_us_q'] else '-')
-            lines.append('%-16s %-15s %10s %7s %8s %8s %8s   %-24s' % (
+            pr = ratios.get(wl['name'], {}).get(srv)
+            if pr:
+                ratio = '%s, %s' % (fmt_ratio(pr['qps']), fmt_ratio(pr['cpu']))
+            lines.append('%-16s %-15s %10s %7s %8s %8s %8s   %s' % (
                 wl['name'], srv, fmt(m['qps'], '.0f'), fmt(m['lost'], '.0f'),
                 fmt(m['avg_us'], '.0f'), fmt(m['p99_us'], '.0f'), fmt(m['cpu_us_q'], '.2f'), ratio))
     if dnsperf_check:
@@ -720,18 +802,26 @@ def build(resdir):
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split('\n')[0])
     ap.add_argument('--quick', action='store_true', help='1 s runs, 1 repetition (development)')
-    ap.add_argument('--duration', type=float, help='seconds per run (default 5, quick 1)')
-    ap.add_argument('--runs', type=int, help='repetitions, median reported (default 3, quick 1)')
-    ap.add_argument('--only', help='comma-separated workload names')
+    ap.add_argument('--duration', type=float, help='seconds per run (default 2, quick 1)')
+    ap.add_argument('--runs', type=int, help='repetitions, median reported (default 7, quick 1)')
+    ap.add_argument('--only', help='comma-separated workload names (also for --callgrind)')
     ap.add_argument('--no-loadtime', action='store_true', help='skip the load-time figures')
+    ap.add_argument('--no-callgrind', action='store_true',
+                    help='skip the user-space instructions per query (callgrind) table')
+    ap.add_argument('--callgrind-only', action='store_true',
+                    help='only the callgrind table (no load time, main table, dnsperf check)')
+    ap.add_argument('--callgrind-passes', type=int, default=2,
+                    help='times each workload is measured under callgrind (default 2)')
     ap.add_argument('--profile', action='store_true',
                     help='perf record steerdns during geo-A-randomECS (results/perf.*)')
     ap.add_argument('--steerdns', help='use this binary instead of building')
     a = ap.parse_args()
     # SIGTERM (make interrupted) unwinds like ^C, so the servers are stopped.
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
-    dur = a.duration or (1.0 if a.quick else 5.0)
-    runs = a.runs or (1 if a.quick else 3)
+    dur = a.duration or (1.0 if a.quick else 2.0)
+    runs = a.runs or (1 if a.quick else 7)
+    if a.callgrind_only:
+        a.no_loadtime, a.no_callgrind, runs = True, False, 0
     t_start = time.monotonic()
     stamp = time.strftime('%Y%m%d-%H%M%S')
     resdir = os.path.join(ROOT, 'tests', 'bench', 'results', stamp)
@@ -778,6 +868,8 @@ def main():
     servers = [Steerdns(resdir, binary, 'geolite', dbs['geolite'], 'maxmind'),
                Steerdns(resdir, binary, 'dbip', dbs['dbip'], 'flat'),
                Gdnsd(resdir, dbs['geolite'][0]), Knot(resdir, dbs['geolite'][0]), Nsd(resdir)]
+    if a.callgrind_only:
+        servers = []
     results = {}
     dn = None
     try:
@@ -817,7 +909,7 @@ def main():
                     log('  run %d %-16s %-16s qps %8.0f lost %5d avg %5.0f p99 %5d cpu %s rc %s' % (
                         rep + 1, wl['name'], s.name, res['qps'], res['lost'], res['avg_us'],
                         res['p99_us'], fmt(res['cpu_us_q'], '.2f'), res['rcodes']))
-        if not a.only or 'static-A' in a.only.split(','):
+        if servers and (not a.only or 'static-A' in a.only.split(',')):
             # dnsperf against loadgen on Knot, static A: both saturating, then
             # loadgen capped at dnsperf's rate (same offered load).
             knot = [s for s in servers if s.name == 'knot'][0]
@@ -842,22 +934,34 @@ def main():
     finally:
         for s in servers:
             s.stop()
+
+    cg_results = None
+    if not a.no_callgrind:
+        try:
+            cg_results = callgrind_step(resdir, binary, dbs, wls, files, ecs_files,
+                                        a.callgrind_passes)
+            raw.write(json.dumps({'callgrind': cg_results}) + '\n')
+        finally:
+            raw.close()
+    else:
         raw.close()
 
-    summary = {}
+    summary, ratios = {}, {}
     for wl, per in results.items():
+        ratios[wl] = paired_ratios(per)
         for srv, rs in per.items():
             summary.setdefault(wl, {})[srv] = {k: med([r[k] for r in rs]) for k in
                                                ('qps', 'lost', 'avg_us', 'p99_us', 'cpu_us_q')}
     meta['loadavg_end'] = os.getloadavg()
     meta['elapsed_s'] = time.monotonic() - t_start
     out = ['steerdns benchmark, %s, %s (%s, %d CPUs), %g s x %d runs, median; '
+           'steerdns/peer = per-repetition ratio of back-to-back runs, median [min-max]; '
            'server on CPU %s, generator on CPU %s' % (
                meta['date'], meta['host'], meta['cpu_model'], meta['cpus'], dur, runs,
                SERVER_CPU, GEN_CPU),
            'load average at start %.2f, at end %.2f' % (meta['loadavg_start'][0],
                                                         meta['loadavg_end'][0]),
-           '', table(summary, dn)]
+           '', table(summary, ratios, dn)]
     if loadtimes:
         out += ['', 'load time: first answer after start; reload = steerdns SIGHUP until its log says '
                 'it serves the new config, gdnsd DB file replaced: from its "Loading" line to the data '
@@ -875,6 +979,14 @@ def main():
                 lt['rss_after_start_kB'] / 1024, lt['rss_peak_during_reload_kB'] / 1024,
                 lt['rss_after_reload_kB'] / 1024,
                 '' if lt['answers_after_reload'] else '  (NO ANSWER after reload)'))
+    if cg_results is not None:
+        out += ['', 'user-space instructions per query (callgrind Ir; one query in flight, '
+                'UDP at most %d/s, TCP one connection at a time, %g s per interval; %d passes, '
+                'diff%% = their spread; the idle Ir/s is subtracted).' % (
+                    callgrind.RATE, callgrind.DURATION, a.callgrind_passes),
+                'Kernel work in syscalls (~90% of the CPU time on loopback) is NOT counted; '
+                'each query here is its own wakeup (low-load cost).',
+                callgrind.table(cg_results, wls)]
     out.append('')
     out.append('elapsed %.0f s; raw results in %s' % (meta['elapsed_s'], os.path.relpath(resdir, ROOT)))
     text = '\n'.join(out)
@@ -882,7 +994,9 @@ def main():
     with open(os.path.join(resdir, 'table.txt'), 'w') as f:
         f.write(text + '\n')
     with open(os.path.join(resdir, 'summary.json'), 'w') as f:
-        json.dump({'meta': meta, 'summary': summary, 'dnsperf_check': dn,
+        json.dump({'meta': meta, 'summary': summary, 'ratios': ratios, 'dnsperf_check': dn,
+                   'callgrind': cg_results, 'callgrind_summary':
+                   callgrind.summarize(cg_results) if cg_results else None,
                    'loadtime': loadtimes}, f, indent=1)
     if a.profile and os.path.exists(os.path.join(resdir, 'perf.data')):
         with open(os.path.join(resdir, 'perf-report.txt'), 'w') as f:
