@@ -143,9 +143,8 @@ static void send_batch(struct udp_reader *ur, int fd, unsigned ntx)
 	}
 }
 
-/* Point the receive headers at their buffers again (the kernel wrote
- * the lengths of the last batch into them). */
-static void rx_reset(struct udp_reader *ur)
+/* Point every receive header at its buffers, once. */
+static void rx_init(struct udp_reader *ur)
 {
 	for (unsigned i = 0; i < UDP_BATCH; i++) {
 		struct msghdr *h = &ur->rx[i].msg_hdr;
@@ -158,6 +157,18 @@ static void rx_reset(struct udp_reader *ur)
 		h->msg_control = ur->pktinfo ? ur->rxc[i].buf : NULL;
 		h->msg_controllen = ur->pktinfo ? sizeof(ur->rxc[i]) : 0;
 		h->msg_flags = 0;
+	}
+}
+
+/* The kernel wrote only the address and control lengths (and flags) of
+ * the n headers it filled; give those their room back. Resetting all 32
+ * every time was a quarter of our user-space instructions at low load. */
+static void rx_reset(struct udp_reader *ur, unsigned n)
+{
+	for (unsigned i = 0; i < n; i++) {
+		struct msghdr *h = &ur->rx[i].msg_hdr;
+		h->msg_namelen = sizeof(ur->peer[i]);
+		h->msg_controllen = ur->pktinfo ? sizeof(ur->rxc[i]) : 0;
 	}
 }
 
@@ -212,14 +223,15 @@ void *udp_reader_main(void *arg)
 
 	/* The answer path finds its decision-log ring through the thread. */
 	qlog_thread_bind(ur->qlog);
+	rx_init(ur);
 	while (!atomic_load(&ur->stop)) {
-		rx_reset(ur);
 		/* MSG_WAITFORONE: sleep until one datagram is there, then take
 		 * whatever else is queued without waiting. We hold no snapshot
 		 * while asleep, so reloads never wait for an idle reader. */
 		int n = recvmmsg(ur->fd, ur->rx, UDP_BATCH, MSG_WAITFORONE, NULL);
 		if (n > 0) {
 			serve_batch(ur, (unsigned)n);
+			rx_reset(ur, (unsigned)n);
 			continue;
 		}
 		if (n == 0)
