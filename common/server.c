@@ -14,6 +14,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/eventfd.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -42,7 +43,8 @@ struct worker {
 	pthread_t thread;
 	bool running;
 	struct event_base *base;
-	struct event *stop;     /* activated from the control thread */
+	int stop_fd;            /* eventfd the control thread writes to stop us */
+	struct event *stop;     /* reads stop_fd */
 	struct tcp_worker *tcp;
 	struct qlog_ring *qlog;  /* decision-log records of this worker */
 };
@@ -224,13 +226,23 @@ static int worker_build(struct server *srv, struct worker *w, size_t idx)
 {
 	w->srv = srv;
 	w->idx = idx;
-	w->base = event_base_new();
-	if (!w->base)
+	/* No locks: only this worker's thread touches its base. The control
+	 * thread stops it by writing to an eventfd, not through libevent (a
+	 * locked base costs a mutex round trip on every event operation). */
+	struct event_config *ec = event_config_new();
+	if (!ec)
 		return -1;
-	/* An event with no fd, only ever activated by hand: unlike
-	 * event_base_loopbreak() from outside, an activation made before the
-	 * loop starts is not lost. */
-	w->stop = event_new(w->base, -1, 0, worker_stop_cb, w);
+	event_config_set_flag(ec, EVENT_BASE_FLAG_NOLOCK);
+	w->base = event_base_new_with_config(ec);
+	event_config_free(ec);
+	w->stop_fd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+	if (!w->base || w->stop_fd < 0)
+		return -1;
+	/* Unlike event_base_loopbreak() from outside, a write made before
+	 * the loop starts is not lost: the eventfd stays readable. */
+	w->stop = event_new(w->base, w->stop_fd, EV_READ, worker_stop_cb, w);
+	if (w->stop && event_add(w->stop, NULL) != 0)
+		return -1;
 	w->tcp = tcp_worker_new(w->base, &srv->snap, idx, &srv->tcp_clients);
 	/* Always there, whether or not the config logs decisions now: a
 	 * reload may turn the log on. calloc'd, so untouched pages cost nothing. */
@@ -274,6 +286,8 @@ int server_start(struct server *srv)
 		log_err("server", "out of memory");
 		return -1;
 	}
+	for (size_t i = 0; i < srv->n_workers; i++)
+		srv->workers[i].stop_fd = -1;  /* server_free closes those >= 0 */
 	for (size_t i = 0; i < srv->n_workers; i++) {
 		if (worker_build(srv, &srv->workers[i], i) != 0) {
 			log_err("server", "cannot set up worker %zu", i);
@@ -498,9 +512,12 @@ void server_free(struct server *srv)
 				pthread_join(srv->readers[k].thread, NULL);
 	}
 	if (srv->workers) {
-		for (size_t i = 0; i < srv->n_workers; i++)
-			if (srv->workers[i].running)
-				event_active(srv->workers[i].stop, EV_READ, 0);
+		for (size_t i = 0; i < srv->n_workers; i++) {
+			uint64_t one = 1;
+			if (srv->workers[i].running &&
+			    write(srv->workers[i].stop_fd, &one, sizeof(one)) != sizeof(one))
+				log_err("server", "cannot stop worker %zu: %s", i, strerror(errno));
+		}
 		for (size_t i = 0; i < srv->n_workers; i++)
 			if (srv->workers[i].running)
 				pthread_join(srv->workers[i].thread, NULL);
@@ -513,6 +530,8 @@ void server_free(struct server *srv)
 			tcp_worker_free(w->tcp);
 			if (w->stop)
 				event_free(w->stop);
+			if (w->stop_fd >= 0)
+				close(w->stop_fd);
 			if (w->base)
 				event_base_free(w->base);
 		}

@@ -10,10 +10,17 @@
  * until they drain. The worker's receive and answer buffers are shared by
  * its connections (a worker handles one at a time); a connection owns
  * memory only while it holds a partial query or unsent answers.
+ *
+ * Idle timeouts without a timer per connection: the worker's connection
+ * list is kept in order of last activity (a connection moves to the front
+ * when it reads a query or gets answers out), and one sweep timer closes
+ * from the back those idle too long. A per-event timeout would make
+ * libevent re-arm it on every activation.
  */
 #include "common/tcp.h"
 
 #include <errno.h>
+#include <time.h>
 #include <netinet/in.h>
 #include <stdbool.h>
 #include <stdint.h>
@@ -46,7 +53,8 @@ struct tcp_listener {
 struct tcp_conn {
 	struct tcp_worker *tw;
 	struct event *ev;       /* EV_READ, or EV_WRITE while out holds bytes */
-	struct tcp_conn *prev, *next;
+	struct tcp_conn *prev, *next;  /* worker's list, most recently active first */
+	uint64_t active_ms;            /* last activity, monotonic */
 	struct sockaddr_storage peer;
 	socklen_t peerlen;
 	int fd;
@@ -68,28 +76,67 @@ struct tcp_worker {
 	_Atomic unsigned *clients;
 	struct tcp_listener **ls;
 	size_t nls;
-	struct tcp_conn *conns;
+	struct tcp_conn *conns, *conns_tail;
 	size_t nconns;
-	/* Idle timeout as a libevent common timeout (O(1) re-arm instead of a
-	 * heap update per query); rebuilt when a reload changes it. */
-	const struct timeval *idle_tv;
-	unsigned idle_ms;
+	struct event *sweep;    /* pending while there are connections */
+	unsigned idle_ms;       /* of the config seen at the last accept */
 	uint8_t rx[TCP_RX_MAX];
 	uint8_t tx[TCP_TX_MAX];
 };
 
 static void conn_cb(evutil_socket_t fd, short what, void *arg);
 
-static void conn_free(struct tcp_conn *c)
+/* CLOCK_MONOTONIC_COARSE: a few ms of resolution is plenty for timeouts
+ * of seconds, and it costs no syscall. */
+static uint64_t now_ms(void)
 {
-	struct tcp_worker *tw = c->tw;
+	struct timespec ts;
 
+	clock_gettime(CLOCK_MONOTONIC_COARSE, &ts);
+	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+}
+
+static void list_unlink(struct tcp_worker *tw, struct tcp_conn *c)
+{
 	if (c->prev)
 		c->prev->next = c->next;
 	else
 		tw->conns = c->next;
 	if (c->next)
 		c->next->prev = c->prev;
+	else
+		tw->conns_tail = c->prev;
+	c->prev = c->next = NULL;
+}
+
+static void list_push_front(struct tcp_worker *tw, struct tcp_conn *c)
+{
+	c->prev = NULL;
+	c->next = tw->conns;
+	if (tw->conns)
+		tw->conns->prev = c;
+	else
+		tw->conns_tail = c;
+	tw->conns = c;
+}
+
+/* c did something: it is now the most recently active. */
+static void conn_touch(struct tcp_conn *c)
+{
+	struct tcp_worker *tw = c->tw;
+
+	c->active_ms = now_ms();
+	if (tw->conns != c) {
+		list_unlink(tw, c);
+		list_push_front(tw, c);
+	}
+}
+
+static void conn_free(struct tcp_conn *c)
+{
+	struct tcp_worker *tw = c->tw;
+
+	list_unlink(tw, c);
 	tw->nconns--;
 	if (c->ev)
 		event_free(c->ev);
@@ -101,7 +148,7 @@ static void conn_free(struct tcp_conn *c)
 }
 
 /* Wait for the socket to be readable (answers all sent) or writable
- * (answers pending). The timeout applies in both: no query bytes for that
+ * (answers pending). The idle sweep covers both: no query bytes for that
  * long (RFC 7766 6.2.3), or a client that stopped reading our answers. */
 static int conn_wait(struct tcp_conn *c, bool writing)
 {
@@ -111,7 +158,7 @@ static int conn_wait(struct tcp_conn *c, bool writing)
 	if (event_assign(c->ev, tw->base, c->fd, (writing ? EV_WRITE : EV_READ) | EV_PERSIST,
 	                 conn_cb, c) != 0)
 		return -1;
-	return event_add(c->ev, tw->idle_tv);
+	return event_add(c->ev, NULL);
 }
 
 /*
@@ -285,6 +332,7 @@ static void conn_read(struct tcp_conn *c)
 		conn_free(c);
 		return;
 	}
+	conn_touch(c);
 	if (dst == tw->rx) {
 		conn_serve(c, tw->rx, (size_t)n);
 		return;
@@ -299,10 +347,14 @@ static void conn_read(struct tcp_conn *c)
  * back to reading, answering first what was read meanwhile. */
 static void conn_flush(struct tcp_conn *c)
 {
+	size_t before = c->out_off;
+
 	if (send_some(c->fd, c->out, c->out_len, &c->out_off) != 0) {
 		conn_free(c);
 		return;
 	}
+	if (c->out_off > before)
+		conn_touch(c);  /* the client is reading: not stalled */
 	if (c->out_off < c->out_len)
 		return;  /* still full: wait for the next EV_WRITE */
 	free(c->out);
@@ -321,12 +373,7 @@ static void conn_cb(evutil_socket_t fd, short what, void *arg)
 	struct tcp_conn *c = arg;
 
 	(void)fd;
-	if (what & EV_TIMEOUT) {
-		log_debug("tcp", "closing %s connection",
-		          c->out_len ? "stalled (answers not read)" : "idle");
-		conn_free(c);
-		return;
-	}
+	(void)what;
 	if (c->out_len)
 		conn_flush(c);
 	else
@@ -352,24 +399,40 @@ static void listener_pause(struct tcp_listener *l)
 	evtimer_add(l->resume, &tv);
 }
 
-/* The idle timeout of the config in force, as a common timeout; NULL
- * (never time out) for 0. */
-static void worker_set_idle(struct tcp_worker *tw, unsigned idle_ms)
+/* Sweep interval: a quarter of the idle timeout, so a connection is closed
+ * at most 25% late, between 10 ms and 1 s. */
+static struct timeval sweep_interval(unsigned idle_ms)
 {
-	if (idle_ms == tw->idle_ms && (tw->idle_tv || idle_ms == 0))
-		return;
-	tw->idle_ms = idle_ms;
-	tw->idle_tv = NULL;
-	if (idle_ms > 0) {
-		struct timeval tv = { idle_ms / 1000, (idle_ms % 1000) * 1000 };
-		tw->idle_tv = event_base_init_common_timeout(tw->base, &tv);
-		/* Should libevent refuse (it keeps a few hundred), fall back
-		 * to a plain timeout: correct, only a little slower. */
-		if (!tw->idle_tv) {
-			static __thread struct timeval plain;
-			plain = tv;
-			tw->idle_tv = &plain;
-		}
+	unsigned ms = idle_ms / 4;
+	struct timeval tv;
+
+	if (ms < 10)
+		ms = 10;
+	if (ms > 1000)
+		ms = 1000;
+	tv.tv_sec = ms / 1000;
+	tv.tv_usec = (ms % 1000) * 1000;
+	return tv;
+}
+
+/* Close, from the least recently active end, every connection idle (or
+ * stalled) for the timeout; come back while any remain. */
+static void sweep_cb(evutil_socket_t fd, short what, void *arg)
+{
+	struct tcp_worker *tw = arg;
+	uint64_t now = now_ms();
+
+	(void)fd;
+	(void)what;
+	while (tw->conns_tail && now - tw->conns_tail->active_ms >= tw->idle_ms) {
+		struct tcp_conn *c = tw->conns_tail;
+		log_debug("tcp", "closing %s connection",
+		          c->out_len ? "stalled (answers not read)" : "idle");
+		conn_free(c);
+	}
+	if (tw->conns) {
+		struct timeval tv = sweep_interval(tw->idle_ms);
+		evtimer_add(tw->sweep, &tv);
 	}
 }
 
@@ -385,13 +448,15 @@ static void conn_open(struct tcp_worker *tw, int fd, const struct sockaddr_stora
 	memcpy(&c->peer, ss, sslen);
 	c->peerlen = sslen;
 	c->ev = event_new(tw->base, fd, EV_READ | EV_PERSIST, conn_cb, c);
-	if (!c->ev || event_add(c->ev, tw->idle_tv) != 0)
+	if (!c->ev || event_add(c->ev, NULL) != 0)
 		goto fail;
-	c->next = tw->conns;
-	if (tw->conns)
-		tw->conns->prev = c;
-	tw->conns = c;
+	c->active_ms = now_ms();
+	list_push_front(tw, c);
 	tw->nconns++;
+	if (!evtimer_pending(tw->sweep, NULL)) {
+		struct timeval tv = sweep_interval(tw->idle_ms);
+		evtimer_add(tw->sweep, &tv);
+	}
 	return;
 fail:
 	log_warn("tcp", "out of memory for a connection");
@@ -409,7 +474,8 @@ static void listener_cb(evutil_socket_t fd, short what, void *arg)
 	const struct config *cfg = snapshot_enter(tw->snap, tw->idx);
 	unsigned max = cfg->server.tcp_max_clients;
 
-	worker_set_idle(tw, cfg->server.tcp_idle_timeout_ms);
+	/* A reload's new timeout applies from its first accept on. */
+	tw->idle_ms = cfg->server.tcp_idle_timeout_ms;
 	snapshot_exit(tw->snap, tw->idx);
 	(void)what;
 	for (int i = 0; i < TCP_ACCEPT_BATCH; i++) {
@@ -449,6 +515,11 @@ struct tcp_worker *tcp_worker_new(struct event_base *base, struct snapshot *snap
 	tw->snap = snap;
 	tw->idx = idx;
 	tw->clients = clients;
+	tw->sweep = evtimer_new(base, sweep_cb, tw);
+	if (!tw->sweep) {
+		free(tw);
+		return NULL;
+	}
 	return tw;
 }
 
@@ -491,6 +562,7 @@ void tcp_worker_free(struct tcp_worker *tw)
 		return;
 	while (tw->conns)
 		conn_free(tw->conns);
+	event_free(tw->sweep);
 	for (size_t i = 0; i < tw->nls; i++) {
 		event_free(tw->ls[i]->ev);
 		event_free(tw->ls[i]->resume);
