@@ -656,7 +656,7 @@ GDNSD_MARKERS = {'start': ['Loading GeoIP2 database'],
 
 # ---------------------------------------------------------------- callgrind
 
-def callgrind_step(resdir, binary, dbs, wls, files, ecs_files, passes):
+def callgrind_step(resdir, binary, dbs, wls, files, ecs_files, passes, only_servers=None):
     """User-space instructions per query of steerdns (GeoLite2), gdnsd, Knot, NSD.
 
     Each server is started once under callgrind (its own dir under
@@ -677,6 +677,8 @@ def callgrind_step(resdir, binary, dbs, wls, files, ecs_files, passes):
     out = []
     for mk in makers:
         s = mk()
+        if only_servers and s.name not in only_servers:
+            continue
         # NSD serves from forked processes: follow them.
         s.wrap = callgrind.valgrind_prefix(s.dir, children=isinstance(s, Nsd))
         mine = [w for w in wls if servers_for(w, [s])]
@@ -810,6 +812,9 @@ def main():
                     help='skip the user-space instructions per query (callgrind) table')
     ap.add_argument('--callgrind-only', action='store_true',
                     help='only the callgrind table (no load time, main table, dnsperf check)')
+    ap.add_argument('--callgrind-servers',
+                    help='comma-separated server names for the callgrind step '
+                         '(steerdns-geolite, gdnsd, knot, nsd; default all)')
     ap.add_argument('--callgrind-passes', type=int, default=2,
                     help='times each workload is measured under callgrind (default 2)')
     ap.add_argument('--profile', action='store_true',
@@ -939,7 +944,9 @@ def main():
     if not a.no_callgrind:
         try:
             cg_results = callgrind_step(resdir, binary, dbs, wls, files, ecs_files,
-                                        a.callgrind_passes)
+                                        a.callgrind_passes,
+                                        a.callgrind_servers.split(',')
+                                        if a.callgrind_servers else None)
             raw.write(json.dumps({'callgrind': cg_results}) + '\n')
         finally:
             raw.close()
