@@ -89,7 +89,7 @@ struct server {
  * them. v6 sockets are v6-only so "[::]:53" and "0.0.0.0:53" can both be
  * listed. Returns the fd or -1 with errno.
  */
-static int open_socket(const struct listen_addr *la, int type)
+static int open_socket(const struct listen_addr *la, int type, unsigned defer_s)
 {
 	int family = la->ss.ss_family;
 	int one = 1;
@@ -107,6 +107,14 @@ static int open_socket(const struct listen_addr *la, int type)
 	 * client's delayed ACK. */
 	if (type == SOCK_STREAM &&
 	    setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one)) != 0)
+		goto fail;
+	/* Hand a connection to accept() only once its first query has
+	 * arrived (or after defer_s): tcp.c then answers it at once, with no
+	 * loop round trip, and connections that never send take no slot
+	 * until then. gdnsd and NSD do the same. */
+	int defer = (int)defer_s;
+	if (type == SOCK_STREAM &&
+	    setsockopt(fd, IPPROTO_TCP, TCP_DEFER_ACCEPT, &defer, sizeof(defer)) != 0)
 		goto fail;
 	if (setsockopt(fd, SOL_SOCKET, SO_REUSEPORT, &one, sizeof(one)) != 0)
 		goto fail;
@@ -168,12 +176,15 @@ struct server *server_open(struct config *cfg, const char *path, char *err, size
 		const struct listen_addr *la = &srv->listen[a];
 		for (size_t w = 0; w < srv->n_workers; w++) {
 			size_t k = w * srv->n_listen + a;
-			srv->udp_fd[k] = open_socket(la, SOCK_DGRAM);
+			srv->udp_fd[k] = open_socket(la, SOCK_DGRAM, 0);
 			if (srv->udp_fd[k] < 0) {
 				snprintf(err, errlen, "%s (udp): %s", la->text, strerror(errno));
 				goto fail;
 			}
-			srv->tcp_fd[k] = open_socket(la, SOCK_STREAM);
+			/* The idle timeout at start; a reload does not change
+			 * the listeners' deferral. */
+			srv->tcp_fd[k] = open_socket(la, SOCK_STREAM,
+			                             (cfg->server.tcp_idle_timeout_ms + 999) / 1000);
 			if (srv->tcp_fd[k] < 0) {
 				snprintf(err, errlen, "%s (tcp): %s", la->text, strerror(errno));
 				goto fail;

@@ -457,6 +457,10 @@ static void conn_open(struct tcp_worker *tw, int fd, const struct sockaddr_stora
 		struct timeval tv = sweep_interval(tw->idle_ms);
 		evtimer_add(tw->sweep, &tv);
 	}
+	/* The listener defers accept until data arrives (server.c), so the
+	 * first query is usually here already: answer it now rather than
+	 * after another turn of the loop. */
+	conn_read(c);
 	return;
 fail:
 	log_warn("tcp", "out of memory for a connection");
