@@ -252,6 +252,14 @@ struct geo_compiled *geo_compile(const struct geo_config *conf, char *err, size_
 			goto fail;
 	}
 	tree = geotree_build(dbs, conf->n_databases, err, errlen);
+	/* The tree copies what it needs: unmap the DBs now rather than at the
+	 * end, so their file pages (the size of the files) are not resident
+	 * alongside the decision tree being built (on a reload, alongside the
+	 * running config too). */
+	for (size_t i = 0; i < conf->n_databases; i++) {
+		geodb_close(dbs[i]);
+		dbs[i] = NULL;
+	}
 	if (!tree || overlay_asn(conf, &tree, err, errlen) < 0 ||
 	    overlay_cidrs(conf, &tree, err, errlen) < 0)
 		goto fail;
@@ -339,8 +347,6 @@ struct geo_compiled *geo_compile(const struct geo_config *conf, char *err, size_
 	clock_gettime(CLOCK_MONOTONIC, &t1);
 	gc->stats.seconds = (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9;
 
-	for (size_t i = 0; i < conf->n_databases; i++)
-		geodb_close(dbs[i]);
 	free(dbs);
 	free(decision);
 	rank_buf_free(&rb);
