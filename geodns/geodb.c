@@ -11,7 +11,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/socket.h>
+#include <unistd.h>
 #include <netinet/in.h>
 
 #include "geodns/iso3166.h"
@@ -158,6 +160,21 @@ const char *geodb_path(const struct geodb *db)
 const MMDB_s *geodb_mmdb(const struct geodb *db)
 {
 	return &db->mmdb;
+}
+
+void geodb_drop_pages(const struct geodb *db, size_t from, size_t to)
+{
+	size_t page = (size_t)sysconf(_SC_PAGESIZE);
+	size_t size = (size_t)db->mmdb.file_size;
+	/* The mapping (from mmap) is page-aligned and covers the last,
+	 * partial page too. */
+	if (to >= size)
+		to = (size + page - 1) & ~(page - 1);
+	else
+		to &= ~(page - 1);
+	from &= ~(page - 1);
+	if (from < to)
+		madvise((void *)((uintptr_t)db->mmdb.file_content + from), to - from, MADV_DONTNEED);
 }
 
 /* Fetch one field. Returns 1 with *ed filled, 0 if absent (including a

@@ -88,6 +88,15 @@ const char *geodb_path(const struct geodb *db);
  * by db; read-only. */
 const MMDB_s *geodb_mmdb(const struct geodb *db);
 
+/* Let go of the mapped file's pages for bytes [from, to): they leave
+ * this process's RSS but stay in the page cache, and a later read of them
+ * faults them back in, so no result changes. Whole pages only, from the
+ * one holding `from` to the one holding `to` (excluded; `to` at or past
+ * the end of the file means through the last page), so a caller passes
+ * `from` only for bytes it is done with. The tree build calls this behind
+ * its walk of the search tree and for a DB it has finished. */
+void geodb_drop_pages(const struct geodb *db, size_t from, size_t to);
+
 /* Decode the record at entry into *out (always fully written, zeroed
  * first): coordinates only if both are present and in range; the ASN if
  * it is an unsigned integer in 1..2^32-1 (cidr_rule stays 0); continent

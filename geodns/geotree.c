@@ -21,6 +21,7 @@
 #include "geodns/geotree_int.h"
 
 #include <stdarg.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -339,6 +340,8 @@ struct build {
 	struct offmap offs;
 	struct locset locs;
 	uint32_t usable; /* records of this DB that name a place */
+	size_t node_bytes; /* bytes per search-tree node in the file */
+	size_t dropped;    /* file bytes below this were given back */
 	char *err;
 	size_t errlen;
 };
@@ -414,6 +417,7 @@ oom:
 }
 
 #define MMDB_DATA_SEPARATOR 16 /* bytes between search tree and data (spec) */
+#define DROP_STEP ((size_t)4 << 20)  /* search-tree bytes given back at a time */
 
 /* Copy DB search node `node`, found at `depth`, into our trie. Memoized per
  * DB node so aliased subtrees are copied once and shared. Rejects cycles
@@ -435,6 +439,17 @@ static uint32_t copy_node(struct build *b, uint32_t node, unsigned depth)
 			return REF_ERR;
 		}
 		return m;
+	}
+	/* Writers number the nodes in the order of this very walk (depth
+	 * first, left first: MaxMind's and DB-IP's files are read strictly
+	 * upwards), so the search tree below the node being read is done
+	 * with: give its file pages back as we go, in steps of DROP_STEP. In
+	 * a file numbered otherwise a node below may be read again: it is
+	 * faulted back in, same result. */
+	size_t at = (size_t)node * b->node_bytes;
+	if (at >= b->dropped + DROP_STEP) {
+		geodb_drop_pages(b->db, b->dropped, at);
+		b->dropped = at;
 	}
 	MMDB_search_node_s sn;
 	int rc = MMDB_read_node(b->mmdb, node, &sn);
@@ -527,6 +542,8 @@ static uint32_t build_db(struct build *b, const struct geodb *db)
 	b->node_count = mm->metadata.node_count;
 	b->bits = mm->metadata.ip_version == 6 ? 128 : 32;
 	b->gt->db_nodes += b->node_count;
+	b->node_bytes = mm->full_record_byte_size;
+	b->dropped = 0;
 	/* Offsets are per file: start a fresh offset map. */
 	free(b->offs.key);
 	free(b->offs.val);
@@ -572,6 +589,9 @@ static uint32_t build_db(struct build *b, const struct geodb *db)
 	if (ret == REF_ERR)
 		errmsg_set(b->err, b->errlen, "%s: out of memory", geodb_path(db));
 out:
+	/* Done with this file: its pages need not stay resident while the
+	 * next DB (or the decision tree) is built. */
+	geodb_drop_pages(db, 0, SIZE_MAX);
 	free(b->memo);
 	free(b->height);
 	b->memo = NULL;
