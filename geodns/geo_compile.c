@@ -1,6 +1,7 @@
 /* geo_compile.c: DBs + policy -> decision tree and PoP lists; see geo_compile.h. */
 #include "geodns/geo_compile.h"
 
+#include <malloc.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -215,6 +216,17 @@ out:
 	return rc;
 }
 
+/* Hand the freed intermediates (memo tables, hash sets: tens to hundreds
+ * of MB for a City DB) back to the system. glibc serves them from the heap
+ * rather than from their own mappings once a large block has been freed
+ * (its mmap threshold grows), and keeps freed heap memory: without this a
+ * compile leaves its peak minus the result resident (GeoLite2: 59 MiB
+ * after start instead of ~46). */
+static void trim_heap(void)
+{
+	malloc_trim(0);
+}
+
 static void rank_buf_free(struct rank_buf *rb)
 {
 	free(rb->pts);
@@ -350,6 +362,7 @@ struct geo_compiled *geo_compile(const struct geo_config *conf, char *err, size_
 	free(dbs);
 	free(decision);
 	rank_buf_free(&rb);
+	trim_heap();
 	return gc;
 
 fail:
@@ -364,6 +377,7 @@ fail:
 	free(set.len);
 	free(set.table);
 	geo_compiled_free(gc);
+	trim_heap();
 	return NULL;
 }
 
