@@ -313,21 +313,56 @@ static int offmap_find(struct offmap *m, uint32_t off, uint32_t *slot)
 	return m->key[h] == k;
 }
 
+/* A short code string's bytes up to its NUL (at most n) in one word:
+ * equal words exactly when strcmp() says the strings are equal, whatever
+ * follows the NUL. */
+static inline uint64_t code_word(const char *c, size_t n)
+{
+	uint64_t w = 0;
+	for (size_t i = 0; i < n && c[i]; i++)
+		w |= (uint64_t)(uint8_t)c[i] << (8 * i);
+	return w;
+}
+
+/* A location's value as 5 words: equal words exactly when
+ * geo_location_eq() holds (coordinates bit for bit, codes as strings).
+ * Hashing and comparing these costs a few word operations instead of a
+ * byte-wise hash and five string compares per record. */
+struct loc_key {
+	uint64_t w[5];
+};
+
+static inline void loc_key(const struct geo_location *l, struct loc_key *k)
+{
+	memcpy(&k->w[0], &l->lat, 8);
+	memcpy(&k->w[1], &l->lon, 8);
+	k->w[2] = code_word(l->country, sizeof(l->country)) |
+	          code_word(l->continent, sizeof(l->continent)) << 24 | (uint64_t)l->coords << 48;
+	k->w[3] = code_word(l->subdivision, sizeof(l->subdivision));
+	k->w[4] = (uint64_t)l->asn << 32 | l->cidr_rule;
+}
+
+static inline uint32_t loc_key_hash(const struct loc_key *k)
+{
+	uint64_t h = 0x9e3779b97f4a7c15ull;
+	for (int i = 0; i < 5; i++) {
+		h = (h ^ k->w[i]) * 0xff51afd7ed558ccdull;
+		h ^= h >> 32;
+	}
+	return (uint32_t)h;
+}
+
+static inline int loc_key_eq(const struct loc_key *a, const struct loc_key *b)
+{
+	return a->w[0] == b->w[0] && a->w[1] == b->w[1] && a->w[2] == b->w[2] &&
+	       a->w[3] == b->w[3] && a->w[4] == b->w[4];
+}
+
 static uint32_t loc_hash(const struct geo_location *l)
 {
-	uint64_t h = 1469598103934665603ull;
-	const uint8_t *parts[7] = { (const uint8_t *)&l->lat, (const uint8_t *)&l->lon,
-		                    (const uint8_t *)l->country, (const uint8_t *)l->continent,
-		                    (const uint8_t *)l->subdivision, (const uint8_t *)&l->asn,
-		                    (const uint8_t *)&l->cidr_rule };
-	const size_t lens[7] = { sizeof(double), sizeof(double), sizeof(l->country),
-		                 sizeof(l->continent), sizeof(l->subdivision), sizeof(l->asn),
-		                 sizeof(l->cidr_rule) };
-	for (int p = 0; p < 7; p++)
-		for (size_t i = 0; i < lens[p]; i++)
-			h = (h ^ parts[p][i]) * 1099511628211ull;
-	h = (h ^ l->coords) * 1099511628211ull;
-	return (uint32_t)(h ^ (h >> 32));
+	struct loc_key k;
+	loc_key(l, &k);
+	return loc_key_hash(&k);
 }
 
 struct build {
@@ -368,9 +403,13 @@ uint32_t gt_intern(struct geotree *gt, struct locset *s, const struct geo_locati
 		s->slot = ns;
 		s->cap = ncap;
 	}
-	uint32_t h = loc_hash(loc) & (s->cap - 1);
+	struct loc_key key;
+	loc_key(loc, &key);
+	uint32_t h = loc_key_hash(&key) & (s->cap - 1);
 	while (s->slot[h]) {
-		if (geo_location_eq(&gt->locs[s->slot[h]], loc))
+		struct loc_key other;
+		loc_key(&gt->locs[s->slot[h]], &other);
+		if (loc_key_eq(&other, &key))
 			return s->slot[h];
 		h = (h + 1) & (s->cap - 1);
 	}
