@@ -759,22 +759,68 @@ struct dbuild {
 	const struct trie *src;
 	struct trie *dst;
 	const uint32_t *decision;
-	uint32_t *memo; /* geotree node -> dtree ref, MEMO_UNSET if not yet */
+	/* Bit per geotree node: reached (seen) and reached more than once
+	 * (shared). Only shared nodes are memoized, in a hash map: a node
+	 * reached once is converted once anyway, and a map of the few shared
+	 * ones (the DB's IPv4 subtree under its aliases, paths kept by
+	 * overlays) replaces an array of 4 bytes per node (59 MB for DB-IP). */
+	uint64_t *seen, *shared;
+	struct offmap memo; /* shared geotree node -> dtree ref */
 };
 
+static inline int bit_get(const uint64_t *b, uint32_t i)
+{
+	return (int)((b[i >> 6] >> (i & 63)) & 1u);
+}
+
+static inline void bit_set(uint64_t *b, uint32_t i)
+{
+	b[i >> 6] |= (uint64_t)1 << (i & 63);
+}
+
+/* Mark which nodes below ref are reached more than once. Depth is
+ * bounded by the builders (at most 128 levels). */
+static void mark_shared(struct dbuild *b, uint32_t ref)
+{
+	while (!IS_LEAF(ref)) {
+		if (bit_get(b->seen, ref)) {
+			bit_set(b->shared, ref);
+			return;
+		}
+		bit_set(b->seen, ref);
+		mark_shared(b, b->src->n[ref][0]);
+		ref = b->src->n[ref][1];
+	}
+}
+
 /* Bottom-up: children first, then gt_node() merges equal leaves, so a
- * subtree with one decision throughout becomes a single leaf. Memoized
- * per source node, keeping the geotree's sharing. */
+ * subtree with one decision throughout becomes a single leaf. Shared
+ * source nodes are converted once and their result reused, keeping the
+ * geotree's sharing. */
 static uint32_t conv(struct dbuild *b, uint32_t ref)
 {
 	if (IS_LEAF(ref))
 		return LEAF(b->decision[LEAF_VAL(ref)]);
-	if (b->memo[ref] != MEMO_UNSET)
-		return b->memo[ref];
+	int shared = bit_get(b->shared, ref);
+	uint32_t slot;
+	if (shared) {
+		if ((b->memo.used + 1) * 2 > b->memo.cap && offmap_grow(&b->memo) < 0)
+			return REF_ERR;
+		if (offmap_find(&b->memo, ref, &slot))
+			return b->memo.val[slot];
+	}
 	uint32_t l = conv(b, b->src->n[ref][0]);
 	uint32_t r = conv(b, b->src->n[ref][1]);
 	uint32_t out = gt_node(b->dst, l, r);
-	b->memo[ref] = out;
+	if (shared && out != REF_ERR) {
+		/* The recursion may have grown the map: find the slot again. */
+		if ((b->memo.used + 1) * 2 > b->memo.cap && offmap_grow(&b->memo) < 0)
+			return REF_ERR;
+		offmap_find(&b->memo, ref, &slot);
+		b->memo.key[slot] = ref + 1;
+		b->memo.val[slot] = out;
+		b->memo.used++;
+	}
 	return out;
 }
 
@@ -797,21 +843,30 @@ struct dtree *dtree_build(const struct geotree *t, const uint32_t *decision, siz
 	if (!d)
 		goto oom;
 	b.dst = &d->t;
-	if (t->t.len) {
-		b.memo = malloc((size_t)t->t.len * sizeof(*b.memo));
-		if (!b.memo)
-			goto oom;
-		memset(b.memo, 0xff, (size_t)t->t.len * sizeof(*b.memo));
-	}
+	size_t words = ((size_t)t->t.len + 63) / 64;
+	b.seen = calloc(words ? words : 1, sizeof(*b.seen));
+	b.shared = calloc(words ? words : 1, sizeof(*b.shared));
+	if (!b.seen || !b.shared)
+		goto oom;
+	mark_shared(&b, t->root);
+	free(b.seen);
+	b.seen = NULL;
 	d->root = conv(&b, t->root);
-	free(b.memo);
+	free(b.shared);
+	free(b.memo.key);
+	free(b.memo.val);
+	memset(&b.memo, 0, sizeof(b.memo));
+	b.shared = NULL;
 	if (d->root == REF_ERR)
 		goto oom;
 	tr_shrink(&d->t);
 	tr_finish(&d->t, d->root);
 	return d;
 oom:
-	free(b.memo);
+	free(b.seen);
+	free(b.shared);
+	free(b.memo.key);
+	free(b.memo.val);
 	dtree_free(d);
 	errmsg_set(err, errlen, "out of memory building the decision tree");
 	return NULL;
