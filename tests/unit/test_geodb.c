@@ -4,6 +4,7 @@
  * error for every broken DB in ../shared/testdata/mmdb: it must name the
  * file and carry libmaxminddb's message, and nothing may crash.
  */
+#include <stdint.h>
 #include <check.h>
 #include <math.h>
 #include <string.h>
@@ -177,6 +178,37 @@ START_TEST(maxmind_city_records)
 	ck_assert_int_eq(look(db, "1.1.1.1", &l, NULL), 0);
 	ck_assert(geo_location_empty(&l));
 	ck_assert_int_eq(look(db, "2001:db8::1", &l, NULL), 0);
+	geodb_close(db);
+}
+END_TEST
+
+/* geodb_drop_pages() only lets go of resident pages: every lookup after
+ * it (whole file, an odd partial range, a range past the end) gives what
+ * it gave before, as the pages fault back in. */
+START_TEST(drop_pages_keeps_results)
+{
+	static const char *const addrs[] = { "81.2.69.160", "2001:218::1", "2.3.3.1", "214.1.1.1",
+		                             "1.1.1.1",     "2a02:d880::1", "89.160.20.128" };
+	enum { N = sizeof(addrs) / sizeof(addrs[0]) };
+	struct geodb *db = geodb_open(MMDB("GeoIP2-City-Test.mmdb"), &geodb_preset_maxmind, err,
+	                              sizeof(err));
+	ck_assert_msg(db != NULL, "%s", err);
+	struct geo_location before[N], after;
+	unsigned plen_before[N], plen;
+	int rc_before[N];
+	for (int i = 0; i < N; i++)
+		rc_before[i] = look(db, addrs[i], &before[i], &plen_before[i]);
+	const size_t ranges[][2] = { { 0, SIZE_MAX }, { 5, 100 }, { 4096, 3 * 4096 + 17 },
+		                     { 1u << 30, SIZE_MAX } };
+	for (size_t r = 0; r < sizeof(ranges) / sizeof(ranges[0]); r++) {
+		geodb_drop_pages(db, ranges[r][0], ranges[r][1]);
+		for (int i = 0; i < N; i++) {
+			ck_assert_int_eq(look(db, addrs[i], &after, &plen), rc_before[i]);
+			ck_assert(geo_location_eq(&after, &before[i]));
+			ck_assert_uint_eq(plen, plen_before[i]);
+		}
+	}
+	ck_assert_str_eq(before[0].country, "GB");
 	geodb_close(db);
 }
 END_TEST
@@ -392,6 +424,7 @@ static Suite *make_suite(void)
 	tcase_add_test(tc, location_empty_and_eq);
 	tcase_add_test(tc, asn_records);
 	tcase_add_test(tc, maxmind_city_records);
+	tcase_add_test(tc, drop_pages_keeps_results);
 	tcase_add_test(tc, maxmind_country_db_uses_centroid);
 	tcase_add_test(tc, explicit_paths);
 	tcase_add_test(tc, bad_field_paths);
