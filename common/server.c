@@ -5,6 +5,7 @@
 #include "common/server.h"
 
 #include <errno.h>
+#include <malloc.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <pthread.h>
@@ -442,9 +443,15 @@ static void reclaim_cb(evutil_socket_t fd, short what, void *arg)
 	(void)fd;
 	(void)what;
 	freed = snapshot_reclaim(&srv->snap);
-	if (freed)
+	if (freed) {
+		/* A retired config is tens to hundreds of MiB of heap; glibc
+		 * keeps freed heap for reuse, so without this the process stays
+		 * that much bigger after every reload (GeoLite2: 63 MiB after a
+		 * reload against 46 after start). About 1 ms. */
+		malloc_trim(0);
 		log_debug("reload", "freed %zu old configuration(s), %zu pending", freed,
 		          snapshot_pending(&srv->snap));
+	}
 }
 
 int server_run(struct server *srv)
