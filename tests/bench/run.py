@@ -817,6 +817,8 @@ def main():
                          '(steerdns-geolite, gdnsd, knot, nsd; default all)')
     ap.add_argument('--callgrind-passes', type=int, default=2,
                     help='times each workload is measured under callgrind (default 2)')
+    ap.add_argument('--loadtime-only', action='store_true',
+                    help='only the load-time figures (no main table, dnsperf check, callgrind)')
     ap.add_argument('--profile', action='store_true',
                     help='perf record steerdns during geo-A-randomECS (results/perf.*)')
     ap.add_argument('--steerdns', help='use this binary instead of building')
@@ -827,6 +829,8 @@ def main():
     runs = a.runs or (1 if a.quick else 7)
     if a.callgrind_only:
         a.no_loadtime, a.no_callgrind, runs = True, False, 0
+    if a.loadtime_only:
+        a.no_loadtime, a.no_callgrind, runs = False, True, 0
     t_start = time.monotonic()
     stamp = time.strftime('%Y%m%d-%H%M%S')
     resdir = os.path.join(ROOT, 'tests', 'bench', 'results', stamp)
@@ -873,7 +877,7 @@ def main():
     servers = [Steerdns(resdir, binary, 'geolite', dbs['geolite'], 'maxmind'),
                Steerdns(resdir, binary, 'dbip', dbs['dbip'], 'flat'),
                Gdnsd(resdir, dbs['geolite'][0]), Knot(resdir, dbs['geolite'][0]), Nsd(resdir)]
-    if a.callgrind_only:
+    if a.callgrind_only or a.loadtime_only:
         servers = []
     results = {}
     dn = None
