@@ -5,7 +5,8 @@ test sends 20 SIGHUPs and flips www's address between two known values.
 Every query must be answered with one of the two values. Then broken
 configs (YAML syntax error; a bad A record) must be rejected with a
 file:line:col: message while the old zone keeps answering. SIGTERM must
-end the process with status 0 within 5 s.
+end the process with status 0 within 5 s. With four workers on two
+addresses, every UDP reader sees a reload and SIGTERM ends them all at once.
 """
 
 import os
@@ -164,5 +165,45 @@ def test_reload_under_load_and_bad_configs():
         assert rc == 0, 'exit status %d after SIGTERM; stderr tail:\n%s' % (
             rc, '\n'.join(srv.stderr().splitlines()[-10:]))
         print('    SIGTERM -> exit 0 after %.2fs' % (time.monotonic() - t0))
+    finally:
+        srv.cleanup()
+
+
+def test_every_udp_reader_reloads_and_stops():
+    """Several workers on two addresses: one UDP reader thread per socket.
+    Queries from fresh source ports (SO_REUSEPORT spreads them over the
+    readers) all see a reload, and SIGTERM ends every reader at once: a
+    reader whose shutdown wakeup were lost would hold the exit for its 1 s
+    receive timeout."""
+    zdir_zone = ORIGIN + 'yaml'
+    srv = H.Steerdns(BIN, [(zdir_zone, zone_text(V1))], server={'workers': 4})
+    try:
+        srv.start()
+        addrs = ['127.0.0.1'] + (['::1'] if srv.v6 else [])
+        q = H.build_query('www.example.test', 'A')
+
+        def answers(n):
+            got = {}
+            for i in range(n):
+                addr = addrs[i % len(addrs)]
+                raw = H.udp_exchange(addr, srv.port, q, timeout=1.0)
+                assert raw is not None, 'query %d to %s: no answer' % (i, addr)
+                vals = tuple(r[4] for r in H.decode(raw).answer)
+                got[vals] = got.get(vals, 0) + 1
+            return got
+
+        assert answers(200) == {(V1,): 200}
+        write_atomic(os.path.join(srv.dir, zdir_zone), zone_text(V2, 2))
+        srv.proc.send_signal(signal.SIGHUP)
+        assert wait_for(lambda: answer_of(srv) == [V2], 5.0), 'reload did not take effect'
+        # Every reader, not just the one that answered above.
+        assert answers(200) == {(V2,): 200}
+        t0 = time.monotonic()
+        srv.proc.send_signal(signal.SIGTERM)
+        rc = srv.proc.wait(5)
+        took = time.monotonic() - t0
+        assert rc == 0, 'exit status %d after SIGTERM' % rc
+        print('    %d UDP readers; SIGTERM -> exit 0 after %.3fs' % (4 * len(addrs), took))
+        assert took < 0.8, 'SIGTERM took %.2fs: a UDP reader missed its wakeup' % took
     finally:
         srv.cleanup()
