@@ -1,6 +1,7 @@
 /*
  * geodb.c: open a .mmdb with libmaxminddb, and decode one record into a
- * struct geo_location through the configured field paths.
+ * struct geo_location through the configured field paths (one pass over
+ * the record with mmdb_record.c; libmaxminddb for what that declines).
  */
 #include "common/errmsg.h"
 #include "geodns/geodb.h"
@@ -17,6 +18,7 @@
 #include <netinet/in.h>
 
 #include "geodns/iso3166.h"
+#include "geodns/mmdb_record.h"
 
 const struct geodb_fields geodb_preset_maxmind = {
 	.latitude = "location/latitude",
@@ -67,6 +69,7 @@ struct geodb {
 	MMDB_s mmdb;
 	char *path;
 	struct field_path f[F_COUNT];
+	struct mmdb_record_paths *fast; /* the same paths, for the one-pass reader */
 };
 
 
@@ -116,6 +119,14 @@ struct geodb *geodb_open(const char *path, const struct geodb_fields *fields, ch
 			goto fail_paths;
 		}
 	}
+	const char *const *parts[F_COUNT];
+	for (int i = 0; i < F_COUNT; i++)
+		parts[i] = db->f[i].nparts ? db->f[i].parts : NULL;
+	db->fast = mmdb_record_paths_new(parts, F_COUNT);
+	if (!db->fast) {
+		errmsg_set(err, errlen, "%s: out of memory", path);
+		goto fail_paths;
+	}
 	int rc = MMDB_open(path, MMDB_MODE_MMAP, &db->mmdb);
 	if (rc != MMDB_SUCCESS) {
 		if (rc == MMDB_IO_ERROR || rc == MMDB_FILE_OPEN_ERROR)
@@ -134,6 +145,7 @@ struct geodb *geodb_open(const char *path, const struct geodb_fields *fields, ch
 	return db;
 
 fail_paths:
+	mmdb_record_paths_free(db->fast);
 	for (int i = 0; i < F_COUNT; i++)
 		free(db->f[i].buf);
 	free(db->path);
@@ -146,6 +158,7 @@ void geodb_close(struct geodb *db)
 	if (!db)
 		return;
 	MMDB_close(&db->mmdb);
+	mmdb_record_paths_free(db->fast);
 	for (int i = 0; i < F_COUNT; i++)
 		free(db->f[i].buf);
 	free(db->path);
@@ -254,22 +267,41 @@ static void as_code(const MMDB_entry_data_s *ed, char *dst, size_t maxlen)
 	dst[ed->data_size] = 0;
 }
 
+/* Every field of the record at entry into v[F_COUNT] (has_data false
+ * when absent). The one-pass reader answers what MMDB_aget_value() would;
+ * whatever it declines (corrupt data above all) goes to libmaxminddb
+ * path by path, as before, so results and error messages are the same
+ * either way. */
+static int get_fields(const struct geodb *db, MMDB_entry_s *entry, MMDB_entry_data_s *v,
+                      char *err, size_t errlen)
+{
+	if (mmdb_record_read(db->fast, db->mmdb.data_section, db->mmdb.data_section_size,
+	                     entry->offset, v) == MMDB_RECORD_OK)
+		return 0;
+	for (int i = 0; i < F_COUNT; i++) {
+		int r = get_field(db, &db->f[i], entry, &v[i], err, errlen);
+		if (r < 0)
+			return -1;
+		if (r == 0)
+			v[i].has_data = false;
+	}
+	return 0;
+}
+
 int geodb_read_entry(const struct geodb *db, MMDB_entry_s *entry, struct geo_location *out,
                      char *err, size_t errlen)
 {
 	memset(out, 0, sizeof(*out));
-	MMDB_entry_data_s ed;
+	MMDB_entry_data_s v[F_COUNT];
 	double lat = 0, lon = 0;
-	int have_lat = 0, have_lon = 0, r;
+	int have_lat = 0, have_lon = 0;
 
-	if ((r = get_field(db, &db->f[F_LAT], entry, &ed, err, errlen)) < 0)
+	if (get_fields(db, entry, v, err, errlen) < 0)
 		return -1;
-	if (r)
-		have_lat = as_number(&ed, &lat);
-	if ((r = get_field(db, &db->f[F_LON], entry, &ed, err, errlen)) < 0)
-		return -1;
-	if (r)
-		have_lon = as_number(&ed, &lon);
+	if (v[F_LAT].has_data)
+		have_lat = as_number(&v[F_LAT], &lat);
+	if (v[F_LON].has_data)
+		have_lon = as_number(&v[F_LON], &lon);
 	if (have_lat && have_lon && isfinite(lat) && isfinite(lon) && fabs(lat) <= 90.0 &&
 	    fabs(lon) <= 180.0) {
 		out->lat = lat;
@@ -277,30 +309,22 @@ int geodb_read_entry(const struct geodb *db, MMDB_entry_s *entry, struct geo_loc
 		out->coords = GEO_COORD_DB;
 	}
 
-	if ((r = get_field(db, &db->f[F_COUNTRY], entry, &ed, err, errlen)) < 0)
-		return -1;
-	if (r) {
-		as_code(&ed, out->country, 2);
+	if (v[F_COUNTRY].has_data) {
+		as_code(&v[F_COUNTRY], out->country, 2);
 		/* DB-IP and others write ZZ (ISO "unknown") for unlocated
 		 * ranges; treat as no country so the fallback applies. */
 		if (strlen(out->country) != 2 || strcmp(out->country, "ZZ") == 0)
 			out->country[0] = 0;
 	}
-	if ((r = get_field(db, &db->f[F_CONTINENT], entry, &ed, err, errlen)) < 0)
-		return -1;
-	if (r) {
-		as_code(&ed, out->continent, 2);
+	if (v[F_CONTINENT].has_data) {
+		as_code(&v[F_CONTINENT], out->continent, 2);
 		if (strlen(out->continent) != 2)
 			out->continent[0] = 0;
 	}
-	if ((r = get_field(db, &db->f[F_SUBDIV], entry, &ed, err, errlen)) < 0)
-		return -1;
-	if (r)
-		as_code(&ed, out->subdivision, sizeof(out->subdivision) - 1);
-	if ((r = get_field(db, &db->f[F_ASN], entry, &ed, err, errlen)) < 0)
-		return -1;
-	if (r)
-		out->asn = as_asn(&ed);
+	if (v[F_SUBDIV].has_data)
+		as_code(&v[F_SUBDIV], out->subdivision, sizeof(out->subdivision) - 1);
+	if (v[F_ASN].has_data)
+		out->asn = as_asn(&v[F_ASN]);
 
 	const struct iso3166_country *c = out->country[0] ? iso3166_lookup(out->country) : NULL;
 	if (c && !out->continent[0])

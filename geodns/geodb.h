@@ -4,6 +4,10 @@
  * autonomous system number live in its records. The file is mmap'd by
  * libmaxminddb (MMDB_MODE_MMAP).
  *
+ * A record's fields are read in one pass by mmdb_record.h's reader;
+ * what it declines (corrupt data) goes to libmaxminddb's MMDB_aget_value,
+ * so answers and error messages are libmaxminddb's either way.
+ *
  * geodb is the load-time side only: geotree.h compiles every record into
  * a lookup tree once, so no libmaxminddb call happens per query. The slow
  * geodb_lookup() here exists for `steerdns lookup` and for tests that
