@@ -70,6 +70,7 @@ struct geodb {
 	char *path;
 	struct field_path f[F_COUNT];
 	struct mmdb_record_paths *fast; /* the same paths, for the one-pass reader */
+	struct mmdb_record_memo *memo;  /* its memo of shared sub-maps */
 };
 
 
@@ -123,7 +124,8 @@ struct geodb *geodb_open(const char *path, const struct geodb_fields *fields, ch
 	for (int i = 0; i < F_COUNT; i++)
 		parts[i] = db->f[i].nparts ? db->f[i].parts : NULL;
 	db->fast = mmdb_record_paths_new(parts, F_COUNT);
-	if (!db->fast) {
+	db->memo = mmdb_record_memo_new();
+	if (!db->fast || !db->memo) {
 		errmsg_set(err, errlen, "%s: out of memory", path);
 		goto fail_paths;
 	}
@@ -146,6 +148,7 @@ struct geodb *geodb_open(const char *path, const struct geodb_fields *fields, ch
 
 fail_paths:
 	mmdb_record_paths_free(db->fast);
+	mmdb_record_memo_free(db->memo);
 	for (int i = 0; i < F_COUNT; i++)
 		free(db->f[i].buf);
 	free(db->path);
@@ -159,6 +162,7 @@ void geodb_close(struct geodb *db)
 		return;
 	MMDB_close(&db->mmdb);
 	mmdb_record_paths_free(db->fast);
+	mmdb_record_memo_free(db->memo);
 	for (int i = 0; i < F_COUNT; i++)
 		free(db->f[i].buf);
 	free(db->path);
@@ -275,8 +279,8 @@ static void as_code(const MMDB_entry_data_s *ed, char *dst, size_t maxlen)
 static int get_fields(const struct geodb *db, MMDB_entry_s *entry, MMDB_entry_data_s *v,
                       char *err, size_t errlen)
 {
-	if (mmdb_record_read(db->fast, db->mmdb.data_section, db->mmdb.data_section_size,
-	                     entry->offset, v) == MMDB_RECORD_OK)
+	if (mmdb_record_read(db->fast, db->memo, db->mmdb.data_section,
+	                     db->mmdb.data_section_size, entry->offset, v) == MMDB_RECORD_OK)
 		return 0;
 	for (int i = 0; i < F_COUNT; i++) {
 		int r = get_field(db, &db->f[i], entry, &v[i], err, errlen);

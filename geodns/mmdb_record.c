@@ -16,6 +16,25 @@
 
 #define NO_NODE 0xffffu
 
+/* The memo: a direct-mapped table from (pointed-to container, trie node)
+ * to where the values of the paths below that node are. MaxMind DBs
+ * share sub-maps by pointer (a country map, a continent map, a
+ * subdivision list, a location for every network of a city), so most
+ * pointed-to containers are walked for thousands of records. */
+#define MEMO_BITS 15
+#define MEMO_VALS 4
+#define MEMO_NONE 0xffffffffu
+
+struct memo_slot {
+	uint32_t key;  /* container offset + 1; 0 = empty */
+	uint32_t node;
+	uint32_t val[MEMO_VALS]; /* item offset per path below, MEMO_NONE = absent */
+};
+
+struct mmdb_record_memo {
+	struct memo_slot slot[1u << MEMO_BITS];
+};
+
 /* How a path component reads as an array index, the way libmaxminddb's
  * lookup_path_in_array() (strtol) reads it. */
 enum idx_kind {
@@ -38,6 +57,9 @@ struct rnode {
 	uint8_t array_ok;    /* children select distinct elements, none IDX_ODD */
 	uint32_t max_idx;    /* largest IDX_PLAIN child index */
 	uint8_t nplain;      /* children that are IDX_PLAIN */
+	uint16_t parent;
+	uint32_t sub_fields; /* paths ending here or below */
+	uint8_t memo_ok;     /* at most MEMO_VALS of them: memoizable */
 };
 
 struct mmdb_record_paths {
@@ -77,6 +99,7 @@ static unsigned child_of(struct mmdb_record_paths *p, unsigned parent, const cha
 	unsigned c = p->nnodes++;
 	struct rnode *nd = &p->node[c];
 	memset(nd, 0, sizeof(*nd));
+	nd->parent = (uint16_t)parent;
 	nd->comp = strdup(comp);
 	if (!nd->comp)
 		return NO_NODE;
@@ -140,6 +163,13 @@ struct mmdb_record_paths *mmdb_record_paths_new(const char *const *const *paths,
 			goto fail; /* matched-children masks are 64 bits */
 		finish_node(p->node, i);
 	}
+	/* Children come after their parents: sum the paths bottom-up. */
+	for (unsigned i = p->nnodes; i-- > 0;) {
+		p->node[i].sub_fields |= p->node[i].fields;
+		if (i > 0)
+			p->node[p->node[i].parent].sub_fields |= p->node[i].sub_fields;
+		p->node[i].memo_ok = __builtin_popcount(p->node[i].sub_fields) <= MEMO_VALS;
+	}
 	return p;
 fail:
 	mmdb_record_paths_free(p);
@@ -171,6 +201,7 @@ struct reader {
 	const uint8_t *d;
 	uint32_t n;
 	const struct mmdb_record_paths *p;
+	struct mmdb_record_memo *memo; /* may be NULL */
 	MMDB_entry_data_s *out;
 };
 
@@ -466,6 +497,56 @@ static int walk_array(const struct reader *r, const struct item *it, unsigned ni
 	return 0;
 }
 
+static void set_fields(const struct reader *r, uint32_t fields, const struct item *it)
+{
+	for (; fields; fields &= fields - 1)
+		set_value(r, it, &r->out[__builtin_ctz(fields)]);
+}
+
+static inline uint32_t memo_hash(uint32_t at, unsigned ni)
+{
+	return ((at * 0x9e3779b1u) ^ (ni * 0x85ebca6bu)) >> (32 - MEMO_BITS);
+}
+
+/* A pointed-to container `it` under node ni (its end is not needed).
+ * What it gives depends only on (its offset, ni) - the data does not
+ * change - so a memo hit restores the values from their offsets. Only
+ * successful walks are stored. */
+static int walk_shared(const struct reader *r, const struct item *it, unsigned ni)
+{
+	const struct rnode *nd = &r->p->node[ni];
+	struct memo_slot *s = NULL;
+	if (r->memo && nd->memo_ok) {
+		s = &r->memo->slot[memo_hash(it->at, ni)];
+		if (s->key == it->at + 1 && s->node == ni) {
+			unsigned j = 0;
+			for (uint32_t m = nd->sub_fields; m; m &= m - 1, j++) {
+				if (s->val[j] == MEMO_NONE)
+					continue;
+				struct item v;
+				if (decode(r, s->val[j], &v) < 0)
+					return -1; /* decoded before: cannot happen */
+				set_value(r, &v, &r->out[__builtin_ctz(m)]);
+			}
+			return 0;
+		}
+	}
+	set_fields(r, nd->fields, it);
+	uint32_t end;
+	int rc = it->type == MMDB_DATA_TYPE_MAP ? walk_map(r, it, ni, 0, &end)
+	                                        : walk_array(r, it, ni, 0, &end);
+	if (rc < 0 || !s)
+		return rc;
+	s->key = it->at + 1;
+	s->node = ni;
+	unsigned j = 0;
+	for (uint32_t m = nd->sub_fields; m; m &= m - 1, j++) {
+		const MMDB_entry_data_s *e = &r->out[__builtin_ctz(m)];
+		s->val[j] = e->has_data ? e->offset : MEMO_NONE;
+	}
+	return 0;
+}
+
 /* The value stored at off, reached by node ni's path: record it for the
  * paths ending here, then descend into a map or array for the children.
  * *next (needed only if need_end): offset just past the stored value -
@@ -478,39 +559,42 @@ static int walk(const struct reader *r, uint32_t off, unsigned ni, int need_end,
 	int followed;
 	if (decode_follow(r, off, &it, &after, &followed) < 0)
 		return -1;
-	if (nd->fields) {
-		for (int i = 0; i < r->p->npaths; i++)
-			if (nd->fields & (1u << i))
-				set_value(r, &it, &r->out[i]);
-	}
 	int container = it.type == MMDB_DATA_TYPE_MAP || it.type == MMDB_DATA_TYPE_ARRAY;
-	if (!container) {
-		*next = after;
-		return 0;
-	}
-	/* A pointed-to container's end is not needed: what follows the
-	 * pointer is. Without children nothing inside is looked at (nor by
-	 * libmaxminddb), except to find an inline container's end. */
-	int inner_need = need_end && !followed;
-	if (nd->first_child == NO_NODE) {
-		if (inner_need)
+	if (!container || nd->first_child == NO_NODE) {
+		set_fields(r, nd->fields, &it);
+		/* Nothing inside is looked at (nor by libmaxminddb), except
+		 * to find an inline container's end. */
+		if (container && need_end && !followed)
 			return skip_items(r, off, 1, next);
 		*next = after;
 		return 0;
 	}
+	if (followed) {
+		*next = after;
+		return walk_shared(r, &it, ni);
+	}
+	set_fields(r, nd->fields, &it);
 	uint32_t end = after;
-	int rc = it.type == MMDB_DATA_TYPE_MAP ? walk_map(r, &it, ni, inner_need, &end)
-	                                       : walk_array(r, &it, ni, inner_need, &end);
-	if (rc < 0)
-		return -1;
-	*next = followed ? after : end;
-	return 0;
+	int rc = it.type == MMDB_DATA_TYPE_MAP ? walk_map(r, &it, ni, need_end, &end)
+	                                       : walk_array(r, &it, ni, need_end, &end);
+	*next = end;
+	return rc;
 }
 
-int mmdb_record_read(const struct mmdb_record_paths *p, const uint8_t *data, uint32_t size,
-                     uint32_t offset, MMDB_entry_data_s *out)
+struct mmdb_record_memo *mmdb_record_memo_new(void)
 {
-	struct reader r = { .d = data, .n = size, .p = p, .out = out };
+	return calloc(1, sizeof(struct mmdb_record_memo));
+}
+
+void mmdb_record_memo_free(struct mmdb_record_memo *m)
+{
+	free(m);
+}
+
+int mmdb_record_read(const struct mmdb_record_paths *p, struct mmdb_record_memo *memo,
+                     const uint8_t *data, uint32_t size, uint32_t offset, MMDB_entry_data_s *out)
+{
+	struct reader r = { .d = data, .n = size, .p = p, .memo = memo, .out = out };
 	for (int i = 0; i < p->npaths; i++)
 		out[i].has_data = false;
 	uint32_t next;

@@ -48,15 +48,27 @@ struct mmdb_record_paths *mmdb_record_paths_new(const char *const *const *paths,
 /* Free; NULL is fine. */
 void mmdb_record_paths_free(struct mmdb_record_paths *p);
 
+/* Memo of shared (pointed-to) sub-maps and arrays already walked, for
+ * one data section and one mmdb_record_paths: MaxMind DBs point every
+ * record of a country to one country map, every network of a city to one
+ * location map. About 0.8 MB (calloc'd; pages are touched as used).
+ * NULL if out of memory. Not thread-safe: one reader at a time. */
+struct mmdb_record_memo *mmdb_record_memo_new(void);
+
+/* Free; NULL is fine. */
+void mmdb_record_memo_free(struct mmdb_record_memo *m);
+
 /* Read the record at data section offset `offset` of data[0..size) (the
- * DB's data section, e.g. MMDB_s.data_section / data_section_size). On
+ * DB's data section, e.g. MMDB_s.data_section / data_section_size). memo
+ * (may be NULL) must only ever have been used with this same data and
+ * paths; the answer is the same with or without it. On
  * MMDB_RECORD_OK, out[i] (one per compiled path) is what MMDB_aget_value()
  * gives for path i: has_data false when the path is absent or does not
  * fit the data's shape, else type and value (type, value and, for
  * strings, bytes, maps and arrays, data_size; strings point into data).
  * On MMDB_RECORD_FALLBACK out[] is unspecified. Reads only data; no
- * allocation. */
-int mmdb_record_read(const struct mmdb_record_paths *p, const uint8_t *data, uint32_t size,
-                     uint32_t offset, MMDB_entry_data_s *out);
+ * allocation; writes only out[] and memo. */
+int mmdb_record_read(const struct mmdb_record_paths *p, struct mmdb_record_memo *memo,
+                     const uint8_t *data, uint32_t size, uint32_t offset, MMDB_entry_data_s *out);
 
 #endif

@@ -115,12 +115,22 @@ static int n_ok, n_fallback;
 
 /* Both readers at off; REQUIREs the contract; returns the reader's answer
  * (and libmaxminddb's error flag in *lib_err if not NULL). The reader's
- * values are left in got[]. */
-static int same(const struct pathset *ps, const uint8_t *data, uint32_t size, uint32_t off,
-                int *lib_err, MMDB_entry_data_s *got)
+ * values are left in got[]. The reader runs without a memo and, if memo
+ * is not NULL, with it (a memo kept across calls on the same data): both
+ * must give the same answer. */
+static int same_memo(const struct pathset *ps, struct mmdb_record_memo *memo,
+                     const uint8_t *data, uint32_t size, uint32_t off, int *lib_err,
+                     MMDB_entry_data_s *got)
 {
-	MMDB_entry_data_s fast[MAXP], lib[MAXP];
-	int rc = mmdb_record_read(ps->rp, data, size, off, fast);
+	MMDB_entry_data_s fast[MAXP], lib[MAXP], memoed[MAXP];
+	int rc = mmdb_record_read(ps->rp, NULL, data, size, off, fast);
+	if (memo) {
+		int rc2 = mmdb_record_read(ps->rp, memo, data, size, off, memoed);
+		REQUIRE(rc2 == rc, "offset %u: %d with the memo, %d without", off, rc2, rc);
+		for (int i = 0; rc == MMDB_RECORD_OK && i < ps->n; i++)
+			REQUIRE(same_value(&fast[i], &memoed[i]), "offset %u path %d: memo differs",
+			        off, i);
+	}
 	int le = lib_read(ps, data, size, off, lib);
 	if (lib_err)
 		*lib_err = le;
@@ -137,6 +147,19 @@ static int same(const struct pathset *ps, const uint8_t *data, uint32_t size, ui
 		REQUIRE(rc == MMDB_RECORD_FALLBACK, "rc %d", rc);
 		n_fallback++;
 	}
+	return rc;
+}
+
+/* same_memo with a fresh memo (hand-built data changes between calls). */
+static int same(const struct pathset *ps, const uint8_t *data, uint32_t size, uint32_t off,
+                int *lib_err, MMDB_entry_data_s *got)
+{
+	struct mmdb_record_memo *m = mmdb_record_memo_new();
+	ck_assert_ptr_nonnull(m);
+	int rc = same_memo(ps, m, data, size, off, lib_err, got);
+	/* Twice: the second read may come from the memo. */
+	REQUIRE(same_memo(ps, m, data, size, off, NULL, NULL) == rc, "offset %u", off);
+	mmdb_record_memo_free(m);
 	return rc;
 }
 
@@ -495,6 +518,32 @@ START_TEST(loops)
 	ck_assert_int_eq(same(&ps, B.b, B.n, 0, &le, v), MMDB_RECORD_OK);
 	ck_assert(v[1].has_data && v[1].data_size == 2);
 	pathset_free(&ps);
+
+	/* One shared map reached by two paths (as GeoLite2's country and
+	 * registered_country): each path gets its own key's value, also
+	 * when the second comes from the memo. */
+	static const char *const two[] = { "x/k", "y/j", "y/k" };
+	pathset_init(&ps, two, 3);
+	B.n = 0;
+	uint32_t m = 64;
+	ctrl(MMDB_DATA_TYPE_MAP, 2);
+	str("x");
+	ptr(m, 1);
+	str("y");
+	ptr(m, 1);
+	B.n = m;
+	ctrl(MMDB_DATA_TYPE_MAP, 2);
+	str("k");
+	ctrl(MMDB_DATA_TYPE_UINT16, 1);
+	byte(1);
+	str("j");
+	ctrl(MMDB_DATA_TYPE_UINT16, 1);
+	byte(2);
+	ck_assert_int_eq(same(&ps, B.b, B.n, 0, &le, v), MMDB_RECORD_OK);
+	ck_assert(v[0].has_data && v[0].uint16 == 1);
+	ck_assert(v[1].has_data && v[1].uint16 == 2);
+	ck_assert(v[2].has_data && v[2].uint16 == 1);
+	pathset_free(&ps);
 }
 END_TEST
 
@@ -705,7 +754,8 @@ static const char *const set_odd[] = { "subdivisions/1/iso_code", "city/names/en
 	                               "country/iso_code/0", "city/geoname_id",
 	                               "traits/is_anonymous_proxy", "location/accuracy_radius",
 	                               "postal/code", "subdivisions/0/names/fr",
-	                               "represented_country/type", "traits/autonomous_system_organization" };
+	                               "represented_country/type", "traits/autonomous_system_organization",
+	                               "country/iso_code" };
 static const char *const set_test[] = { "utf8_string", "double",  "float",       "int32",
 	                                "uint16",      "uint32",  "uint64",      "uint128",
 	                                "boolean",     "bytes",   "array/0",     "array/2",
@@ -719,7 +769,7 @@ static const struct {
 } sets[] = {
 	{ set_maxmind, 5, 1 },
 	{ set_flat, 4, 1 },
-	{ set_odd, 13, 1 },
+	{ set_odd, 14, 1 },
 	{ set_test, 16, 1 },
 	{ set_negative, 3, 0 },
 };
@@ -803,12 +853,14 @@ START_TEST(test_databases)
 	for (int s = 0; s < NSETS; s++) {
 		struct pathset ps;
 		pathset_init(&ps, sets[s].paths, sets[s].n);
+		struct mmdb_record_memo *memo = mmdb_record_memo_new();
+		ck_assert_ptr_nonnull(memo);
 		for (uint32_t off = 0; off < size; off++)
-			same(&ps, copy, size, off, NULL, NULL);
+			same_memo(&ps, memo, copy, size, off, NULL, NULL);
 		int has = 0;
 		for (size_t r = 0; r < nrec; r++) {
 			MMDB_entry_data_s v[MAXP];
-			int rc = same(&ps, copy, size, recs[r], NULL, v);
+			int rc = same_memo(&ps, memo, copy, size, recs[r], NULL, v);
 			if (dbs[_i].valid && sets[s].plain)
 				REQUIRE(rc == MMDB_RECORD_OK, "%s: record at %u declined (set %d)", path,
 				        recs[r], s);
@@ -819,6 +871,7 @@ START_TEST(test_databases)
 		/* The sets do select something in the DBs they are for. */
 		if (dbs[_i].valid && s == 0 && strstr(path, "City"))
 			ck_assert(has);
+		mmdb_record_memo_free(memo);
 		pathset_free(&ps);
 	}
 	free(recs);
@@ -845,8 +898,11 @@ START_TEST(mutated_city)
 		int flips = 1 + (int)(rng() % 8);
 		for (int f = 0; f < flips; f++)
 			copy[rng() % size] ^= (uint8_t)(1u << (rng() % 8));
+		/* A memo per version of the data. */
+		struct mmdb_record_memo *memo = mmdb_record_memo_new();
 		for (size_t r = 0; r < nrec; r++)
-			same(&ps, copy, size, recs[r], NULL, NULL);
+			same_memo(&ps, memo, copy, size, recs[r], NULL, NULL);
+		mmdb_record_memo_free(memo);
 	}
 	/* Most records survive a few flips; some must not. */
 	ck_assert_int_gt(n_ok, 0);
