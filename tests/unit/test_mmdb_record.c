@@ -547,6 +547,76 @@ START_TEST(loops)
 }
 END_TEST
 
+/* Keys stored as pointers to shared strings (as MaxMind's writer does):
+ * duplicates, a key naming no path, the same strings under two nodes,
+ * and a key pointer past the data (also on the second, memo-backed
+ * read: a memo slot never stands in for an unchecked target). */
+START_TEST(pointer_keys)
+{
+	static const char *const paths[] = { "a", "b", "m/a" };
+	struct pathset ps;
+	pathset_init(&ps, paths, 3);
+	MMDB_entry_data_s v[MAXP];
+	int le;
+	memset(B.b, 0, 512);
+	B.n = 200;
+	str("a");
+	B.n = 210;
+	str("b");
+	B.n = 220;
+	str("c");
+	uint32_t end = B.n;
+	B.n = 0;
+	ctrl(MMDB_DATA_TYPE_MAP, 5);
+	ptr(200, 1);
+	ctrl(MMDB_DATA_TYPE_UINT16, 1);
+	byte(1);
+	ptr(200, 1);
+	ctrl(MMDB_DATA_TYPE_UINT16, 1);
+	byte(2);
+	ptr(220, 1);
+	ctrl(MMDB_DATA_TYPE_UINT16, 1);
+	byte(9);
+	ptr(210, 1);
+	ctrl(MMDB_DATA_TYPE_UINT16, 1);
+	byte(3);
+	str("m");
+	ctrl(MMDB_DATA_TYPE_MAP, 2);
+	ptr(210, 1);
+	ctrl(MMDB_DATA_TYPE_UINT16, 1);
+	byte(4);
+	ptr(200, 1);
+	ctrl(MMDB_DATA_TYPE_UINT16, 1);
+	byte(5);
+	ck_assert_uint_lt(B.n, 200);
+	ck_assert_int_eq(same(&ps, B.b, end, 0, &le, v), MMDB_RECORD_OK);
+	ck_assert(v[0].has_data && v[0].uint16 == 1);
+	ck_assert(v[1].has_data && v[1].uint16 == 3);
+	ck_assert(v[2].has_data && v[2].uint16 == 5);
+
+	/* {-> 0xffffffff: 1}: a pointer past any data. */
+	B.n = 0;
+	ctrl(MMDB_DATA_TYPE_MAP, 1);
+	ptr(0xffffffffu, 4);
+	ctrl(MMDB_DATA_TYPE_UINT16, 1);
+	byte(1);
+	ck_assert_int_eq(same(&ps, B.b, B.n, 0, &le, v), MMDB_RECORD_FALLBACK);
+	ck_assert(le);
+	/* And to a number. */
+	B.n = 0;
+	ctrl(MMDB_DATA_TYPE_MAP, 1);
+	ptr(8, 1);
+	ctrl(MMDB_DATA_TYPE_UINT16, 1);
+	byte(1);
+	B.n = 8;
+	ctrl(MMDB_DATA_TYPE_UINT16, 1);
+	byte(7);
+	ck_assert_int_eq(same(&ps, B.b, B.n, 0, &le, v), MMDB_RECORD_FALLBACK);
+	ck_assert(le);
+	pathset_free(&ps);
+}
+END_TEST
+
 /* Counts and sizes far beyond the data; deep nesting. */
 START_TEST(oversized_and_deep)
 {
@@ -922,6 +992,7 @@ static Suite *make_suite(void)
 	tcase_add_test(tc, pointers);
 	tcase_add_test(tc, truncated);
 	tcase_add_test(tc, loops);
+	tcase_add_test(tc, pointer_keys);
 	tcase_add_test(tc, oversized_and_deep);
 	tcase_add_test(tc, path_semantics);
 	suite_add_tcase(s, tc);
