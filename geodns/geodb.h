@@ -105,7 +105,9 @@ void geodb_drop_pages(const struct geodb *db, size_t from, size_t to);
  * first): coordinates only if both are present and in range; the ASN if
  * it is an unsigned integer in 1..2^32-1 (cidr_rule stays 0); continent
  * from the table when the DB has none; coordinates from the country's
- * centroid when the DB has none. Missing fields are not errors. Returns 0,
+ * centroid when the DB has none. Missing fields are not errors. Updates
+ * db's memo of shared sub-maps (mmdb_record.h), so one thread at a time
+ * per db (geodb_lookup too). Returns 0,
  * or -1 with "PATH: data at offset N: <libmaxminddb message>" in err for
  * corrupt data. */
 int geodb_read_entry(const struct geodb *db, MMDB_entry_s *entry, struct geo_location *out,
