@@ -602,6 +602,21 @@ def reload_watch(server, mark, markers, step=0.005):
     return peak, seen
 
 
+def loadtime_median(tries):
+    """One server's load-time tries -> medians, with min-max of the times."""
+    ok = [t for t in tries if 'error' not in t]
+    if not ok:
+        return tries[0]
+    out = {'server': ok[0]['server'], 'tries': len(ok),
+           'answers_after_reload': all(t['answers_after_reload'] for t in ok)}
+    for k in ('first_answer_s', 'reload_s', 'reload_total_s', 'rss_after_start_kB',
+              'hwm_after_start_kB', 'rss_peak_during_reload_kB', 'rss_after_reload_kB'):
+        vals = sorted(t[k] for t in ok)
+        out[k] = med(vals)
+        out[k + '_range'] = (vals[0], vals[-1])
+    return out
+
+
 def load_time(server, trigger, markers):
     """Fresh start: time to first answer; then one reload: its time and RSS.
 
@@ -817,6 +832,8 @@ def main():
                          '(steerdns-geolite, gdnsd, knot, nsd; default all)')
     ap.add_argument('--callgrind-passes', type=int, default=2,
                     help='times each workload is measured under callgrind (default 2)')
+    ap.add_argument('--loadtime-runs', type=int, default=5,
+                    help='tries of each load-time figure, median reported (default 5)')
     ap.add_argument('--loadtime-only', action='store_true',
                     help='only the load-time figures (no main table, dnsperf check, callgrind)')
     ap.add_argument('--profile', action='store_true',
@@ -863,16 +880,23 @@ def main():
                  (lambda: Steerdns(resdir, binary, 'dbip', dbs['dbip'], 'flat'),
                   steerdns_reload, STEERDNS_MARKERS),
                  (lambda: Gdnsd(resdir, dbs['geolite'][0]), gdnsd_db_change, GDNSD_MARKERS)]
-        for mk, trig, done in specs:
-            s = mk()
-            try:
-                lt = load_time(s, trig, done)
-            except RuntimeError as e:
-                lt = {'server': s.name, 'error': str(e)}
-                s.stop()
-            log('  %s' % json.dumps(lt))
-            loadtimes.append(lt)
-            raw.write(json.dumps({'loadtime': lt}) + '\n')
+        # Start-up and reload times vary by +-20% from one try to the next
+        # here (page cache, host noise): repeat, servers interleaved, and
+        # report the median with the range.
+        tries = {}
+        for rep_i in range(a.loadtime_runs):
+            for mk, trig, done in specs:
+                s = mk()
+                try:
+                    lt = load_time(s, trig, done)
+                except RuntimeError as e:
+                    lt = {'server': s.name, 'error': str(e)}
+                    s.stop()
+                lt['rep'] = rep_i
+                log('  %s' % json.dumps(lt))
+                tries.setdefault(s.name, []).append(lt)
+                raw.write(json.dumps({'loadtime': lt}) + '\n')
+        loadtimes = [loadtime_median(v) for v in tries.values()]
 
     servers = [Steerdns(resdir, binary, 'geolite', dbs['geolite'], 'maxmind'),
                Steerdns(resdir, binary, 'dbip', dbs['dbip'], 'flat'),
@@ -977,16 +1001,19 @@ def main():
         out += ['', 'load time: first answer after start; reload = steerdns SIGHUP until its log says '
                 'it serves the new config, gdnsd DB file replaced: from its "Loading" line to the data '
                 'loaded (total = until applied, with its 5+7 s quiescence waits); RSS in MiB '
-                '(peak = VmHWM reset before the reload, and sampled VmRSS)',
-                '%-17s %11s %9s %15s %10s %12s %10s' % ('server', 'first_ans_s', 'reload_s',
-                                                        'reload_total_s', 'rss_start',
-                                                        'peak_reload', 'rss_after')]
+                '(peak = VmHWM reset before the reload, and sampled VmRSS); medians of %d tries, '
+                'times with [min-max]' % a.loadtime_runs,
+                '%-17s %18s %18s %15s %10s %12s %10s' % ('server', 'first_ans_s', 'reload_s',
+                                                         'reload_total_s', 'rss_start',
+                                                         'peak_reload', 'rss_after')]
         for lt in loadtimes:
             if 'error' in lt:
                 out.append('%-17s error: %s' % (lt['server'], lt['error']))
                 continue
-            out.append('%-17s %11.2f %9.2f %15.2f %10.0f %12.0f %10.0f%s' % (
-                lt['server'], lt['first_answer_s'], lt['reload_s'], lt['reload_total_s'],
+            rng = lambda k: ' [%.2f-%.2f]' % lt[k + '_range'] if k + '_range' in lt else ''
+            out.append('%-17s %18s %18s %15.2f %10.0f %12.0f %10.0f%s' % (
+                lt['server'], '%.2f%s' % (lt['first_answer_s'], rng('first_answer_s')),
+                '%.2f%s' % (lt['reload_s'], rng('reload_s')), lt['reload_total_s'],
                 lt['rss_after_start_kB'] / 1024, lt['rss_peak_during_reload_kB'] / 1024,
                 lt['rss_after_reload_kB'] / 1024,
                 '' if lt['answers_after_reload'] else '  (NO ANSWER after reload)'))
