@@ -269,6 +269,12 @@ static int worker_build(struct server *srv, struct worker *w, size_t idx)
 	return 0;
 }
 
+/* One UDP reader per UDP socket: one per worker and listen address. */
+static size_t n_readers(const struct server *srv)
+{
+	return srv->n_listen * srv->n_workers;
+}
+
 /* The reader of UDP socket k (worker k / n_listen, address k % n_listen). */
 static int reader_build(struct server *srv, size_t k)
 {
@@ -287,12 +293,12 @@ static int reader_build(struct server *srv, size_t k)
 
 int server_start(struct server *srv)
 {
-	size_t n_readers = srv->n_threads - srv->n_workers;
+	size_t nr = n_readers(srv);
 	sigset_t all, old;
 	int rc = 0;
 
 	srv->workers = calloc(srv->n_workers, sizeof(*srv->workers));
-	srv->readers = calloc(n_readers ? n_readers : 1, sizeof(*srv->readers));
+	srv->readers = calloc(nr ? nr : 1, sizeof(*srv->readers));
 	srv->qlog_rings = calloc(srv->n_threads, sizeof(*srv->qlog_rings));
 	if (!srv->workers || !srv->readers || !srv->qlog_rings) {
 		log_err("server", "out of memory");
@@ -306,7 +312,7 @@ int server_start(struct server *srv)
 			return -1;
 		}
 	}
-	for (size_t k = 0; k < n_readers; k++) {
+	for (size_t k = 0; k < nr; k++) {
 		if (reader_build(srv, k) != 0) {
 			log_err("server", "cannot set up UDP reader %zu: %s", k, strerror(errno));
 			return -1;
@@ -326,7 +332,7 @@ int server_start(struct server *srv)
 		}
 		w->running = true;
 	}
-	for (size_t k = 0; k < n_readers && rc == 0; k++) {
+	for (size_t k = 0; k < nr && rc == 0; k++) {
 		struct reader *r = &srv->readers[k];
 		int e = pthread_create(&r->thread, NULL, udp_reader_main, r->ur);
 		if (e != 0) {
@@ -339,7 +345,7 @@ int server_start(struct server *srv)
 	pthread_sigmask(SIG_SETMASK, &old, NULL);
 	if (rc == 0)
 		log_info("server", "ready: %zu workers (%zu UDP reader threads), %zu zones",
-		         srv->n_workers, n_readers, snapshot_current(&srv->snap)->zones.count);
+		         srv->n_workers, nr, snapshot_current(&srv->snap)->zones.count);
 	return rc;
 }
 
@@ -521,11 +527,10 @@ void server_free(struct server *srv)
 	srv->anycast = NULL;
 	bgp_listen_unbind();
 	if (srv->readers) {
-		size_t n_readers = srv->n_threads - srv->n_workers;
-		for (size_t k = 0; k < n_readers; k++)
+		for (size_t k = 0; k < n_readers(srv); k++)
 			if (srv->readers[k].running)
 				udp_reader_stop(srv->readers[k].ur);
-		for (size_t k = 0; k < n_readers; k++)
+		for (size_t k = 0; k < n_readers(srv); k++)
 			if (srv->readers[k].running)
 				pthread_join(srv->readers[k].thread, NULL);
 	}
@@ -558,7 +563,7 @@ void server_free(struct server *srv)
 	qlog_writer_free(srv->qlog);  /* no workers were started */
 	srv->qlog = NULL;
 	if (srv->readers) {
-		for (size_t k = 0; k < srv->n_threads - srv->n_workers; k++) {
+		for (size_t k = 0; k < n_readers(srv); k++) {
 			udp_reader_free(srv->readers[k].ur);
 			qlog_ring_free(srv->readers[k].qlog);
 		}

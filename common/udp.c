@@ -121,12 +121,12 @@ static size_t reply_pktinfo(struct msghdr *rxh, union udp_cmsgbuf *out)
 /* Send ntx prepared answers. UDP is best effort: a full socket buffer
  * drops the rest of the batch, and a message the kernel rejects (say, an
  * unreachable peer) is skipped so the others still go out. */
-static void send_batch(struct udp_reader *ur, int fd, unsigned ntx)
+static void send_batch(struct udp_reader *ur, unsigned ntx)
 {
 	unsigned off = 0;
 
 	while (off < ntx) {
-		int r = sendmmsg(fd, ur->tx + off, ntx - off, MSG_DONTWAIT);
+		int r = sendmmsg(ur->fd, ur->tx + off, ntx - off, MSG_DONTWAIT);
 		if (r > 0) {
 			off += (unsigned)r;
 			continue;
@@ -214,7 +214,7 @@ static void serve_batch(struct udp_reader *ur, unsigned n)
 	}
 	snapshot_exit(ur->snap, ur->slot);
 	if (ntx)
-		send_batch(ur, ur->fd, ntx);
+		send_batch(ur, ntx);
 }
 
 void *udp_reader_main(void *arg)
