@@ -35,6 +35,7 @@
 #include "common/log.h"
 #include "common/query.h"
 #include "common/snapshot.h"
+#include "common/sys_direct.h"
 
 #define TCP_MSG_MAX 65535
 /* One read takes up to this much; a whole largest message fits. */
@@ -140,7 +141,7 @@ static void conn_free(struct tcp_conn *c)
 	tw->nconns--;
 	if (c->ev)
 		event_free(c->ev);
-	close(c->fd);
+	sys_close(c->fd);
 	free(c->in);
 	free(c->out);
 	atomic_fetch_sub(tw->clients, 1);
@@ -172,7 +173,7 @@ static int send_some(int fd, const uint8_t *data, size_t len, size_t *done)
 {
 	while (*done < len) {
 		/* MSG_NOSIGNAL: a peer that went away is an error, not SIGPIPE. */
-		ssize_t n = send(fd, data + *done, len - *done, MSG_NOSIGNAL | MSG_DONTWAIT);
+		ssize_t n = sys_send(fd, data + *done, len - *done, MSG_NOSIGNAL | MSG_DONTWAIT);
 		if (n > 0) {
 			*done += (size_t)n;
 			continue;
@@ -317,7 +318,7 @@ static void conn_read(struct tcp_conn *c)
 		dst = c->in + c->in_len;
 		room = need;
 	}
-	ssize_t n = recv(c->fd, dst, room, MSG_DONTWAIT);
+	ssize_t n = sys_recv(c->fd, dst, room, MSG_DONTWAIT);
 	if (n < 0) {
 		if (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR)
 			return;
@@ -485,7 +486,7 @@ static void listener_cb(evutil_socket_t fd, short what, void *arg)
 	for (int i = 0; i < TCP_ACCEPT_BATCH; i++) {
 		struct sockaddr_storage ss;
 		socklen_t sslen = sizeof(ss);
-		int cfd = accept4(fd, (struct sockaddr *)&ss, &sslen, SOCK_NONBLOCK | SOCK_CLOEXEC);
+		int cfd = sys_accept4(fd, (struct sockaddr *)&ss, &sslen, SOCK_NONBLOCK | SOCK_CLOEXEC);
 		if (cfd < 0) {
 			if (errno == EINTR || errno == ECONNABORTED)
 				continue;

@@ -28,6 +28,7 @@
 #include "common/qlog.h"
 #include "common/query.h"
 #include "common/snapshot.h"
+#include "common/sys_direct.h"
 
 /* Room for one IPv4 or IPv6 pktinfo control message, suitably aligned. */
 union udp_cmsgbuf {
@@ -126,7 +127,7 @@ static void send_batch(struct udp_reader *ur, unsigned ntx)
 	unsigned off = 0;
 
 	while (off < ntx) {
-		int r = sendmmsg(ur->fd, ur->tx + off, ntx - off, MSG_DONTWAIT);
+		int r = sys_sendmmsg(ur->fd, ur->tx + off, ntx - off, MSG_DONTWAIT);
 		if (r > 0) {
 			off += (unsigned)r;
 			continue;
@@ -228,7 +229,7 @@ void *udp_reader_main(void *arg)
 		/* MSG_WAITFORONE: sleep until one datagram is there, then take
 		 * whatever else is queued without waiting. We hold no snapshot
 		 * while asleep, so reloads never wait for an idle reader. */
-		int n = recvmmsg(ur->fd, ur->rx, UDP_BATCH, MSG_WAITFORONE, NULL);
+		int n = sys_recvmmsg(ur->fd, ur->rx, UDP_BATCH, MSG_WAITFORONE);
 		if (n > 0) {
 			serve_batch(ur, (unsigned)n);
 			rx_reset(ur, (unsigned)n);
