@@ -20,9 +20,32 @@ static inline uint8_t lower(uint8_t c)
 	return dname_lc_table[c];
 }
 
+/*
+ * Eight bytes lowercased at once: 0x20 is added to exactly the bytes
+ * 'A'..'Z'. Per byte, h (the low 7 bits) plus 0x3f has its top bit set iff
+ * h >= 'A', plus 0x25 iff h > 'Z'; neither sum carries into the next byte.
+ * Bytes with the top bit set are left alone, as by dname_lc.
+ */
+static inline uint64_t lower8(uint64_t x)
+{
+	const uint64_t ones = 0x0101010101010101ull;
+	uint64_t h = x & (0x7f * ones);
+	uint64_t ge_a = h + (0x80 - 'A') * ones;
+	uint64_t gt_z = h + (0x7f - 'Z') * ones;
+	uint64_t upper = (ge_a ^ gt_z) & ~x & (0x80 * ones);
+	return x | upper >> 2;
+}
+
 void dname_copy_lower(uint8_t *dst, const uint8_t *src, size_t len)
 {
-	for (size_t i = 0; i < len; i++)
+	size_t i = 0;
+	for (; i + 8 <= len; i += 8) {
+		uint64_t w;
+		memcpy(&w, src + i, 8);
+		w = lower8(w);
+		memcpy(dst + i, &w, 8);
+	}
+	for (; i < len; i++)
 		dst[i] = lower(src[i]);
 }
 
@@ -83,6 +106,43 @@ int dname_parse(const uint8_t *msg, size_t msglen, size_t *pos,
 		p += 1 + (size_t)len;
 	}
 	*pos = jumped ? end : p + 1;
+	return (int)outlen;
+}
+
+int dname_parse_question(const uint8_t *msg, size_t msglen, size_t *pos,
+                         uint8_t out[DNAME_MAXLEN], uint8_t lc[DNAME_MAXLEN],
+                         struct dname_labels *l)
+{
+	size_t start = *pos, p = start;
+	unsigned n = 0;
+
+	/* Check the framing and note where each label starts; then the name,
+	 * which is contiguous here, is copied and lowercased whole. */
+	for (;;) {
+		if (p >= msglen)
+			return DNAME_ETRUNC;
+		uint8_t len = msg[p];
+		if ((len & 0xC0) == 0xC0)
+			return DNAME_ECOMPRESS;
+		if (len & 0xC0)
+			return DNAME_ELABEL;
+		if (p - start + 1 + len > DNAME_MAXLEN)
+			return DNAME_ETOOLONG;
+		if (p + 1 + len > msglen)
+			return DNAME_ETRUNC;
+		/* 255 bytes hold at most 127 labels and the root: off[] fits. */
+		l->off[n] = (uint8_t)(p - start);
+		if (len == 0)
+			break;
+		n++;
+		p += 1 + (size_t)len;
+	}
+	size_t outlen = p + 1 - start;
+	memcpy(out, msg + start, outlen);
+	dname_copy_lower(lc, out, outlen);
+	l->n = (uint8_t)n;
+	l->len = (uint8_t)outlen;
+	*pos = p + 1;
 	return (int)outlen;
 }
 

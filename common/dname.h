@@ -69,6 +69,17 @@ struct dname_labels {
 /* Fill out for a well-formed uncompressed name. */
 void dname_label_offsets(const uint8_t *name, struct dname_labels *out);
 
+/*
+ * Read the question's name at *pos in one pass: uncompressed (nothing
+ * earlier in the message to point to), copied as asked to out, lowercased
+ * to lc, and its label offsets into l, so the lookups that follow need no
+ * second or third walk over it. Errors as dname_parse with allow_ptr
+ * false. Returns the length (>= 1) or a dname_err.
+ */
+int dname_parse_question(const uint8_t *msg, size_t msglen, size_t *pos,
+                         uint8_t out[DNAME_MAXLEN], uint8_t lc[DNAME_MAXLEN],
+                         struct dname_labels *l);
+
 /* The suffix of a name with `keep` labels (0 = the root) and its length. */
 static inline const uint8_t *dname_suffix(const uint8_t *name, const struct dname_labels *l,
                                           unsigned keep, size_t *len)

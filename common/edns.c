@@ -113,29 +113,47 @@ size_t edns_opt_size(const struct edns_answer *a)
 	return n;
 }
 
+static uint8_t *put16(uint8_t *b, uint16_t v)
+{
+	b[0] = (uint8_t)(v >> 8);
+	b[1] = (uint8_t)v;
+	return b + 2;
+}
+
 void edns_write_opt(struct wire_wr *w, const struct edns_answer *a)
 {
-	wire_wr_u8(w, 0);  /* RFC 6891 6.1.2: owner is the root */
-	wire_wr_u16(w, RRT_OPT);
-	wire_wr_u16(w, a->payload);
-	/* VERSION 0 (we implement version 0 only), DO echoed, Z zero. */
-	wire_wr_u32(w, (uint32_t)a->ext_rcode << 24 | (a->do_bit ? 0x8000u : 0));
 	size_t nl = nsid_len(a);
-	size_t rdlen = edns_opt_size(a) - 11;
-	wire_wr_u16(w, (uint16_t)rdlen);
+	size_t total = 11 + (nl ? 4 + nl : 0) + (a->ecs ? 4 + ecs_data_len(a->ecs) : 0);
+	/* One room check for the whole RR, then plain stores: this is on
+	 * every EDNS answer. */
+	if (!wire_wr_room(w, total))
+		return;
+	uint8_t *b = w->p + w->pos;
+	*b++ = 0;  /* RFC 6891 6.1.2: owner is the root */
+	b = put16(b, RRT_OPT);
+	b = put16(b, a->payload);
+	/* TTL: extended RCODE, VERSION 0 (we implement version 0 only), DO
+	 * echoed, Z zero. */
+	*b++ = a->ext_rcode;
+	*b++ = 0;
+	b = put16(b, a->do_bit ? 0x8000u : 0);
+	b = put16(b, (uint16_t)(total - 11));
 	if (nl) {
-		wire_wr_u16(w, EDNS_OPT_NSID);
-		wire_wr_u16(w, (uint16_t)nl);
-		wire_wr_bytes(w, a->nsid, nl);
+		b = put16(b, EDNS_OPT_NSID);
+		b = put16(b, (uint16_t)nl);
+		memcpy(b, a->nsid, nl);
+		b += nl;
 	}
 	if (a->ecs) {
 		/* RFC 7871 7.2.1: echo FAMILY, SOURCE and ADDRESS; SCOPE is ours. */
 		size_t alen = ecs_data_len(a->ecs) - 4;
-		wire_wr_u16(w, EDNS_OPT_ECS);
-		wire_wr_u16(w, (uint16_t)(4 + alen));
-		wire_wr_u16(w, a->ecs->family);
-		wire_wr_u8(w, a->ecs->source);
-		wire_wr_u8(w, a->ecs->scope);
-		wire_wr_bytes(w, a->ecs->addr, alen);
+		b = put16(b, EDNS_OPT_ECS);
+		b = put16(b, (uint16_t)(4 + alen));
+		b = put16(b, a->ecs->family);
+		*b++ = a->ecs->source;
+		*b++ = a->ecs->scope;
+		memcpy(b, a->ecs->addr, alen);
+		b += alen;
 	}
+	w->pos += total;
 }

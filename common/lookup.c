@@ -108,7 +108,8 @@ static void add_an(struct lookup_result *res, const uint8_t *owner, const struct
 }
 
 void lookup_answer(const struct zone *z, const uint8_t *qname, const uint8_t *qname_lc,
-                   uint16_t qtype, struct lookup_result *res)
+                   const struct dname_labels *qlabels, uint16_t qtype,
+                   struct lookup_result *res)
 {
 	/* Only the header is reset: an[] (2 KB) is written entry by entry
 	 * and read only below n_an. */
@@ -122,10 +123,16 @@ void lookup_answer(const struct zone *z, const uint8_t *qname, const uint8_t *qn
 	uint8_t target_lc[DNAME_MAXLEN];
 	unsigned links = 0;
 
+	struct dname_labels own;
+	const struct dname_labels *lp = qlabels;
 	for (;;) {
-		struct dname_labels l;
-		dname_label_offsets(lc, &l);
-		if (!in_zone(z, lc, &l)) {
+		if (!lp) {
+			dname_label_offsets(lc, &own);
+			lp = &own;
+		}
+		const struct dname_labels *l = lp;
+		lp = NULL;  /* a CNAME target gets its own */
+		if (!in_zone(z, lc, l)) {
 			/* A CNAME target outside this zone: the resolver takes it
 			 * from here (RFC 1034 4.3.2 step 3.a; Knot does not chase
 			 * into other zones either). */
@@ -133,7 +140,7 @@ void lookup_answer(const struct zone *z, const uint8_t *qname, const uint8_t *qn
 			return;
 		}
 		struct lookup_node ln;
-		find_node(z, lc, &l, qtype, &ln);
+		find_node(z, lc, l, qtype, &ln);
 		if (ln.kind == LK_DELEG) {
 			res->state = LS_DELEG;
 			res->cut = ln.cut;

@@ -76,10 +76,12 @@ struct lookup_result {
  * qname keeps the query's case and is used as the owner of the first
  * answer (also when synthesized from a wildcard); it must stay valid as
  * long as res is used. qname_lc is the same name lowercased (the query
- * parser has it), used for the lookups.
+ * parser has it), used for the lookups, and qlabels its label offsets
+ * (NULL: computed here).
  */
 void lookup_answer(const struct zone *z, const uint8_t *qname, const uint8_t *qname_lc,
-                   uint16_t qtype, struct lookup_result *res);
+                   const struct dname_labels *qlabels, uint16_t qtype,
+                   struct lookup_result *res);
 
 /*
  * The node whose A/AAAA records serve as additional data for a target name

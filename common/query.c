@@ -94,13 +94,12 @@ static int parse_query(const uint8_t *req, size_t len, struct query_ctx *q)
 	if (qd == 1) {
 		/* No compression in the question: it is the first name and
 		 * there is nothing earlier to point to. */
-		int n = dname_parse(req, len, &pos, q->qname, false);
+		int n = dname_parse_question(req, len, &pos, q->qname, q->qname_lc, &q->qlabels);
 		if (n < 0 || len - pos < 4)
 			return -1;
 		q->qtype = (uint16_t)(req[pos] << 8 | req[pos + 1]);
 		q->qclass = (uint16_t)(req[pos + 2] << 8 | req[pos + 3]);
 		pos += 4;
-		dname_copy_lower(q->qname_lc, q->qname, (size_t)n);
 		q->has_question = true;
 	}
 
@@ -441,12 +440,12 @@ static unsigned answer_in(struct responder *rs)
 	if (q->qtype == RRT_DS && q->qname_lc[0] != 0)
 		z = zoneset_find(zs, dname_strip(q->qname_lc, 1));
 	if (!z)
-		z = zoneset_find(zs, q->qname_lc);
+		z = zoneset_find_labels(zs, q->qname_lc, &q->qlabels);
 	if (!z)
 		return RCODE_REFUSED;  /* not ours: no AA */
 
 	struct lookup_result res;
-	lookup_answer(z, q->qname, q->qname_lc, q->qtype, &res);
+	lookup_answer(z, q->qname, q->qname_lc, &q->qlabels, q->qtype, &res);
 	if (res.aa)
 		rs->m.flags |= MSG_FLAG_AA;
 

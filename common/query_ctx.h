@@ -31,6 +31,7 @@ struct query_ctx {
 	 * first byte of each name (the root), not 2 x 255 bytes per query. */
 	uint8_t qname[DNAME_MAXLEN];   /* as asked (query's case) */
 	uint8_t qname_lc[DNAME_MAXLEN];/* lowercased, for lookups */
+	struct dname_labels qlabels;   /* label offsets of qname (valid with has_question) */
 };
 
 #endif

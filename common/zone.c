@@ -250,17 +250,23 @@ void zone_free(struct zone *z)
 
 const struct zone *zoneset_find(const struct zoneset *zs, const uint8_t *name)
 {
-	const struct zone *best = NULL;
-	int best_labels = -1;
 	struct dname_labels l;
 	dname_label_offsets(name, &l);
+	return zoneset_find_labels(zs, name, &l);
+}
+
+const struct zone *zoneset_find_labels(const struct zoneset *zs, const uint8_t *name,
+                                       const struct dname_labels *l)
+{
+	const struct zone *best = NULL;
+	int best_labels = -1;
 	for (size_t i = 0; i < zs->count; i++) {
 		const struct zone *z = zs->zones[i];
 		int zl = z->origin_labels;
-		if (zl > l.n || zl <= best_labels)
+		if (zl > l->n || zl <= best_labels)
 			continue;
 		size_t sl;
-		const uint8_t *suffix = dname_suffix(name, &l, (unsigned)zl, &sl);
+		const uint8_t *suffix = dname_suffix(name, l, (unsigned)zl, &sl);
 		if (sl == z->origin_len && memcmp(suffix, z->origin, sl) == 0) {
 			best = z;
 			best_labels = zl;

@@ -113,6 +113,9 @@ struct zoneset {
 
 /* The zone whose origin is the longest suffix of name (lowercase), or NULL. */
 const struct zone *zoneset_find(const struct zoneset *zs, const uint8_t *name);
+/* The same for a name whose labels are already known (dname.h). */
+const struct zone *zoneset_find_labels(const struct zoneset *zs, const uint8_t *name,
+                                       const struct dname_labels *l);
 
 /* Frees every zone and the array. */
 void zoneset_free(struct zoneset *zs);
