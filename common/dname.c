@@ -20,29 +20,13 @@ static inline uint8_t lower(uint8_t c)
 	return dname_lc_table[c];
 }
 
-/*
- * Eight bytes lowercased at once: 0x20 is added to exactly the bytes
- * 'A'..'Z'. Per byte, h (the low 7 bits) plus 0x3f has its top bit set iff
- * h >= 'A', plus 0x25 iff h > 'Z'; neither sum carries into the next byte.
- * Bytes with the top bit set are left alone, as by dname_lc.
- */
-static inline uint64_t lower8(uint64_t x)
-{
-	const uint64_t ones = 0x0101010101010101ull;
-	uint64_t h = x & (0x7f * ones);
-	uint64_t ge_a = h + (0x80 - 'A') * ones;
-	uint64_t gt_z = h + (0x7f - 'Z') * ones;
-	uint64_t upper = (ge_a ^ gt_z) & ~x & (0x80 * ones);
-	return x | upper >> 2;
-}
-
 void dname_copy_lower(uint8_t *dst, const uint8_t *src, size_t len)
 {
 	size_t i = 0;
 	for (; i + 8 <= len; i += 8) {
 		uint64_t w;
 		memcpy(&w, src + i, 8);
-		w = lower8(w);
+		w = dname_lower8(w);
 		memcpy(dst + i, &w, 8);
 	}
 	for (; i < len; i++)
@@ -167,6 +151,22 @@ void dname_lower(uint8_t *name)
 	for (size_t i = 0; name[i]; i += 1 + (size_t)name[i])
 		for (size_t j = 1; j <= name[i]; j++)
 			name[i + j] = lower(name[i + j]);
+}
+
+bool dname_bytes_equal_ci(const uint8_t *a, const uint8_t *b, size_t n)
+{
+	size_t i = 0;
+	for (; i + 8 <= n; i += 8) {
+		uint64_t x, y;
+		memcpy(&x, a + i, 8);
+		memcpy(&y, b + i, 8);
+		if (x != y && dname_lower8(x) != dname_lower8(y))
+			return false;
+	}
+	for (; i < n; i++)
+		if (a[i] != b[i] && lower(a[i]) != lower(b[i]))
+			return false;
+	return true;
 }
 
 bool dname_equal(const uint8_t *a, const uint8_t *b)

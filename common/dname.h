@@ -54,6 +54,27 @@ static inline uint8_t dname_lc(uint8_t c)
 	return dname_lc_table[c];
 }
 
+/*
+ * Eight bytes lowercased at once: 0x20 is added to exactly the bytes
+ * 'A'..'Z'. Per byte, h (the low 7 bits) plus 0x3f has its top bit set iff
+ * h >= 'A', plus 0x25 iff h > 'Z'; neither sum carries into the next byte.
+ * Bytes with the top bit set are left alone, as by dname_lc.
+ */
+static inline uint64_t dname_lower8(uint64_t x)
+{
+	const uint64_t ones = 0x0101010101010101ull;
+	uint64_t h = x & (0x7f * ones);
+	uint64_t ge_a = h + (0x80 - 'A') * ones;
+	uint64_t gt_z = h + (0x7f - 'Z') * ones;
+	uint64_t upper = (ge_a ^ gt_z) & ~x & (0x80 * ones);
+	return x | upper >> 2;
+}
+
+/* Are the n bytes at a and b equal but for ASCII case? For wire names
+ * (or runs of whole labels) this is case-insensitive name equality:
+ * length bytes are below 'A', so lowercasing never changes them. */
+bool dname_bytes_equal_ci(const uint8_t *a, const uint8_t *b, size_t n);
+
 /* Copy the len bytes of wire name src to dst lowercased (one pass). */
 void dname_copy_lower(uint8_t *dst, const uint8_t *src, size_t len);
 

@@ -113,13 +113,6 @@ size_t edns_opt_size(const struct edns_answer *a)
 	return n;
 }
 
-static uint8_t *put16(uint8_t *b, uint16_t v)
-{
-	b[0] = (uint8_t)(v >> 8);
-	b[1] = (uint8_t)v;
-	return b + 2;
-}
-
 void edns_write_opt(struct wire_wr *w, const struct edns_answer *a)
 {
 	size_t nl = nsid_len(a);
@@ -130,26 +123,26 @@ void edns_write_opt(struct wire_wr *w, const struct edns_answer *a)
 		return;
 	uint8_t *b = w->p + w->pos;
 	*b++ = 0;  /* RFC 6891 6.1.2: owner is the root */
-	b = put16(b, RRT_OPT);
-	b = put16(b, a->payload);
+	b = wire_put_u16(b, RRT_OPT);
+	b = wire_put_u16(b, a->payload);
 	/* TTL: extended RCODE, VERSION 0 (we implement version 0 only), DO
 	 * echoed, Z zero. */
 	*b++ = a->ext_rcode;
 	*b++ = 0;
-	b = put16(b, a->do_bit ? 0x8000u : 0);
-	b = put16(b, (uint16_t)(total - 11));
+	b = wire_put_u16(b, a->do_bit ? 0x8000u : 0);
+	b = wire_put_u16(b, (uint16_t)(total - 11));
 	if (nl) {
-		b = put16(b, EDNS_OPT_NSID);
-		b = put16(b, (uint16_t)nl);
+		b = wire_put_u16(b, EDNS_OPT_NSID);
+		b = wire_put_u16(b, (uint16_t)nl);
 		memcpy(b, a->nsid, nl);
 		b += nl;
 	}
 	if (a->ecs) {
 		/* RFC 7871 7.2.1: echo FAMILY, SOURCE and ADDRESS; SCOPE is ours. */
 		size_t alen = ecs_data_len(a->ecs) - 4;
-		b = put16(b, EDNS_OPT_ECS);
-		b = put16(b, (uint16_t)(4 + alen));
-		b = put16(b, a->ecs->family);
+		b = wire_put_u16(b, EDNS_OPT_ECS);
+		b = wire_put_u16(b, (uint16_t)(4 + alen));
+		b = wire_put_u16(b, a->ecs->family);
 		*b++ = a->ecs->source;
 		*b++ = a->ecs->scope;
 		memcpy(b, a->ecs->addr, alen);

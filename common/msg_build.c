@@ -8,11 +8,6 @@
 /* Compression pointers carry 14 bits of offset (RFC 1035 4.1.4). */
 #define PTR_MAX_OFFSET 0x3FFF
 
-static inline uint8_t lower(uint8_t c)
-{
-	return dname_lc(c);
-}
-
 void msg_init(struct msg *m, uint8_t *buf, size_t bufcap, size_t limit, size_t reserve,
               uint16_t id, uint16_t flags)
 {
@@ -40,36 +35,35 @@ void msg_set_rcode(struct msg *m, uint8_t rcode)
 
 /*
  * Does the name written in our own packet at off equal name (wire form,
- * starting at a label boundary)? Pointers in our packet only ever point
- * backward, but the hop count is bounded anyway.
+ * len bytes, starting at a label boundary)? The literal labels up to each
+ * pointer are compared as one run of bytes. Pointers in our packet only
+ * ever point backward, but the hop count is bounded anyway.
  */
-static bool name_at_equals(const struct msg *m, size_t off, const uint8_t *name)
+static bool name_at_equals(const struct msg *m, size_t off, const uint8_t *name, size_t len)
 {
 	const uint8_t *p = m->w.p;
 	size_t end = m->w.pos;
 	size_t i = 0;
 	int hops = 0;
 	for (;;) {
-		if (off >= end)
-			return false;
-		uint8_t len = p[off];
-		if ((len & 0xC0) == 0xC0) {
-			if (off + 1 >= end || ++hops > 64)
+		size_t run = 0;
+		uint8_t l;
+		for (;;) {
+			if (off + run >= end || i + run >= len)
 				return false;
-			off = (size_t)(len & 0x3F) << 8 | p[off + 1];
-			continue;
+			l = p[off + run];
+			if (l == 0 || (l & 0xC0) == 0xC0)
+				break;
+			run += 1 + (size_t)l;
 		}
-		if (len != name[i])
+		if (i + run >= len || !dname_bytes_equal_ci(p + off, name + i, run))
 			return false;
-		if (len == 0)
-			return true;
-		if (off + 1 + len > end)
+		i += run;
+		if (l == 0)
+			return name[i] == 0;
+		if (off + run + 1 >= end || ++hops > 64)
 			return false;
-		for (size_t j = 1; j <= len; j++)
-			if (lower(p[off + j]) != lower(name[i + j]))
-				return false;
-		off += 1 + (size_t)len;
-		i += 1 + (size_t)len;
+		off = (size_t)(l & 0x3F) << 8 | p[off + run + 1];
 	}
 }
 
@@ -79,7 +73,7 @@ static bool name_at_equals(const struct msg *m, size_t off, const uint8_t *name)
 static size_t find_suffix(const struct msg *m, const uint8_t *name, size_t len)
 {
 	for (unsigned k = 0; k < m->ncompr; k++)
-		if (m->compr_len[k] == len && name_at_equals(m, m->compr[k], name))
+		if (m->compr_len[k] == len && name_at_equals(m, m->compr[k], name, len))
 			return m->compr[k];
 	return 0;
 }
@@ -231,13 +225,45 @@ raw:
 	wire_wr_bytes(&m->w, p, n);
 }
 
+/* Does put_rdata compress or remember names in this type's rdata? */
+static bool rdata_has_names(uint16_t type)
+{
+	switch (type) {
+	case RRT_NS:
+	case RRT_CNAME:
+	case RRT_PTR:
+	case RRT_MX:
+	case RRT_SOA:
+	case RRT_SRV:
+		return true;
+	default:
+		return false;
+	}
+}
+
 int msg_put_rrset(struct msg *m, enum msg_section sec, const uint8_t *owner, uint16_t type,
                   uint16_t rclass, uint32_t ttl, const struct rdata *rr, uint16_t count)
 {
 	struct wire_wr save = m->w;
 	unsigned ncompr = m->ncompr;
+	bool names = rdata_has_names(type);
 	for (uint16_t i = 0; i < count; i++) {
 		msg_put_name(m, owner, true);
+		if (!names) {
+			/* Rdata copied as it is (A, AAAA, TXT...): the fixed
+			 * fields and the rdata after one room check. */
+			size_t n = rr[i].len;
+			if (!wire_wr_room(&m->w, 10 + n))
+				break;
+			uint8_t *b = m->w.p + m->w.pos;
+			b = wire_put_u16(b, type);
+			b = wire_put_u16(b, rclass);
+			b = wire_put_u32(b, ttl);
+			b = wire_put_u16(b, (uint16_t)n);
+			memcpy(b, rr[i].data, n);
+			m->w.pos += 10 + n;
+			continue;
+		}
 		wire_wr_u16(&m->w, type);
 		wire_wr_u16(&m->w, rclass);
 		wire_wr_u32(&m->w, ttl);
@@ -268,8 +294,8 @@ size_t msg_finish(struct msg *m)
 {
 	if (m->w.pos < 12)
 		return 0;
-	wire_wr_put_u16_at(&m->w, 2, m->flags);
+	uint8_t *b = wire_put_u16(m->w.p + 2, m->flags);
 	for (int i = 0; i < 4; i++)
-		wire_wr_put_u16_at(&m->w, 4 + 2 * (size_t)i, m->count[i]);
+		b = wire_put_u16(b, m->count[i]);
 	return m->w.pos;
 }

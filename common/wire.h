@@ -154,6 +154,24 @@ static inline void wire_wr_bytes(struct wire_wr *w, const void *src, size_t n)
 	}
 }
 
+/* Store big-endian integers at b, for a caller that has checked the room
+ * of a whole structure once (wire_wr_room); return the byte after. */
+static inline uint8_t *wire_put_u16(uint8_t *b, uint16_t v)
+{
+	b[0] = (uint8_t)(v >> 8);
+	b[1] = (uint8_t)v;
+	return b + 2;
+}
+
+static inline uint8_t *wire_put_u32(uint8_t *b, uint32_t v)
+{
+	b[0] = (uint8_t)(v >> 24);
+	b[1] = (uint8_t)(v >> 16);
+	b[2] = (uint8_t)(v >> 8);
+	b[3] = (uint8_t)v;
+	return b + 4;
+}
+
 /* Overwrite a u16 already written at `at` (length fields, counts). */
 static inline void wire_wr_put_u16_at(struct wire_wr *w, size_t at, uint16_t v)
 {

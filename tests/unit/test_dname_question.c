@@ -1,7 +1,9 @@
 /*
  * test_dname_question.c: the answer path's fast name helpers agree with the
  * plain ones they replace: dname_copy_lower (eight bytes at a time) with
- * the per-byte dname_lc table for every byte value at every position, and
+ * the per-byte dname_lc table for every byte value at every position,
+ * dname_bytes_equal_ci (the same, for compression's name compares) with a
+ * byte loop, and
  * dname_parse_question (one pass) with dname_parse + dname_copy_lower +
  * dname_label_offsets on well-formed, truncated, over-long, compressed and
  * random names.
@@ -38,6 +40,31 @@ START_TEST(copy_lower_every_byte)
 	/* dname_lc itself: exactly 'A'..'Z' change, by 0x20 */
 	for (unsigned b = 0; b < 256; b++)
 		ck_assert_uint_eq(dname_lc((uint8_t)b), b >= 'A' && b <= 'Z' ? b + 0x20 : b);
+}
+END_TEST
+
+/* dname_bytes_equal_ci against a byte loop over dname_lc: pairs that
+ * differ in one byte (any value, any position) or only in case. */
+START_TEST(bytes_equal_ci)
+{
+	uint8_t a[32], b[32];
+	for (size_t len = 0; len <= 26; len++) {
+		for (size_t at = 0; at < len; at++) {
+			for (unsigned v = 0; v < 256; v++) {
+				for (size_t i = 0; i < len; i++)
+					a[i] = b[i] = (uint8_t)('A' + (i * 5 + len) % 58);
+				b[at] = (uint8_t)v;
+				if (len > 1)
+					a[(at + 1) % len] ^= 0x20 * (a[(at + 1) % len] >= 'A' && a[(at + 1) % len] <= 'Z');
+				bool ref = true;
+				for (size_t i = 0; i < len; i++)
+					if (dname_lc(a[i]) != dname_lc(b[i]))
+						ref = false;
+				ck_assert_int_eq(dname_bytes_equal_ci(a, b, len), ref);
+			}
+		}
+	}
+	ck_assert(dname_bytes_equal_ci(a, b, 0));
 }
 END_TEST
 
@@ -149,6 +176,7 @@ static Suite *make_suite(void)
 	TCase *tc = tcase_create("dname_question");
 	tcase_set_timeout(tc, 60);
 	tcase_add_test(tc, copy_lower_every_byte);
+	tcase_add_test(tc, bytes_equal_ci);
 	tcase_add_test(tc, parse_question_agrees);
 	tcase_add_test(tc, parse_question_limits);
 	suite_add_tcase(s, tc);
