@@ -116,7 +116,7 @@ size_t edns_opt_size(const struct edns_answer *a)
 void edns_write_opt(struct wire_wr *w, const struct edns_answer *a)
 {
 	size_t nl = nsid_len(a);
-	size_t total = 11 + (nl ? 4 + nl : 0) + (a->ecs ? 4 + ecs_data_len(a->ecs) : 0);
+	size_t total = edns_opt_size(a);
 	/* One room check for the whole RR, then plain stores: this is on
 	 * every EDNS answer. */
 	if (!wire_wr_room(w, total))

@@ -120,18 +120,16 @@ void lookup_answer(const struct zone *z, const uint8_t *qname, const uint8_t *qn
 	res->last = NULL;
 	const uint8_t *sname = qname;   /* owner to write */
 	const uint8_t *lc = qname_lc;   /* the same, lowercase, to look up */
+	const struct dname_labels *l = qlabels;  /* lc's labels, NULL until known */
+	struct dname_labels own;
 	uint8_t target_lc[DNAME_MAXLEN];
 	unsigned links = 0;
 
-	struct dname_labels own;
-	const struct dname_labels *lp = qlabels;
 	for (;;) {
-		if (!lp) {
+		if (!l) {
 			dname_label_offsets(lc, &own);
-			lp = &own;
+			l = &own;
 		}
-		const struct dname_labels *l = lp;
-		lp = NULL;  /* a CNAME target gets its own */
 		if (!in_zone(z, lc, l)) {
 			/* A CNAME target outside this zone: the resolver takes it
 			 * from here (RFC 1034 4.3.2 step 3.a; Knot does not chase
@@ -181,6 +179,7 @@ void lookup_answer(const struct zone *z, const uint8_t *qname, const uint8_t *qn
 			 * and keeps lookups right whatever built the zone. */
 			dname_copy_lower(target_lc, t->data, t->len);
 			lc = target_lc;
+			l = NULL;
 			continue;
 		}
 		unsigned before = res->n_an;

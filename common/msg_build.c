@@ -56,7 +56,8 @@ static bool name_at_equals(const struct msg *m, size_t off, const uint8_t *name,
 				break;
 			run += 1 + (size_t)l;
 		}
-		if (i + run >= len || !dname_bytes_equal_ci(p + off, name + i, run))
+		/* The loop left i + run < len and off + run < end. */
+		if (!dname_bytes_equal_ci(p + off, name + i, run))
 			return false;
 		i += run;
 		if (l == 0)
@@ -166,6 +167,24 @@ static size_t put_rdata_name(struct msg *m, const uint8_t *p, size_t n, bool com
 	return len;
 }
 
+/* Does put_rdata compress or remember names in this type's rdata? These
+ * are exactly the types of its switch; any other type it copies as it is,
+ * which msg_put_rrset then does itself after one room check. */
+static bool rdata_has_names(uint16_t type)
+{
+	switch (type) {
+	case RRT_NS:
+	case RRT_CNAME:
+	case RRT_PTR:
+	case RRT_MX:
+	case RRT_SOA:
+	case RRT_SRV:
+		return true;
+	default:
+		return false;
+	}
+}
+
 /*
  * Write rdata, compressing the embedded names of the well-known types
  * (RFC 3597 4 allows this only for the RFC 1035 types). Rdata that does not
@@ -223,22 +242,6 @@ raw:
 		m->ncompr = ncompr;
 	}
 	wire_wr_bytes(&m->w, p, n);
-}
-
-/* Does put_rdata compress or remember names in this type's rdata? */
-static bool rdata_has_names(uint16_t type)
-{
-	switch (type) {
-	case RRT_NS:
-	case RRT_CNAME:
-	case RRT_PTR:
-	case RRT_MX:
-	case RRT_SOA:
-	case RRT_SRV:
-		return true;
-	default:
-		return false;
-	}
 }
 
 int msg_put_rrset(struct msg *m, enum msg_section sec, const uint8_t *owner, uint16_t type,
