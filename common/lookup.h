@@ -93,4 +93,34 @@ void lookup_answer(const struct zone *z, const uint8_t *qname, const uint8_t *qn
 const struct znode *lookup_additional(const struct zone *z, const uint8_t *target,
                                       const uint8_t *ns_owner, bool *mandatory);
 
+/*
+ * Additional-section processing (RFC 1034 4.3.2 step 6, RFC 9460 4.1 for
+ * SVCB/HTTPS, as Knot): the types whose rdata names a target are NS, MX,
+ * SRV, SVCB and HTTPS. lookup_additional_types writes which RRsets of a
+ * target node go to the additional section (A, AAAA, and for SVCB/HTTPS
+ * the target's own RRset of that type) and returns how many, 0 for a type
+ * without targets. lookup_additional_target is the target in one rdata, or
+ * NULL when the rdata holds no well-formed name there.
+ */
+static inline unsigned lookup_additional_types(uint16_t type, uint16_t out[3])
+{
+	/* Inline: the answer path asks this of every RRset it writes. */
+	out[0] = RRT_A;
+	out[1] = RRT_AAAA;
+	switch (type) {
+	case RRT_NS:
+	case RRT_MX:
+	case RRT_SRV:
+		return 2;
+	case RRT_SVCB:
+	case RRT_HTTPS:
+		out[2] = type;
+		return 3;
+	default:
+		return 0;
+	}
+}
+
+const uint8_t *lookup_additional_target(uint16_t type, const struct rdata *rd);
+
 #endif

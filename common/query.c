@@ -263,27 +263,6 @@ static unsigned answer_chaos(struct responder *rs)
 
 /* ---- IN ---------------------------------------------------------------- */
 
-/* Target name inside rdata of types that get additional processing. */
-static const uint8_t *additional_target(uint16_t type, const struct rdata *rd)
-{
-	size_t off;
-	switch (type) {
-	case RRT_NS: off = 0; break;
-	case RRT_MX: off = 2; break;
-	case RRT_SRV: off = 6; break;
-	default: return NULL;
-	}
-	if (rd->len <= off)
-		return NULL;
-	/* The zone holds well-formed names; check the length anyway. */
-	size_t i = off;
-	while (i < rd->len && rd->data[i])
-		i += 1 + (size_t)rd->data[i];
-	if (i >= rd->len)
-		return NULL;
-	return rd->data + off;
-}
-
 struct glue_state {
 	const struct znode *done[MAX_GLUE_NODES];
 	unsigned ndone;
@@ -309,11 +288,13 @@ static bool glue_seen(struct glue_state *g, const struct znode *n)
 static void add_glue(struct responder *rs, const struct zone *z, const uint8_t *owner,
                      const struct rrset *s, bool referral, struct glue_state *g)
 {
-	if (s->type != RRT_NS && s->type != RRT_MX && s->type != RRT_SRV)
-		return;  /* no targets (additional_target): most answers end here */
+	uint16_t types[3];
+	unsigned ntypes = lookup_additional_types(s->type, types);
+	if (ntypes == 0)
+		return;  /* no targets: most answers end here */
 	for (int pass = 0; pass < 2 && !g->stop; pass++) {
 		for (uint16_t i = 0; i < s->count && !g->stop; i++) {
-			const uint8_t *t = additional_target(s->type, &s->rr[i]);
+			const uint8_t *t = lookup_additional_target(s->type, &s->rr[i]);
 			if (!t)
 				continue;
 			bool mandatory;
@@ -321,8 +302,7 @@ static void add_glue(struct responder *rs, const struct zone *z, const uint8_t *
 			                                          &mandatory);
 			if (!n || mandatory != (pass == 0) || glue_seen(g, n))
 				continue;
-			static const uint16_t types[2] = { RRT_A, RRT_AAAA };
-			for (int k = 0; k < 2; k++) {
+			for (unsigned k = 0; k < ntypes; k++) {
 				const struct rrset *a = znode_rrset(n, types[k]);
 				if (!a || a->count == 0)
 					continue;

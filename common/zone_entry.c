@@ -1,0 +1,105 @@
+/* zone_entry.c: a `zones:` entry to a loaded zone; see zone_entry.h. */
+#include "common/zone_entry.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "common/dname.h"
+#include "common/zone_rfc1035.h"
+
+enum zone_format { ZF_AUTO, ZF_YAML, ZF_RFC1035 };
+
+struct entry_keys {
+	yaml_node_t *file, *origin;
+	enum zone_format format;
+};
+
+static int store_entry(struct ydoc *d, const struct ydoc_key *k, yaml_node_t *val, uint32_t num,
+                       void *ctx, char *err, size_t errlen)
+{
+	struct entry_keys *ek = ctx;
+	(void)num;
+	if (strcmp(k->key, "file") == 0) {
+		ek->file = val;
+	} else if (strcmp(k->key, "origin") == 0) {
+		ek->origin = val;
+	} else if (strcmp(k->key, "format") == 0) {
+		const char *f = ydoc_scalar(val);
+		if (strcmp(f, "yaml") == 0)
+			ek->format = ZF_YAML;
+		else if (strcmp(f, "rfc1035") == 0)
+			ek->format = ZF_RFC1035;
+		else
+			return ydoc_err(d, val, err, errlen, "format: expected yaml or rfc1035, got '%s'", f);
+	}
+	return 0;
+}
+
+static const struct ydoc_key entry_keys[] = {
+	{ "file", YK_STR, 0, 0, true, store_entry },
+	{ "format", YK_STR, 0, 0, false, store_entry },
+	{ "origin", YK_STR, 0, 0, false, store_entry },
+};
+
+static bool ends_with(const char *s, const char *suffix)
+{
+	size_t n = strlen(s), m = strlen(suffix);
+	return n >= m && strcmp(s + n - m, suffix) == 0;
+}
+
+int zone_entry_load(struct ydoc *d, yaml_node_t *item, const char *dir,
+                    const struct zone_steer_caps *caps, struct zone **out, char *err,
+                    size_t errlen)
+{
+	struct entry_keys ek = { NULL, NULL, ZF_AUTO };
+	yaml_node_t *fnode = item;
+	if (item->type == YAML_MAPPING_NODE) {
+		if (ydoc_walk_map(d, item, "zones entry", entry_keys,
+		                  sizeof(entry_keys) / sizeof(entry_keys[0]), &ek, err, errlen) < 0)
+			return -1;
+		fnode = ek.file;
+	} else {
+		const char *s;
+		if (ydoc_expect_str(d, item, "zones entry", &s, err, errlen) < 0)
+			return -1;
+	}
+	const char *rel = ydoc_scalar(fnode);
+	enum zone_format fmt = ek.format;
+	if (fmt == ZF_AUTO)
+		fmt = ends_with(rel, ".zone") ? ZF_RFC1035 : ZF_YAML;
+	if (ek.origin && fmt != ZF_RFC1035)
+		return ydoc_err(d, ek.origin, err, errlen,
+		                "origin: only for master files (a YAML zone names its own origin)");
+
+	/* Relative zone paths are relative to the config file, not to the
+	 * working directory, so the server can be started from anywhere. */
+	size_t plen = strlen(dir) + strlen(rel) + 1;
+	char *path = malloc(plen);
+	if (!path)
+		return ydoc_err(d, fnode, err, errlen, "out of memory");
+	snprintf(path, plen, "%s%s", rel[0] == '/' ? "" : dir, rel);
+
+	int rc, open_errno = 0;
+	if (fmt == ZF_YAML) {
+		rc = zone_yaml_load_caps(path, caps, out, err, errlen, &open_errno);
+	} else {
+		uint8_t origin[DNAME_MAXLEN];
+		static const uint8_t root[1] = { 0 };
+		if (ek.origin && dname_from_text(ydoc_scalar(ek.origin), root, origin) < 0) {
+			free(path);
+			return ydoc_err(d, ek.origin, err, errlen, "origin: bad name '%.80s'",
+			                ydoc_scalar(ek.origin));
+		}
+		if (!ek.origin && zone_rfc1035_origin_from_path(path, origin) < 0) {
+			free(path);
+			return ydoc_err(d, fnode, err, errlen,
+			                "%s: the file name is no zone name; give origin:", rel);
+		}
+		rc = zone_rfc1035_load(path, origin, out, err, errlen, &open_errno);
+	}
+	free(path);
+	if (rc == -2)
+		return ydoc_err(d, fnode, err, errlen, "cannot open %s: %s", rel, strerror(open_errno));
+	return rc < 0 ? -1 : 0;
+}
