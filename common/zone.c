@@ -7,6 +7,8 @@
 
 #include <libknot/descriptor.h>
 
+#include "common/dnssec_zone.h"
+
 #define ZONE_INITIAL_TABLE 64
 
 static uint32_t bucket(const struct zone *z, uint32_t hash)
@@ -238,6 +240,7 @@ void zone_free(struct zone *z)
 	if (!z)
 		return;
 	free(z->table);
+	dnssec_zone_free(z->dnssec);
 	arena_free(&z->arena);
 	free(z);
 }

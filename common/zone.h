@@ -56,6 +56,8 @@ struct znode {
 	void *steer;           /* steered-name data (geodns/anycast), NULL if static */
 };
 
+struct dnssec_zone;
+
 struct zone {
 	const uint8_t *origin; /* lowercase wire form */
 	uint8_t origin_len;    /* its wire length */
@@ -67,6 +69,7 @@ struct zone {
 	struct znode **table;
 	uint32_t table_mask;
 	size_t nodes;
+	struct dnssec_zone *dnssec;  /* signing key (dnssec_zone.h), NULL: unsigned */
 	struct arena arena;
 };
 

@@ -6,14 +6,65 @@
 #include <string.h>
 
 #include "common/dname.h"
+#include "common/dnssec_zone.h"
 #include "common/zone_rfc1035.h"
 
 enum zone_format { ZF_AUTO, ZF_YAML, ZF_RFC1035 };
 
 struct entry_keys {
-	yaml_node_t *file, *origin;
+	yaml_node_t *file, *origin, *dnssec;
 	enum zone_format format;
 };
+
+struct dnssec_keys {
+	yaml_node_t *key_dir;
+	int algorithm;
+};
+
+static int store_dnssec(struct ydoc *d, const struct ydoc_key *k, yaml_node_t *val, uint32_t num,
+                        void *ctx, char *err, size_t errlen)
+{
+	struct dnssec_keys *dk = ctx;
+	(void)num;
+	if (strcmp(k->key, "key_dir") == 0) {
+		dk->key_dir = val;
+	} else {
+		dk->algorithm = dnssec_algorithm_from_name(ydoc_scalar(val));
+		if (dk->algorithm < 0)
+			return ydoc_err(d, val, err, errlen,
+			                "algorithm: expected ecdsap256sha256 or ed25519, got '%s'",
+			                ydoc_scalar(val));
+	}
+	return 0;
+}
+
+static const struct ydoc_key dnssec_keys[] = {
+	{ "key_dir", YK_STR, 0, 0, true, store_dnssec },
+	{ "algorithm", YK_STR, 0, 0, false, store_dnssec },
+};
+
+/* `dnssec: {key_dir, algorithm}`: the zone's key loaded (or created) and
+ * its DNSKEY/CDS/CDNSKEY added. */
+static int setup_dnssec(struct ydoc *d, yaml_node_t *node, const char *dir, struct zone *z,
+                        char *err, size_t errlen)
+{
+	struct dnssec_keys dk = { NULL, 13 };
+	char msg[512];
+	if (ydoc_walk_map(d, node, "dnssec", dnssec_keys, sizeof(dnssec_keys) / sizeof(dnssec_keys[0]),
+	                  &dk, err, errlen) < 0)
+		return -1;
+	const char *rel = ydoc_scalar(dk.key_dir);
+	size_t plen = strlen(dir) + strlen(rel) + 1;
+	char *path = malloc(plen);
+	if (!path)
+		return ydoc_err(d, dk.key_dir, err, errlen, "out of memory");
+	snprintf(path, plen, "%s%s", rel[0] == '/' ? "" : dir, rel);
+	int rc = dnssec_zone_setup(z, path, (uint8_t)dk.algorithm, msg, sizeof(msg));
+	free(path);
+	if (rc < 0)
+		return ydoc_err(d, node, err, errlen, "%s", msg);
+	return 0;
+}
 
 static int store_entry(struct ydoc *d, const struct ydoc_key *k, yaml_node_t *val, uint32_t num,
                        void *ctx, char *err, size_t errlen)
@@ -24,6 +75,8 @@ static int store_entry(struct ydoc *d, const struct ydoc_key *k, yaml_node_t *va
 		ek->file = val;
 	} else if (strcmp(k->key, "origin") == 0) {
 		ek->origin = val;
+	} else if (strcmp(k->key, "dnssec") == 0) {
+		ek->dnssec = val;
 	} else if (strcmp(k->key, "format") == 0) {
 		const char *f = ydoc_scalar(val);
 		if (strcmp(f, "yaml") == 0)
@@ -40,6 +93,7 @@ static const struct ydoc_key entry_keys[] = {
 	{ "file", YK_STR, 0, 0, true, store_entry },
 	{ "format", YK_STR, 0, 0, false, store_entry },
 	{ "origin", YK_STR, 0, 0, false, store_entry },
+	{ "dnssec", YK_MAP, 0, 0, false, store_entry },
 };
 
 static bool ends_with(const char *s, const char *suffix)
@@ -52,7 +106,7 @@ int zone_entry_load(struct ydoc *d, yaml_node_t *item, const char *dir,
                     const struct zone_steer_caps *caps, struct zone **out, char *err,
                     size_t errlen)
 {
-	struct entry_keys ek = { NULL, NULL, ZF_AUTO };
+	struct entry_keys ek = { NULL, NULL, NULL, ZF_AUTO };
 	yaml_node_t *fnode = item;
 	if (item->type == YAML_MAPPING_NODE) {
 		if (ydoc_walk_map(d, item, "zones entry", entry_keys,
@@ -101,5 +155,12 @@ int zone_entry_load(struct ydoc *d, yaml_node_t *item, const char *dir,
 	free(path);
 	if (rc == -2)
 		return ydoc_err(d, fnode, err, errlen, "cannot open %s: %s", rel, strerror(open_errno));
-	return rc < 0 ? -1 : 0;
+	if (rc < 0)
+		return -1;
+	if (ek.dnssec && setup_dnssec(d, ek.dnssec, dir, *out, err, errlen) < 0) {
+		zone_free(*out);
+		*out = NULL;
+		return -1;
+	}
+	return 0;
 }

@@ -4,6 +4,7 @@
  *   - zones/example.test.yaml              # a YAML zone
  *   - zones/example.com.zone               # an RFC 1035 master file; origin from the name
  *   - { file: db.example, format: rfc1035, origin: example.com. }
+ *   - { file: geo.yaml, dnssec: { key_dir: keys/geo, algorithm: ed25519 } }
  *
  * Relative paths are relative to the config file's directory (dir, which
  * ends in '/' or is empty).
