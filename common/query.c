@@ -20,6 +20,7 @@
 #include "anycast/anycast_conf.h"
 #include "common/config.h"
 #include "common/dname.h"
+#include "common/dnssec_answer.h"
 #include "common/edns.h"
 #include "common/lookup.h"
 #include "common/msg_build.h"
@@ -154,6 +155,7 @@ struct responder {
 	struct edns_answer opt;
 	bool with_opt;
 	struct ecs ecs_echo;
+	const struct dnssec_zone *sign;  /* DO query to a signed zone: sign with this */
 };
 
 static uint16_t base_flags(const struct query_ctx *q)
@@ -337,7 +339,8 @@ static int put_anycast(struct responder *rs, const struct lookup_rr *e,
 		rd = (struct rdata){ 16, ac->v6.s6_addr };
 	else
 		return 0;  /* that family is not configured: NODATA */
-	return msg_put_rrset(&rs->m, MSG_AN, e->owner, e->steer_type, CLASS_IN, sr->ttl, &rd, 1) < 0
+	return dnssec_put_rrset(&rs->m, rs->sign, MSG_AN, e->owner, e->steer_type, sr->ttl, sr->ttl,
+	                        &rd, 1) < 0
 	               ? -1
 	               : 1;
 }
@@ -364,8 +367,8 @@ static int put_geodns(struct responder *rs, const struct lookup_rr *e, const str
 		rs->ecs_echo.scope = scope;
 	if (sres.n == 0)
 		return 0;
-	if (msg_put_rrset(&rs->m, MSG_AN, e->owner, e->steer_type, CLASS_IN, sr->ttl, sres.rr,
-	                  (uint16_t)sres.n) < 0)
+	if (dnssec_put_rrset(&rs->m, rs->sign, MSG_AN, e->owner, e->steer_type, sr->ttl, sr->ttl,
+	                     sres.rr, (uint16_t)sres.n) < 0)
 		return -1;
 	struct decision d = { QLOG_GEODNS, ab ? QLOG_GEODNS : 0, e->steer_type, c, &sres,
 	                      returned_scope(rs) };
@@ -434,8 +437,10 @@ static unsigned answer_in(struct responder *rs)
 	lookup_answer(z, q->qname, q->qname_lc, &q->qlabels, q->qtype, &res);
 	if (res.aa)
 		rs->m.flags |= MSG_FLAG_AA;
+	rs->sign = q->edns.do_bit ? z->dnssec : NULL;
 
 	unsigned rcode = RCODE_NOERROR;
+	const uint8_t *last_name = q->qname;  /* what a negative answer is about */
 	for (unsigned i = 0; i < res.n_an; i++) {
 		const struct rrset *s = res.an[i].rrset;
 		if (!s) {
@@ -447,17 +452,26 @@ static unsigned answer_in(struct responder *rs)
 			}
 			if (r == 0)
 				res.state = LS_NODATA;  /* no PoP has this family */
+			last_name = res.an[i].owner;
 			res.n_an = i;               /* nothing to add glue for */
 			break;
 		}
-		if (msg_put_rrset(&rs->m, MSG_AN, res.an[i].owner, s->type, CLASS_IN, s->ttl,
-		                  s->rr, s->count) < 0) {
+		if (s->type == RRT_CNAME)
+			last_name = s->rr[0].data;
+		if (dnssec_put_rrset(&rs->m, rs->sign, MSG_AN, res.an[i].owner, s->type, s->ttl, s->ttl,
+		                     s->rr, s->count) < 0) {
 			/* Knot keeps the RRsets that fit, sets TC and stops. */
 			rs->m.flags |= MSG_FLAG_TC;
 			return rcode;
 		}
 	}
 
+	if (rs->sign && (res.state == LS_NXDOMAIN || res.state == LS_NODATA)) {
+		/* Compact denial (RFC 9824): NOERROR, one NSEC at the name. */
+		(void)dnssec_put_denial(&rs->m, z, last_name,
+		                        res.state == LS_NODATA ? res.last : NULL, q->qtype);
+		return rcode;
+	}
 	switch (res.state) {
 	case LS_NXDOMAIN:
 		rcode = RCODE_NXDOMAIN;
@@ -474,7 +488,8 @@ static unsigned answer_in(struct responder *rs)
 		if (!ns || ns->count == 0)
 			return RCODE_SERVFAIL;
 		if (msg_put_rrset(&rs->m, MSG_NS, res.cut->name, RRT_NS, CLASS_IN, ns->ttl,
-		                  ns->rr, ns->count) < 0) {
+		                  ns->rr, ns->count) < 0 ||
+		    (rs->sign && dnssec_put_referral(&rs->m, z, res.cut) < 0)) {
 			rs->m.flags |= MSG_FLAG_TC;
 			return rcode;
 		}
@@ -532,6 +547,7 @@ size_t query_answer(const struct config *cfg, const struct query_client *cl,
 	struct responder rs;
 	rs.cfg = cfg;
 	rs.q = &q;
+	rs.sign = NULL;
 
 	int parsed = parse_query(req, reqlen, &q);
 	if (q.opcode != OPCODE_QUERY) {

@@ -1,0 +1,46 @@
+/*
+ * dnssec_answer.h: what a DO query to a signed zone adds to an answer
+ * (RFC 4035 3.1): the RRSIG of every RRset in the answer and authority
+ * sections, the compact-denial NSEC (RFC 9824) of a negative answer, and
+ * the DS or its absence proof in a referral. Additional-section data is
+ * sent unsigned (RFC 4035 3.1.1 lets it go first when room is short).
+ *
+ * Every function writes whole or not at all and returns -1 when it did not
+ * fit, so the caller can set TC.
+ */
+#ifndef STEERDNS_DNSSEC_ANSWER_H
+#define STEERDNS_DNSSEC_ANSWER_H
+
+#include <stdint.h>
+
+#include "common/dnssec_zone.h"
+#include "common/msg_build.h"
+#include "common/zone.h"
+
+/*
+ * Write the RRset (owner in the query's case or the zone's, TTL ttl as sent)
+ * and its RRSIG by dz (over the original TTL orig_ttl, RFC 4034 3.1.4);
+ * dz NULL writes the RRset alone. Returns 0 or -1.
+ */
+int dnssec_put_rrset(struct msg *m, const struct dnssec_zone *dz, enum msg_section sec,
+                     const uint8_t *owner, uint16_t type, uint32_t ttl, uint32_t orig_ttl,
+                     const struct rdata *rr, uint16_t count);
+
+/*
+ * Negative answer for name (wire, any case) in z: the SOA with its RRSIG and
+ * the compact-denial NSEC at name with its RRSIG in the authority section.
+ * node is the name's node for NODATA (its types make the NSEC bitmap), NULL
+ * for a name that does not exist (NXNAME). The NSEC's TTL is the negative
+ * TTL (RFC 9824 3). Returns 0 or -1.
+ */
+int dnssec_put_denial(struct msg *m, const struct zone *z, const uint8_t *name,
+                      const struct znode *node, uint16_t qtype);
+
+/*
+ * After a referral's NS: the DS RRset of the cut with its RRSIG, or, when
+ * the cut has no DS, the NSEC at the cut (types NS RRSIG NSEC) that proves
+ * it, signed (RFC 4035 3.1.4). Returns 0 or -1.
+ */
+int dnssec_put_referral(struct msg *m, const struct zone *z, const struct znode *cut);
+
+#endif
