@@ -178,6 +178,8 @@ static int on_server_field(struct ydoc *d, const struct ydoc_key *k, yaml_node_t
 		sv->edns_payload = (uint16_t)num;
 	} else if (strcmp(k->key, "tcp_idle_timeout") == 0) {
 		sv->tcp_idle_timeout_ms = num * 1000;
+	} else if (strcmp(k->key, "tcp_io_timeout") == 0) {
+		sv->tcp_io_timeout_ms = num;
 	} else if (strcmp(k->key, "tcp_max_clients") == 0) {
 		sv->tcp_max_clients = num;
 	} else if (strcmp(k->key, "identity") == 0 || strcmp(k->key, "version") == 0) {
@@ -218,6 +220,7 @@ static const struct ydoc_key server_keys[] = {
 	{ "version", YK_STR, 0, 0, false, on_server_field },
 	{ "edns_payload", YK_UINT, 512, 4096, false, on_server_field },
 	{ "tcp_idle_timeout", YK_UINT, 1, 3600, false, on_server_field },
+	{ "tcp_io_timeout", YK_UINT, 10, 60000, false, on_server_field },
 	{ "tcp_max_clients", YK_UINT, 1, 65535, false, on_server_field },
 	{ "user", YK_STR, 0, 0, false, on_server_field },
 	{ "group", YK_STR, 0, 0, false, on_server_field },
@@ -340,6 +343,7 @@ static void set_defaults(struct config *cfg)
 	sv->workers = 0;
 	sv->edns_payload = 1232;
 	sv->tcp_idle_timeout_ms = 10000;
+	sv->tcp_io_timeout_ms = 500;
 	sv->tcp_max_clients = 1024;
 }
 

@@ -33,6 +33,7 @@ struct server_config {
 	const char *version;          /* version.bind answer; NULL = REFUSED */
 	uint16_t edns_payload;        /* our EDNS UDP payload size, default 1232, 512..4096 */
 	unsigned tcp_idle_timeout_ms; /* default 10000 */
+	unsigned tcp_io_timeout_ms;   /* one whole query must arrive within this, default 500 */
 	unsigned tcp_max_clients;     /* whole-server TCP connection limit, default 1024 */
 	const char *user;             /* drop privileges to after binding; NULL = stay */
 	const char *group;

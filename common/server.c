@@ -24,6 +24,7 @@
 #include "common/config.h"
 #include "common/file_watch.h"
 #include "common/health.h"
+#include "common/listen_guard.h"
 #include "common/log.h"
 #include "common/qlog.h"
 #include "common/server_anycast.h"
@@ -175,6 +176,16 @@ struct server *server_open(struct config *cfg, const char *path, char *err, size
 
 	for (size_t a = 0; a < srv->n_listen; a++) {
 		const struct listen_addr *la = &srv->listen[a];
+		/* SO_REUSEPORT only among our own sockets (listen_guard.h). */
+		for (int t = 0; t < 2; t++) {
+			int type = t ? SOCK_STREAM : SOCK_DGRAM;
+			if (listen_guard_check((const struct sockaddr *)&la->ss, la->sslen, type) != 0) {
+				snprintf(err, errlen, "%s (%s): %s%s", la->text, t ? "tcp" : "udp",
+				         strerror(errno),
+				         errno == EADDRINUSE ? " (another server is listening there)" : "");
+				goto fail;
+			}
+		}
 		for (size_t w = 0; w < srv->n_workers; w++) {
 			size_t k = w * srv->n_listen + a;
 			srv->udp_fd[k] = open_socket(la, SOCK_DGRAM, 0);
