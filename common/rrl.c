@@ -1,6 +1,7 @@
 /* rrl.c: response rate limiting; see rrl.h for the scheme. */
 #include "common/rrl.h"
 
+#include <pthread.h>
 #include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
@@ -35,6 +36,20 @@ struct rrl_table *rrl_table_new(unsigned bits)
 void rrl_table_free(struct rrl_table *t)
 {
 	free(t);
+}
+
+static struct rrl_table *shared;
+static pthread_once_t shared_once = PTHREAD_ONCE_INIT;
+
+static void shared_make(void)
+{
+	shared = rrl_table_new(18);
+}
+
+struct rrl_table *rrl_shared(void)
+{
+	pthread_once(&shared_once, shared_make);
+	return shared;
 }
 
 /* FNV-1a 64 with the MurmurHash3 finalizer (as geodns/ab.c explains: FNV

@@ -77,6 +77,11 @@ enum rrl_action rrl_account(struct rrl_table *t, const struct rrl_conf *c,
                             const struct sockaddr *peer, enum rrl_class cls,
                             const uint8_t *name, uint32_t now_s, uint32_t *slip_ctr);
 
+/* The process's table (2^18 accounts, 2 MiB), made on first use (from
+ * config load, on the control thread) and kept across reloads so a
+ * reload does not forgive a flood. NULL on out of memory. */
+struct rrl_table *rrl_shared(void);
+
 /* True when peer lies in one of c's exempt networks. */
 bool rrl_exempt(const struct rrl_conf *c, const struct sockaddr *peer);
 

@@ -15,6 +15,8 @@
 #include "common/cookie.h"
 #include "common/siphash.h"
 
+#include "net_test_util.h"
+
 static void hex(const char *s, uint8_t *out, size_t n)
 {
 	for (size_t i = 0; i < n; i++) {
@@ -22,22 +24,6 @@ static void hex(const char *s, uint8_t *out, size_t n)
 		ck_assert_int_eq(sscanf(s + 2 * i, "%2x", &v), 1);
 		out[i] = (uint8_t)v;
 	}
-}
-
-static struct sockaddr_storage addr(const char *text)
-{
-	struct sockaddr_storage ss;
-	memset(&ss, 0, sizeof(ss));
-	if (strchr(text, ':')) {
-		struct sockaddr_in6 *s6 = (struct sockaddr_in6 *)&ss;
-		s6->sin6_family = AF_INET6;
-		ck_assert_int_eq(inet_pton(AF_INET6, text, &s6->sin6_addr), 1);
-	} else {
-		struct sockaddr_in *s4 = (struct sockaddr_in *)&ss;
-		s4->sin_family = AF_INET;
-		ck_assert_int_eq(inet_pton(AF_INET, text, &s4->sin_addr), 1);
-	}
-	return ss;
 }
 
 /* SipHash paper, Appendix A: key 00..0f; message 00..0e gives
@@ -81,13 +67,13 @@ START_TEST(rfc9018_vectors)
 		hex(v->secret, secret, 16);
 		hex(v->client_cookie, cc, 8);
 		hex(v->server_cookie, want, 16);
-		struct sockaddr_storage ss = addr(v->ip);
+		struct sockaddr_storage ss = test_addr(v->ip);
 		cookie_make(secret, cc, (struct sockaddr *)&ss, v->now, got);
 		ck_assert_msg(memcmp(got, want, 16) == 0, "vector A.%zu", i + 1);
 		/* The same client as v4-mapped IPv6 (dual-stack socket) hashes as IPv4. */
 		char mapped[64];
 		snprintf(mapped, sizeof(mapped), "::ffff:%s", v->ip);
-		ss = addr(mapped);
+		ss = test_addr(mapped);
 		cookie_make(secret, cc, (struct sockaddr *)&ss, v->now, got);
 		ck_assert_msg(memcmp(got, want, 16) == 0, "vector A.%zu v4-mapped", i + 1);
 	}
@@ -110,8 +96,8 @@ START_TEST(validity_window_and_rollover)
 	uint8_t client[8], sc[16];
 	hex("e5e973e5a6b2a43f48e7dc849e37bfcf", cc.secret, 16);
 	hex("2464c4abcf10c957", client, 8);
-	struct sockaddr_storage me = addr("2001:db8:220:1:59de:d0f4:8769:82b8");
-	struct sockaddr_storage other = addr("2001:db8:220:1:59de:d0f4:8769:82b9");
+	struct sockaddr_storage me = test_addr("2001:db8:220:1:59de:d0f4:8769:82b8");
+	struct sockaddr_storage other = test_addr("2001:db8:220:1:59de:d0f4:8769:82b9");
 	const uint32_t t = 1559731985;
 
 	cookie_make(cc.secret, client, (struct sockaddr *)&me, t, sc);
@@ -170,7 +156,7 @@ START_TEST(option_lengths)
 	}
 	/* A valid-length but foreign (24-byte) server cookie is not ours. */
 	struct cookie_conf cc = { .enabled = true };
-	struct sockaddr_storage me = addr("192.0.2.1");
+	struct sockaddr_storage me = test_addr("192.0.2.1");
 	cookie_parse(buf, 32, &q);
 	ck_assert(!q.malformed);
 	ck_assert(!cookie_valid(&cc, &q, (struct sockaddr *)&me, 1000));

@@ -13,21 +13,7 @@
 #include "common/dname.h"
 #include "common/rrl.h"
 
-static struct sockaddr_storage addr(const char *text)
-{
-	struct sockaddr_storage ss;
-	memset(&ss, 0, sizeof(ss));
-	if (strchr(text, ':')) {
-		struct sockaddr_in6 *s6 = (struct sockaddr_in6 *)&ss;
-		s6->sin6_family = AF_INET6;
-		ck_assert_int_eq(inet_pton(AF_INET6, text, &s6->sin6_addr), 1);
-	} else {
-		struct sockaddr_in *s4 = (struct sockaddr_in *)&ss;
-		s4->sin_family = AF_INET;
-		ck_assert_int_eq(inet_pton(AF_INET, text, &s4->sin_addr), 1);
-	}
-	return ss;
-}
+#include "net_test_util.h"
 
 static struct rrl_conf conf(uint32_t rate, uint32_t slip, uint32_t window)
 {
@@ -45,7 +31,7 @@ static struct tally burst(struct rrl_table *t, const struct rrl_conf *c, const c
                           uint32_t *ctr)
 {
 	struct tally r = { 0, 0, 0 };
-	struct sockaddr_storage ss = addr(ip);
+	struct sockaddr_storage ss = test_addr(ip);
 	for (unsigned i = 0; i < n; i++) {
 		switch (rrl_account(t, c, (struct sockaddr *)&ss, cls, name, now, ctr)) {
 		case RRL_PASS: r.pass++; break;
@@ -152,7 +138,7 @@ START_TEST(exempt_networks)
 	const char *in[] = { "192.0.2.0", "192.0.2.127", "::ffff:192.0.2.5", "2001:db8:ffff::1" };
 	const char *out[] = { "192.0.2.128", "192.0.3.1", "2001:db9::1", "::1" };
 	for (int i = 0; i < 4; i++) {
-		struct sockaddr_storage a = addr(in[i]), b = addr(out[i]);
+		struct sockaddr_storage a = test_addr(in[i]), b = test_addr(out[i]);
 		ck_assert_msg(rrl_exempt(&c, (struct sockaddr *)&a), "%s", in[i]);
 		ck_assert_msg(!rrl_exempt(&c, (struct sockaddr *)&b), "%s", out[i]);
 	}
@@ -168,7 +154,7 @@ struct hammer {
 static void *hammer_run(void *arg)
 {
 	struct hammer *h = arg;
-	struct sockaddr_storage ss = addr("100.64.1.1");
+	struct sockaddr_storage ss = test_addr("100.64.1.1");
 	uint32_t ctr = 0;
 	for (int i = 0; i < 200000; i++)
 		if (rrl_account(h->t, &h->c, (struct sockaddr *)&ss, RRL_POSITIVE, WWW, 9, &ctr) ==
