@@ -23,7 +23,7 @@ void cookie_parse(const uint8_t *data, size_t len, struct cookie_query *out)
 		return;
 	}
 	out->len = (uint8_t)len;
-	memcpy(out->data, data, len);
+	out->data = data;
 }
 
 /* The client's address as the hash input wants it: 4 bytes for IPv4

@@ -35,15 +35,16 @@ struct cookie_conf {
 	const char *secret_file;       /* NULL: the process's random secret */
 };
 
-/* What a query's COOKIE option held (RFC 7873 4). */
+/* What a query's COOKIE option held (RFC 7873 4). The bytes are borrowed
+ * from the query packet (no copy on the answer path). */
 struct cookie_query {
 	bool present;
 	bool malformed;                /* length not 8 and not 16..40: FORMERR (5.2.2) */
 	uint8_t len;                   /* option length: 8 client only, else client + server */
-	uint8_t data[COOKIE_CLIENT_LEN + COOKIE_SERVER_MAX];
+	const uint8_t *data;
 };
 
-/* Read an option's data (len bytes) into out. */
+/* Note an option's data (len bytes, borrowed) in out. */
 void cookie_parse(const uint8_t *data, size_t len, struct cookie_query *out);
 
 /*

@@ -201,9 +201,11 @@ static void start(struct responder *rs, const struct query_client *cl, uint8_t *
 		/* RFC 7873 5.2.3/5.2.4: every answer to a client cookie carries
 		 * a server cookie (a fresh one also when the client's was
 		 * stale or not ours). */
-		rs->opt.cookie_len = (uint8_t)guard_cookie(rs->cfg, q, rs->cookie);
-		if (rs->opt.cookie_len)
-			rs->opt.cookie = rs->cookie;
+		if (q->edns.cookie.present) {
+			rs->opt.cookie_len = (uint8_t)guard_cookie(rs->cfg, q, rs->cookie);
+			if (rs->opt.cookie_len)
+				rs->opt.cookie = rs->cookie;
+		}
 	}
 	size_t reserve = rs->with_opt ? edns_opt_size(&rs->opt) : 0;
 	size_t limit = size_limit(rs->cfg, cl, q, rs->with_opt);
@@ -617,6 +619,8 @@ size_t query_answer(const struct config *cfg, const struct query_client *cl,
 		break;
 	}
 	size_t n = finish(&rs, rcode);
+	if (!cfg->rrl.enabled || q.tcp)
+		return n;
 	switch (guard_rrl(cfg, &q, out, n)) {
 	case RRL_PASS:
 		return n;
