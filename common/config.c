@@ -21,6 +21,7 @@
 #include "anycast/anycast_conf.h"
 #include "anycast/anycast_config_yaml.h"
 #include "common/config_compare.h"
+#include "common/config_guard.h"
 #include "common/dname.h"
 #include "common/yaml_doc.h"
 #include "common/zone_yaml.h"
@@ -44,6 +45,7 @@ struct load_ctx {
 	yaml_node_t *zones;
 	yaml_node_t *anycast;
 	yaml_node_t *ab, *qlog;   /* `ab:` and `decision_log:` (config_compare.h) */
+	yaml_node_t *cookies, *rrl;  /* config_guard.h */
 	/* server.mode, checked once geoip and anycast are known. */
 	yaml_node_t *mode;
 };
@@ -319,6 +321,10 @@ static int on_deferred(struct ydoc *d, const struct ydoc_key *k, yaml_node_t *va
 		lc->ab = val;
 	else if (strcmp(k->key, "decision_log") == 0)
 		lc->qlog = val;
+	else if (strcmp(k->key, "cookies") == 0)
+		lc->cookies = val;
+	else if (strcmp(k->key, "rrl") == 0)
+		lc->rrl = val;
 	return 0;
 }
 
@@ -333,6 +339,8 @@ static const struct ydoc_key top_keys[] = {
 	{ "anycast", YK_MAP, 0, 0, false, on_deferred },
 	{ "ab", YK_MAP, 0, 0, false, on_deferred },
 	{ "decision_log", YK_MAP, 0, 0, false, on_deferred },
+	{ "cookies", YK_MAP, 0, 0, false, on_deferred },
+	{ "rrl", YK_MAP, 0, 0, false, on_deferred },
 };
 
 /* --- defaults --- */
@@ -345,6 +353,7 @@ static void set_defaults(struct config *cfg)
 	sv->tcp_idle_timeout_ms = 10000;
 	sv->tcp_io_timeout_ms = 500;
 	sv->tcp_max_clients = 1024;
+	guard_defaults(&cfg->cookies, &cfg->rrl);
 }
 
 static int finish_defaults(struct config *cfg)
@@ -467,6 +476,15 @@ int config_load(const char *path, struct config **out, char *err)
 		if (qlog_config_from_yaml(&d, lc.qlog, &cfg->arena, lc.dir, &q, err, CONFIG_ERRLEN) < 0)
 			goto fail;
 		cfg->qlog = q;
+	}
+	if (lc.cookies && cookies_config_from_yaml(&d, lc.cookies, &cfg->arena, lc.dir, &cfg->cookies,
+	                                           err, CONFIG_ERRLEN) < 0)
+		goto fail;
+	if (lc.rrl && rrl_config_from_yaml(&d, lc.rrl, &cfg->arena, &cfg->rrl, err, CONFIG_ERRLEN) < 0)
+		goto fail;
+	if (cfg->rrl.enabled && !(cfg->rrl_table = rrl_shared())) {
+		snprintf(err, CONFIG_ERRLEN, "%s: out of memory for the rrl table", path);
+		goto fail;
 	}
 	if (lc.zones && load_zones(&d, &lc, lc.zones, err, CONFIG_ERRLEN) < 0)
 		goto fail;

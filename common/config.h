@@ -16,6 +16,8 @@
 #include <sys/socket.h>
 
 #include "common/arena.h"
+#include "common/cookie.h"
+#include "common/rrl.h"
 #include "common/steer_rec.h"
 #include "common/zone.h"
 
@@ -68,6 +70,12 @@ struct config {
 	const struct ab_conf *ab;
 	/* `decision_log:` (common/qlog.h), in the arena; NULL: no log. */
 	const struct qlog_conf *qlog;
+	/* `cookies:` and `rrl:` (common/config_guard.h); always set. */
+	struct cookie_conf cookies;
+	struct rrl_conf rrl;
+	/* The accounts RRL counts in: one table for the process, kept
+	 * across reloads (rrl_shared); NULL while RRL is off. */
+	struct rrl_table *rrl_table;
 	struct arena arena;           /* strings and arrays above */
 };
 

@@ -24,6 +24,7 @@
 #include "common/lookup.h"
 #include "common/msg_build.h"
 #include "common/query_ctx.h"
+#include "common/query_guard.h"
 #include "common/wire.h"
 #include "common/zone.h"
 #include "geodns/ab.h"
@@ -154,6 +155,7 @@ struct responder {
 	struct edns_answer opt;
 	bool with_opt;
 	struct ecs ecs_echo;
+	uint8_t cookie[COOKIE_CLIENT_LEN + COOKIE_SERVER_LEN];
 };
 
 static uint16_t base_flags(const struct query_ctx *q)
@@ -195,6 +197,14 @@ static void start(struct responder *rs, const struct query_client *cl, uint8_t *
 			rs->ecs_echo = q->edns.ecs;
 			rs->ecs_echo.scope = 0;
 			rs->opt.ecs = &rs->ecs_echo;
+		}
+		/* RFC 7873 5.2.3/5.2.4: every answer to a client cookie carries
+		 * a server cookie (a fresh one also when the client's was
+		 * stale or not ours). */
+		if (q->edns.cookie.present) {
+			rs->opt.cookie_len = (uint8_t)guard_cookie(rs->cfg, q, rs->cookie);
+			if (rs->opt.cookie_len)
+				rs->opt.cookie = rs->cookie;
 		}
 	}
 	size_t reserve = rs->with_opt ? edns_opt_size(&rs->opt) : 0;
@@ -569,6 +579,11 @@ size_t query_answer(const struct config *cfg, const struct query_client *cl,
 	}
 
 	if (q.edns.present) {
+		if (q.edns.cookie.malformed) {
+			/* RFC 7873 5.2.2: FORMERR for a malformed COOKIE option. */
+			start(&rs, cl, out, outcap, true, false);
+			return finish(&rs, RCODE_FORMERR);
+		}
 		if (q.edns.ecs_invalid) {
 			/* RFC 7871 7.1.2: FORMERR for a broken ECS option. */
 			start(&rs, cl, out, outcap, true, false);
@@ -603,5 +618,24 @@ size_t query_answer(const struct config *cfg, const struct query_client *cl,
 		rcode = RCODE_REFUSED;
 		break;
 	}
+	size_t n = finish(&rs, rcode);
+	if (!cfg->rrl.enabled || q.tcp)
+		return n;
+	switch (guard_rrl(cfg, &q, out, n)) {
+	case RRL_PASS:
+		return n;
+	case RRL_DROP:
+		return 0;
+	case RRL_SLIP:
+		break;
+	}
+	/* Over the limit, this one slips: a client with a client cookie gets
+	 * BADCOOKIE and a server cookie, which its retry will carry and be
+	 * exempt with (RFC 7873 5.2.3); others get an empty truncated answer
+	 * and retry over TCP. Either is no larger than the query. */
+	start(&rs, cl, out, outcap, true, false);
+	if (rs.opt.cookie)
+		return finish(&rs, RCODE_BADCOOKIE);
+	rs.m.flags |= MSG_FLAG_TC;
 	return finish(&rs, rcode);
 }
