@@ -179,6 +179,7 @@ void steer_answer(const struct geo_compiled *gc, const struct steer_rec *sr,
 	const struct geo_config *conf = gc->conf;
 	unsigned scope;
 	res->n = 0;
+	res->pop = -1;
 	res->failed_open = false;
 	const struct ecs_scope_clamp *cl;
 	if (c->is_v4) {
@@ -217,7 +218,7 @@ void steer_answer(const struct geo_compiled *gc, const struct steer_rec *sr,
 	for (unsigned i = 0; i < n && got < want; i++) {
 		if (any_up && !pop_up(gc, list[i]))
 			continue;
-		if (add_pop(&conf->pops[list[i]], qtype, res))
-			got++;
+		if (add_pop(&conf->pops[list[i]], qtype, res) && got++ == 0)
+			res->pop = list[i];
 	}
 }

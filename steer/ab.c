@@ -1,5 +1,5 @@
-/* ab.c: the A/B split; see ab.h. */
-#include "geodns/ab.h"
+/* ab.c: the A/B split (the hash and the scope); see ab.h. */
+#include "steer/ab.h"
 
 #include <string.h>
 
