@@ -64,15 +64,15 @@ struct steer_outcome {
 	struct steer_client client;
 };
 
-/* Reset the decision fields before a method answers (rr is left as is). */
+/* Reset the decision fields before a method answers. Not rr, method and
+ * scope: a method that writes records sets method, one that sets from_ecs
+ * sets scope (this runs for every steered answer). */
 static inline void steer_outcome_init(struct steer_outcome *o)
 {
 	o->n = 0;
-	o->method = "";
 	o->arm = "";
 	o->pop = -1;
 	o->pop_name = NULL;
-	o->scope = 0;
 	o->from_ecs = false;
 	o->has_client = false;
 }

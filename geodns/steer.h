@@ -36,7 +36,7 @@ bool steer_addr_private(const uint8_t addr16[16]);
 struct steer_result {
 	struct rdata *rr;     /* the caller's STEER_MAX_RR entries */
 	unsigned n;
-	int pop;              /* the first PoP answered (geo_config.pops index), -1 none */
+	const struct pop *first;  /* the first PoP answered, NULL none */
 	uint8_t scope;        /* ECS scope to return when the client came from ECS */
 	uint32_t decision;    /* PoP list used */
 	bool failed_open;     /* every PoP in the list was down: all treated as up */

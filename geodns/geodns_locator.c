@@ -1,7 +1,7 @@
 /*
- * geodns_method.c: the GeoDNS method and the decision log's locator,
- * behind the steering interface (common/steer_method.h). The method's
- * state is the config's struct geo_compiled.
+ * geodns_locator.c: the decision log's locator (common/steer_method.h)
+ * for GeoDNS configs: where a client is, the nearest PoP and the
+ * distances. Its state is the config's struct geo_compiled (or NULL).
  */
 #include "geodns/geodns_module.h"
 
@@ -12,37 +12,6 @@
 #include "geodns/distance.h"
 #include "geodns/geotree.h"
 #include "geodns/steer.h"
-
-static bool geodns_locate(const void *state, const struct query_ctx *q, struct steer_client *out)
-{
-	const struct geo_compiled *gc = state;
-	return steer_client(gc->conf, q, out);
-}
-
-static void geodns_answer(const void *state, const struct steer_rec *sr, const struct query_ctx *q,
-                          uint16_t qtype, struct steer_outcome *out)
-{
-	const struct geo_compiled *gc = state;
-	if (!out->has_client) {
-		if (!steer_client(gc->conf, q, &out->client))
-			return;  /* no usable address: NODATA */
-		out->has_client = true;
-	}
-	struct steer_result res = { .rr = out->rr };
-	steer_answer(gc, sr, &out->client, qtype, &res);
-	out->n = res.n;
-	out->method = "geodns";
-	out->scope = res.scope;
-	out->from_ecs = out->client.from_ecs;
-	out->pop = res.pop;
-	out->pop_name = res.pop >= 0 ? gc->conf->pops[res.pop].name : NULL;
-}
-
-const struct steer_method_ops geodns_method = {
-	.name = "geodns",
-	.answer = geodns_answer,
-	.locate = geodns_locate,
-};
 
 /* Without a GeoDNS config (state NULL): every ECS is trusted. */
 static bool locator_client(const void *state, const struct query_ctx *q, struct steer_client *out)
