@@ -56,7 +56,7 @@ TESTS_geodns  := test_geodb test_mmdb_record test_mmdb_record_dbs test_geotree t
                  test_geotree_ops test_steer_private test_distance
 TESTS_anycast := test_bgp_msg test_bgp_session test_announcer test_query_edns
 TESTS_steer   := test_ab
-TESTS_server  := test_config test_geo_config test_anycast_config
+TESTS_server  := test_config test_geo_config test_anycast_config test_steer_method
 TESTS_compare := test_compare test_probe_dns
 test_layer = $(or $(firstword $(foreach L,$(LAYERS),$(if $(filter $(1),$(TESTS_$(L))),$(L)))),common)
 
