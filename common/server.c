@@ -495,7 +495,7 @@ int server_run(struct server *srv)
 			return -1;
 		}
 	}
-	/* The modules' services (health checks, DB watch, the announcer),
+	/* The modules' services (e.g. health checks, the BGP announcer),
 	 * after server_start: the listeners answer, so announcing is allowed. */
 	srv->env = (struct steer_runtime_env){ srv->ctl, module_reload_cb, srv };
 	for (size_t m = 0; m < srv->mods->n; m++) {
