@@ -9,6 +9,10 @@
  *   steerdns --help | --version
  *
  * Exit codes: 0 success, 1 bad configuration or runtime failure, 2 usage.
+ *
+ * The daemon's parts are wired here and in server/modules.c (the module
+ * table handed to the config loader and the server); nothing below
+ * this file and that table names them.
  */
 #include <getopt.h>
 #include <pthread.h>
@@ -26,9 +30,10 @@
 #include "common/server.h"
 #include "common/zone.h"
 #include "common/health.h"
-#include "geodns/lookup_cmd.h"
 #include "compare/compare.h"
 #include "compare/probe.h"
+#include "geodns/lookup_cmd.h"
+#include "server/modules.h"
 
 #define DEFAULT_CONFIG "/etc/steerdns/steerdns.yaml"
 
@@ -185,7 +190,7 @@ static int cmd_serve(const struct opts *o)
 		config_free(cfg);
 		return 1;
 	}
-	srv = server_open(cfg, o->config, err, sizeof(err));
+	srv = server_open(cfg, o->config, &steerdns_modules, err, sizeof(err));
 	if (!srv) {
 		log_err("server", "cannot bind %s", err);
 		config_free(cfg);
