@@ -6,10 +6,14 @@
  *   steerdns lookup -c FILE ADDR[/LEN] [--resolver ADDR]   explain a GeoDNS answer
  *   steerdns probe -c FILE [...]  measure steering from a vantage point (compare/probe.h)
  *   steerdns compare [-c FILE] [--json F] [--html F] INPUT...  compare steering (compare/compare.h)
- *   steerdns dnssec -c FILE ds ZONE   print a signed zone's DS (common/dnssec_cmd.h)
+ *   steerdns dnssec -c FILE ds ZONE   print a signed zone's DS (server/dnssec_cmd.h)
  *   steerdns --help | --version
  *
  * Exit codes: 0 success, 1 bad configuration or runtime failure, 2 usage.
+ *
+ * The daemon's parts are wired here and in server/modules.c (the module
+ * table handed to the config loader and the server); nothing below
+ * this file and that table names them.
  */
 #include <getopt.h>
 #include <pthread.h>
@@ -22,15 +26,16 @@
 #include <event2/thread.h>
 
 #include "common/config.h"
-#include "common/dnssec_cmd.h"
+#include "server/dnssec_cmd.h"
 #include "common/log.h"
 #include "common/privdrop.h"
 #include "common/server.h"
 #include "common/zone.h"
 #include "common/health.h"
-#include "geodns/lookup_cmd.h"
 #include "compare/compare.h"
 #include "compare/probe.h"
+#include "geodns/lookup_cmd.h"
+#include "server/modules.h"
 
 #define DEFAULT_CONFIG "/etc/steerdns/steerdns.yaml"
 
@@ -189,7 +194,7 @@ static int cmd_serve(const struct opts *o)
 		config_free(cfg);
 		return 1;
 	}
-	srv = server_open(cfg, o->config, err, sizeof(err));
+	srv = server_open(cfg, o->config, &steerdns_modules, err, sizeof(err));
 	if (!srv) {
 		log_err("server", "cannot bind %s", err);
 		config_free(cfg);
@@ -254,7 +259,7 @@ int main(int argc, char **argv)
 	/* compare has its own options (compare/compare_cmd.c). */
 	if (!strcmp(cmd, "compare"))
 		return compare_cmd(argc - 1, argv + 1);
-	/* dnssec ds ZONE (common/dnssec_cmd.c). */
+	/* dnssec ds ZONE (server/dnssec_cmd.c). */
 	if (!strcmp(cmd, "dnssec"))
 		return dnssec_cmd(argc - 1, argv + 1);
 	if (strcmp(cmd, "serve") != 0 && strcmp(cmd, "checkconf") != 0 &&

@@ -1,5 +1,5 @@
 /* dnssec_cmd.c: the `dnssec` subcommand; see dnssec_cmd.h. */
-#include "common/dnssec_cmd.h"
+#include "server/dnssec_cmd.h"
 
 #include <getopt.h>
 #include <stdio.h>
@@ -8,6 +8,7 @@
 #include "common/config.h"
 #include "common/dname.h"
 #include "common/dnssec_zone.h"
+#include "server/modules.h"
 
 #define DEFAULT_CONFIG "/etc/steerdns/steerdns.yaml"
 
