@@ -206,10 +206,22 @@ static int cmd_serve(const struct opts *o)
 		log_err("server", "cannot drop privileges: %s", err);
 		goto out;
 	}
-	if (cfg->server.user || cfg->server.group)
+	if (cfg->server.user || cfg->server.group) {
 		log_info("server", "running as user %s group %s",
 		         cfg->server.user ? cfg->server.user : "(unchanged)",
 		         cfg->server.group ? cfg->server.group : "(user's)");
+		/* Every later reload reads the files as this user: read them all
+		 * again now, so that a file only root can read stops the start
+		 * here instead of failing every SIGHUP while we look healthy.
+		 * (A module may reuse what did not change, e.g. compiled GeoIP
+		 * trees, as on any reload.) */
+		if (server_load_again(srv, err, sizeof(err)) != 0) {
+			log_err("server", "%s", err);
+			log_err("server", "every file the configuration names must be readable by the "
+			                  "user it runs as (server.user/group); not starting");
+			goto out;
+		}
+	}
 	/* Hold the control signals until server_run has its handlers in
 	 * place: workers answer (and tests send SIGHUP) as soon as they
 	 * start, and an unhandled SIGHUP would kill us. Worker threads

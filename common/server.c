@@ -383,6 +383,19 @@ static bool listen_changed(const struct server *srv, const struct config *cfg)
 	return false;
 }
 
+int server_load_again(struct server *srv, char *err, size_t errlen)
+{
+	struct config *cfg = NULL;
+	char e[CONFIG_ERRLEN];
+
+	if (config_load_mods(srv->path, srv->mods, snapshot_current(&srv->snap), &cfg, e) != 0) {
+		snprintf(err, errlen, "%s", e);
+		return -1;
+	}
+	snapshot_publish(&srv->snap, cfg);
+	return 0;
+}
+
 int server_reload(struct server *srv)
 {
 	struct config *cfg = NULL;

@@ -46,6 +46,13 @@ int server_start(struct server *srv);
  * failure. */
 int server_run(struct server *srv);
 
+/*
+ * Before server_start: load the file again, with the privileges the
+ * process has now, and serve that instead. 0, or -1 with the load's
+ * "file:line:col: message" in err (errlen bytes), the old config kept.
+ */
+int server_load_again(struct server *srv, char *err, size_t errlen);
+
 /* Reload now, as SIGHUP does: load the file again and publish it, or log
  * the error and keep the current config. Returns 0 when published. */
 int server_reload(struct server *srv);
