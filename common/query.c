@@ -20,6 +20,7 @@
 #include "common/config.h"
 #include "common/dname.h"
 #include "common/dnssec_answer.h"
+#include "common/dnssec_sign.h"
 #include "common/edns.h"
 #include "common/lookup.h"
 #include "common/msg_build.h"
@@ -412,8 +413,11 @@ static unsigned answer_in(struct responder *rs)
 
 	if (rs->sign && (res.state == LS_NXDOMAIN || res.state == LS_NODATA)) {
 		/* Compact denial (RFC 9824): NOERROR, one NSEC at the name. */
-		(void)dnssec_put_denial(&rs->m, z, last_name,
-		                        res.state == LS_NODATA ? res.last : NULL, q->qtype);
+		if (q->qtype == RRT_NXNAME)
+			return RCODE_FORMERR;  /* RFC 9824 3.5: NXNAME is no query type */
+		if (dnssec_put_denial(&rs->m, z, last_name, res.state == LS_NODATA ? res.last : NULL,
+		                      q->qtype) < 0)
+			rs->m.flags |= MSG_FLAG_TC;  /* no proof, no answer: ask again over TCP */
 		return rcode;
 	}
 	switch (res.state) {
