@@ -210,6 +210,7 @@ const char *bgp_attr_name(uint8_t type)
 	case A_AS4_PATH:        return "AS4_PATH";
 	case A_AS4_AGGREGATOR:  return "AS4_AGGREGATOR";
 	case A_LARGE_COMMUNITY: return "LARGE_COMMUNITY";
+	case 0:                 return "path attributes";  /* framing, not one attribute */
 	default:                return "attribute";
 	}
 }
