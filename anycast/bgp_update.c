@@ -307,7 +307,9 @@ static int reset(struct upd *x, uint8_t attr, const char *rule, const char *why,
 /*
  * RFC 7606 §3.c: the Optional and Transitive bits must be the ones the
  * attribute's specification gives (the Partial and Extended Length bits
- * are not checked).
+ * are not checked). A conflict is treat-as-withdraw for every attribute,
+ * also those whose malformed value is only discarded (§3.c names no
+ * exception for them), except MP_REACH/MP_UNREACH (§5.3, see mp_attr).
  */
 static uint8_t expected_ot(uint8_t type)
 {
