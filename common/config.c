@@ -21,6 +21,7 @@
 #include "anycast/anycast_conf.h"
 #include "anycast/anycast_config_yaml.h"
 #include "common/config_compare.h"
+#include "common/conf_schema.h"
 #include "common/config_guard.h"
 #include "common/dname.h"
 #include "common/yaml_doc.h"
@@ -28,6 +29,8 @@
 #include "geodns/geo_compile.h"
 #include "geodns/geo_config.h"
 #include "geodns/geo_config_yaml.h"
+#include "geodns/geo_schema.h"
+#include "anycast/anycast_schema.h"
 
 #define NKEYS(a) (sizeof(a) / sizeof((a)[0]))
 #define MAX_LISTEN 64
@@ -215,26 +218,69 @@ static int on_server_field(struct ydoc *d, const struct ydoc_key *k, yaml_node_t
 	return 0;
 }
 
+/* Computed defaults, printed from the loaded config (conf_schema.h). */
+static bool def_workers(const struct ydoc_penv *e, char *buf, size_t len)
+{
+	snprintf(buf, len, "%u", ((const struct config *)e->user)->server.workers);
+	return true;
+}
+
+static bool def_identity(const struct ydoc_penv *e, char *buf, size_t len)
+{
+	snprintf(buf, len, "%s", ((const struct config *)e->user)->server.identity);
+	return true;
+}
+
+static const char *const mode_names[] = { [STEER_MODE_GEODNS] = "geodns",
+                                          [STEER_MODE_ANYCAST] = "anycast",
+                                          [STEER_MODE_AB] = "ab" };
+
+static bool def_mode(const struct ydoc_penv *e, char *buf, size_t len)
+{
+	enum steer_mode m = ((const struct config *)e->user)->server.mode;
+	if (m <= STEER_MODE_DEFAULT || m > STEER_MODE_AB)
+		return false;
+	snprintf(buf, len, "%s", mode_names[m]);
+	return true;
+}
+
 static const struct ydoc_key server_keys[] = {
-	{ "listen", YK_ANY, 0, 0, false, on_listen },
-	{ "workers", YK_UINT, 0, MAX_WORKERS, false, on_server_field },
-	{ "identity", YK_STR, 0, 0, false, on_server_field },
-	{ "version", YK_STR, 0, 0, false, on_server_field },
-	{ "edns_payload", YK_UINT, 512, 4096, false, on_server_field },
-	{ "tcp_idle_timeout", YK_UINT, 1, 3600, false, on_server_field },
-	{ "tcp_io_timeout", YK_UINT, 10, 60000, false, on_server_field },
-	{ "tcp_max_clients", YK_UINT, 1, 65535, false, on_server_field },
-	{ "user", YK_STR, 0, 0, false, on_server_field },
-	{ "group", YK_STR, 0, 0, false, on_server_field },
-	{ "mode", YK_STR, 0, 0, false, on_server_field },
+	{ .key = "listen", .kind = YK_ANY, .handler = on_listen,
+	  .def = "[\"127.0.0.1:53\", \"[::1]:53\"]", .type = "address or list",
+	  .doc = "addresses to answer on: addr, addr:port, [v6] or [v6]:port (port 53 when none)" },
+	{ .key = "workers", .kind = YK_UINT, .lo = 0, .hi = MAX_WORKERS, .handler = on_server_field,
+	  .def = "the number of CPUs", .defprint = def_workers,
+	  .doc = "per address: a UDP reader and a TCP worker each; 0: the number of CPUs" },
+	{ .key = "identity", .kind = YK_STR, .handler = on_server_field, .def = "the host name",
+	  .defprint = def_identity, .doc = "NSID and CHAOS id.server / hostname.bind, at most 255 bytes" },
+	{ .key = "version", .kind = YK_STR, .handler = on_server_field,
+	  .doc = "CHAOS version.bind / version.server; absent: REFUSED" },
+	{ .key = "edns_payload", .kind = YK_UINT, .lo = 512, .hi = 4096, .handler = on_server_field,
+	  .def = "1232", .doc = "our EDNS UDP payload size" },
+	{ .key = "tcp_idle_timeout", .kind = YK_UINT, .lo = 1, .hi = 3600, .handler = on_server_field,
+	  .def = "10", .doc = "seconds before a TCP connection that sends or reads nothing is closed" },
+	{ .key = "tcp_io_timeout", .kind = YK_UINT, .lo = 10, .hi = 60000, .handler = on_server_field,
+	  .def = "500", .doc = "milliseconds within which a begun TCP query must arrive whole" },
+	{ .key = "tcp_max_clients", .kind = YK_UINT, .lo = 1, .hi = 65535,
+	  .handler = on_server_field, .def = "1024",
+	  .doc = "TCP connections across the server; a newcomer evicts the least active" },
+	{ .key = "user", .kind = YK_STR, .handler = on_server_field,
+	  .doc = "drop to this user after binding; absent: stay as started" },
+	{ .key = "group", .kind = YK_STR, .handler = on_server_field,
+	  .doc = "drop to this group after binding; absent: the user's" },
+	{ .key = "mode", .kind = YK_STR, .handler = on_server_field, .type = "geodns | anycast | ab",
+	  .def = "geodns with geoip, else anycast with an anycast section", .defprint = def_mode,
+	  .doc = "how steered names without their own steer mode answer" },
 };
+
+static const struct ydoc_table server_table = YDOC_TABLE("server", server_keys);
 
 static int on_server(struct ydoc *d, const struct ydoc_key *k, yaml_node_t *val, uint32_t num,
                      void *ctx, char *err, size_t errlen)
 {
 	(void)k;
 	(void)num;
-	return ydoc_walk_map(d, val, "server", server_keys, NKEYS(server_keys), ctx, err, errlen);
+	return ydoc_walk_table(d, val, &server_table, ctx, err, errlen);
 }
 
 /* --- zones section --- */
@@ -306,7 +352,7 @@ static int on_deferred(struct ydoc *d, const struct ydoc_key *k, yaml_node_t *va
 	(void)err;
 	(void)errlen;
 	if (strcmp(k->key, "zones") == 0)
-		lc->zones = val;
+		lc->zones = val;   /* its kind was checked: a sequence */
 	else if (strcmp(k->key, "geoip") == 0)
 		lc->geo.geoip = val;
 	else if (strcmp(k->key, "pops") == 0)
@@ -328,31 +374,55 @@ static int on_deferred(struct ydoc *d, const struct ydoc_key *k, yaml_node_t *va
 	return 0;
 }
 
-/* Top-level sections. Later sections (anycast, ab) each add one row here. */
-static const struct ydoc_key top_keys[] = {
-	{ "server", YK_MAP, 0, 0, false, on_server },
-	{ "zones", YK_SEQ, 0, 0, false, on_deferred },
-	{ "geoip", YK_MAP, 0, 0, false, on_deferred },
-	{ "pops", YK_MAP, 0, 0, false, on_deferred },
-	{ "policy", YK_MAP, 0, 0, false, on_deferred },
-	{ "ecs", YK_MAP, 0, 0, false, on_deferred },
-	{ "anycast", YK_MAP, 0, 0, false, on_deferred },
-	{ "ab", YK_MAP, 0, 0, false, on_deferred },
-	{ "decision_log", YK_MAP, 0, 0, false, on_deferred },
-	{ "cookies", YK_MAP, 0, 0, false, on_deferred },
-	{ "rrl", YK_MAP, 0, 0, false, on_deferred },
+/* Top-level sections: server and zones here, every other section's row
+ * from the part that owns it (its keys are in that row's table). */
+static const struct ydoc_key server_row = {
+	.key = "server", .kind = YK_MAP, .handler = on_server, .sub = &server_table,
+	.flags = YF_IMPLIED, .doc = "the DNS server itself",
 };
 
+static const struct ydoc_key zones_row = {
+	.key = "zones", .kind = YK_SEQ, .handler = on_deferred, .def = "[]", .flags = YF_PATH,
+	.type = "list of paths", .doc = "zone files, relative to this file's directory",
+};
+
+static const struct ydoc_key *const section_rows[] = {
+	&server_row, &zones_row,
+	&geo_section_rows[0], &geo_section_rows[1], &geo_section_rows[2], &geo_section_rows[3],
+	&anycast_section_row, &ab_section_row, &decision_log_section_row,
+	&cookies_section_row, &rrl_section_row,
+};
+
+size_t config_schema_keys(struct ydoc_key *keys, size_t max)
+{
+	size_t n = 0;
+	for (size_t i = 0; i < NKEYS(section_rows) && n < max; i++) {
+		keys[n] = *section_rows[i];
+		if (!keys[n].handler)
+			keys[n].handler = on_deferred;
+		n++;
+	}
+	return n;
+}
+
 /* --- defaults --- */
+
+/* A server key's default, from its row. */
+static unsigned server_default(const char *key)
+{
+	uint32_t v = 0;
+	ydoc_parse_u32(ydoc_table_key(&server_table, key)->def, &v);
+	return v;
+}
 
 static void set_defaults(struct config *cfg)
 {
 	struct server_config *sv = &cfg->server;
 	sv->workers = 0;
-	sv->edns_payload = 1232;
-	sv->tcp_idle_timeout_ms = 10000;
-	sv->tcp_io_timeout_ms = 500;
-	sv->tcp_max_clients = 1024;
+	sv->edns_payload = (uint16_t)server_default("edns_payload");
+	sv->tcp_idle_timeout_ms = server_default("tcp_idle_timeout") * 1000;
+	sv->tcp_io_timeout_ms = server_default("tcp_io_timeout");
+	sv->tcp_max_clients = server_default("tcp_max_clients");
 	guard_defaults(&cfg->cookies, &cfg->rrl);
 }
 
@@ -360,12 +430,20 @@ static int finish_defaults(struct config *cfg)
 {
 	struct server_config *sv = &cfg->server;
 	if (!sv->listen) {
-		static const char *const defaults[] = { "127.0.0.1", "[::1]" };
-		sv->listen = arena_alloc(&cfg->arena, 2 * sizeof(*sv->listen));
-		for (int i = 0; i < 2; i++)
-			if (parse_listen(defaults[i], &sv->listen[i]) < 0)
+		/* The row's default: the quoted addresses of its flow list. */
+		const char *def = ydoc_table_key(&server_table, "listen")->def;
+		sv->listen = arena_alloc(&cfg->arena, MAX_LISTEN * sizeof(*sv->listen));
+		for (const char *q = strchr(def, '"'); q && sv->n_listen < MAX_LISTEN;
+		     q = strchr(q + 1, '"')) {
+			const char *end = strchr(q + 1, '"');
+			char one[64];
+			if (!end || (size_t)(end - q) > sizeof(one))
 				return -1;
-		sv->n_listen = 2;
+			snprintf(one, sizeof(one), "%.*s", (int)(end - q - 1), q + 1);
+			if (parse_listen(one, &sv->listen[sv->n_listen++]) < 0)
+				return -1;
+			q = end;
+		}
 	}
 	if (sv->workers == 0) {
 		long n = sysconf(_SC_NPROCESSORS_ONLN);
@@ -437,8 +515,9 @@ int config_load(const char *path, struct config **out, char *err)
 	rc = -1;
 	yaml_node_t *root = ydoc_root(&d);
 	/* An empty file is a valid config: every default, no zones. */
-	if (root && ydoc_walk_map(&d, root, "config", top_keys, NKEYS(top_keys), &lc, err,
-	                          CONFIG_ERRLEN) < 0)
+	struct ydoc_key top_keys[CONFIG_MAX_SECTIONS];
+	size_t ntop = config_schema_keys(top_keys, CONFIG_MAX_SECTIONS);
+	if (root && ydoc_walk_map(&d, root, "config", top_keys, ntop, &lc, err, CONFIG_ERRLEN) < 0)
 		goto fail;
 	struct geo_config *geo = NULL;
 	if (geo_config_from_yaml(&d, &lc.geo, &cfg->arena, lc.dir, &geo, err, CONFIG_ERRLEN) < 0)

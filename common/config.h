@@ -91,6 +91,14 @@ int config_load(const char *path, struct config **out, char *err);
 
 void config_free(struct config *cfg);
 
+/* The rows of the top-level sections (common/conf_schema.h), at most max,
+ * copied into keys; returns how many. Every part's sections are there: the
+ * loader walks them, `checkconf --print` and `--schema-markdown` print
+ * from them. */
+#define CONFIG_MAX_SECTIONS 32
+struct ydoc_key;
+size_t config_schema_keys(struct ydoc_key *keys, size_t max);
+
 /*
  * What the zones of a config may steer, for the zone loader. Belongs in
  * zone_yaml.h's struct zone_yaml_opts (which has only steer_ok); kept here
