@@ -235,10 +235,14 @@ static const char *const mode_names[] = { [STEER_MODE_GEODNS] = "geodns",
                                           [STEER_MODE_ANYCAST] = "anycast",
                                           [STEER_MODE_AB] = "ab" };
 
+/* The mode in force, when the sections allow writing it (without geoip
+ * or anycast no mode is usable, and none is printed). */
 static bool def_mode(const struct ydoc_penv *e, char *buf, size_t len)
 {
-	enum steer_mode m = ((const struct config *)e->user)->server.mode;
-	if (m <= STEER_MODE_DEFAULT || m > STEER_MODE_AB)
+	const struct config *cfg = e->user;
+	enum steer_mode m = cfg->server.mode;
+	if (m <= STEER_MODE_DEFAULT || m > STEER_MODE_AB || (m == STEER_MODE_GEODNS && !cfg->geo) ||
+	    (m == STEER_MODE_ANYCAST && !cfg->anycast))
 		return false;
 	snprintf(buf, len, "%s", mode_names[m]);
 	return true;
