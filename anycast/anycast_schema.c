@@ -10,6 +10,7 @@
 #include "anycast/bgp_conf.h"
 #include "common/check_conf_yaml.h"
 #include "common/conf_schema.h"
+#include "common/yaml_values.h"
 
 #define STR_(x) #x
 #define STR(x) STR_(x)
@@ -37,6 +38,15 @@ static bool def_peer_port(const struct ydoc_penv *e, char *buf, size_t len)
 	return true;
 }
 
+/* passive_only implies passive. */
+static bool def_passive(const struct ydoc_penv *e, char *buf, size_t len)
+{
+	char po[16];
+	bool only = ydoc_penv_value(e, 0, "passive_only", po, sizeof(po)) && yv_bool_text(po) == 1;
+	snprintf(buf, len, "%s", only ? "true" : "false");
+	return true;
+}
+
 static const struct ydoc_key peer_keys[] = {
 	{ .key = "address", .kind = YK_STR, .required = true,
 	  .doc = "the peer: IP, IPv4:port or [IPv6]:port" },
@@ -48,8 +58,8 @@ static const struct ydoc_key peer_keys[] = {
 	  .doc = "for logs, at most 63 bytes" },
 	{ .key = "local_address", .kind = YK_STR,
 	  .doc = "our source address, of the peer's family; absent: the kernel's choice" },
-	{ .key = "passive", .kind = YK_BOOL, .def = "false",
-	  .doc = "also accept the peer's connections" },
+	{ .key = "passive", .kind = YK_BOOL, .def = "false (true with passive_only)",
+	  .defprint = def_passive, .doc = "also accept the peer's connections" },
 	{ .key = "passive_only", .kind = YK_BOOL, .def = "false",
 	  .doc = "never connect out; wait for the peer (implies passive)" },
 	{ .key = "password", .kind = YK_STR,

@@ -148,10 +148,13 @@ static bool node_quoted(const yaml_node_t *n)
 	       n->data.scalar.style == YAML_DOUBLE_QUOTED_SCALAR_STYLE;
 }
 
-/* A default's text: flow collections as written, scalars quoted as needed. */
+/* A default's text: a whole flow collection ("[a, b]", "{}") as written,
+ * anything else a scalar, quoted as needed ("[v6]:port" is a scalar). */
 static void put_default(struct printer *p, const char *text)
 {
-	if (text[0] == '[' || text[0] == '{')
+	size_t len = strlen(text);
+	if (len >= 2 && ((text[0] == '[' && text[len - 1] == ']') ||
+	                 (text[0] == '{' && text[len - 1] == '}')))
 		fputs(text, p->out);
 	else
 		put_scalar(p, text, false);

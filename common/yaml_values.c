@@ -69,21 +69,27 @@ int yv_seconds_ms(const struct ydoc *d, const yaml_node_t *n, const char *what,
 	return 0;
 }
 
-int yv_bool(const struct ydoc *d, const yaml_node_t *n, const char *what, bool *out, char *err,
-            size_t errlen)
+int yv_bool_text(const char *s)
 {
 	static const char *const yes[] = { "true", "True", "TRUE", "yes", "Yes", "on", "On" };
 	static const char *const no[] = { "false", "False", "FALSE", "no", "No", "off", "Off" };
-	const char *s = ydoc_scalar(n);
 	for (size_t i = 0; s && i < NKEYS(yes); i++) {
-		if (strcmp(s, yes[i]) == 0) {
-			*out = true;
+		if (strcmp(s, yes[i]) == 0)
+			return 1;
+		if (strcmp(s, no[i]) == 0)
 			return 0;
-		}
-		if (strcmp(s, no[i]) == 0) {
-			*out = false;
-			return 0;
-		}
+	}
+	return -1;
+}
+
+int yv_bool(const struct ydoc *d, const yaml_node_t *n, const char *what, bool *out, char *err,
+            size_t errlen)
+{
+	const char *s = ydoc_scalar(n);
+	int v = yv_bool_text(s);
+	if (v >= 0) {
+		*out = v == 1;
+		return 0;
 	}
 	if (!s)
 		return ydoc_err(d, n, err, errlen, "%s: expected true or false", what);

@@ -55,6 +55,9 @@ int yv_seconds_ms(const struct ydoc *d, const yaml_node_t *n, const char *what,
 int yv_bool(const struct ydoc *d, const yaml_node_t *n, const char *what, bool *out, char *err,
             size_t errlen);
 
+/* The same booleans without YAML context: 1 true, 0 false, -1 neither. */
+int yv_bool_text(const char *s);
+
 /* A non-empty string of at most max bytes, copied into a. Errors: as
  * ydoc_expect_str, "<what>: must not be empty", "<what>: longer than <max>
  * bytes". */
