@@ -91,6 +91,12 @@ check: deps
 	$(MAKE) SANITIZE=1 unit
 	$(MAKE) SANITIZE=1 integration
 
+# readme-schema: rewrite the README's configuration reference from the
+# schema (`steerdns checkconf --schema-markdown`); test_schema checks it.
+.PHONY: readme-schema
+readme-schema: steerdns
+	python3 tests/integration/test_schema.py --write-readme ./steerdns
+
 run: deps-run steerdns
 	@echo "serving config/example.yaml on 127.0.0.1:5353 (Ctrl-C to stop). Try:"
 	@echo "  dig @127.0.0.1 -p 5353 www.example.test A"

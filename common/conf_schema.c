@@ -429,7 +429,7 @@ static void md_range(FILE *out, const struct ydoc_key *k)
 {
 	if (k->kind == YK_SECONDS)
 		fprintf(out, "%g..%g", k->lo / 1000.0, k->hi / 1000.0);
-	else if (k->kind == YK_UINT || (k->kind == YK_ANY && k->hi))
+	else if (k->kind == YK_UINT || ((k->kind == YK_ANY || k->kind == YK_NUMBER) && k->hi))
 		fprintf(out, "%u..%u", k->lo, k->hi);
 }
 
