@@ -9,6 +9,7 @@
  */
 #include "common/check_conf_yaml.h"
 
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -23,29 +24,38 @@
 /* A check must finish before the next one starts, and never takes longer
  * than this by default. */
 #define TIMEOUT_CAP_MS 2000
-#define PACED_MIN_MS 100          /* per-check interval and timeout: 0.1 s .. 1 h */
+#define PACED_MIN_MS 100          /* per-check interval: 0.1 s .. 1 h */
+#define PACED_TIMEOUT_MIN_MS 50   /* its timeout: down to half the shortest interval */
 #define PLAIN_TIMEOUT_MIN_MS 10   /* a health-paced check's timeout: 0.01 s .. 1 h */
 #define CHECK_MAX_MS 3600000
 
+/* Seconds text -> milliseconds, as the loader rounds them. */
+static unsigned ms_of(double seconds)
+{
+	return (unsigned)lround(seconds * 1000.0);
+}
+
+/* The default timeout for a pace: min(pace, 2 s), printed in seconds. */
+static bool timeout_text(unsigned pace_ms, char *buf, size_t len)
+{
+	conf_seconds_text((pace_ms < TIMEOUT_CAP_MS ? pace_ms : TIMEOUT_CAP_MS) / 1000.0, buf, len);
+	return true;
+}
+
 /* Per-check pace: half a short interval by default, so `interval: 1`
- * alone is valid. */
+ * alone is valid (integer milliseconds, as parse_pace computes it). */
 static bool paced_timeout(const struct ydoc_penv *e, char *buf, size_t len)
 {
-	double half = ydoc_penv_number(e, 0, "interval", 0) / 2;
-	conf_seconds_text(half < TIMEOUT_CAP_MS / 1000.0 ? half : TIMEOUT_CAP_MS / 1000.0, buf,
-	                  len);
-	return true;
+	return timeout_text(ms_of(ydoc_penv_number(e, 0, "interval", 0)) / 2, buf, len);
 }
 
 /* Paced by the enclosing health section (one mapping up; the list of
  * checks between is no mapping): the faster of its intervals. */
 static bool plain_timeout(const struct ydoc_penv *e, char *buf, size_t len)
 {
-	double iv = ydoc_penv_number(e, 1, "interval", 0);
-	double fast = ydoc_penv_number(e, 1, "fast_interval", iv);
-	double pace = fast < iv ? fast : iv;
-	conf_seconds_text(pace < TIMEOUT_CAP_MS / 1000.0 ? pace : TIMEOUT_CAP_MS / 1000.0, buf, len);
-	return true;
+	unsigned iv = ms_of(ydoc_penv_number(e, 1, "interval", 0));
+	unsigned fast = ms_of(ydoc_penv_number(e, 1, "fast_interval", iv / 1000.0));
+	return timeout_text(fast < iv ? fast : iv, buf, len);
 }
 
 /* The first address of the entry holding the check (a PoP's ipv4, else
@@ -73,7 +83,7 @@ static bool entry_first_addr(const struct ydoc_penv *e, char *buf, size_t len)
 #define PACE_KEYS                                                                         \
 	{ .key = "interval", .kind = YK_SECONDS, .lo = PACED_MIN_MS, .hi = CHECK_MAX_MS,   \
 	  .def = "5", .doc = "seconds between checks" },                                   \
-	{ .key = "timeout", .kind = YK_SECONDS, .lo = PACED_MIN_MS, .hi = CHECK_MAX_MS,    \
+	{ .key = "timeout", .kind = YK_SECONDS, .lo = PACED_TIMEOUT_MIN_MS, .hi = CHECK_MAX_MS, \
 	  .def = "interval / 2, at most 2", .defprint = paced_timeout,                     \
 	  .doc = "seconds one check may take; shorter than the interval" },               \
 	{ .key = "rise", .kind = YK_UINT, .lo = 1, .hi = 100, .def = "2",                  \

@@ -289,6 +289,15 @@ def test_defaults_anycast():
     assert got['decision_log'] == {'path': os.path.join(TMP, 'd.jsonl'), 'sample': 1}
 
 
+def test_defaults_short_check_interval():
+    """A check's timeout defaults to half its interval, in whole milliseconds
+    (0.101 s -> 50 ms), which must still load when written out."""
+    db = os.path.join(H.mmdb_dir(), 'GeoIP2-City-Test.mmdb')
+    got = printed('geoip: { databases: %s }\npops:\n  a: { location: [1, 2], ipv4: 192.0.2.1, '
+                  'check: { type: tcp, port: 1, interval: 0.101 } }\n' % H.yaml_str(db))
+    assert got['pops']['a']['check']['timeout'] == 0.05, got['pops']['a']['check']
+
+
 def test_defaults_short_health_interval():
     """fast_interval defaults to 0.2 s but never above the interval."""
     got = printed('anycast: { ipv4: 192.0.2.1, health: { interval: 0.1 } }\n')
