@@ -329,6 +329,21 @@ int server_start(struct server *srv)
 			return -1;
 		}
 	}
+	/* The decision log's writer (a thread of its own) drains the rings.
+	 * It opens the file here, as the user we run as, before anything
+	 * answers: a log that cannot be written fails the start before
+	 * "ready", never after (the config check ran before privileges were
+	 * dropped). */
+	{
+		const struct config *cur = snapshot_current(&srv->snap);
+		char qerr[512];
+		srv->qlog = qlog_writer_new(srv->qlog_rings, srv->n_threads,
+		                            cur->qlog ? cur->qlog->path : NULL, qerr, sizeof(qerr));
+		if (!srv->qlog) {
+			log_err("server", "%s", qerr);
+			return -1;
+		}
+	}
 	/* Threads inherit a mask blocking every signal, so SIGHUP/SIGTERM
 	 * always reach the control thread's loop. */
 	sigfillset(&all);
@@ -505,19 +520,6 @@ int server_run(struct server *srv)
 	if (!srv->dbwatch)
 		goto fail;
 	watch_dbs(srv, snapshot_current(&srv->snap));
-	/* The decision log's writer drains the workers' rings from here. A
-	 * file that cannot be opened at start is fatal (the config check
-	 * said it was writable, so something changed or privileges dropped). */
-	{
-		const struct config *cur = snapshot_current(&srv->snap);
-		char qerr[512];
-		srv->qlog = qlog_writer_new(srv->ctl, srv->qlog_rings, srv->n_threads,
-		                            cur->qlog ? cur->qlog->path : NULL, qerr, sizeof(qerr));
-		if (!srv->qlog) {
-			log_err("server", "%s", qerr);
-			return -1;
-		}
-	}
 	/* After server_start: the listeners answer, so announcing is allowed. */
 	srv->anycast = server_anycast_new(srv->ctl, snapshot_current(&srv->snap));
 	if (!srv->anycast)

@@ -43,7 +43,7 @@ static int answered_pop(const struct geo_config *gconf, const struct steer_resul
 
 static void copy_name(char dst[QLOG_NAME_MAX], const char *s)
 {
-	snprintf(dst, QLOG_NAME_MAX, "%s", s ? s : "");
+	qlog_copy_str(dst, QLOG_NAME_MAX, s);
 }
 
 static void set_addr16(uint8_t out[16], const struct sockaddr *sa, bool *ok)
@@ -131,7 +131,7 @@ void decision_log(const struct config *cfg, const struct query_ctx *q, const str
 		memcpy(r->ecs_addr, q->edns.ecs.addr, 16);
 	}
 	r->scope = (int16_t)d->scope;
-	snprintf(r->server, sizeof(r->server), "%s", cfg->server.identity ? cfg->server.identity : "");
+	qlog_copy_str(r->server, sizeof(r->server), cfg->server.identity);
 
 	/* Anycast answers never looked at the client: find it now, as GeoDNS
 	 * would (trusting every ECS when there is no GeoDNS config). */
