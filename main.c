@@ -11,6 +11,10 @@
  *   steerdns --help | --version
  *
  * Exit codes: 0 success, 1 bad configuration or runtime failure, 2 usage.
+ *
+ * The daemon's parts are wired here and in server/modules.c (the module
+ * table handed to the config loader and the server); nothing below
+ * this file and that table names them.
  */
 #include <getopt.h>
 #include <pthread.h>
@@ -29,9 +33,10 @@
 #include "common/server.h"
 #include "common/zone.h"
 #include "common/health.h"
-#include "geodns/lookup_cmd.h"
 #include "compare/compare.h"
 #include "compare/probe.h"
+#include "geodns/lookup_cmd.h"
+#include "server/modules.h"
 
 #define DEFAULT_CONFIG "/etc/steerdns/steerdns.yaml"
 
@@ -160,7 +165,8 @@ static int cmd_checkconf(const struct opts *o)
 	struct config *cfg = NULL;
 	char err[CONFIG_ERRLEN];
 	struct ydoc_key keys[CONFIG_MAX_SECTIONS];
-	struct conf_schema schema = { keys, config_schema_keys(keys, CONFIG_MAX_SECTIONS) };
+	struct conf_schema schema = { keys, config_schema_keys(&steerdns_modules, keys,
+	                                                       CONFIG_MAX_SECTIONS) };
 
 	if (o->schema_markdown) {
 		conf_markdown(&schema, stdout);
@@ -224,7 +230,7 @@ static int cmd_serve(const struct opts *o)
 		config_free(cfg);
 		return 1;
 	}
-	srv = server_open(cfg, o->config, err, sizeof(err));
+	srv = server_open(cfg, o->config, &steerdns_modules, err, sizeof(err));
 	if (!srv) {
 		log_err("server", "cannot bind %s", err);
 		config_free(cfg);
@@ -236,10 +242,22 @@ static int cmd_serve(const struct opts *o)
 		log_err("server", "cannot drop privileges: %s", err);
 		goto out;
 	}
-	if (cfg->server.user || cfg->server.group)
+	if (cfg->server.user || cfg->server.group) {
 		log_info("server", "running as user %s group %s",
 		         cfg->server.user ? cfg->server.user : "(unchanged)",
 		         cfg->server.group ? cfg->server.group : "(user's)");
+		/* Every later reload reads the files as this user: read them all
+		 * again now, so that a file only root can read stops the start
+		 * here instead of failing every SIGHUP while we look healthy.
+		 * (A module may reuse what did not change, e.g. compiled GeoIP
+		 * trees, as on any reload.) */
+		if (server_load_again(srv, err, sizeof(err)) != 0) {
+			log_err("server", "%s", err);
+			log_err("server", "every file the configuration names must be readable by the "
+			                  "user it runs as (server.user/group); not starting");
+			goto out;
+		}
+	}
 	/* Hold the control signals until server_run has its handlers in
 	 * place: workers answer (and tests send SIGHUP) as soon as they
 	 * start, and an unhandled SIGHUP would kill us. Worker threads

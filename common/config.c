@@ -4,9 +4,13 @@
  * Each section is a schema table (struct ydoc_key: key, kind, range,
  * handler) walked by ydoc_walk_map, which rejects unknown and duplicate
  * keys. A new top-level section is one more row in top_keys plus its
- * handler. Message positions follow yaml_doc.h. Sections that depend on
- * each other (geoip/pops/policy/ecs, anycast, zones, server.mode) are
- * collected in the walk and read afterwards in that order.
+ * handler. Message positions follow yaml_doc.h. Only `server` and
+ * `zones` are this file's; every other section belongs to a module of the
+ * table the caller passes (common/steer_module.h), which this file walks
+ * without naming any. Sections are collected in the walk and read
+ * afterwards, whatever their order in the file: first the modules' (in
+ * table order), then server.mode (it needs to know which methods are
+ * usable), then the zones (their `steer:` names need usable methods).
  */
 #include "common/config.h"
 
@@ -18,38 +22,30 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "anycast/anycast_conf.h"
-#include "anycast/anycast_config_yaml.h"
-#include "common/config_compare.h"
 #include "common/conf_schema.h"
-#include "common/config_guard.h"
 #include "common/dname.h"
+#include "common/steer_module.h"
 #include "common/yaml_doc.h"
 #include "common/zone_yaml.h"
-#include "geodns/geo_compile.h"
-#include "geodns/geo_config.h"
-#include "geodns/geo_config_yaml.h"
-#include "geodns/geo_schema.h"
-#include "anycast/anycast_schema.h"
 
 #define NKEYS(a) (sizeof(a) / sizeof((a)[0]))
 #define MAX_LISTEN 64
 #define MAX_WORKERS 64
 #define DEFAULT_PORT 53
+#define MAX_MODULES 16
+#define MAX_TOP_KEYS (2 + MAX_MODULES * STEER_MODULE_SECTIONS)
+_Static_assert(MAX_TOP_KEYS <= CONFIG_MAX_SECTIONS, "CONFIG_MAX_SECTIONS too small");
 
 struct load_ctx {
 	struct config *cfg;
+	const struct steer_modules *mods;
 	const char *dir;        /* config file's directory with a trailing '/', or "" */
 	size_t zones_cap;
-	/* Sections read after the top-level walk, because they depend on each
-	 * other whatever their order in the file: rules name PoPs, and zones
-	 * may use `steer:` only when geoip and pops are configured. */
-	struct geo_yaml_sections geo;
+	/* Sections read after the top-level walk (see the top of the file):
+	 * the zones, and each module's sections by table row and position. */
 	yaml_node_t *zones;
-	yaml_node_t *anycast;
-	yaml_node_t *ab, *qlog;   /* `ab:` and `decision_log:` (config_compare.h) */
-	yaml_node_t *cookies, *rrl;  /* config_guard.h */
-	/* server.mode, checked once geoip and anycast are known. */
+	yaml_node_t *sections[MAX_MODULES][STEER_MODULE_SECTIONS];
+	/* server.mode, checked once the modules are loaded. */
 	yaml_node_t *mode;
 };
 
@@ -199,16 +195,14 @@ static int on_server_field(struct ydoc *d, const struct ydoc_key *k, yaml_node_t
 			sv->version = arena_strdup(&cfg->arena, s);
 		}
 	} else if (strcmp(k->key, "mode") == 0) {
-		if (strcmp(s, "geodns") == 0) {
-			sv->mode = STEER_MODE_GEODNS;
-		} else if (strcmp(s, "anycast") == 0) {
-			sv->mode = STEER_MODE_ANYCAST;
-		} else if (strcmp(s, "ab") == 0) {
-			sv->mode = STEER_MODE_AB;  /* sections checked in resolve_mode */
-		} else {
+		/* A method slot's name; whether it is usable is resolve_mode's. */
+		sv->mode = STEER_MODE_DEFAULT;
+		for (int m = STEER_MODE_DEFAULT + 1; m < STEER_MODE_COUNT; m++)
+			if (strcmp(s, steer_mode_name((enum steer_mode)m)) == 0)
+				sv->mode = (enum steer_mode)m;
+		if (sv->mode == STEER_MODE_DEFAULT)
 			return ydoc_err(d, val, err, errlen,
 			                "mode: unknown mode '%s' (expected geodns, anycast or ab)", s);
-		}
 		((struct load_ctx *)ctx)->mode = val;
 	} else if (strcmp(k->key, "user") == 0 || strcmp(k->key, "group") == 0) {
 		if (!*s)
@@ -231,20 +225,16 @@ static bool def_identity(const struct ydoc_penv *e, char *buf, size_t len)
 	return true;
 }
 
-static const char *const mode_names[] = { [STEER_MODE_GEODNS] = "geodns",
-                                          [STEER_MODE_ANYCAST] = "anycast",
-                                          [STEER_MODE_AB] = "ab" };
-
-/* The mode in force, when the sections allow writing it (without geoip
- * or anycast no mode is usable, and none is printed). */
+/* The mode in force, when a method is usable (without one, no mode can
+ * be written, and none is printed). */
 static bool def_mode(const struct ydoc_penv *e, char *buf, size_t len)
 {
 	const struct config *cfg = e->user;
-	enum steer_mode m = cfg->server.mode;
-	if (m <= STEER_MODE_DEFAULT || m > STEER_MODE_AB || (m == STEER_MODE_GEODNS && !cfg->geo) ||
-	    (m == STEER_MODE_ANYCAST && !cfg->anycast))
+	char why[256];
+	if (cfg->server.mode == STEER_MODE_DEFAULT ||
+	    steer_usable(cfg, cfg->server.mode, false, why, sizeof(why)) < 0)
 		return false;
-	snprintf(buf, len, "%s", mode_names[m]);
+	snprintf(buf, len, "%s", steer_mode_name(cfg->server.mode));
 	return true;
 }
 
@@ -294,12 +284,7 @@ static int load_zones(struct ydoc *d, struct load_ctx *lc, yaml_node_t *val, cha
                       size_t errlen)
 {
 	struct zoneset *zs = &lc->cfg->zones;
-	const struct anycast_conf *ac = lc->cfg->anycast;
-	struct zone_steer_caps caps = {
-		.geodns = lc->cfg->geo != NULL,
-		.anycast = ac && (ac->has_v4 || ac->has_v6),
-		.server_mode = lc->cfg->server.mode,
-	};
+	struct zone_steer_caps caps = { .cfg = lc->cfg, .server_mode = lc->cfg->server.mode };
 
 	for (yaml_node_item_t *it = val->data.sequence.items.start;
 	     it < val->data.sequence.items.top; it++) {
@@ -355,31 +340,19 @@ static int on_deferred(struct ydoc *d, const struct ydoc_key *k, yaml_node_t *va
 	(void)num;
 	(void)err;
 	(void)errlen;
-	if (strcmp(k->key, "zones") == 0)
-		lc->zones = val;   /* its kind was checked: a sequence */
-	else if (strcmp(k->key, "geoip") == 0)
-		lc->geo.geoip = val;
-	else if (strcmp(k->key, "pops") == 0)
-		lc->geo.pops = val;
-	else if (strcmp(k->key, "policy") == 0)
-		lc->geo.policy = val;
-	else if (strcmp(k->key, "ecs") == 0)
-		lc->geo.ecs = val;
-	else if (strcmp(k->key, "anycast") == 0)
-		lc->anycast = val;
-	else if (strcmp(k->key, "ab") == 0)
-		lc->ab = val;
-	else if (strcmp(k->key, "decision_log") == 0)
-		lc->qlog = val;
-	else if (strcmp(k->key, "cookies") == 0)
-		lc->cookies = val;
-	else if (strcmp(k->key, "rrl") == 0)
-		lc->rrl = val;
+	if (strcmp(k->key, "zones") == 0) {
+		lc->zones = val;
+		return 0;
+	}
+	for (size_t m = 0; m < lc->mods->n; m++)
+		for (size_t i = 0; lc->mods->mods[m]->sections[i]; i++)
+			if (strcmp(k->key, lc->mods->mods[m]->sections[i]->key) == 0)
+				lc->sections[m][i] = val;
 	return 0;
 }
 
-/* Top-level sections: server and zones here, every other section's row
- * from the part that owns it (its keys are in that row's table). */
+/* Top-level sections: server and zones here, then every module's rows
+ * (their keys are in each row's table). */
 static const struct ydoc_key server_row = {
 	.key = "server", .kind = YK_MAP, .handler = on_server, .sub = &server_table,
 	.flags = YF_IMPLIED, .doc = "the DNS server itself",
@@ -390,21 +363,19 @@ static const struct ydoc_key zones_row = {
 	.type = "list of paths", .doc = "zone files, relative to this file's directory",
 };
 
-static const struct ydoc_key *const section_rows[] = {
-	&server_row, &zones_row,
-	&geo_section_rows[0], &geo_section_rows[1], &geo_section_rows[2], &geo_section_rows[3],
-	&anycast_section_row, &ab_section_row, &decision_log_section_row,
-	&cookies_section_row, &rrl_section_row,
-};
-
-size_t config_schema_keys(struct ydoc_key *keys, size_t max)
+size_t config_schema_keys(const struct steer_modules *mods, struct ydoc_key *keys, size_t max)
 {
 	size_t n = 0;
-	for (size_t i = 0; i < NKEYS(section_rows) && n < max; i++) {
-		keys[n] = *section_rows[i];
-		if (!keys[n].handler)
+	if (max < 2)
+		return 0;
+	keys[n++] = server_row;
+	keys[n++] = zones_row;
+	for (size_t m = 0; mods && m < mods->n; m++) {
+		for (size_t i = 0; mods->mods[m]->sections[i] && n < max; i++) {
+			keys[n] = *mods->mods[m]->sections[i];
 			keys[n].handler = on_deferred;
-		n++;
+			n++;
+		}
 	}
 	return n;
 }
@@ -427,7 +398,6 @@ static void set_defaults(struct config *cfg)
 	sv->tcp_idle_timeout_ms = server_default("tcp_idle_timeout") * 1000;
 	sv->tcp_io_timeout_ms = server_default("tcp_io_timeout");
 	sv->tcp_max_clients = server_default("tcp_max_clients");
-	guard_defaults(&cfg->cookies, &cfg->rrl);
 }
 
 static int finish_defaults(struct config *cfg)
@@ -463,45 +433,79 @@ static int finish_defaults(struct config *cfg)
 	return 0;
 }
 
-/* server.mode: the default follows the sections present; an explicit
- * mode needs its section (reported at the mode value). */
+int steer_usable(const struct config *cfg, enum steer_mode m, bool answers, char *why,
+                 size_t whylen)
+{
+	const struct steer_modules *mods = cfg->mods;
+	const struct steer_module *first = NULL;
+	snprintf(why, whylen, "a steering method");
+	for (size_t i = 0; mods && i < mods->n; i++) {
+		const struct steer_module *mod = mods->mods[i];
+		if (mod->mode == STEER_MODE_DEFAULT || !mod->usable)
+			continue;
+		if (!first)
+			first = mod;
+		if (m == STEER_MODE_DEFAULT ? mod->usable(cfg, answers, why, whylen) == 0
+		                            : mod->mode == m)
+			return m == STEER_MODE_DEFAULT ? 0 : mod->usable(cfg, answers, why, whylen);
+	}
+	if (m == STEER_MODE_DEFAULT && first)
+		first->usable(cfg, answers, why, whylen);
+	return -1;
+}
+
+/* server.mode: by default the first method of the table that cfg can use
+ * (else the first); an explicit mode must be usable (reported at the mode
+ * value). */
 static int resolve_mode(struct ydoc *d, struct load_ctx *lc, char *err, size_t errlen)
 {
 	struct config *cfg = lc->cfg;
 	struct server_config *sv = &cfg->server;
-	if (!lc->mode) {
-		sv->mode = !cfg->geo && cfg->anycast ? STEER_MODE_ANYCAST : STEER_MODE_GEODNS;
+	char why[256];
+	if (lc->mode) {
+		if (steer_usable(cfg, sv->mode, false, why, sizeof(why)) < 0)
+			return ydoc_err(d, lc->mode, err, errlen, "mode: %s requires %s",
+			                steer_mode_name(sv->mode), why);
 		return 0;
 	}
-	if (sv->mode == STEER_MODE_GEODNS && !cfg->geo)
-		return ydoc_err(d, lc->mode, err, errlen, "mode: geodns requires geoip and pops sections");
-	if (sv->mode == STEER_MODE_ANYCAST && !cfg->anycast)
-		return ydoc_err(d, lc->mode, err, errlen, "mode: anycast requires an anycast section");
-	if (sv->mode == STEER_MODE_AB) {
-		const struct anycast_conf *ac = cfg->anycast;
-		bool any = ac && (ac->has_v4 || ac->has_v6);
-		if (!cfg->geo || !any)
-			return ydoc_err(d, lc->mode, err, errlen, "mode: ab requires %s%s%s",
-			                cfg->geo ? "" : "geoip and pops sections",
-			                !cfg->geo && !any ? " and " : "",
-			                any ? "" : "anycast ipv4 or ipv6");
+	sv->mode = STEER_MODE_DEFAULT;
+	for (size_t i = 0; i < lc->mods->n; i++) {
+		const struct steer_module *mod = lc->mods->mods[i];
+		if (mod->mode == STEER_MODE_DEFAULT || !mod->usable)
+			continue;
+		if (sv->mode == STEER_MODE_DEFAULT)
+			sv->mode = mod->mode;  /* the first, unless one is usable */
+		if (mod->usable(cfg, false, why, sizeof(why)) == 0) {
+			sv->mode = mod->mode;
+			break;
+		}
 	}
 	return 0;
 }
 
 /* --- entry points --- */
 
-int config_load(const char *path, struct config **out, char *err)
+int config_load_mods(const char *path, const struct steer_modules *mods,
+                     const struct config *prev, struct config **out, char *err)
 {
+	static const struct steer_modules none = { NULL, 0 };
 	struct ydoc d;
 	struct config *cfg = calloc(1, sizeof(*cfg));
-	struct load_ctx lc = { .cfg = cfg, .dir = "" };
+	struct ydoc_key keys[MAX_TOP_KEYS];
+	struct load_ctx lc = { .cfg = cfg, .mods = mods ? mods : &none, .dir = "" };
 	int rc;
 
 	if (!cfg) {
 		snprintf(err, CONFIG_ERRLEN, "%s: out of memory", path);
 		return -1;
 	}
+	if (lc.mods->n > MAX_MODULES) {
+		snprintf(err, CONFIG_ERRLEN, "%s: more than %d modules", path, MAX_MODULES);
+		free(cfg);
+		return -1;
+	}
+	cfg->mods = lc.mods;
+	cfg->self_pop = -1;
 	cfg->path = arena_strdup(&cfg->arena, path);
 	set_defaults(cfg);
 
@@ -519,62 +523,27 @@ int config_load(const char *path, struct config **out, char *err)
 	rc = -1;
 	yaml_node_t *root = ydoc_root(&d);
 	/* An empty file is a valid config: every default, no zones. */
-	struct ydoc_key top_keys[CONFIG_MAX_SECTIONS];
-	size_t ntop = config_schema_keys(top_keys, CONFIG_MAX_SECTIONS);
-	if (root && ydoc_walk_map(&d, root, "config", top_keys, ntop, &lc, err, CONFIG_ERRLEN) < 0)
+	if (root && ydoc_walk_map(&d, root, "config", keys,
+	                          config_schema_keys(lc.mods, keys, MAX_TOP_KEYS), &lc, err,
+	                          CONFIG_ERRLEN) < 0)
 		goto fail;
-	struct geo_config *geo = NULL;
-	if (geo_config_from_yaml(&d, &lc.geo, &cfg->arena, lc.dir, &geo, err, CONFIG_ERRLEN) < 0)
-		goto fail;
-	cfg->geo = geo;
-	if (geo) {
-		/* Open the DBs and compile them with the policy now, so a
-		 * missing or corrupt DB fails this load (and a reload keeps the
-		 * old config serving). Reported at the databases list. */
-		char gerr[CONFIG_ERRLEN];
-		cfg->geo_compiled = geo_compile(geo, gerr, sizeof(gerr));
-		if (!cfg->geo_compiled) {
-			yaml_node_t *dbs = ydoc_map_get(&d, lc.geo.geoip, "databases");
-			ydoc_err_prefix(&d, dbs ? dbs : lc.geo.geoip, err, CONFIG_ERRLEN, gerr);
+	struct steer_load sl = { .d = &d, .cfg = cfg, .prev = prev, .dir = lc.dir };
+	for (size_t m = 0; m < lc.mods->n; m++) {
+		const struct steer_module *mod = lc.mods->mods[m];
+		if (mod->load && mod->load(&sl, lc.sections[m], err, CONFIG_ERRLEN) < 0)
 			goto fail;
-		}
-	}
-	if (lc.anycast) {
-		struct anycast_conf *ac = NULL;
-		if (anycast_config_from_yaml(&d, lc.anycast, &cfg->arena, lc.dir, &ac, err,
-		                             CONFIG_ERRLEN) < 0)
-			goto fail;
-		cfg->anycast = ac;
 	}
 	if (resolve_mode(&d, &lc, err, CONFIG_ERRLEN) < 0)
 		goto fail;
-	if (lc.ab) {
-		struct ab_conf *ab = NULL;
-		if (ab_config_from_yaml(&d, lc.ab, &cfg->arena, &ab, err, CONFIG_ERRLEN) < 0)
-			goto fail;
-		cfg->ab = ab;
-	}
-	if (lc.qlog) {
-		struct qlog_conf *q = NULL;
-		if (qlog_config_from_yaml(&d, lc.qlog, &cfg->arena, lc.dir, &q, err, CONFIG_ERRLEN) < 0)
-			goto fail;
-		cfg->qlog = q;
-	}
-	if (lc.cookies && cookies_config_from_yaml(&d, lc.cookies, &cfg->arena, lc.dir, &cfg->cookies,
-	                                           err, CONFIG_ERRLEN) < 0)
-		goto fail;
-	if (lc.rrl && rrl_config_from_yaml(&d, lc.rrl, &cfg->arena, &cfg->rrl, err, CONFIG_ERRLEN) < 0)
-		goto fail;
-	if (cfg->rrl.enabled && !(cfg->rrl_table = rrl_shared())) {
-		snprintf(err, CONFIG_ERRLEN, "%s: out of memory for the rrl table", path);
-		goto fail;
-	}
 	if (lc.zones && load_zones(&d, &lc, lc.zones, err, CONFIG_ERRLEN) < 0)
 		goto fail;
 	if (finish_defaults(cfg) < 0) {
 		snprintf(err, CONFIG_ERRLEN, "%s: cannot set default listen addresses", path);
 		goto fail;
 	}
+	for (size_t m = 0; m < lc.mods->n; m++)
+		if (lc.mods->mods[m]->bind)
+			lc.mods->mods[m]->bind(cfg);
 	ydoc_free(&d);
 	*out = cfg;
 	return 0;
@@ -589,7 +558,9 @@ void config_free(struct config *cfg)
 	if (!cfg)
 		return;
 	zoneset_free(&cfg->zones);
-	geo_compiled_free(cfg->geo_compiled);
+	for (size_t m = cfg->mods ? cfg->mods->n : 0; m-- > 0;)
+		if (cfg->mods->mods[m]->free)
+			cfg->mods->mods[m]->free(cfg);
 	arena_free(&cfg->arena);
 	free(cfg);
 }

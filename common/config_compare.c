@@ -9,8 +9,9 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "common/config.h"
+#include "common/decision_log.h"
 #include "common/qlog.h"
-#include "geodns/ab.h"
 
 /* A plain decimal number (no inf/nan/hex) in lo..hi. */
 static int get_real(struct ydoc *d, yaml_node_t *n, const char *what, double lo, double hi,
@@ -156,3 +157,21 @@ int qlog_config_from_yaml(struct ydoc *d, yaml_node_t *n, struct arena *a, const
 	*out = q;
 	return 0;
 }
+
+static int decision_log_load(const struct steer_load *l, yaml_node_t *const *v, char *err,
+                             size_t errlen)
+{
+	struct qlog_conf *q = NULL;
+	if (!v[0])
+		return 0;
+	if (qlog_config_from_yaml(l->d, v[0], &l->cfg->arena, l->dir, &q, err, errlen) < 0)
+		return -1;
+	l->cfg->qlog = q;
+	return 0;
+}
+
+const struct steer_module decision_log_module = {
+	.name = "decision_log",
+	.sections = { &decision_log_section_row, NULL },
+	.load = decision_log_load,
+};

@@ -1,8 +1,11 @@
 /* config_guard.c: the cookies and rrl sections; see config_guard.h. */
 #include "common/config_guard.h"
 
+#include <stdio.h>
 #include <string.h>
 
+#include "common/config.h"
+#include "common/steer_module.h"
 #include "common/yaml_values.h"
 
 void guard_defaults(struct cookie_conf *cc, struct rrl_conf *rc)
@@ -149,3 +152,27 @@ int rrl_config_from_yaml(struct ydoc *d, yaml_node_t *n, struct arena *a, struct
 	rc->enabled = true;
 	return ydoc_walk_table(d, n, &rrl_table, &c, err, errlen);
 }
+
+/* Every load: the defaults, then what the sections say. */
+static int guard_load(const struct steer_load *l, yaml_node_t *const *v, char *err,
+                      size_t errlen)
+{
+	struct config *cfg = l->cfg;
+	guard_defaults(&cfg->cookies, &cfg->rrl);
+	if (v[0] && cookies_config_from_yaml(l->d, v[0], &cfg->arena, l->dir, &cfg->cookies, err,
+	                                     errlen) < 0)
+		return -1;
+	if (v[1] && rrl_config_from_yaml(l->d, v[1], &cfg->arena, &cfg->rrl, err, errlen) < 0)
+		return -1;
+	if (cfg->rrl.enabled && !(cfg->rrl_table = rrl_shared())) {
+		snprintf(err, errlen, "%s: out of memory for the rrl table", cfg->path);
+		return -1;
+	}
+	return 0;
+}
+
+const struct steer_module guard_module = {
+	.name = "guard",
+	.sections = { &cookies_section_row, &rrl_section_row, NULL },
+	.load = guard_load,
+};

@@ -26,4 +26,9 @@ int cookies_config_from_yaml(struct ydoc *d, yaml_node_t *n, struct arena *a, co
 int rrl_config_from_yaml(struct ydoc *d, yaml_node_t *n, struct arena *a, struct rrl_conf *rc,
                          char *err, size_t errlen);
 
+/* The module (common/steer_module.h) owning the two sections: listed in
+ * the daemon's table (server/modules.c) like the steering modules. */
+struct steer_module;
+extern const struct steer_module guard_module;
+
 #endif

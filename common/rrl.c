@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "common/dname.h"
+#include "common/hash_mix.h"
 
 struct rrl_table {
 	uint64_t mask;
@@ -54,19 +55,6 @@ struct rrl_table *rrl_shared(void)
 	return shared;
 }
 
-/* The MurmurHash3 64-bit finalizer: a bijection that spreads every input
- * bit over the word. Unkeyed: an attacker who aims collisions at a
- * victim's account only resets it to a full balance, which limits nobody. */
-static uint64_t fmix64(uint64_t k)
-{
-	k ^= k >> 33;
-	k *= 0xff51afd7ed558ccdULL;
-	k ^= k >> 33;
-	k *= 0xc4ceb9fe1a85ec53ULL;
-	k ^= k >> 33;
-	return k;
-}
-
 /* Fold 8 bytes at a time (the answer path runs this for every UDP
  * response): h = fmix(h ^ word) per word, the tail zero-padded. */
 static uint64_t fold(uint64_t h, const uint8_t *p, size_t n)
@@ -74,14 +62,14 @@ static uint64_t fold(uint64_t h, const uint8_t *p, size_t n)
 	while (n >= 8) {
 		uint64_t w;
 		memcpy(&w, p, 8);
-		h = fmix64(h ^ w);
+		h = hash_fmix64(h ^ w);
 		p += 8;
 		n -= 8;
 	}
 	if (n) {
 		uint64_t w = 0;
 		memcpy(&w, p, n);
-		h = fmix64(h ^ w ^ (uint64_t)n << 59);
+		h = hash_fmix64(h ^ w ^ (uint64_t)n << 59);
 	}
 	return h;
 }
@@ -99,6 +87,9 @@ bool rrl_exempt(const struct rrl_conf *c, const struct sockaddr *peer)
 	return false;
 }
 
+/* The account of a response: its source prefix, class and name, mixed.
+ * Unkeyed: an attacker who aims collisions at a victim's account only
+ * resets it to a full balance, which limits nobody. */
 static uint64_t account_key(const struct rrl_conf *c, const struct sockaddr *peer,
                             enum rrl_class cls, const uint8_t *name)
 {
@@ -131,9 +122,9 @@ static uint64_t account_key(const struct rrl_conf *c, const struct sockaddr *pee
 			lo &= ~(uint64_t)0 << (128 - len);
 		}
 	}
-	uint64_t h = fmix64(hi ^ 0x9e3779b97f4a7c15ULL);
-	h = fmix64(h ^ lo);
-	h = fmix64(h ^ ((uint64_t)cls + 1));
+	uint64_t h = hash_fmix64(hi ^ 0x9e3779b97f4a7c15ULL);
+	h = hash_fmix64(h ^ lo);
+	h = hash_fmix64(h ^ ((uint64_t)cls + 1));
 	if (name)
 		h = fold(h, name, dname_len(name));
 	return h;

@@ -30,7 +30,6 @@
 #define MAX_POPS 1024          /* sanity bound; PoP indexes are small ints */
 #define MAX_POP_NAME 63
 #define MAX_FIELD_PARTS 8      /* as geodb.c's path parser */
-#define MAX_STEER_ANSWERS 16
 
 /* Everything a section parser needs; err goes through E(). */
 struct gctx {
@@ -684,45 +683,5 @@ int geo_config_from_yaml(struct ydoc *d, const struct geo_yaml_sections *s, stru
 	if (s->ecs && parse_ecs(&c, s->ecs) < 0)
 		return -1;
 	*out = g;
-	return 0;
-}
-
-static const struct ydoc_key steer_keys[] = {
-	{ .key = "ttl", .kind = YK_UINT, .lo = 0, .hi = ZONE_MAX_TTL, .def = "30",
-	  .doc = "TTL of the steered answers" },
-	{ .key = "answers", .kind = YK_UINT, .lo = 1, .hi = MAX_STEER_ANSWERS, .def = "1",
-	  .doc = "how many PoPs' addresses to answer" },
-	{ .key = "mode", .kind = YK_STR, .type = "geodns | anycast | ab",
-	  .doc = "this name's method; absent: server.mode" },
-};
-
-int steer_rec_from_yaml(struct ydoc *d, yaml_node_t *n, struct steer_rec *out, char *err,
-                        size_t errlen)
-{
-	static const char *const modes[] = { [STEER_MODE_GEODNS] = "geodns",
-	                                     [STEER_MODE_ANYCAST] = "anycast",
-	                                     [STEER_MODE_AB] = "ab" };
-	struct gctx c = { .d = d, .err = err, .errlen = errlen };
-	uint32_t v;
-
-	if (ydoc_walk_map(d, n, "steer", steer_keys, NKEYS(steer_keys), NULL, err, errlen) < 0)
-		return -1;
-	memset(out, 0, sizeof(*out));
-	if (get_u32_key(&c, n, &steer_keys[0], &v) < 0)
-		return -1;
-	out->ttl = v;
-	if (get_u32_key(&c, n, &steer_keys[1], &v) < 0)
-		return -1;
-	out->answers = v;
-	out->mode = STEER_MODE_DEFAULT;
-	yaml_node_t *m = ydoc_map_get(d, n, "mode");
-	if (m) {
-		const char *s = ydoc_scalar(m);
-		for (size_t i = 1; i < NKEYS(modes); i++)
-			if (strcmp(modes[i], s) == 0)
-				out->mode = (enum steer_mode)i;
-		if (out->mode == STEER_MODE_DEFAULT)
-			return E(&c, m, "mode: unknown steer mode '%s' (expected geodns, anycast or ab)", s);
-	}
 	return 0;
 }
