@@ -15,6 +15,7 @@
 
 #include "anycast/anycast_schema.h"
 #include "common/check_conf_yaml.h"
+#include "common/rdata_text.h"
 #include "common/yaml_values.h"
 #include "common/zone.h"
 
@@ -684,7 +685,7 @@ int anycast_config_from_yaml(struct ydoc *d, yaml_node_t *n, struct arena *a, co
 		return -1;
 	struct anycast_conf *ac = arena_alloc(a, sizeof(*ac));
 	c.ac = ac;
-	ac->self_qtype = RRT_A;
+	ac->self_qtype = (uint16_t)rr_type_from_name(ydoc_table_key(&anycast_self_table, "type")->def);
 	/* The health and linger defaults (rows), for a section without them. */
 	uint32_t u = 0;
 	ac->fast_interval_ms = ANYCAST_FAST_INTERVAL_DEFAULT_MS;

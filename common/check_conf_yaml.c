@@ -308,7 +308,7 @@ int check_conf_from_yaml(struct ydoc *d, yaml_node_t *n, const struct check_yaml
 		if (yv_qname(d, o->a, ydoc_map_get(d, n, "qname"), "qname", &out->qname, err,
 		             errlen) < 0)
 			return -1;
-		out->qtype = RRT_A;
+		out->qtype = (uint16_t)rr_type_from_name(ydoc_table_key(t, "qtype")->def);
 		yaml_node_t *v = ydoc_map_get(d, n, "qtype");
 		if (v && yv_qtype(d, v, "qtype", &out->qtype, err, errlen) < 0)
 			return -1;

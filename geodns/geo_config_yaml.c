@@ -667,7 +667,7 @@ int geo_config_from_yaml(struct ydoc *d, const struct geo_yaml_sections *s, stru
 
 	struct geo_config *g = arena_alloc(a, sizeof(*g));
 	c.g = g;
-	g->ecs_trust_all = true;
+	g->ecs_trust_all = strcmp(ydoc_table_key(&geo_ecs_table, "trust")->def, "all") == 0;
 	g->scope4 = clamp_default(&geo_clamp4_table);
 	g->scope6 = clamp_default(&geo_clamp6_table);
 	if (parse_geoip(&c, s->geoip) < 0 || parse_pops(&c, s->pops) < 0)
