@@ -1,4 +1,4 @@
-"""harness.py: shared machinery for the steerdns integration tests.
+"""harness.py: common machinery for the steerdns integration tests.
 
 Python 3 standard library only. It provides:
   * a tiny DNS message builder and a strict decoder (so tests can see every
@@ -953,12 +953,14 @@ def repo_root():
     return os.path.abspath(os.path.join(os.path.dirname(os.path.abspath(__file__)), '..', '..'))
 
 
+def data_dir(*parts):
+    """tests/data/PARTS... in this checkout (the fixtures live in the repo)."""
+    return os.path.join(repo_root(), 'tests', 'data', *parts)
+
+
 def mmdb_dir():
-    """../shared/testdata/mmdb relative to the repo root; Skip when absent."""
-    d = os.path.join(repo_root(), '..', 'shared', 'testdata', 'mmdb')
-    if not os.path.isdir(d):
-        raise Skip('test databases not found at %s' % os.path.normpath(d))
-    return os.path.normpath(d)
+    """MaxMind's test DBs, tests/data/mmdb (see tests/data/README.md)."""
+    return data_dir('mmdb')
 
 
 def json_networks(name):
