@@ -41,3 +41,14 @@ int suggest_close(const char *name, const char *candidate)
 	unsigned dist = suggest_distance(name, candidate);
 	return dist >= 1 && dist <= 2 && dist * 3 <= longer;
 }
+
+void suggest_consider(struct suggest_best *b, const char *name, const char *candidate)
+{
+	if (!suggest_close(name, candidate))
+		return;
+	unsigned dist = suggest_distance(name, candidate);
+	if (!b->best || dist < b->dist) {
+		b->best = candidate;
+		b->dist = dist;
+	}
+}

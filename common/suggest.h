@@ -22,4 +22,12 @@ unsigned suggest_distance(const char *a, const char *b);
 /* Is candidate close enough to name to be suggested (see above)? */
 int suggest_close(const char *name, const char *candidate);
 
+/* Keep in *best the closest of the candidates offered so far that is
+ * close to name (*best NULL before the first call, and when none is). */
+struct suggest_best {
+	const char *best;
+	unsigned dist;
+};
+void suggest_consider(struct suggest_best *b, const char *name, const char *candidate);
+
 #endif

@@ -362,17 +362,10 @@ static int check_kind(struct ydoc *d, const struct ydoc_key *k, yaml_node_t *v, 
 static int unknown_key(struct ydoc *d, yaml_node_t *kn, const char *ks, const char *what,
                        const struct ydoc_key *keys, size_t nkeys, char *err, size_t errlen)
 {
-	const char *best = NULL;
-	unsigned best_dist = 0;
-	for (size_t i = 0; i < nkeys; i++) {
-		if (!suggest_close(ks, keys[i].key))
-			continue;
-		unsigned dist = suggest_distance(ks, keys[i].key);
-		if (!best || dist < best_dist) {
-			best = keys[i].key;
-			best_dist = dist;
-		}
-	}
+	struct suggest_best b = { 0 };
+	for (size_t i = 0; i < nkeys; i++)
+		suggest_consider(&b, ks, keys[i].key);
+	const char *best = b.best;
 	if (best)
 		return ydoc_err(d, kn, err, errlen, "unknown key '%s' in %s; did you mean '%s'?", ks,
 		                what, best);

@@ -19,6 +19,7 @@
 #include <unistd.h>
 
 #include "common/check_conf_yaml.h"
+#include "common/suggest.h"
 #include "common/yaml_values.h"
 #include "common/zone.h"
 #include "common/zone_yaml.h"
@@ -427,8 +428,15 @@ static int parse_pop_list(struct gctx *c, yaml_node_t *n, const char *what, unsi
 		for (j = 0; j < g->n_pops; j++)
 			if (strcmp(g->pops[j].name, s) == 0)
 				break;
-		if (j == g->n_pops)
+		if (j == g->n_pops) {
+			struct suggest_best b = { 0 };
+			for (j = 0; j < g->n_pops; j++)
+				suggest_consider(&b, s, g->pops[j].name);
+			if (b.best)
+				return E(c, items[i], "%s: unknown PoP '%s'; did you mean '%s'?", what, s,
+				         b.best);
 			return E(c, items[i], "%s: unknown PoP '%s'", what, s);
+		}
 		for (long k = 0; k < i; k++)
 			if (idx[k] == j)
 				return E(c, items[i], "%s: duplicate PoP '%s'", what, s);

@@ -6,7 +6,7 @@
  *   - an unknown key in each section of the main file: the exact
  *     "file:line:col: unknown key 'x' in <section>; did you mean 'y'?" (the
  *     column counted by hand from the YAML text next to it), and none when
- *     no key is close;
+ *     no key is close; a misspelt PoP name in a rule or the fallback;
  *   - PoP names that read as a method or keyword, refused at the name;
  *   - conf_print and conf_markdown on a small table defined here, against
  *     the canonical text written out by hand.
@@ -137,6 +137,15 @@ static const struct err_case {
 	{ "cookies: { enable: false }\n",
 	  "c.yaml:1:12: unknown key 'enable' in cookies; did you mean 'enabled'?" },
 	{ "rrl: { rates: 5 }\n", "c.yaml:1:8: unknown key 'rates' in rrl; did you mean 'rate'?" },
+	/* a PoP name in a rule or the fallback list */
+	{ "geoip:\n  databases: [db.mmdb]\npops:\n  fra: { location: [50.1, 8.7], ipv4: 192.0.2.1 }\n"
+	  "  iad: { location: [38.9, -77.4], ipv4: 192.0.2.2 }\n"
+	  "policy:\n  rules:\n    - { match: { country: DE }, pops: [fr, iad] }\n",
+	  "c.yaml:8:40: pops: unknown PoP 'fr'; did you mean 'fra'?" },
+	{ "geoip:\n  databases: [db.mmdb]\npops:\n  fra: { location: [50.1, 8.7], ipv4: 192.0.2.1 }\n"
+	  "  iad: { location: [38.9, -77.4], ipv4: 192.0.2.2 }\n"
+	  "policy:\n  fallback: [iad, ida, xyz]\n",
+	  "c.yaml:7:19: fallback: unknown PoP 'ida'; did you mean 'iad'?" },
 };
 
 START_TEST(unknown_keys)
