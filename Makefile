@@ -56,7 +56,7 @@ TESTS_geodns  := test_geodb test_mmdb_record test_mmdb_record_dbs test_geotree t
                  test_geotree_ops test_steer_private test_distance
 TESTS_anycast := test_bgp_msg test_bgp_session test_announcer test_query_edns
 TESTS_steer   := test_ab
-TESTS_server  := test_config test_geo_config test_anycast_config test_steer_method
+TESTS_server  := test_config test_geo_config test_anycast_config test_steer_method test_conf_schema
 TESTS_compare := test_compare test_probe_dns
 test_layer = $(or $(firstword $(foreach L,$(LAYERS),$(if $(filter $(1),$(TESTS_$(L))),$(L)))),common)
 
@@ -136,6 +136,12 @@ check: deps
 	$(MAKE) integration
 	$(MAKE) SANITIZE=1 unit
 	$(MAKE) SANITIZE=1 integration
+
+# readme-schema: rewrite the README's configuration reference from the
+# schema (`steerdns checkconf --schema-markdown`); test_schema checks it.
+.PHONY: readme-schema
+readme-schema: steerdns
+	python3 tests/integration/test_schema.py --write-readme ./steerdns
 
 run: deps-run steerdns
 	@echo "serving config/example.yaml on 127.0.0.1:5353 (Ctrl-C to stop). Try:"
