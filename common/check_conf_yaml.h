@@ -19,15 +19,16 @@
 #include "common/yaml_doc.h"
 
 struct check_yaml_opts {
-	/* true: interval, rise and fall keys per check, with the values below
-	 * ignored (the rows' defaults apply); timeout defaults to min(interval / 2, 2 s)
-	 * and must be shorter than the interval ("must be shorter than the
-	 * interval"). false: no such keys, the values below are copied in;
-	 * timeout defaults to min(pace_ms, 2 s) and must not
-	 * exceed pace_ms ("is longer than the health interval"). Ranges and
-	 * defaults of the keys are the rows of check_paced_table /
-	 * check_plain_table (interval and timeout 0.1..3600 s per check;
-	 * timeout 0.01..3600 s paced by the health section). */
+	/* true: interval, rise and fall keys per check, with the rows'
+	 * defaults (interval_ms, rise and fall below are not used); timeout
+	 * defaults to min(interval / 2, 2 s) and must be shorter than the
+	 * interval ("must be shorter than the interval"). false: no such
+	 * keys, interval_ms, rise and fall are copied in; timeout defaults to
+	 * min(pace_ms, 2 s) and must not exceed pace_ms ("is longer than the
+	 * health interval"). Ranges and defaults of the keys are the rows of
+	 * check_paced_table / check_plain_table (per check: interval
+	 * 0.1..3600 s, timeout 0.05..3600 s; paced by the health section:
+	 * timeout 0.01..3600 s). */
 	bool pace_keys;
 	unsigned interval_ms, rise, fall;
 	unsigned pace_ms;                   /* pace_keys false only */
