@@ -107,6 +107,28 @@ static int parse_addr16(const char *text, uint8_t out[16])
 	return 0;
 }
 
+int cmp_prefix_parse(const char *text, uint8_t a[16], unsigned *len)
+{
+	int af = parse_addr16(text, a);
+	if (!af)
+		return -1;
+	unsigned max = af == 4 ? 32 : 128;
+	const char *slash = strchr(text, '/');
+	unsigned l = max;
+	if (slash) {
+		char *end;
+		unsigned long v = strtoul(slash + 1, &end, 10);
+		if (end == slash + 1 || *end || v > max)
+			return -1;
+		l = (unsigned)v;
+	}
+	*len = (af == 4 ? 96 : 0) + l;
+	/* Bits past the length do not matter. */
+	for (unsigned bit = *len; bit < 128; bit++)
+		a[bit / 8] &= (uint8_t) ~(0x80u >> (bit % 8));
+	return 0;
+}
+
 int cmp_subnet_key(const char *text, struct cmp_key *k)
 {
 	uint8_t a[16];

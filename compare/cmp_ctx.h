@@ -24,8 +24,10 @@ struct geotree;
 
 /* The groups every figure is reported for: three methods, two A/B arms. */
 enum cmp_group {
-	CG_GEODNS_ECS,      /* probe geodns_ecs; decision log method geodns with ecs */
-	CG_GEODNS_RESOLVER, /* probe geodns_resolver; decision log geodns without ecs */
+	CG_GEODNS_ECS,      /* probe: a resolver that sent ECS, else the direct ECS query;
+	                     * decision log: geodns that located the client by its ECS */
+	CG_GEODNS_RESOLVER, /* probe: a resolver that sent no ECS (or unknown); decision
+	                     * log: geodns steered by the resolver's address */
 	CG_ANYCAST,         /* probe anycast NSID; Atlas DNS NSID; decision log anycast */
 	CG_AB_GEODNS,       /* decision log arm "geodns" */
 	CG_AB_ANYCAST,      /* decision log arm "anycast" */
@@ -53,10 +55,14 @@ struct cmp_obs {
 	uint8_t join;             /* enum cmp_join */
 	int chosen;               /* PoP index the method chose */
 	struct cmp_key key;       /* for CJ_SUBNET / CJ_PROBE */
-	double *rtt;              /* CJ_OWN: n_pops RTTs, NAN = not measured (owned) */
+	double *rtt;              /* CJ_OWN: n_pops RTTs, NAN = not measured,
+	                           * INFINITY = measured, no reply (owned) */
 	double experienced;       /* RTT the client saw on the chosen path (anycast
 	                           * address RTT), NAN = use rtt[chosen] */
 	bool has_coords;
+	bool at_resolver;         /* the location is the resolver's, not the client's
+	                           * (a decision-log GeoDNS answer steered by the
+	                           * resolver's address): never rated by distance */
 	double lat, lon;
 	char continent[3];        /* "" = unknown */
 	char country[3];
@@ -106,6 +112,12 @@ struct cmp_ctx {
 	size_t n_files, cap_files;
 	struct cmp_atlas_stats atlas;
 	size_t unknown_pop;             /* chosen PoP names not in the config */
+	size_t resolver_ecs_unknown;    /* probe resolver answers without "ecs": filed
+	                                 * as geodns-resolver */
+	size_t ecs_direct_superseded;   /* probe direct ECS answers not counted: the same
+	                                 * line's resolver sent ECS (counted instead) */
+	size_t ecs_unused;              /* decision-log geodns answers whose query carried
+	                                 * ECS the server did not use */
 };
 
 /* A context over geo's PoPs (geo must have pops); loc may be NULL (then
@@ -136,6 +148,9 @@ int cmp_pop_by_addr(const struct cmp_ctx *c, const char *addr);
  * truncated to /24 or /56. Returns 0, or -1 when it is no address. */
 int cmp_subnet_key(const char *text, struct cmp_key *k);
 void cmp_probe_key(uint32_t prb_id, struct cmp_key *k);
+/* "addr" or "addr/len" to 16 bytes (IPv4 as ::ffff:a.b.c.d, length + 96),
+ * bits past the length cleared. 0, or -1 when it is no prefix. */
+int cmp_prefix_parse(const char *text, uint8_t a[16], unsigned *len);
 /* Fill o's location from the DB for address text (no-op without a DB or
  * an unparsable address; never overwrites known fields). */
 void cmp_locate(const struct cmp_ctx *c, const char *addr, struct cmp_obs *o);

@@ -9,6 +9,7 @@
  * one grouped bar chart of hit rate by continent (class "bars").
  */
 #include <errno.h>
+#include <math.h>
 #include <string.h>
 
 #include "compare/cmp_report.h"
@@ -33,11 +34,6 @@ static void esc(FILE *o, const char *s)
 	}
 }
 
-static double pct(size_t a, size_t b)
-{
-	return b ? 100.0 * (double)a / (double)b : 0;
-}
-
 static const char *few(const struct cmp_report *r, size_t n)
 {
 	return cmp_few(r, n) ? " <span class=\"few\">(few samples)</span>" : "";
@@ -49,6 +45,7 @@ static const char css[] =
 	"table{border-collapse:collapse;margin:8px 0}"
 	"td,th{border:1px solid #ccc;padding:3px 8px;text-align:right;font-size:13px}"
 	"th{background:#f0f0f0}td.l,th.l{text-align:left}"
+	".verdict{font-size:16px;background:#f4f8ff;border:1px solid #9bd;padding:8px}"
 	".few{color:#b00;font-size:11px}.legend{color:#555;font-size:13px}"
 	".charts{display:flex;flex-wrap:wrap;gap:16px}"
 	".fig{margin:0;border:1px solid #ddd;padding:8px}"
@@ -195,21 +192,29 @@ static void bar_chart(const struct cmp_report *r, FILE *o)
 
 static void summary(const struct cmp_report *r, FILE *o)
 {
-	fprintf(o, "<table><tr><th class=\"l\">method</th><th>samples</th><th>rated</th>"
-	           "<th>by RTT</th><th>by distance</th><th>hit rate</th><th>latency infl. median "
-	           "ms</th><th>p90</th><th>p99</th><th>&gt;10 ms</th><th>&gt;25 ms</th>"
-	           "<th>n (latency)</th><th>distance infl. median km</th><th>n (distance)</th></tr>\n");
+	fputs("<table><tr><th class=\"l\">method</th><th>samples</th><th>rated</th>"
+	           "<th>by RTT</th><th>by distance</th><th>unrated at resolver</th><th>partial RTTs"
+	           "</th><th>hit rate [95% CI] (hits/n)</th><th>latency infl. median ms [95% CI]"
+	           "</th><th>p90 [95% CI]</th><th>p99</th><th>&gt;10 ms</th><th>&gt;25 ms</th>"
+	           "<th>n (latency)</th><th>distance infl. median km</th><th>n (distance)</th></tr>\n", o);
 	for (int g = 0; g < CG_N; g++) {
 		const struct cmp_group_fig *f = &r->g[g];
+		char hit[64], med[48], p90[48], p99[24], o10[24], o25[24], km[24];
 		if (!f->samples)
 			continue;
 		fprintf(o, "<tr><td class=\"l\">%s</td><td>%zu</td><td>%zu</td><td>%zu</td><td>%zu</td>"
-		           "<td>%.1f%%%s</td><td>%.1f%s</td><td>%.1f</td><td>%.1f</td><td>%.1f%%</td>"
-		           "<td>%.1f%%</td><td>%zu</td><td>%.0f%s</td><td>%zu</td></tr>\n",
+		           "<td>%zu</td><td>%zu</td><td>%s%s</td><td>%s%s</td><td>%s</td><td>%s</td>"
+		           "<td>%s%%</td><td>%s%%</td><td>%zu</td><td>%s%s</td><td>%zu</td></tr>\n",
 		        cmp_group_name[g], f->samples, f->rated, f->by_rtt, f->by_dist,
-		        pct(f->hits, f->rated), few(r, f->rated), f->lat.median, few(r, f->lat.n),
-		        f->lat.p90, f->lat.p99, 100 * f->lat.over10, 100 * f->lat.over25, f->lat.n,
-		        f->km.median, few(r, f->km.n), f->km.n);
+		        f->unrated_resolver, f->partial_rtt,
+		        cmp_fmt_rate(hit, sizeof(hit), f->hits, f->rated), few(r, f->rated),
+		        cmp_fmt_dist(med, sizeof(med), f->lat.median, f->lat.median_lo, f->lat.median_hi),
+		        few(r, f->lat.n),
+		        cmp_fmt_dist(p90, sizeof(p90), f->lat.p90, f->lat.p90_lo, f->lat.p90_hi),
+		        cmp_fmt_num(p99, sizeof(p99), f->lat.p99, 1),
+		        cmp_fmt_num(o10, sizeof(o10), 100 * f->lat.over10, 1),
+		        cmp_fmt_num(o25, sizeof(o25), 100 * f->lat.over25, 1), f->lat.n,
+		        cmp_fmt_num(km, sizeof(km), f->km.median, 0), few(r, f->km.n), f->km.n);
 	}
 	fprintf(o, "</table>\n");
 }
@@ -217,14 +222,17 @@ static void summary(const struct cmp_report *r, FILE *o)
 static void buckets(const struct cmp_report *r, const char *what, const struct cmp_bucket *b,
                     size_t n, FILE *o)
 {
+	char hit[64], med[24];
 	fprintf(o, "<table><tr><th class=\"l\">%s</th><th>samples</th><th>rated</th><th>hit rate"
-	           "</th><th>latency infl. median ms</th><th>n (latency)</th></tr>\n",
+	           " [95%% CI] (hits/n)</th><th>latency infl. median ms</th><th>n (latency)</th></tr>\n",
 	        what);
 	for (size_t i = 0; i < n; i++)
-		fprintf(o, "<tr><td class=\"l\">%s</td><td>%zu</td><td>%zu</td><td>%.1f%%%s</td>"
-		           "<td>%.1f%s</td><td>%zu</td></tr>\n",
-		        b[i].key, b[i].samples, b[i].rated, pct(b[i].hits, b[i].rated),
-		        few(r, b[i].rated), b[i].lat_median, few(r, b[i].n_lat), b[i].n_lat);
+		fprintf(o, "<tr><td class=\"l\">%s</td><td>%zu</td><td>%zu</td><td>%s%s</td>"
+		           "<td>%s%s</td><td>%zu</td></tr>\n",
+		        b[i].key, b[i].samples, b[i].rated,
+		        cmp_fmt_rate(hit, sizeof(hit), b[i].hits, b[i].rated), few(r, b[i].rated),
+		        cmp_fmt_num(med, sizeof(med), b[i].lat_median, 1),
+		        b[i].n_lat ? few(r, b[i].n_lat) : "", b[i].n_lat);
 	fprintf(o, "</table>\n");
 }
 
@@ -267,9 +275,16 @@ int cmp_report_html(const struct cmp_report *r, const char *path, char *err, siz
 	           "<head><meta charset=\"utf-8\"/><title>steerdns compare</title>"
 	           "<style>%s</style></head>\n<body>\n<h1>steerdns compare</h1>\n",
 	        css);
-	fprintf(o, "<p class=\"legend\">%s. Figures on fewer than %u samples are marked "
-	           "<span class=\"few\">(few samples)</span>. Optimal PoP: lowest RTT where RTTs "
-	           "exist, else nearest by distance.</p>\n",
+	char verdict[512];
+	cmp_verdict(r, verdict, sizeof(verdict));
+	fputs("<p class=\"verdict\"><b>Verdict:</b> ", o);
+	esc(o, verdict);
+	fputs(".</p>\n", o);
+	fprintf(o, "<p class=\"legend\">%s. [lo-hi] are 95%% intervals (Wilson for hit rates, "
+	           "order statistics for percentiles); n/a: no samples. Figures on fewer than %u "
+	           "samples are marked <span class=\"few\">(few samples)</span>. Optimal PoP: lowest "
+	           "RTT where the client has RTTs to every PoP, else nearest by distance; answers "
+	           "located only at their resolver are not rated.</p>\n",
 	        CMP_PERCENTILE_LEGEND, r->min_samples);
 	fputs("<h2>Inputs</h2>\n<table><tr><th class=\"l\">file</th><th class=\"l\">format</th>"
 	      "<th>lines</th><th>used</th><th>skipped</th><th>malformed</th></tr>\n", o);
@@ -283,6 +298,8 @@ int cmp_report_html(const struct cmp_report *r, const char *path, char *err, siz
 	}
 	fputs("</table>\n<h2>Summary</h2>\n", o);
 	summary(r, o);
+	fputs("<h2>Differences between methods</h2>\n", o);
+	cmp_write_differences(r, o, true);
 	fputs("<h2>Latency inflation, CDF per method</h2>\n<div class=\"charts\">\n", o);
 	for (int g = 0; g < CG_N; g++)
 		if (r->g[g].samples)

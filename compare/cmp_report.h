@@ -2,18 +2,31 @@
  * cmp_report.h: the figures of `steerdns compare`, computed from a read
  * context (compare/cmp_ctx.h), and the three writers over them.
  *
- * Rating one observation (a client sent to PoP `chosen` by a method):
- *  - optimal PoP: the lowest-RTT PoP where RTTs to at least one PoP exist
- *    for the client (basis "rtt"), else the nearest PoP by great-circle
- *    distance from the client's location (basis "distance"), else none
- *    (the observation is counted as unrated). Ties go to the PoP listed
- *    first in the config.
+ * Rating one observation (a client sent to PoP `chosen` by a method; the
+ * full rules, per input format, are in compare/formats.md):
+ *  - optimal PoP: the lowest-RTT PoP when the client has an RTT to every
+ *    PoP (a number, or no reply at all: never the optimal) (basis "rtt");
+ *    else the nearest PoP by great-circle distance from the client's
+ *    location (basis "distance"; RTTs to only some PoPs are counted as
+ *    "partial RTTs" and not used); else none (unrated). An answer located
+ *    only at its resolver (a decision-log GeoDNS answer steered by the
+ *    resolver's address) is never rated. Ties go to the PoP listed first.
  *  - hit: chosen == optimal.
  *  - latency inflation (basis rtt, and the chosen path's RTT known):
  *    max(0, RTT on the chosen path - lowest RTT). The chosen path is the
  *    anycast address for a probe's anycast result, else the chosen PoP.
  *  - distance inflation (client located): distance to the chosen PoP -
  *    distance to the nearest PoP, km (never negative).
+ *
+ * Intervals are 95%: a hit rate k/n has the Wilson score interval
+ * (centre (p + z^2/2n) / (1 + z^2/n), half-width
+ * z / (1 + z^2/n) * sqrt(p(1-p)/n + z^2/4n^2), z = 1.959964); the
+ * difference of two hit rates Newcombe's hybrid score interval from the
+ * two Wilson intervals (d - sqrt((p1-l1)^2 + (u2-p2)^2),
+ * d + sqrt((u1-p1)^2 + (p2-l2)^2)), significant when it excludes 0; the
+ * q-th percentile of n values the order statistics at ranks
+ * floor(nq - z sqrt(nq(1-q))) and ceil(nq + z sqrt(nq(1-q))) + 1, clamped
+ * to 1..n. A figure on no samples is NAN, printed "n/a" (JSON null).
  *
  * Percentiles are nearest-rank: of n values sorted ascending, the p-th
  * percentile is the value at 1-based rank ceil(p * n / 100) (at least 1).
@@ -38,6 +51,7 @@ struct cmp_dist {
 	size_t n;
 	double median, p90, p99, mean;
 	double over10, over25;   /* share of values > 10 and > 25 (strictly) */
+	double median_lo, median_hi, p90_lo, p90_hi;   /* 95% intervals */
 	double *sorted;          /* the n values ascending, for the CDF (owned) */
 };
 
@@ -46,13 +60,15 @@ struct cmp_bucket {
 	char key[3];             /* ISO code, "??" when unknown */
 	size_t samples, rated, hits;
 	size_t n_lat;            /* latency inflation values ... */
-	double lat_median;       /* ... and their median (0 when n_lat is 0) */
+	double lat_median;       /* ... and their median (NAN when n_lat is 0) */
 };
 
 struct cmp_group_fig {
 	size_t samples;          /* observations of this method / arm */
 	size_t rated;            /* with an optimal PoP (by_rtt + by_dist) */
 	size_t by_rtt, by_dist;  /* the basis of the optimal PoP */
+	size_t partial_rtt;      /* RTTs to some PoPs but not all: not rated by RTT */
+	size_t unrated_resolver; /* located at the resolver only: not rated */
 	size_t hits;             /* rated and chosen == optimal */
 	struct cmp_dist lat;     /* latency inflation, ms */
 	struct cmp_dist km;      /* distance inflation, km */
@@ -68,8 +84,8 @@ struct cmp_report {
 	struct cmp_group_fig g[CG_N];
 };
 
-/* p-th percentile (0 < p <= 100) of sorted[0..n-1], nearest-rank; 0 when
- * n is 0. */
+/* p-th percentile (0 < p <= 100) of sorted[0..n-1], nearest-rank; NAN
+ * (printed n/a) when n is 0. */
 double cmp_percentile(const double *sorted, size_t n, unsigned p);
 
 /* Join and rate every observation of c (phase two). c must outlive the
@@ -78,11 +94,43 @@ struct cmp_report *cmp_report_build(const struct cmp_ctx *c, unsigned min_sample
 
 void cmp_report_free(struct cmp_report *r);
 
+/* compare/cmp_ci.c: 95% Wilson interval of k/n (NAN, NAN for n = 0). */
+void cmp_wilson(size_t k, size_t n, double *lo, double *hi);
+/* k1/n1 - k2/n2 and its 95% interval (Newcombe); NAN when n1 or n2 is 0. */
+void cmp_diff_ci(size_t k1, size_t n1, size_t k2, size_t n2, double *d, double *lo, double *hi);
+/* 1-based ranks of the 95% interval of the p-th percentile of n values
+ * (0, 0 for n = 0). */
+void cmp_rank_ci(size_t n, unsigned p, size_t *lo, size_t *hi);
+
 /* True when a figure on n samples is to be marked "(few samples)". */
 static inline bool cmp_few(const struct cmp_report *r, size_t n)
 {
 	return n < r->min_samples;
 }
+
+/* One pair of groups compared: a - b. */
+struct cmp_pair_fig {
+	int a, b;                      /* enum cmp_group */
+	double diff, lo, hi;           /* hit rate a - b and its 95% interval */
+	bool significant;              /* the interval excludes 0 */
+	double median_diff, p90_diff;  /* latency inflation, ms (NAN: n/a) */
+};
+
+/* compare/cmp_fmt.c. v with prec decimals, "n/a" for NAN; returns buf. */
+const char *cmp_fmt_num(char *buf, size_t cap, double v, int prec);
+/* "1.0 [0.0-70.0]": a percentile and its interval; "n/a" for NAN. */
+const char *cmp_fmt_dist(char *buf, size_t cap, double v, double lo, double hi);
+/* Every pair's difference, as a text block or an HTML table. */
+void cmp_write_differences(const struct cmp_report *r, FILE *o, bool html);
+/* "60.0% [23.1-88.2] (3/5)": hit rate, Wilson 95% interval, count; "n/a (0/0)". */
+const char *cmp_fmt_rate(char *buf, size_t cap, size_t k, size_t n);
+/* The pairs compared (anycast - geodns-ecs, ab:anycast - ab:geodns,
+ * anycast - geodns-resolver, geodns-resolver - geodns-ecs): pair i into
+ * out; false when either side has no rated sample (out still filled). */
+size_t cmp_n_pairs(void);
+bool cmp_pair(const struct cmp_report *r, size_t i, struct cmp_pair_fig *out);
+/* One sentence: the first pair with rated samples on both sides. */
+void cmp_verdict(const struct cmp_report *r, char *buf, size_t cap);
 
 /* The terminal report (compare/cmp_text.c). */
 void cmp_report_text(const struct cmp_report *r, FILE *out);

@@ -14,7 +14,7 @@
 double cmp_percentile(const double *sorted, size_t n, unsigned p)
 {
 	if (n == 0)
-		return 0;
+		return NAN;
 	/* rank = ceil(p * n / 100) in integers, so no rounding error can
 	 * move it (0.9 * 10 in floating point is not exactly 9). */
 	size_t rank = ((size_t)p * n + 99) / 100;
@@ -74,9 +74,16 @@ static void dist_finish(struct dvec *d, struct cmp_dist *out)
 	out->median = cmp_percentile(d->v, d->n, 50);
 	out->p90 = cmp_percentile(d->v, d->n, 90);
 	out->p99 = cmp_percentile(d->v, d->n, 99);
-	out->mean = d->n ? sum / (double)d->n : 0;
-	out->over10 = d->n ? (double)o10 / (double)d->n : 0;
-	out->over25 = d->n ? (double)o25 / (double)d->n : 0;
+	out->mean = d->n ? sum / (double)d->n : NAN;
+	size_t lo, hi;
+	cmp_rank_ci(d->n, 50, &lo, &hi);
+	out->median_lo = d->n ? d->v[lo - 1] : NAN;
+	out->median_hi = d->n ? d->v[hi - 1] : NAN;
+	cmp_rank_ci(d->n, 90, &lo, &hi);
+	out->p90_lo = d->n ? d->v[lo - 1] : NAN;
+	out->p90_hi = d->n ? d->v[hi - 1] : NAN;
+	out->over10 = d->n ? (double)o10 / (double)d->n : NAN;
+	out->over25 = d->n ? (double)o25 / (double)d->n : NAN;
 	d->v = NULL;
 	d->n = d->cap = 0;
 }
@@ -168,18 +175,49 @@ static void joined_rtts(const struct cmp_ctx *c, const struct cmp_rtt_row *rows,
 	}
 }
 
-/* Rate o and add it to its group. */
+/* The lowest-RTT PoP when o's RTT vector is complete (every PoP measured:
+ * a number, or INFINITY for no reply) and some PoP replied; -1 otherwise,
+ * with *partial set when some but not all PoPs were measured. */
+static int best_by_rtt(size_t n_pops, const double *rtt, bool *partial)
+{
+	size_t measured = 0;
+	int best = -1;
+	*partial = false;
+	for (size_t i = 0; rtt && i < n_pops; i++) {
+		if (isnan(rtt[i]))
+			continue;
+		measured++;
+		if (isfinite(rtt[i]) && (best < 0 || rtt[i] < rtt[best]))
+			best = (int)i;
+	}
+	if (measured == n_pops)
+		return best;
+	*partial = measured > 0;
+	return -1;
+}
+
+/* Rate o and add it to its group (rules in compare/formats.md). */
 static int rate(const struct cmp_ctx *c, const struct cmp_obs *o, const double *rtt,
                 const struct geo_point *pts, size_t *order, double *dist,
                 struct cmp_group_fig *g, struct gacc *acc)
 {
-	int best = -1, nearest = -1, optimal = -1;
-	bool have_lat = false;
+	int nearest = -1, optimal = -1;
+	bool have_lat = false, partial;
 	double lat_infl = 0;
 
-	for (size_t i = 0; rtt && i < c->n_pops; i++)
-		if (!isnan(rtt[i]) && (best < 0 || rtt[i] < rtt[best]))
-			best = (int)i;
+	g->samples++;
+	struct bacc *bc = bucket(&acc->cont, o->continent);
+	struct bacc *bn = bucket(&acc->country, o->country);
+	if (!bc || !bn)
+		return -1;
+	bc->b.samples++;
+	bn->b.samples++;
+	if (o->at_resolver) {
+		g->unrated_resolver++;
+		return 0;
+	}
+	int best = best_by_rtt(c->n_pops, rtt, &partial);
+	g->partial_rtt += partial;
 	if (o->has_coords) {
 		geo_rank(o->lat, o->lon, pts, c->n_pops, order, dist);
 		nearest = (int)order[0];
@@ -190,7 +228,7 @@ static int rate(const struct cmp_ctx *c, const struct cmp_obs *o, const double *
 		optimal = best;
 		g->by_rtt++;
 		double chosen_rtt = !isnan(o->experienced) ? o->experienced : rtt[o->chosen];
-		if (!isnan(chosen_rtt)) {
+		if (isfinite(chosen_rtt)) {
 			have_lat = true;
 			lat_infl = chosen_rtt - rtt[best];
 			if (lat_infl < 0)
@@ -202,13 +240,6 @@ static int rate(const struct cmp_ctx *c, const struct cmp_obs *o, const double *
 		optimal = nearest;
 		g->by_dist++;
 	}
-	g->samples++;
-	struct bacc *bc = bucket(&acc->cont, o->continent);
-	struct bacc *bn = bucket(&acc->country, o->country);
-	if (!bc || !bn)
-		return -1;
-	bc->b.samples++;
-	bn->b.samples++;
 	if (optimal < 0)
 		return 0;
 	g->rated++;

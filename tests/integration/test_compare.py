@@ -3,15 +3,23 @@
 The probe fixture is the one of tests/unit/test_compare.c (figures worked
 out there): anycast 5 samples, 3 hits (60.0%), latency inflation
 [0, 1, 16, 70] -> nearest-rank median 1, p90 70, p99 70, >10ms 50%,
->25ms 25%; geodns-ecs 2 samples, 2 hits. A decision log line whose client
-81.2.69.142 is located by the config's GeoIP DB (MaxMind test DB: GB, EU)
-joins the RTT CSV by /24: fra 30 vs ams 12 -> miss, inflation 18. The real
-RIPE Atlas samples are read alongside (2 NSIDs, 56 DNS results).
+>25ms 25%; geodns-ecs 2 samples, 2 hits. A decision log line whose ECS
+81.2.69.142/32 was used (client = the ECS prefix) is located by the
+config's GeoIP DB (MaxMind test DB: GB, EU) and joins the RTT CSV by /24:
+fra 30, ams 12, iad 95 -> miss, inflation 18; a second line steered by its
+resolver's address is not rated. The real RIPE Atlas samples (tests/data/
+atlas) are read alongside (2 NSIDs, 56 DNS results).
+
+test_attribution_*: the hand-worked fixture tests/data/compare/attribution
+(its README.md has every figure): text, JSON and HTML must print those
+figures, to their rounding; Wilson and Newcombe intervals and distances
+are computed here from the formulas, independently of compare.
 Reports: terminal, --json, --html (xmllint, one <svg> per method,
 rendered with headless Chromium to a PNG).
 """
 
 import json
+import math
 import os
 import re
 import shutil
@@ -41,20 +49,46 @@ PROBE = [
 
 DECISIONS = [
     {"ts": "2026-11-22T10:00:00.123Z", "server": "fra1", "method": "geodns", "arm": "geodns",
-     "qname": "www.example.test.", "qtype": "A", "resolver": "192.0.2.53", "ecs": None,
+     "qname": "www.example.test.", "qtype": "A", "resolver": "192.0.2.53", "ecs": "81.2.69.142/32",
+     "client": "81.2.69.142/32", "country": None, "continent": None, "lat": None, "lon": None,
+     "pop": "fra", "nearest": None, "pop_km": None, "nearest_km": None, "scope": 24},
+    {"ts": "2026-11-22T10:00:00.124Z", "server": "fra1", "method": "geodns", "arm": None,
+     "qname": "www.example.test.", "qtype": "A", "resolver": "81.2.69.142", "ecs": None,
      "client": "81.2.69.142/32", "country": None, "continent": None, "lat": None, "lon": None,
      "pop": "fra", "nearest": None, "pop_km": None, "nearest_km": None, "scope": None},
 ]
 
-CSV = "client,pop,rtt_ms\n81.2.69.10,fra,30\n81.2.69.200,ams,12\n"
+CSV = "client,pop,rtt_ms\n81.2.69.10,fra,30\n81.2.69.200,ams,12\n81.2.69.11,iad,95\n"
+
+Z95 = 1.959963984540054
+
+
+def wilson(k, n):
+    """Wilson score interval (Wilson 1927; as in compare/cmp_report.h)."""
+    p = k / n
+    c = (p + Z95 ** 2 / (2 * n)) / (1 + Z95 ** 2 / n)
+    h = Z95 / (1 + Z95 ** 2 / n) * math.sqrt(p * (1 - p) / n + Z95 ** 2 / (4 * n * n))
+    return max(0.0, c - h), min(1.0, c + h)
+
+
+def newcombe(k1, n1, k2, n2):
+    """Newcombe's hybrid score interval for p1 - p2 (method 10)."""
+    p1, p2 = k1 / n1, k2 / n2
+    l1, u1 = wilson(k1, n1)
+    l2, u2 = wilson(k2, n2)
+    d = p1 - p2
+    return d, d - math.hypot(p1 - l1, u2 - p2), d + math.hypot(u1 - p1, p2 - l2)
+
+
+def km(a, b):
+    """Great-circle distance, haversine, mean Earth radius 6371.0088 km."""
+    la1, lo1, la2, lo2 = map(math.radians, (a[0], a[1], b[0], b[1]))
+    h = math.sin((la2 - la1) / 2) ** 2 + math.cos(la1) * math.cos(la2) * math.sin((lo2 - lo1) / 2) ** 2
+    return 2 * 6371.0088 * math.asin(math.sqrt(h))
 
 
 def atlas_dir():
-    for d in (os.path.join(H.repo_root(), '..', 'shared', 'testdata', 'atlas'),
-              '/work/shared/testdata/atlas'):
-        if os.path.isdir(d):
-            return os.path.abspath(d)
-    raise H.Skip('RIPE Atlas samples not found')
+    return os.path.join(H.repo_root(), 'tests', 'data', 'atlas')
 
 
 def setup_module(binary):
@@ -73,7 +107,7 @@ def setup_module(binary):
     with open(os.path.join(TMP, 'decisions.jsonl'), 'w') as f:
         for d in DECISIONS:
             f.write(json.dumps(d) + '\n')
-        f.write('{"method": "geodns", broken\n')   # line 2: malformed
+        f.write('{"method": "geodns", broken\n')   # line 3: malformed
     with open(os.path.join(TMP, 'rtt.csv'), 'w') as f:
         f.write(CSV)
 
@@ -102,17 +136,27 @@ def test_terminal_report():
     assert rc == 0, 'exit %d\n%s' % (rc, err)
     assert 'nearest-rank' in out, out
     blk = out.split('== anycast:')[1].split('==')[0]
-    assert 'optimal-PoP hit rate   60.0% (3/5)\n' in blk, blk
-    assert 'median 1.0  p90 70.0  p99 70.0  >10ms 50.0%  >25ms 25.0%  (n=4)\n' in blk, blk
+    lo, hi = wilson(3, 5)
+    assert 'optimal-PoP hit rate   60.0%% [%.1f-%.1f] (3/5)\n' % (100 * lo, 100 * hi) in blk, blk
+    # Rank intervals, n=4: median ranks 1..4 -> [0, 70]; p90 ranks 2..4 -> [1, 70].
+    assert ('median 1.0 [0.0-70.0]  p90 70.0 [1.0-70.0]  p99 70.0  >10ms 50.0%  >25ms 25.0%  '
+            '(n=4)\n') in blk, blk
     ecs = out.split('== geodns-ecs:')[1].split('==')[0]
-    assert 'optimal-PoP hit rate   100.0% (2/2) (few samples)' in ecs, ecs
+    # The two probe ECS answers (hits) and the decision log's ECS answer (miss).
+    lo, hi = wilson(2, 3)
+    assert 'optimal-PoP hit rate   66.7%% [%.1f-%.1f] (2/3)\n' % (100 * lo, 100 * hi) in ecs, ecs
     ab = out.split('== ab:geodns:')[1].split('==')[0]
     # 81.2.69.142 located by the DB (GB, EU); RTT CSV joined by /24.
-    assert 'optimal-PoP hit rate   0.0% (0/1) (few samples)' in ab, ab
+    lo, hi = wilson(0, 1)
+    assert 'optimal-PoP hit rate   0.0%% [%.1f-%.1f] (0/1) (few samples)' % (
+        100 * lo, 100 * hi) in ab, ab
     assert 'median 18.0' in ab and re.search(r'GB\s+samples\s+1', ab), ab
+    res = out.split('== geodns-resolver:')[1].split('==')[0]
+    assert '1 samples, 0 rated' in res and '(1 located only at their resolver)' in res, res
+    assert 'optimal-PoP hit rate   n/a (0/0)' in res and 'latency inflation ms   n/a' in res, res
     # The malformed decision log line, by file:line.
-    assert 'decisions.jsonl:2: bad JSON' in err, err
-    assert re.search(r'decisions.jsonl\s+decision-log\s+2 lines\s+1 used\s+0 skipped\s+1 malformed',
+    assert 'decisions.jsonl:3: bad JSON' in err, err
+    assert re.search(r'decisions.jsonl\s+decision-log\s+3 lines\s+2 used\s+0 skipped\s+1 malformed',
                      out), out
     assert 'RIPE Atlas: 56 DNS results (2 with NSID' in out, out
 
@@ -123,16 +167,21 @@ def test_json_report():
     with open(os.path.join(TMP, 'out.json')) as f:
         j = json.load(f)
     m = {g['method']: g for g in j['methods']}
-    # The decision log line (geodns, no ECS, arm geodns) counts for both
-    # geodns-resolver and ab:geodns.
+    # The first decision log line (geodns, ECS used, arm geodns) counts
+    # for geodns-ecs and ab:geodns; the second for geodns-resolver, unrated.
     assert set(m) == {'geodns-ecs', 'geodns-resolver', 'anycast', 'ab:geodns'}, list(m)
-    assert m['geodns-resolver']['samples'] == 1, m['geodns-resolver']
+    g = m['geodns-resolver']
+    assert (g['samples'], g['rated'], g['unrated_at_resolver']) == (1, 0, 1), g
+    assert g['hit_rate']['value'] is None and g['hit_rate']['ci95'] is None, g['hit_rate']
+    assert g['latency_inflation_ms']['median'] is None, g
     a = m['anycast']
     # anycast: the 5 probe runs plus the two Atlas NSIDs (fra = k3..., ams =
     # dns2.ams), which have no pings of their probes and are not located by
     # the test DB: unrated.
     assert a['samples'] == 7 and a['rated'] == 5 and a['unrated'] == 2, a
-    assert a['hit_rate'] == {'hits': 3, 'n': 5, 'value': 0.6, 'few_samples': False}, a['hit_rate']
+    hr = a['hit_rate']
+    assert (hr['hits'], hr['n'], hr['value'], hr['few_samples']) == (3, 5, 0.6, False), hr
+    assert all(abs(x - y) < 1e-9 for x, y in zip(hr['ci95'], wilson(3, 5))), hr
     li = a['latency_inflation_ms']
     assert (li['n'], li['median'], li['p90'], li['p99']) == (4, 1, 70, 70), li
     assert (li['share_over_10ms'], li['share_over_25ms']) == (0.5, 0.25), li
@@ -206,6 +255,95 @@ def test_html_renders():
     assert len(data) > 10000, 'screenshot only %d bytes: blank?' % len(data)
     if os.environ.get('STEERDNS_KEEP_PNG'):
         shutil.copy(png, os.environ['STEERDNS_KEEP_PNG'])
+
+
+ATT = os.path.join(H.repo_root(), 'tests', 'data', 'compare', 'attribution')
+FRA, AMS, IAD = (50.11, 8.68), (52.37, 4.9), (38.95, -77.45)
+
+
+def attribution_run():
+    return run('--min-samples', '1', '--json', 'att.json', '--html', 'att.html',
+               *[os.path.join(ATT, f) for f in ('decisions.jsonl', 'probes.jsonl', 'rtt.csv')])
+
+
+def test_attribution_text():
+    """Every rule of compare/formats.md on the hand-worked fixture."""
+    rc, out, err = attribution_run()
+    assert rc == 0, err
+    lines = {m: out.split('== %s:' % m)[1].split('\n==')[0]
+             for m in ('geodns-ecs', 'geodns-resolver', 'anycast')}
+    want = {  # method: samples, rated, by rtt, by distance, unrated at resolver, partial, hits
+        'geodns-ecs': (3, 3, 3, 0, 0, 0, 2),
+        'geodns-resolver': (6, 2, 1, 1, 4, 1, 1),
+        'anycast': (7, 6, 4, 2, 0, 3, 3),
+    }
+    for m, (n, rated, rtt, dist, atres, partial, hits) in want.items():
+        head = ('%d samples, %d rated (%d by lowest RTT, %d by nearest distance), %d unrated '
+                '(%d located only at their resolver); %d with RTTs to only some PoPs'
+                % (n, rated, rtt, dist, n - rated, atres, partial))
+        assert lines[m].startswith(' ' + head), '%s:\n%s\nwant %s' % (m, lines[m], head)
+        lo, hi = wilson(hits, rated)
+        rate = 'optimal-PoP hit rate   %.1f%% [%.1f-%.1f] (%d/%d)' % (
+            100 * hits / rated, 100 * lo, 100 * hi, hits, rated)
+        assert rate in lines[m], '%s: no %r in\n%s' % (m, rate, lines[m])
+    # Latency: ecs [0, 0, 12], anycast [1, 12, 16, 79], resolver none.
+    assert 'median 0.0 [0.0-12.0]  p90 12.0 [0.0-12.0]' in lines['geodns-ecs'], lines['geodns-ecs']
+    assert 'median 12.0 [1.0-79.0]  p90 79.0 [12.0-79.0]' in lines['anycast'], lines['anycast']
+    assert 'latency inflation ms   n/a' in lines['geodns-resolver'], lines['geodns-resolver']
+    # Distance: resolver [0, D(ams,iad)], anycast [0, 0, 0, 0, D(fra,ams), D(fra,iad)].
+    assert 'median 0  p90 %.0f  mean %.0f  (n=2)' % (km(AMS, IAD), km(AMS, IAD) / 2) \
+        in lines['geodns-resolver'], lines['geodns-resolver']
+    assert 'median 0  p90 %.0f  mean %.0f  (n=6)' % (
+        km(FRA, IAD), (km(FRA, AMS) + km(FRA, IAD)) / 6) in lines['anycast'], lines['anycast']
+    assert '3 GeoDNS answers to queries with ECS the server did not use' in out, out
+    assert '1 probe resolver answers do not say whether the resolver sent ECS' in out, out
+    assert '1 direct ECS probe answers not counted' in out, out
+    d, lo, hi = newcombe(3, 6, 2, 3)
+    verdict = ('verdict: anycast sends %.1f pp fewer clients to their best PoP than geodns-ecs '
+               '(95%% CI %+.1f to %+.1f pp: not significant' % (-100 * d, 100 * lo, 100 * hi))
+    assert verdict in out and 'p90 latency inflation +67.0 ms' in out, out
+
+
+def test_attribution_json():
+    rc, out, err = attribution_run()
+    assert rc == 0, err
+    with open(os.path.join(TMP, 'att.json')) as f:
+        j = json.load(f)
+    m = {g['method']: g for g in j['methods']}
+    assert (j['ecs_unused'], j['resolver_ecs_unknown'], j['ecs_direct_superseded']) == (3, 1, 1), j
+    for name, k, n in (('geodns-ecs', 2, 3), ('geodns-resolver', 1, 2), ('anycast', 3, 6)):
+        hr = m[name]['hit_rate']
+        assert (hr['hits'], hr['n']) == (k, n) and abs(hr['value'] - k / n) < 1e-12, hr
+        assert all(abs(x - y) < 1e-9 for x, y in zip(hr['ci95'], wilson(k, n))), (name, hr)
+    r = m['geodns-resolver']
+    assert (r['unrated_at_resolver'], r['partial_rtt']) == (4, 1), r
+    assert r['latency_inflation_ms']['n'] == 0 and r['latency_inflation_ms']['median'] is None, r
+    assert r['latency_inflation_ms']['median_ci95'] is None, r
+    a = m['anycast']
+    li = a['latency_inflation_ms']
+    assert (li['n'], li['median'], li['p90'], li['median_ci95'], li['p90_ci95']) == \
+        (4, 12, 79, [1, 79], [12, 79]), li
+    assert abs(a['distance_inflation_km']['p90'] - km(FRA, IAD)) < 0.01, a['distance_inflation_km']
+    d = [x for x in j['differences'] if (x['a'], x['b']) == ('anycast', 'geodns-ecs')][0]
+    want = newcombe(3, 6, 2, 3)
+    assert abs(d['hit_rate_diff'] - want[0]) < 1e-9 and not d['significant'], d
+    assert all(abs(x - y) < 1e-9 for x, y in zip(d['hit_rate_diff_ci95'], want[1:])), d
+    assert d['latency_p90_diff_ms'] == 67, d
+    assert j['verdict'].startswith('anycast sends 16.7 pp fewer clients'), j['verdict']
+
+
+def test_attribution_html():
+    rc, out, err = attribution_run()
+    assert rc == 0, err
+    text = open(os.path.join(TMP, 'att.html')).read()
+    lo, hi = wilson(1, 2)
+    row = re.search(r'<tr><td class="l">geodns-resolver</td>(.*?)</tr>', text).group(1)
+    cells = re.findall(r'<td>(.*?)</td>', row)
+    # samples, rated, by RTT, by distance, unrated at resolver, partial RTTs, hit rate, median
+    assert cells[:7] == ['6', '2', '1', '1', '4', '1', '50.0%% [%.1f-%.1f] (1/2)' % (
+        100 * lo, 100 * hi)], cells
+    assert cells[7].startswith('n/a'), cells   # no latency: n/a, never 0.0
+    assert 'Verdict:</b> anycast sends 16.7 pp fewer clients' in text, text[:2000]
 
 
 def test_unknown_format_is_error():

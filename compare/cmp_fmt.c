@@ -1,0 +1,114 @@
+/*
+ * cmp_fmt.c: figures as text, shared by the terminal and HTML reports:
+ * "n/a" for a figure on no samples (never a 0 that reads like a score),
+ * hit rates with their Wilson interval and count, and the verdict.
+ */
+#include <math.h>
+#include <stdio.h>
+
+#include "compare/cmp_report.h"
+
+const char *cmp_fmt_num(char *buf, size_t cap, double v, int prec)
+{
+	if (isnan(v))
+		snprintf(buf, cap, "n/a");
+	else
+		snprintf(buf, cap, "%.*f", prec, v);
+	return buf;
+}
+
+const char *cmp_fmt_dist(char *buf, size_t cap, double v, double lo, double hi)
+{
+	if (isnan(v))
+		snprintf(buf, cap, "n/a");
+	else
+		snprintf(buf, cap, "%.1f [%.1f-%.1f]", v, lo, hi);
+	return buf;
+}
+
+const char *cmp_fmt_rate(char *buf, size_t cap, size_t k, size_t n)
+{
+	double lo, hi;
+	if (!n) {
+		snprintf(buf, cap, "n/a (0/0)");
+		return buf;
+	}
+	cmp_wilson(k, n, &lo, &hi);
+	snprintf(buf, cap, "%.1f%% [%.1f-%.1f] (%zu/%zu)", 100.0 * (double)k / (double)n,
+	         100 * lo, 100 * hi, k, n);
+	return buf;
+}
+
+/* The pairs compared, in order of interest: the two methods first. */
+static const int pairs[][2] = {
+	{ CG_ANYCAST, CG_GEODNS_ECS },        { CG_AB_ANYCAST, CG_AB_GEODNS },
+	{ CG_ANYCAST, CG_GEODNS_RESOLVER },   { CG_GEODNS_RESOLVER, CG_GEODNS_ECS },
+};
+
+size_t cmp_n_pairs(void)
+{
+	return sizeof(pairs) / sizeof(pairs[0]);
+}
+
+bool cmp_pair(const struct cmp_report *r, size_t i, struct cmp_pair_fig *out)
+{
+	if (i >= cmp_n_pairs())
+		return false;
+	const struct cmp_group_fig *a = &r->g[pairs[i][0]], *b = &r->g[pairs[i][1]];
+	out->a = pairs[i][0];
+	out->b = pairs[i][1];
+	cmp_diff_ci(a->hits, a->rated, b->hits, b->rated, &out->diff, &out->lo, &out->hi);
+	out->significant = !isnan(out->diff) && (out->lo > 0 || out->hi < 0);
+	out->p90_diff = a->lat.p90 - b->lat.p90;  /* NAN when either has none */
+	out->median_diff = a->lat.median - b->lat.median;
+	return a->rated && b->rated;
+}
+
+void cmp_verdict(const struct cmp_report *r, char *buf, size_t cap)
+{
+	struct cmp_pair_fig p;
+	for (size_t i = 0; i < cmp_n_pairs(); i++) {
+		if (!cmp_pair(r, i, &p))
+			continue;
+		int n = snprintf(buf, cap,
+		                 "%s sends %.1f pp %s clients to their best PoP than %s "
+		                 "(95%% CI %+.1f to %+.1f pp: %s)",
+		                 cmp_group_name[p.a], fabs(100 * p.diff),
+		                 p.diff < 0 ? "fewer" : "more", cmp_group_name[p.b], 100 * p.lo,
+		                 100 * p.hi,
+		                 p.significant ? "significant" : "not significant, the data cannot "
+		                                                 "tell them apart");
+		if (n > 0 && (size_t)n < cap && !isnan(p.p90_diff))
+			snprintf(buf + n, cap - (size_t)n, ", p90 latency inflation %+.1f ms",
+			         p.p90_diff);
+		return;
+	}
+	snprintf(buf, cap, "n/a: no two methods have rated samples to compare");
+}
+
+void cmp_write_differences(const struct cmp_report *r, FILE *o, bool html)
+{
+	struct cmp_pair_fig p;
+	char m[32], q[32];
+	fputs(html ? "<table><tr><th class=\"l\">a - b</th><th>hit rate difference (pp)</th>"
+	             "<th>95% CI</th><th>significant</th><th>latency infl. median diff ms</th>"
+	             "<th>p90 diff ms</th></tr>\n"
+	           : "\ndifferences (hit rate in percentage points, 95% CI; latency inflation "
+	             "in ms):\n",
+	      o);
+	for (size_t i = 0; i < cmp_n_pairs(); i++) {
+		if (!cmp_pair(r, i, &p))
+			continue;
+		fprintf(o,
+		        html ? "<tr><td class=\"l\">%s - %s</td><td>%+.1f</td><td>%+.1f to %+.1f</td>"
+		               "<td>%s</td><td>%s</td><td>%s</td></tr>\n"
+		             : "  %-16s - %-16s hit rate %+6.1f pp [%+.1f to %+.1f] %-15s median %s  "
+		               "p90 %s\n",
+		        cmp_group_name[p.a], cmp_group_name[p.b], 100 * p.diff, 100 * p.lo,
+		        100 * p.hi, p.significant ? "significant" : "not significant",
+		        cmp_fmt_num(m, sizeof(m), p.median_diff, 1),
+		        cmp_fmt_num(q, sizeof(q), p.p90_diff, 1));
+	}
+	if (html)
+		fputs("</table>\n", o);
+}
