@@ -51,6 +51,8 @@ struct cmp_key {
 };
 
 struct cmp_obs {
+	uint64_t count;           /* identical observations folded into this one */
+	uint64_t hash;            /* of its identity, for folding (cmp_ctx.c) */
 	uint8_t group;            /* enum cmp_group */
 	uint8_t join;             /* enum cmp_join */
 	int chosen;               /* PoP index the method chose */
@@ -83,6 +85,7 @@ struct cmp_file {
 	size_t records;           /* turned into observations or RTT rows */
 	size_t malformed;         /* unreadable lines, each reported as file:line */
 	size_t skipped;           /* well-formed but unusable (unknown PoP, no NSID, ...) */
+	size_t scanned;           /* decision-log lines read by the fixed-form scanner */
 };
 
 /* Atlas specifics, counted over all Atlas inputs. */
@@ -104,8 +107,10 @@ struct cmp_ctx {
 	FILE *errf;                     /* where file:line messages go (stderr) */
 	unsigned max_msgs;              /* per file, then a summary line */
 
-	struct cmp_obs *obs;
+	struct cmp_obs *obs;            /* distinct observations, each with its count */
 	size_t n_obs, cap_obs;
+	uint32_t *obs_index;            /* open-addressing table over obs (index + 1) */
+	size_t index_cap;               /* power of two, or 0 */
 	struct cmp_rtt_row *rows;
 	size_t n_rows, cap_rows;
 	struct cmp_file *files;
@@ -154,7 +159,11 @@ int cmp_prefix_parse(const char *text, uint8_t a[16], unsigned *len);
 /* Fill o's location from the DB for address text (no-op without a DB or
  * an unparsable address; never overwrites known fields). */
 void cmp_locate(const struct cmp_ctx *c, const char *addr, struct cmp_obs *o);
-/* Append (copies o; o->rtt ownership moves). 0, or -1 out of memory. */
+/* Add o->count (1 when 0) observations like o. Observations without their
+ * own RTT vector that equal one already held (every field but count) are
+ * folded into it, so memory grows with distinct clients, not lines; one
+ * with an RTT vector (probe lines) is appended and owns it (o->rtt
+ * ownership moves). 0, or -1 out of memory. */
 int cmp_add_obs(struct cmp_ctx *c, const struct cmp_obs *o);
 int cmp_add_rtt(struct cmp_ctx *c, const struct cmp_key *k, int pop, double rtt);
 /* An observation with defaults (no RTTs, no location, experienced NAN). */

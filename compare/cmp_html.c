@@ -75,7 +75,7 @@ static void cdf_chart(const struct cmp_report *r, int g, FILE *o)
 {
 	const struct cmp_dist *d = &r->g[g].lat;
 	double pw = CW - ML - MR, ph = CH - MT - MB;
-	double xmax = nice_max(d->n ? d->sorted[d->n - 1] : 1);
+	double xmax = nice_max(d->n_vals ? d->vals[d->n_vals - 1].v : 1);
 
 	fprintf(o, "<div class=\"fig\"><svg xmlns=\"http://www.w3.org/2000/svg\" class=\"cdf\" "
 	           "data-method=\"%s\" width=\"%d\" height=\"%d\" viewBox=\"0 0 %d %d\">\n",
@@ -99,14 +99,24 @@ static void cdf_chart(const struct cmp_report *r, int g, FILE *o)
 		        ML + pw / 2, MT + ph / 2);
 	} else {
 		/* Empirical CDF as a step line: at each value the share of
-		 * values <= it. Values beyond the axis are clipped to it. */
+		 * values <= it. Values beyond the axis are clipped to it. One
+		 * step per pixel column at most, so the page's size does not
+		 * grow with the input. */
 		fprintf(o, "<path fill=\"none\" stroke=\"%s\" stroke-width=\"2\" d=\"M%d %.1f", color[g],
 		        ML, MT + ph);
-		for (size_t i = 0; i < d->n; i++) {
-			double v = d->sorted[i] > xmax ? xmax : d->sorted[i];
+		uint64_t cum = 0;
+		double last_y = MT + ph;
+		for (size_t i = 0; i < d->n_vals; i++) {
+			double v = d->vals[i].v > xmax ? xmax : d->vals[i].v;
 			double x = ML + pw * v / xmax;
-			fprintf(o, " L%.1f %.1f L%.1f %.1f", x, MT + ph - ph * (double)i / (double)d->n,
-			        x, MT + ph - ph * (double)(i + 1) / (double)d->n);
+			cum += d->vals[i].w;
+			bool end_of_column = i + 1 == d->n_vals ||
+			                     (int)(ML + pw * fmin(d->vals[i + 1].v, xmax) / xmax) != (int)x;
+			if (!end_of_column)
+				continue;
+			double y = MT + ph - ph * (double)cum / (double)d->n;
+			fprintf(o, " L%.1f %.1f L%.1f %.1f", x, last_y, x, y);
+			last_y = y;
 		}
 		fprintf(o, " L%.0f %d\"/>\n", ML + pw, MT);
 	}

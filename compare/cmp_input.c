@@ -53,6 +53,20 @@ __attribute__((format(printf, 4, 5))) static void note(struct cmp_ctx *c, struct
 	fputc('\n', c->errf);
 }
 
+/* Count the outcome r of a reader (0 used, 1 skipped, -1 malformed). */
+static void outcome(struct cmp_ctx *c, struct cmp_file *f, int r, const char *why, size_t lineno)
+{
+	if (r == 0) {
+		f->records++;
+	} else if (r == 1) {
+		f->skipped++;
+		note(c, f, lineno, "skipped: %s", why);
+	} else {
+		f->malformed++;
+		note(c, f, lineno, "%s", why);
+	}
+}
+
 /* Hand one record to its reader and count the outcome. */
 static void dispatch(struct cmp_ctx *c, struct cmp_file *f, enum cmp_format fmt, const json_t *rec,
                      const char *line, size_t lineno)
@@ -77,15 +91,7 @@ static void dispatch(struct cmp_ctx *c, struct cmp_file *f, enum cmp_format fmt,
 		r = -1;
 		snprintf(why, sizeof(why), "no format");
 	}
-	if (r == 0) {
-		f->records++;
-	} else if (r == 1) {
-		f->skipped++;
-		note(c, f, lineno, "skipped: %s", why);
-	} else {
-		f->malformed++;
-		note(c, f, lineno, "%s", why);
-	}
+	outcome(c, f, r, why, lineno);
 }
 
 static bool blank(const char *s)
@@ -115,6 +121,17 @@ static int read_lines(struct cmp_ctx *c, struct cmp_file *f, FILE *in)
 		if (fmt == CF_CSV) {
 			dispatch(c, f, fmt, NULL, line, lineno);
 			continue;
+		}
+		if (fmt == CF_DECISION) {
+			/* The form steerdns writes, without a JSON tree; any
+			 * other form falls through to jansson. */
+			char why[256] = "";
+			int r = cmp_scan_decision(c, line, (size_t)n, why, sizeof(why));
+			if (r != 2) {
+				f->scanned++;
+				outcome(c, f, r, why, lineno);
+				continue;
+			}
 		}
 		if (fmt == CF_NONE && cmp_csv_is_header(line)) {
 			fmt = CF_CSV;

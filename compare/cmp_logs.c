@@ -38,15 +38,6 @@ static int opt_num(const json_t *rec, const char *k, double *out, bool *have)
 	return 0;
 }
 
-static void set_code(char dst[3], const char *s)
-{
-	if (s && strlen(s) == 2) {
-		dst[0] = s[0];
-		dst[1] = s[1];
-		dst[2] = 0;
-	}
-}
-
 /* Location fields lat, lon, country, continent of obj into o. */
 static int read_location(const json_t *obj, struct cmp_obs *o)
 {
@@ -61,8 +52,8 @@ static int read_location(const json_t *obj, struct cmp_obs *o)
 		o->lat = lat;
 		o->lon = lon;
 	}
-	set_code(o->country, cc);
-	set_code(o->continent, ct);
+	cmp_code_copy(o->country, cc);
+	cmp_code_copy(o->continent, ct);
 	return 0;
 }
 
@@ -199,78 +190,33 @@ int cmp_rec_probe(struct cmp_ctx *c, const json_t *rec, char *why, size_t whylen
 	return 0;
 }
 
-/*
- * Whether a decision-log GeoDNS answer located its client by the query's
- * ECS: the line's "ecs_used" when present, else inferred from what the
- * server writes: "client" is the ECS subnet when ECS was used, the
- * resolver's address (/32, /128) when not (SOURCE 0, a private subnet, a
- * resolver not trusted). Returns 1, 0, -1 for a malformed "ecs_used".
- */
-static int decision_ecs_used(const json_t *rec, const char *ecs, const char *client)
+/* A decision-log line read with jansson (any key order, escapes, extra
+ * keys): its fields, then the common rules of cmp_decision_apply. */
+int cmp_rec_decision(struct cmp_ctx *c, const json_t *rec, char *why, size_t whylen)
 {
+	struct cmp_decision d = { .ecs_used = -1 };
+	double lat = 0, lon = 0;
+	const char *cc, *ct;
+	bool hlat, hlon;
+
+	if (opt_str(rec, "method", &d.method) < 0 || opt_str(rec, "arm", &d.arm) < 0 ||
+	    opt_str(rec, "ecs", &d.ecs) < 0 || opt_str(rec, "client", &d.client) < 0 ||
+	    opt_str(rec, "pop", &d.pop) < 0)
+		return WHY("decision log: 'method', 'arm', 'ecs', 'client' and 'pop' must be strings "
+		           "or null");
 	const json_t *v = json_object_get(rec, "ecs_used");
 	if (v && !json_is_null(v)) {
 		if (!json_is_boolean(v))
-			return -1;
-		return json_is_true(v);
+			return WHY("decision log: 'ecs_used' must be true, false or null");
+		d.ecs_used = json_is_true(v);
 	}
-	uint8_t a[16], b[16];
-	unsigned la, lb;
-	if (!ecs || !client || cmp_prefix_parse(ecs, a, &la) < 0 ||
-	    cmp_prefix_parse(client, b, &lb) < 0)
-		return 0;
-	return la == lb && !memcmp(a, b, 16);
-}
-
-int cmp_rec_decision(struct cmp_ctx *c, const json_t *rec, char *why, size_t whylen)
-{
-	const char *method, *arm, *ecs, *client, *pop;
-	struct cmp_obs o;
-
-	if (opt_str(rec, "method", &method) < 0 || !method ||
-	    (strcmp(method, "geodns") != 0 && strcmp(method, "anycast") != 0))
-		return WHY("decision log: 'method' must be \"geodns\" or \"anycast\"");
-	if (opt_str(rec, "arm", &arm) < 0 ||
-	    (arm && strcmp(arm, "geodns") != 0 && strcmp(arm, "anycast") != 0))
-		return WHY("decision log: 'arm' must be \"geodns\", \"anycast\" or null");
-	if (opt_str(rec, "ecs", &ecs) < 0 || opt_str(rec, "client", &client) < 0 ||
-	    opt_str(rec, "pop", &pop) < 0)
-		return WHY("decision log: 'ecs', 'client' and 'pop' must be strings or null");
-	int used = decision_ecs_used(rec, ecs, client);
-	if (used < 0)
-		return WHY("decision log: 'ecs_used' must be true, false or null");
-	bool anycast = !strcmp(method, "anycast");
-	enum cmp_group g = anycast ? CG_ANYCAST : used ? CG_GEODNS_ECS : CG_GEODNS_RESOLVER;
-	int p = cmp_pop_by_name(c, pop);
-	cmp_obs_init(&o, g, p);
-	if (read_location(rec, &o) < 0)
+	if (opt_num(rec, "lat", &lat, &hlat) < 0 || opt_num(rec, "lon", &lon, &hlon) < 0 ||
+	    opt_str(rec, "country", &cc) < 0 || opt_str(rec, "continent", &ct) < 0)
 		return WHY("decision log: bad location field types");
-	if (p < 0) {
-		c->unknown_pop++;
-		snprintf(why, whylen, "decision log: PoP %s%s%s is not in the config",
-		         pop ? "'" : "", pop ? pop : "null", pop ? "'" : "");
-		return 1;
-	}
-	if (!anycast && ecs && !used)
-		c->ecs_unused++;
-	if (!anycast && !used) {
-		/* Steered by the resolver's address: the logged location is the
-		 * resolver's, where this answer is right by construction, and
-		 * the log does not know the client. Not rated (formats.md). */
-		cmp_obs_init(&o, g, p);
-		o.at_resolver = true;
-	} else {
-		cmp_locate(c, client, &o);
-		/* RTTs come from the RTT CSV, joined by the client's /24 or /56. */
-		if (client && cmp_subnet_key(client, &o.key) == 0)
-			o.join = CJ_SUBNET;
-	}
-	if (cmp_add_obs(c, &o) < 0)
-		return WHY("out of memory");
-	if (arm) {
-		o.group = !strcmp(arm, "geodns") ? CG_AB_GEODNS : CG_AB_ANYCAST;
-		if (cmp_add_obs(c, &o) < 0)
-			return WHY("out of memory");
-	}
-	return 0;
+	d.has_coords = hlat && hlon;
+	d.lat = lat;
+	d.lon = lon;
+	d.country = cc;
+	d.continent = ct;
+	return cmp_decision_apply(c, &d, why, whylen);
 }

@@ -38,6 +38,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 #include <stdio.h>
 
 #include "compare/cmp_ctx.h"
@@ -46,13 +47,21 @@
 #define CMP_PERCENTILE_LEGEND                                                                     \
 	"percentiles are nearest-rank: pN of n sorted values is the value at rank ceil(N*n/100)"
 
+/* One distinct value of a distribution and how many samples have it. */
+struct cmp_wv {
+	double v;
+	uint64_t w;
+};
+
 /* A distribution of values (latency or distance inflation). */
 struct cmp_dist {
-	size_t n;
+	size_t n;                /* samples */
 	double median, p90, p99, mean;
 	double over10, over25;   /* share of values > 10 and > 25 (strictly) */
 	double median_lo, median_hi, p90_lo, p90_hi;   /* 95% intervals */
-	double *sorted;          /* the n values ascending, for the CDF (owned) */
+	struct cmp_wv *vals;     /* the distinct values ascending, weights summing to n,
+	                          * for the CDF (owned) */
+	size_t n_vals;
 };
 
 /* One row of a breakdown by continent or country. */
@@ -87,6 +96,9 @@ struct cmp_report {
 /* p-th percentile (0 < p <= 100) of sorted[0..n-1], nearest-rank; NAN
  * (printed n/a) when n is 0. */
 double cmp_percentile(const double *sorted, size_t n, unsigned p);
+
+/* The value at 1-based rank (1..d->n) of d's values; NAN beyond. */
+double cmp_dist_at_rank(const struct cmp_dist *d, size_t rank);
 
 /* Join and rate every observation of c (phase two). c must outlive the
  * report. NULL on out of memory. Caller owns: cmp_report_free(). */

@@ -11,10 +11,9 @@
 #include "geodns/distance.h"
 #include "geodns/geo_config.h"
 
-double cmp_percentile(const double *sorted, size_t n, unsigned p)
+/* 1-based nearest rank of the p-th percentile of n values. */
+static size_t pct_rank(size_t n, unsigned p)
 {
-	if (n == 0)
-		return NAN;
 	/* rank = ceil(p * n / 100) in integers, so no rounding error can
 	 * move it (0.9 * 10 in floating point is not exactly 9). */
 	size_t rank = ((size_t)p * n + 99) / 100;
@@ -22,13 +21,31 @@ double cmp_percentile(const double *sorted, size_t n, unsigned p)
 		rank = 1;
 	if (rank > n)
 		rank = n;
-	return sorted[rank - 1];
+	return rank;
 }
 
-static int cmp_double(const void *a, const void *b)
+double cmp_percentile(const double *sorted, size_t n, unsigned p)
 {
-	double x = *(const double *)a, y = *(const double *)b;
-	return (x > y) - (x < y);
+	return n ? sorted[pct_rank(n, p) - 1] : NAN;
+}
+
+double cmp_dist_at_rank(const struct cmp_dist *d, size_t rank)
+{
+	uint64_t cum = 0;
+	for (size_t i = 0; i < d->n_vals; i++) {
+		cum += d->vals[i].w;
+		if (cum >= rank)
+			return d->vals[i].v;
+	}
+	return NAN;
+}
+
+static int cmp_wv(const void *a, const void *b)
+{
+	const struct cmp_wv *x = a, *y = b;
+	if (x->v != y->v)
+		return (x->v > y->v) - (x->v < y->v);
+	return (x->w > y->w) - (x->w < y->w);
 }
 
 static int cmp_row(const void *a, const void *b)
@@ -37,53 +54,78 @@ static int cmp_row(const void *a, const void *b)
 	              sizeof(struct cmp_key));
 }
 
-/* A growable list of doubles. */
+/* A growable list of values, each with its weight (how many samples). */
 struct dvec {
-	double *v;
+	struct cmp_wv *v;
 	size_t n, cap;
 };
 
-static int dvec_push(struct dvec *d, double x)
+static int dvec_push(struct dvec *d, double x, uint64_t w)
 {
 	if (d->n == d->cap) {
 		size_t nc = d->cap ? d->cap * 2 : 32;
-		double *p = realloc(d->v, nc * sizeof(*p));
+		struct cmp_wv *p = realloc(d->v, nc * sizeof(*p));
 		if (!p)
 			return -1;
 		d->v = p;
 		d->cap = nc;
 	}
-	d->v[d->n++] = x;
+	d->v[d->n].v = x;
+	d->v[d->n].w = w;
+	d->n++;
 	return 0;
+}
+
+/* Sort d by value (then weight, so that the sums below add in an order
+ * that does not depend on the input order: shards merged give the same
+ * bits as one pass) and fold equal values. Returns the total weight. */
+static uint64_t dvec_sort(struct dvec *d)
+{
+	uint64_t total = 0;
+	size_t k = 0;
+	if (d->n)  /* qsort(NULL, 0) is undefined */
+		qsort(d->v, d->n, sizeof(*d->v), cmp_wv);
+	for (size_t i = 0; i < d->n; i++) {
+		total += d->v[i].w;
+		if (k && d->v[k - 1].v == d->v[i].v)
+			d->v[k - 1].w += d->v[i].w;
+		else
+			d->v[k++] = d->v[i];
+	}
+	d->n = k;
+	return total;
 }
 
 /* Summarise d into out; out takes d's array. */
 static void dist_finish(struct dvec *d, struct cmp_dist *out)
 {
 	double sum = 0;
-	size_t o10 = 0, o25 = 0;
-	if (d->n)  /* qsort(NULL, 0) is undefined */
-		qsort(d->v, d->n, sizeof(double), cmp_double);
+	uint64_t o10 = 0, o25 = 0;
+	/* Sum before folding equal values, in (value, weight) order. */
+	if (d->n)
+		qsort(d->v, d->n, sizeof(*d->v), cmp_wv);
 	for (size_t i = 0; i < d->n; i++) {
-		sum += d->v[i];
-		o10 += d->v[i] > 10;
-		o25 += d->v[i] > 25;
+		sum += d->v[i].v * (double)d->v[i].w;
+		o10 += d->v[i].v > 10 ? d->v[i].w : 0;
+		o25 += d->v[i].v > 25 ? d->v[i].w : 0;
 	}
-	out->n = d->n;
-	out->sorted = d->v;
-	out->median = cmp_percentile(d->v, d->n, 50);
-	out->p90 = cmp_percentile(d->v, d->n, 90);
-	out->p99 = cmp_percentile(d->v, d->n, 99);
-	out->mean = d->n ? sum / (double)d->n : NAN;
+	uint64_t n = dvec_sort(d);
+	out->n = (size_t)n;
+	out->vals = d->v;
+	out->n_vals = d->n;
+	out->median = n ? cmp_dist_at_rank(out, pct_rank(n, 50)) : NAN;
+	out->p90 = n ? cmp_dist_at_rank(out, pct_rank(n, 90)) : NAN;
+	out->p99 = n ? cmp_dist_at_rank(out, pct_rank(n, 99)) : NAN;
+	out->mean = n ? sum / (double)n : NAN;
 	size_t lo, hi;
-	cmp_rank_ci(d->n, 50, &lo, &hi);
-	out->median_lo = d->n ? d->v[lo - 1] : NAN;
-	out->median_hi = d->n ? d->v[hi - 1] : NAN;
-	cmp_rank_ci(d->n, 90, &lo, &hi);
-	out->p90_lo = d->n ? d->v[lo - 1] : NAN;
-	out->p90_hi = d->n ? d->v[hi - 1] : NAN;
-	out->over10 = d->n ? (double)o10 / (double)d->n : NAN;
-	out->over25 = d->n ? (double)o25 / (double)d->n : NAN;
+	cmp_rank_ci(n, 50, &lo, &hi);
+	out->median_lo = n ? cmp_dist_at_rank(out, lo) : NAN;
+	out->median_hi = n ? cmp_dist_at_rank(out, hi) : NAN;
+	cmp_rank_ci(n, 90, &lo, &hi);
+	out->p90_lo = n ? cmp_dist_at_rank(out, lo) : NAN;
+	out->p90_hi = n ? cmp_dist_at_rank(out, hi) : NAN;
+	out->over10 = n ? (double)o10 / (double)n : NAN;
+	out->over25 = n ? (double)o25 / (double)n : NAN;
 	d->v = NULL;
 	d->n = d->cap = 0;
 }
@@ -133,11 +175,11 @@ static struct cmp_bucket *bset_finish(struct bset *s, size_t *n)
 	struct cmp_bucket *out = calloc(s->n ? s->n : 1, sizeof(*out));
 	for (size_t i = 0; i < s->n; i++) {
 		struct bacc *a = &s->a[i];
-		if (a->lat.n)
-			qsort(a->lat.v, a->lat.n, sizeof(double), cmp_double);
-		a->b.n_lat = a->lat.n;
-		a->b.lat_median = cmp_percentile(a->lat.v, a->lat.n, 50);
-		free(a->lat.v);
+		struct cmp_dist d;
+		dist_finish(&a->lat, &d);
+		a->b.n_lat = d.n;
+		a->b.lat_median = d.median;
+		free(d.vals);
 		if (out)
 			out[i] = a->b;
 	}
@@ -205,52 +247,54 @@ static int rate(const struct cmp_ctx *c, const struct cmp_obs *o, const double *
 	bool have_lat = false, partial;
 	double lat_infl = 0;
 
-	g->samples++;
+	const uint64_t w = o->count;
+	g->samples += w;
 	struct bacc *bc = bucket(&acc->cont, o->continent);
 	struct bacc *bn = bucket(&acc->country, o->country);
 	if (!bc || !bn)
 		return -1;
-	bc->b.samples++;
-	bn->b.samples++;
+	bc->b.samples += w;
+	bn->b.samples += w;
 	if (o->at_resolver) {
-		g->unrated_resolver++;
+		g->unrated_resolver += w;
 		return 0;
 	}
 	int best = best_by_rtt(c->n_pops, rtt, &partial);
-	g->partial_rtt += partial;
+	g->partial_rtt += partial ? w : 0;
 	if (o->has_coords) {
 		geo_rank(o->lat, o->lon, pts, c->n_pops, order, dist);
 		nearest = (int)order[0];
-		if (dvec_push(&acc->km, dist[o->chosen] - dist[nearest]) < 0)
+		if (dvec_push(&acc->km, dist[o->chosen] - dist[nearest], w) < 0)
 			return -1;
 	}
 	if (best >= 0) {
 		optimal = best;
-		g->by_rtt++;
+		g->by_rtt += w;
 		double chosen_rtt = !isnan(o->experienced) ? o->experienced : rtt[o->chosen];
 		if (isfinite(chosen_rtt)) {
 			have_lat = true;
 			lat_infl = chosen_rtt - rtt[best];
 			if (lat_infl < 0)
 				lat_infl = 0;
-			if (dvec_push(&acc->lat, lat_infl) < 0)
+			if (dvec_push(&acc->lat, lat_infl, w) < 0)
 				return -1;
 		}
 	} else if (nearest >= 0) {
 		optimal = nearest;
-		g->by_dist++;
+		g->by_dist += w;
 	}
 	if (optimal < 0)
 		return 0;
-	g->rated++;
-	g->confusion[(size_t)o->chosen * c->n_pops + (size_t)optimal]++;
-	bool hit = o->chosen == optimal;
+	g->rated += w;
+	g->confusion[(size_t)o->chosen * c->n_pops + (size_t)optimal] += w;
+	uint64_t hit = o->chosen == optimal ? w : 0;
 	g->hits += hit;
-	bc->b.rated++;
-	bn->b.rated++;
+	bc->b.rated += w;
+	bn->b.rated += w;
 	bc->b.hits += hit;
 	bn->b.hits += hit;
-	if (have_lat && (dvec_push(&bc->lat, lat_infl) < 0 || dvec_push(&bn->lat, lat_infl) < 0))
+	if (have_lat &&
+	    (dvec_push(&bc->lat, lat_infl, w) < 0 || dvec_push(&bn->lat, lat_infl, w) < 0))
 		return -1;
 	return 0;
 }
@@ -328,8 +372,8 @@ void cmp_report_free(struct cmp_report *r)
 	if (!r)
 		return;
 	for (int g = 0; g < CG_N; g++) {
-		free(r->g[g].lat.sorted);
-		free(r->g[g].km.sorted);
+		free(r->g[g].lat.vals);
+		free(r->g[g].km.vals);
 		free(r->g[g].confusion);
 		free(r->g[g].continents);
 		free(r->g[g].countries);

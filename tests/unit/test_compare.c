@@ -509,10 +509,97 @@ START_TEST(atlas_array_join)
 	ck_assert_uint_eq(a->by_rtt, 2);
 	ck_assert_uint_eq(a->hits, 1);
 	ck_assert_uint_eq(a->lat.n, 2);
-	ck_assert_double_eq(a->lat.sorted[0], 0);
-	ck_assert_double_eq(a->lat.sorted[1], 20);
+	ck_assert_uint_eq(a->lat.n_vals, 2);
+	ck_assert_double_eq(a->lat.vals[0].v, 0);
+	ck_assert_double_eq(a->lat.vals[1].v, 20);
 	ck_assert_uint_eq(a->confusion[0 * 3 + 1], 1);  /* fra chosen, ams optimal */
 	ck_assert_uint_eq(a->confusion[2 * 3 + 2], 1);
+	cmp_report_free(r);
+	cmp_ctx_free(c);
+}
+END_TEST
+
+/*
+ * The decision-log scanner (the fixed form steerdns writes) and jansson
+ * (any form) give the same observations: the attribution fixture as
+ * written (9 of its 10 lines in the fixed form; D6 has an extra key), and
+ * the same lines with their keys in reverse order and a string escaped
+ * (all jansson).
+ */
+START_TEST(decision_scanner_matches_jansson)
+{
+	FILE *in = fopen("tests/data/compare/attribution/decisions.jsonl", "r");
+	ck_assert_ptr_nonnull(in);
+	char path[128];
+	snprintf(path, sizeof(path), "%s/reordered.jsonl", tmpdir);
+	FILE *out = fopen(path, "w");
+	char *line = NULL;
+	size_t cap = 0;
+	while (getline(&line, &cap, in) > 0) {
+		json_t *o = json_loads(line, 0, NULL);
+		ck_assert_ptr_nonnull(o);
+		json_object_set_new(o, "qname", json_string("a\"b."));
+		char *t = json_dumps(o, JSON_COMPACT | JSON_SORT_KEYS | JSON_REAL_PRECISION(17));
+		fprintf(out, "%s\n", t);
+		free(t);
+		json_decref(o);
+	}
+	free(line);
+	fclose(in);
+	fclose(out);
+	struct cmp_ctx *a = cmp_ctx_new(&geo, NULL, errf), *b = cmp_ctx_new(&geo, NULL, errf);
+	ck_assert_int_eq(cmp_read_file(a, "tests/data/compare/attribution/decisions.jsonl"), 0);
+	ck_assert_int_eq(cmp_read_file(b, path), 0);
+	/* Line 1 detects the format (jansson), D6 has ecs_used: 8 scanned. */
+	ck_assert_uint_eq(a->files[0].scanned, 8);
+	ck_assert_uint_eq(b->files[0].scanned, 0);
+	ck_assert_uint_eq(a->files[0].records, 10);
+	ck_assert_uint_eq(b->files[0].records, 10);
+	ck_assert_uint_eq(a->n_obs, b->n_obs);
+	for (size_t i = 0; i < a->n_obs; i++) {
+		const struct cmp_obs *x = &a->obs[i], *y = &b->obs[i];
+		ck_assert_uint_eq(x->count, y->count);
+		ck_assert_uint_eq(x->group, y->group);
+		ck_assert_int_eq(x->chosen, y->chosen);
+		ck_assert_mem_eq(&x->key, &y->key, sizeof(x->key));
+		ck_assert(x->at_resolver == y->at_resolver && x->has_coords == y->has_coords);
+		ck_assert(x->lat == y->lat && x->lon == y->lon);
+		ck_assert_str_eq(x->country, y->country);
+	}
+	ck_assert_uint_eq(a->ecs_unused, 3);
+	ck_assert_uint_eq(b->ecs_unused, 3);
+	cmp_ctx_free(a);
+	cmp_ctx_free(b);
+}
+END_TEST
+
+/* Identical observations fold into one with a count; figures count each. */
+START_TEST(observations_fold)
+{
+	static const char line[] =
+		"{\"ts\":\"2026-11-22T10:00:00.000Z\",\"server\":\"fra1\",\"method\":\"anycast\","
+		"\"arm\":null,\"qname\":\"w.\",\"qtype\":\"A\",\"resolver\":\"192.0.2.1\",\"ecs\":null,"
+		"\"client\":\"192.0.2.1/32\",\"country\":\"DE\",\"continent\":\"EU\",\"lat\":50.11,"
+		"\"lon\":8.68,\"pop\":\"ams\",\"nearest\":\"fra\",\"pop_km\":1.0,\"nearest_km\":0.0,"
+		"\"scope\":null}\n";
+	char text[sizeof(line) * 5];
+	text[0] = 0;
+	for (int i = 0; i < 5; i++)
+		strcat(text, line);
+	struct cmp_ctx *c = cmp_ctx_new(&geo, NULL, errf);
+	ck_assert_int_eq(cmp_read_file(c, put("fold.jsonl", text)), 0);
+	ck_assert_uint_eq(c->n_obs, 1);
+	ck_assert_uint_eq(c->obs[0].count, 5);
+	struct cmp_report *r = cmp_report_build(c, 1);
+	const struct cmp_group_fig *a = &r->g[CG_ANYCAST];
+	/* By distance (no RTTs): nearest fra, chosen ams: 5 misses, each
+	 * D(fra, ams) km of inflation. */
+	ck_assert_uint_eq(a->samples, 5);
+	ck_assert_uint_eq(a->rated, 5);
+	ck_assert_uint_eq(a->hits, 0);
+	ck_assert_uint_eq(a->km.n, 5);
+	ck_assert_uint_eq(a->km.n_vals, 1);
+	ck_assert_double_eq_tol(a->km.median, geo_distance_km(50.11, 8.68, 52.37, 4.9), 1e-9);
 	cmp_report_free(r);
 	cmp_ctx_free(c);
 }
@@ -531,6 +618,8 @@ static Suite *make_suite(void)
 	tcase_add_test(tc, base64_and_nsid);
 	tcase_add_test(tc, atlas_samples);
 	tcase_add_test(tc, atlas_array_join);
+	tcase_add_test(tc, decision_scanner_matches_jansson);
+	tcase_add_test(tc, observations_fold);
 	suite_add_tcase(s, tc);
 	return s;
 }
