@@ -188,8 +188,7 @@ void cmp_obs_init(struct cmp_obs *o, enum cmp_group g, int chosen)
 	o->experienced = NAN;
 }
 
-/* Grow *arr (element size sz) to hold one more. */
-static int grow(void **arr, size_t *cap, size_t n, size_t sz)
+int cmp_grow(void **arr, size_t *cap, size_t n, size_t sz)
 {
 	if (n < *cap)
 		return 0;
@@ -290,7 +289,7 @@ int cmp_add_obs(struct cmp_ctx *c, const struct cmp_obs *o)
 		}
 	}
 	if (c->n_obs >= UINT32_MAX - 1 ||
-	    grow((void **)&c->obs, &c->cap_obs, c->n_obs, sizeof(*c->obs)) < 0)
+	    cmp_grow((void **)&c->obs, &c->cap_obs, c->n_obs, sizeof(*c->obs)) < 0)
 		return -1;
 	c->obs[c->n_obs] = *o;
 	c->obs[c->n_obs].count = n;
@@ -303,7 +302,7 @@ int cmp_add_obs(struct cmp_ctx *c, const struct cmp_obs *o)
 
 int cmp_add_rtt(struct cmp_ctx *c, const struct cmp_key *k, int pop, double rtt)
 {
-	if (grow((void **)&c->rows, &c->cap_rows, c->n_rows, sizeof(*c->rows)) < 0)
+	if (cmp_grow((void **)&c->rows, &c->cap_rows, c->n_rows, sizeof(*c->rows)) < 0)
 		return -1;
 	struct cmp_rtt_row *r = &c->rows[c->n_rows++];
 	r->key = *k;

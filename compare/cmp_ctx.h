@@ -141,6 +141,17 @@ void cmp_ctx_free(struct cmp_ctx *c);
  */
 int cmp_read_file(struct cmp_ctx *c, const char *path);
 
+/* Write c's read state to path as a partial file, which cmp_read_file
+ * accepts as an input (compare/cmp_partial.c). 0, or -1 with err. */
+int cmp_save_partial(const struct cmp_ctx *c, const char *path, char *err, size_t errlen);
+
+/* Grow *arr (n elements of sz bytes, room for *cap) to hold one more:
+ * doubling, from 64. 0, or -1 out of memory (arr unchanged). */
+int cmp_grow(void **arr, size_t *cap, size_t n, size_t sz);
+
+/* A new file entry for path (compare/cmp_input.c); NULL out of memory. */
+struct cmp_file *cmp_add_file(struct cmp_ctx *c, const char *path);
+
 /* --- helpers shared by the readers (compare/cmp_ctx.c) --- */
 
 /* Index of the PoP named name, or -1. */

@@ -19,7 +19,7 @@
 
 static const char *const format_name[] = {
 	[CF_NONE] = "unknown", [CF_PROBE] = "probe", [CF_DECISION] = "decision-log",
-	[CF_ATLAS] = "atlas", [CF_CSV] = "rtt-csv",
+	[CF_ATLAS] = "atlas", [CF_CSV] = "rtt-csv", [CF_PARTIAL] = "partial",
 };
 
 enum cmp_format cmp_detect_json(const json_t *rec)
@@ -276,6 +276,60 @@ out:
 	return rc;
 }
 
+struct cmp_file *cmp_add_file(struct cmp_ctx *c, const char *path)
+{
+	if (cmp_grow((void **)&c->files, &c->cap_files, c->n_files, sizeof(*c->files)) < 0)
+		return NULL;
+	struct cmp_file *f = &c->files[c->n_files];
+	memset(f, 0, sizeof(*f));
+	f->path = strdup(path);
+	if (!f->path)
+		return NULL;
+	f->format = format_name[CF_NONE];
+	c->n_files++;
+	return f;
+}
+
+const char *cmp_format_name(const char *name)
+{
+	for (size_t i = 0; i < sizeof(format_name) / sizeof(format_name[0]); i++)
+		if (!strcmp(format_name[i], name))
+			return format_name[i];
+	return format_name[CF_NONE];
+}
+
+#define PARTIAL_MAGIC "{\"steerdns_compare_partial\":"
+
+/* A partial file: one JSON object a line (compare/cmp_partial.c); any bad
+ * line makes the whole file an error, since a partial result with a line
+ * missing is no longer exact. */
+static int read_partial(struct cmp_ctx *c, const char *path, FILE *in)
+{
+	char *line = NULL, why[256];
+	size_t cap = 0, lineno = 0;
+	ssize_t n;
+	int rc = 0;
+	while (rc == 0 && (n = getline(&line, &cap, in)) >= 0) {
+		json_error_t je;
+		lineno++;
+		json_t *rec = json_loadb(line, (size_t)n, 0, &je);
+		if (!rec) {
+			snprintf(why, sizeof(why), "bad JSON at column %d: %s", je.column, je.text);
+			rc = -1;
+		} else if (lineno == 1 && !json_object_get(rec, "steerdns_compare_partial")) {
+			snprintf(why, sizeof(why), "not a partial file");
+			rc = -1;
+		} else {
+			rc = cmp_rec_partial(c, rec, why, sizeof(why)) == 0 ? 0 : -1;
+		}
+		json_decref(rec);
+	}
+	free(line);
+	if (rc < 0 && c->errf)
+		fprintf(c->errf, "%s:%zu: %s\n", path, lineno, why);
+	return rc;
+}
+
 int cmp_read_file(struct cmp_ctx *c, const char *path)
 {
 	FILE *in = fopen(path, "r");
@@ -286,25 +340,22 @@ int cmp_read_file(struct cmp_ctx *c, const char *path)
 			fprintf(c->errf, "%s: cannot open: %s\n", path, strerror(errno));
 		return -1;
 	}
-	if (c->n_files == c->cap_files) {
-		size_t nc = c->cap_files ? c->cap_files * 2 : 8;
-		struct cmp_file *p = realloc(c->files, nc * sizeof(*p));
-		if (!p) {
-			fclose(in);
-			return -1;
-		}
-		c->files = p;
-		c->cap_files = nc;
+	struct cmp_file *f = NULL;
+	char head[32] = "";
+	size_t hn = fread(head, 1, sizeof(head) - 1, in);
+	head[hn] = 0;
+	rewind(in);
+	/* A partial file (--save-partial) brings its own file entries. */
+	if (!strncmp(head, PARTIAL_MAGIC, strlen(PARTIAL_MAGIC))) {
+		rc = read_partial(c, path, in);
+		fclose(in);
+		return rc;
 	}
-	struct cmp_file *f = &c->files[c->n_files];
-	memset(f, 0, sizeof(*f));
-	f->path = strdup(path);
-	if (!f->path) {
+	f = cmp_add_file(c, path);
+	if (!f) {
 		fclose(in);
 		return -1;
 	}
-	f->format = format_name[CF_NONE];
-	c->n_files++;
 	/* A JSON array starts with '[' (after whitespace); anything else is
 	 * read line by line. */
 	do

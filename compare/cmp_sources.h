@@ -15,7 +15,7 @@
 
 #include "compare/cmp_ctx.h"
 
-enum cmp_format { CF_NONE, CF_PROBE, CF_DECISION, CF_ATLAS, CF_CSV };
+enum cmp_format { CF_NONE, CF_PROBE, CF_DECISION, CF_ATLAS, CF_CSV, CF_PARTIAL };
 
 /* The format a JSON record is in, judged by its keys: "vp" (probe),
  * "method" (decision log), "type" dns/ping with "prb_id" or "msm_id"
@@ -46,6 +46,11 @@ int cmp_decision_apply(struct cmp_ctx *c, const struct cmp_decision *d, char *wh
  * exact form steerdns writes: as the readers, or 2 when the line is in
  * any other form (then read it with jansson and cmp_rec_decision). */
 int cmp_scan_decision(struct cmp_ctx *c, char *line, size_t len, char *why, size_t whylen);
+
+/* compare/cmp_partial.c: one line of a partial file (--save-partial). */
+int cmp_rec_partial(struct cmp_ctx *c, const json_t *rec, char *why, size_t whylen);
+/* The static name of a format ("probe", ...) equal to name; "unknown". */
+const char *cmp_format_name(const char *name);
 
 /* compare/cmp_atlas.c: one RIPE Atlas result (type dns or ping). */
 int cmp_rec_atlas(struct cmp_ctx *c, const json_t *rec, char *why, size_t whylen);

@@ -150,14 +150,8 @@ static struct bacc *bucket(struct bset *s, const char *key)
 	for (size_t i = 0; i < s->n; i++)
 		if (!memcmp(s->a[i].b.key, k, 3))
 			return &s->a[i];
-	if (s->n == s->cap) {
-		size_t nc = s->cap ? s->cap * 2 : 16;
-		struct bacc *p = realloc(s->a, nc * sizeof(*p));
-		if (!p)
-			return NULL;
-		s->a = p;
-		s->cap = nc;
-	}
+	if (cmp_grow((void **)&s->a, &s->cap, s->n, sizeof(*s->a)) < 0)
+		return NULL;
 	struct bacc *b = &s->a[s->n++];
 	memset(b, 0, sizeof(*b));
 	memcpy(b->b.key, k, 3);

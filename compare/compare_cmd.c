@@ -19,8 +19,11 @@ static void usage(FILE *f)
 {
 	fprintf(f, "usage: steerdns compare [-c CONFIG] [--json FILE] [--html FILE] "
 	           "[--min-samples N] INPUT...\n"
+	           "       steerdns compare [-c CONFIG] --save-partial FILE INPUT...\n"
 	           "  INPUT: probe results, decision logs, RIPE Atlas results (JSON Lines or a\n"
-	           "  JSON array) or RTT CSV (client,pop,rtt_ms); the format is detected.\n");
+	           "  JSON array), RTT CSV (client,pop,rtt_ms) or partial files written by\n"
+	           "  --save-partial; the format is detected. --save-partial writes what was\n"
+	           "  read (the aggregate state) instead of a report, for merging later.\n");
 }
 
 int compare_cmd(int argc, char **argv)
@@ -30,10 +33,11 @@ int compare_cmd(int argc, char **argv)
 		{ "json", required_argument, NULL, 'j' },
 		{ "html", required_argument, NULL, 'H' },
 		{ "min-samples", required_argument, NULL, 'm' },
+		{ "save-partial", required_argument, NULL, 'P' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
-	const char *config = DEFAULT_CONFIG, *json = NULL, *html = NULL;
+	const char *config = DEFAULT_CONFIG, *json = NULL, *html = NULL, *partial = NULL;
 	unsigned long min_samples = 30;
 	struct config *cfg = NULL;
 	struct cmp_ctx *c = NULL;
@@ -53,6 +57,9 @@ int compare_cmd(int argc, char **argv)
 			break;
 		case 'H':
 			html = optarg;
+			break;
+		case 'P':
+			partial = optarg;
 			break;
 		case 'm': {
 			char *end;
@@ -91,6 +98,15 @@ int compare_cmd(int argc, char **argv)
 	for (int i = optind; i < argc; i++)
 		if (cmp_read_file(c, argv[i]) < 0)
 			goto out;
+	if (partial) {
+		/* Each shard reduces its own inputs; the merge reports. */
+		if (cmp_save_partial(c, partial, err, sizeof(err)) < 0) {
+			fprintf(stderr, "%s\n", err);
+			goto out;
+		}
+		rc = 0;
+		goto out;
+	}
 	r = cmp_report_build(c, (unsigned)min_samples);
 	if (!r) {
 		fprintf(stderr, "steerdns compare: out of memory\n");

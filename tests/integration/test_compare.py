@@ -346,6 +346,47 @@ def test_attribution_html():
     assert 'Verdict:</b> anycast sends 16.7 pp fewer clients' in text, text[:2000]
 
 
+def test_partial_merge_equals_one_pass():
+    """Four shards reduced with --save-partial and merged give byte for byte
+    the text, JSON and HTML of one pass over the same inputs (generated
+    decision logs, the attribution fixture's probes with their RTT vectors
+    and no-replies, an RTT CSV given raw to the merge)."""
+    gen = os.path.join(H.repo_root(), 'tests', 'bench', 'gen_decisions.py')
+    subprocess.run(['python3', gen, '20000', os.path.join(TMP, 'gen.jsonl'), '--clients', '500',
+                    '--csv', os.path.join(TMP, 'gen.csv')], check=True, timeout=120)
+    lines = open(os.path.join(TMP, 'gen.jsonl')).read().splitlines(True)
+    shards = []
+    for i in range(4):
+        name = 'shard%d.jsonl' % i
+        with open(os.path.join(TMP, name), 'w') as f:
+            f.writelines(lines[i::4])
+        shards.append(name)
+    shutil.copy(os.path.join(ATT, 'probes.jsonl'), os.path.join(TMP, 'shard-probes.jsonl'))
+    shards.append('shard-probes.jsonl')
+    rc, one, err = run('--json', 'one.json', '--html', 'one.html', *(shards + ['gen.csv']))
+    assert rc == 0, err
+    parts = []
+    for sh in shards:
+        rc, out, err = run('--save-partial', sh + '.part', sh)
+        assert rc == 0 and out == '', (rc, out, err)
+        parts.append(sh + '.part')
+    rc, merged, err = run('--json', 'merged.json', '--html', 'merged.html', *(parts + ['gen.csv']))
+    assert rc == 0, err
+    assert merged == one, 'text differs'
+    for ext in ('json', 'html'):
+        a = open(os.path.join(TMP, 'one.' + ext)).read()
+        b = open(os.path.join(TMP, 'merged.' + ext)).read()
+        assert a == b, '%s differs' % ext
+    j = json.load(open(os.path.join(TMP, 'merged.json')))
+    m = {g['method']: g for g in j['methods']}
+    assert m['geodns-ecs']['samples'] > 5000 and m['anycast']['rated'] > 5000, m.keys()
+    # A partial file for other PoPs is an error, not a silent mix.
+    with open(os.path.join(TMP, 'other.part'), 'w') as f:
+        f.write('{"steerdns_compare_partial":1,"pops":["x","y","z"]}\n')
+    rc, out, err = run('other.part')
+    assert rc == 1 and "other.part:1: partial file: PoP 0 is 'x'" in err, (rc, err)
+
+
 def test_unknown_format_is_error():
     with open(os.path.join(TMP, 'notes.txt'), 'w') as f:
         f.write('hello\nworld\n')
