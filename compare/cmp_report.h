@@ -144,6 +144,11 @@ bool cmp_pair(const struct cmp_report *r, size_t i, struct cmp_pair_fig *out);
 /* One sentence: the first pair with rated samples on both sides. */
 void cmp_verdict(const struct cmp_report *r, char *buf, size_t cap);
 
+/* The ClickHouse query for the main figures of decision logs in table
+ * (compare/cmp_sql.c), the config's PoPs in geo. 0. */
+struct geo_config;
+int cmp_sql_clickhouse(const struct geo_config *geo, const char *table, FILE *o);
+
 /* The terminal report (compare/cmp_text.c). */
 void cmp_report_text(const struct cmp_report *r, FILE *out);
 

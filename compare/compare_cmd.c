@@ -20,10 +20,13 @@ static void usage(FILE *f)
 	fprintf(f, "usage: steerdns compare [-c CONFIG] [--json FILE] [--html FILE] "
 	           "[--min-samples N] INPUT...\n"
 	           "       steerdns compare [-c CONFIG] --save-partial FILE INPUT...\n"
+	           "       steerdns compare [-c CONFIG] --sql clickhouse [--sql-table NAME]\n"
 	           "  INPUT: probe results, decision logs, RIPE Atlas results (JSON Lines or a\n"
 	           "  JSON array), RTT CSV (client,pop,rtt_ms) or partial files written by\n"
 	           "  --save-partial; the format is detected. --save-partial writes what was\n"
-	           "  read (the aggregate state) instead of a report, for merging later.\n");
+	           "  read (the aggregate state) instead of a report, for merging later.\n"
+	           "  --sql clickhouse prints the query for the main figures of decision logs\n"
+	           "  in ClickHouse (table steerdns_decisions, compare/formats.md).\n");
 }
 
 int compare_cmd(int argc, char **argv)
@@ -34,10 +37,13 @@ int compare_cmd(int argc, char **argv)
 		{ "html", required_argument, NULL, 'H' },
 		{ "min-samples", required_argument, NULL, 'm' },
 		{ "save-partial", required_argument, NULL, 'P' },
+		{ "sql", required_argument, NULL, 'S' },
+		{ "sql-table", required_argument, NULL, 'T' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
 	const char *config = DEFAULT_CONFIG, *json = NULL, *html = NULL, *partial = NULL;
+	const char *sql = NULL, *table = "steerdns_decisions";
 	unsigned long min_samples = 30;
 	struct config *cfg = NULL;
 	struct cmp_ctx *c = NULL;
@@ -61,6 +67,21 @@ int compare_cmd(int argc, char **argv)
 		case 'P':
 			partial = optarg;
 			break;
+		case 'S':
+			sql = optarg;
+			if (strcmp(sql, "clickhouse") != 0) {
+				fprintf(stderr, "steerdns compare: --sql knows only 'clickhouse'\n");
+				return 2;
+			}
+			break;
+		case 'T':
+			table = optarg;
+			if (!*table || strspn(table, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
+			                             "0123456789_.") != strlen(table)) {
+				fprintf(stderr, "steerdns compare: bad --sql-table '%s'\n", table);
+				return 2;
+			}
+			break;
 		case 'm': {
 			char *end;
 			min_samples = strtoul(optarg, &end, 10);
@@ -79,7 +100,7 @@ int compare_cmd(int argc, char **argv)
 			return 2;
 		}
 	}
-	if (optind >= argc) {
+	if (optind >= argc && !sql) {
 		fprintf(stderr, "steerdns compare: give at least one input file\n");
 		usage(stderr);
 		return 2;
@@ -90,6 +111,10 @@ int compare_cmd(int argc, char **argv)
 	}
 	if (!cfg->geo || !cfg->geo->n_pops) {
 		fprintf(stderr, "%s: compare needs the PoPs of a `pops:` section\n", config);
+		goto out;
+	}
+	if (sql) {
+		rc = cmp_sql_clickhouse(cfg->geo, table, stdout) == 0 ? 0 : 1;
 		goto out;
 	}
 	c = cmp_ctx_new(cfg->geo, cfg->geo_compiled ? cfg->geo_compiled->loc_tree : NULL, stderr);

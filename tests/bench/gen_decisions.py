@@ -13,9 +13,17 @@ an RTT to each PoP, so every sample is rated by RTT.
 """
 
 import argparse
+import math
 import random
 
 POPS = [('fra', 50.11, 8.68), ('ams', 52.37, 4.9), ('iad', 38.95, -77.45)]
+
+
+def km(lat1, lon1, lat2, lon2):
+    """Great-circle distance (haversine, 6371.0088 km), as the server logs it."""
+    la1, lo1, la2, lo2 = map(math.radians, (lat1, lon1, lat2, lon2))
+    h = math.sin((la2 - la1) / 2) ** 2 + math.cos(la1) * math.cos(la2) * math.sin((lo2 - lo1) / 2) ** 2
+    return 2 * 6371.0088 * math.asin(math.sqrt(h))
 
 
 def clients(n, rnd):
@@ -37,6 +45,7 @@ def line(c, i, rnd):
     net, lat, lon, cc, ct, rtt = c
     kind = rnd.random()
     method = 'anycast' if kind < 0.33 else 'geodns'
+    arm = '"%s"' % method if rnd.random() < 0.2 else 'null'   # names in ab mode
     resolver = '192.0.2.%d' % (1 + i % 250)
     if kind < 0.33 or kind < 0.83:
         ecs, client, scope = '"%s/24"' % net, '"%s/24"' % net, '24'
@@ -45,14 +54,17 @@ def line(c, i, rnd):
     else:
         ecs, client, scope = 'null', '"%s/32"' % resolver, 'null'
     best = min(range(3), key=lambda k: rtt[k])
-    pop = POPS[best if rnd.random() < 0.85 else rnd.randrange(3)][0]
+    pi = best if rnd.random() < 0.85 else rnd.randrange(3)
+    pop = POPS[pi][0]
+    dist = [km(lat, lon, p[1], p[2]) for p in POPS]
+    near = min(range(3), key=lambda k: dist[k])   # ties: config order, as the server
     ms = i % 86400000
-    return ('{"ts":"2026-11-22T%02d:%02d:%02d.%03dZ","server":"%s1","method":"%s","arm":null,'
+    return ('{"ts":"2026-11-22T%02d:%02d:%02d.%03dZ","server":"%s1","method":"%s","arm":%s,'
             '"qname":"www.example.test.","qtype":"A","resolver":"%s","ecs":%s,"client":%s,'
             '"country":"%s","continent":"%s","lat":%.4f,"lon":%.4f,"pop":"%s","nearest":"%s",'
             '"pop_km":%.1f,"nearest_km":%.1f,"scope":%s}\n'
-            % (ms // 3600000, ms // 60000 % 60, ms // 1000 % 60, ms % 1000, pop, method, resolver,
-               ecs, client, cc, ct, lat, lon, pop, POPS[best][0], 100.0, 10.0, scope))
+            % (ms // 3600000, ms // 60000 % 60, ms // 1000 % 60, ms % 1000, pop, method, arm, resolver,
+               ecs, client, cc, ct, lat, lon, pop, POPS[near][0], dist[pi], dist[near], scope))
 
 
 def main():

@@ -23,8 +23,10 @@ import math
 import os
 import re
 import shutil
+import socket
 import subprocess
 import tempfile
+import time
 
 import harness as H
 
@@ -385,6 +387,126 @@ def test_partial_merge_equals_one_pass():
         f.write('{"steerdns_compare_partial":1,"pops":["x","y","z"]}\n')
     rc, out, err = run('other.part')
     assert rc == 1 and "other.part:1: partial file: PoP 0 is 'x'" in err, (rc, err)
+
+
+CH_CONFIG = """<?xml version="1.0"?>
+<yandex>
+  <logger><level>warning</level><log>{d}/log</log><errorlog>{d}/err</errorlog><console>0</console></logger>
+  <http_port>{http}</http_port>
+  <tcp_port>{tcp}</tcp_port>
+  <listen_host>127.0.0.1</listen_host>
+  <path>{d}/data/</path>
+  <tmp_path>{d}/tmp/</tmp_path>
+  <user_files_path>{d}/user_files/</user_files_path>
+  <format_schema_path>{d}/format_schemas/</format_schema_path>
+  <users_config>{d}/users.xml</users_config>
+  <default_profile>default</default_profile>
+  <default_database>default</default_database>
+  <mark_cache_size>5368709</mark_cache_size>
+</yandex>
+"""
+
+CH_USERS = """<?xml version="1.0"?>
+<yandex>
+  <profiles><default></default></profiles>
+  <users><default><password></password><networks><ip>127.0.0.1</ip></networks>
+    <profile>default</profile><quota>default</quota></default></users>
+  <quotas><default></default></quotas>
+</yandex>
+"""
+
+
+def free_port():
+    s = socket.socket()
+    s.bind(('127.0.0.1', 0))
+    p = s.getsockname()[1]
+    s.close()
+    return p
+
+
+def ch_query(port, sql, body=None, **params):
+    import urllib.parse
+    import urllib.request
+    q = dict(params)
+    data = sql.encode()
+    if body is not None:
+        q['query'] = sql
+        data = body
+    url = 'http://127.0.0.1:%d/?%s' % (port, urllib.parse.urlencode(q))
+    with urllib.request.urlopen(urllib.request.Request(url, data=data), timeout=60) as r:
+        return r.read().decode()
+
+
+def test_clickhouse_figures():
+    """The decision logs (the attribution fixture and 20k generated lines
+    with A/B arms) loaded into Debian's clickhouse-server, in the table
+    compare/formats.md documents; the query `compare --sql clickhouse`
+    prints gives compare's own figures for the same logs."""
+    server = shutil.which('clickhouse-server') or (
+        '/usr/sbin/clickhouse-server' if os.path.exists('/usr/sbin/clickhouse-server') else None)
+    if not server:
+        raise H.Skip('clickhouse-server not installed (Debian clickhouse-server)')
+    gen = os.path.join(H.repo_root(), 'tests', 'bench', 'gen_decisions.py')
+    logs = [os.path.join(ATT, 'decisions.jsonl'), os.path.join(TMP, 'ch-gen.jsonl')]
+    subprocess.run(['python3', gen, '20000', logs[1], '--clients', '300', '--seed', '7'],
+                   check=True, timeout=120)
+    d = tempfile.mkdtemp(prefix='steerdns-ch-')
+    http, tcp = free_port(), free_port()
+    with open(os.path.join(d, 'config.xml'), 'w') as f:
+        f.write(CH_CONFIG.format(d=d, http=http, tcp=tcp))
+    with open(os.path.join(d, 'users.xml'), 'w') as f:
+        f.write(CH_USERS)
+    p = subprocess.Popen([server, '--config-file=' + os.path.join(d, 'config.xml')],
+                         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, cwd=d)
+    try:
+        for _ in range(300):
+            try:
+                if ch_query(http, 'SELECT 1').strip() == '1':
+                    break
+            except OSError:
+                time.sleep(0.1)
+        else:
+            raise AssertionError('clickhouse-server did not come up: %s' % open(
+                os.path.join(d, 'err')).read()[-2000:])
+        doc = open(os.path.join(H.repo_root(), 'compare', 'formats.md')).read()
+        ddl = re.search(r'```sql\n(CREATE TABLE steerdns_decisions.*?)```', doc, re.S).group(1)
+        ch_query(http, ddl)
+        for log in logs:
+            ch_query(http, 'INSERT INTO steerdns_decisions FORMAT JSONEachRow',
+                     body=open(log, 'rb').read(), input_format_skip_unknown_fields=1)
+        rc, sql, err = run('--sql', 'clickhouse')
+        assert rc == 0 and 'FROM steerdns_decisions' in sql, (rc, err)
+        out = ch_query(http, sql, default_format='JSON')
+    finally:
+        p.terminate()
+        p.wait(timeout=30)
+        shutil.rmtree(d, ignore_errors=True)
+    rows = {r['method']: r for r in json.loads(out)['data']}
+    rc, _, err = run('--json', 'ch.json', *logs)
+    assert rc == 0, err
+    m = {g['method']: g for g in json.load(open(os.path.join(TMP, 'ch.json')))['methods']}
+    assert set(rows) == set(m), (sorted(rows), sorted(m))
+    num = lambda v: None if v is None else float(v)  # noqa: E731 (ClickHouse quotes 64-bit ints)
+    for name, g in m.items():
+        r = rows[name]
+        assert (int(r['samples']), int(r['unrated_at_resolver']), int(r['rated']),
+                int(r['hits'])) == (g['samples'], g['unrated_at_resolver'], g['rated'],
+                                    g['hit_rate']['hits']), (name, r, g)
+        hr = g['hit_rate']
+        if hr['value'] is None:
+            assert r['hit_rate'] is None, r
+        else:
+            assert abs(num(r['hit_rate']) - hr['value']) < 1e-12, (name, r, hr)
+            assert abs(num(r['hit_rate_lo']) - hr['ci95'][0]) < 1e-9, (name, r, hr)
+            assert abs(num(r['hit_rate_hi']) - hr['ci95'][1]) < 1e-9, (name, r, hr)
+        km = g['distance_inflation_km']
+        assert int(r['km_n']) == km['n'], (name, r, km)
+        for k in ('median', 'p90'):
+            if km[k] is None:
+                assert r['km_' + k] is None, (name, r)
+            else:   # the log rounds each distance to 0.1 km
+                assert abs(num(r['km_' + k]) - km[k]) <= 0.1 + 1e-9, (name, k, r, km)
+    assert m['ab:geodns']['samples'] > 1000 and m['geodns-resolver']['unrated_at_resolver'] > 500
 
 
 def test_unknown_format_is_error():
