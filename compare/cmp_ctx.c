@@ -43,6 +43,9 @@ void cmp_ctx_free(struct cmp_ctx *c)
 		free(c->files[i].path);
 	free(c->obs);
 	free(c->obs_index);
+	free(c->tslots);
+	free(c->tindex);
+	cmp_scratch_free_ptr(c->scratch);
 	free(c->rows);
 	free(c->files);
 	free(c);

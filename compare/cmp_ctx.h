@@ -100,6 +100,19 @@ struct cmp_atlas_stats {
 	size_t ping_unmapped;     /* dst_addr is no PoP's unicast address */
 };
 
+/* One second of one group in the time series (compare/cmp_time.c). */
+struct cmp_tslot {
+	int64_t sec;              /* Unix time, seconds */
+	uint8_t group;
+	uint64_t samples, rated, hits, n_lat;
+	int64_t lat_sum_us;       /* latency inflation, sum of whole microseconds */
+};
+
+#define CMP_NO_TS INT64_MIN
+struct cmp_scratch;
+/* Free a scratch allocated for the context (compare/cmp_rate.c). */
+void cmp_scratch_free_ptr(struct cmp_scratch *s);
+
 struct cmp_ctx {
 	const struct geo_config *geo;   /* borrowed: PoPs */
 	const struct geotree *loc;      /* borrowed, may be NULL: locates addresses */
@@ -116,6 +129,12 @@ struct cmp_ctx {
 	struct cmp_file *files;
 	size_t n_files, cap_files;
 	struct cmp_atlas_stats atlas;
+	struct cmp_tslot *tslots;       /* the time series, one slot per group and second */
+	size_t n_tslots, cap_tslots, last_tslot;
+	uint32_t *tindex;               /* open addressing over tslots (index + 1) */
+	size_t tindex_cap;
+	struct cmp_scratch *scratch;    /* for rating while reading */
+	size_t rows_sorted;             /* rows[0..rows_sorted) sorted by key */
 	size_t unknown_pop;             /* chosen PoP names not in the config */
 	size_t resolver_ecs_unknown;    /* probe resolver answers without "ecs": filed
 	                                 * as geodns-resolver */
@@ -148,6 +167,17 @@ int cmp_save_partial(const struct cmp_ctx *c, const char *path, char *err, size_
 /* Grow *arr (n elements of sz bytes, room for *cap) to hold one more:
  * doubling, from 64. 0, or -1 out of memory (arr unchanged). */
 int cmp_grow(void **arr, size_t *cap, size_t n, size_t sz);
+
+/* compare/cmp_time.c. A line's "ts" (RFC 3339 UTC) as Unix ms, or
+ * CMP_NO_TS. */
+int64_t cmp_parse_ts(const char *s);
+/* Rate o now (the RTT rows read so far) and count it in its second. */
+int cmp_time_add(struct cmp_ctx *c, const struct cmp_obs *o, int64_t ts_ms);
+/* Add a slot's counts (partial files). */
+int cmp_tslot_add(struct cmp_ctx *c, const struct cmp_tslot *add);
+/* True when path's first line is the RTT CSV header (read those first:
+ * the time series rates lines as they are read). */
+bool cmp_file_is_rtt_csv(const char *path);
 
 /* A new file entry for path (compare/cmp_input.c); NULL out of memory. */
 struct cmp_file *cmp_add_file(struct cmp_ctx *c, const char *path);

@@ -86,11 +86,11 @@ int cmp_decision_apply(struct cmp_ctx *c, const struct cmp_decision *d, char *wh
 		if (d->client && cmp_subnet_key(d->client, &o.key) == 0)
 			o.join = CJ_SUBNET;
 	}
-	if (cmp_add_obs(c, &o) < 0)
+	if (cmp_add_obs(c, &o) < 0 || cmp_time_add(c, &o, d->ts) < 0)
 		return WHY("out of memory");
 	if (d->arm) {
 		o.group = d->arm[0] == 'g' ? CG_AB_GEODNS : CG_AB_ANYCAST;
-		if (cmp_add_obs(c, &o) < 0)
+		if (cmp_add_obs(c, &o) < 0 || cmp_time_add(c, &o, d->ts) < 0)
 			return WHY("out of memory");
 	}
 	return 0;
@@ -165,7 +165,7 @@ int cmp_scan_decision(struct cmp_ctx *c, char *line, size_t len, char *why, size
 		return 2;
 	/* The types compare relies on; anything else: the full parser, which
 	 * names the problem. */
-	static const int strs[] = { K_METHOD, K_ARM, K_ECS, K_CLIENT, K_COUNTRY, K_CONTINENT,
+	static const int strs[] = { K_TS, K_METHOD, K_ARM, K_ECS, K_CLIENT, K_COUNTRY, K_CONTINENT,
 	                            K_POP };
 	for (size_t i = 0; i < sizeof(strs) / sizeof(strs[0]); i++)
 		if (!v[strs[i]].null && !v[strs[i]].string)
@@ -173,7 +173,8 @@ int cmp_scan_decision(struct cmp_ctx *c, char *line, size_t len, char *why, size
 	if ((!v[K_LAT].null && v[K_LAT].string) || (!v[K_LON].null && v[K_LON].string))
 		return 2;
 	struct cmp_decision d = { .ecs_used = -1 };
-	const char **outs[] = { &d.method, &d.arm, &d.ecs, &d.client, &d.country, &d.continent,
+	const char *ts = NULL;
+	const char **outs[] = { &ts, &d.method, &d.arm, &d.ecs, &d.client, &d.country, &d.continent,
 	                        &d.pop };
 	for (size_t i = 0; i < sizeof(strs) / sizeof(strs[0]); i++) {
 		struct val *x = &v[strs[i]];
@@ -182,6 +183,7 @@ int cmp_scan_decision(struct cmp_ctx *c, char *line, size_t len, char *why, size
 		*x->end = 0;   /* the closing quote: the line is ours */
 		*outs[i] = x->start;
 	}
+	d.ts = cmp_parse_ts(ts);
 	if (!v[K_LAT].null && !v[K_LON].null) {
 		char *e1, *e2;
 		char save = *v[K_LAT].end;

@@ -5,6 +5,7 @@
  */
 #include <math.h>
 #include <stdio.h>
+#include <time.h>
 
 #include "compare/cmp_report.h"
 
@@ -111,4 +112,40 @@ void cmp_write_differences(const struct cmp_report *r, FILE *o, bool html)
 	}
 	if (html)
 		fputs("</table>\n", o);
+}
+
+const char *cmp_fmt_time(char *buf, size_t cap, int64_t sec)
+{
+	time_t t = (time_t)sec;
+	struct tm tm;
+	gmtime_r(&t, &tm);
+	strftime(buf, cap, "%Y-%m-%dT%H:%M:%SZ", &tm);
+	return buf;
+}
+
+void cmp_write_series_text(const struct cmp_report *r, FILE *o)
+{
+	const struct cmp_series *s = &r->series;
+	char t[32], lat[32];
+	if (!s->n_bins)
+		return;
+	fprintf(o, "\ntime series: %zu bins of %lld s from %s; per method: hit rate (rated) and mean "
+	           "latency inflation, ms:\n",
+	        s->n_bins, (long long)s->bin_s, cmp_fmt_time(t, sizeof(t), s->start));
+	for (size_t b = 0; b < s->n_bins; b++) {
+		fprintf(o, "  %s", cmp_fmt_time(t, sizeof(t), s->start + (int64_t)b * s->bin_s));
+		for (int g = 0; g < CG_N; g++) {
+			const struct cmp_tslot *x = &s->bins[b * CG_N + g];
+			if (!r->g[g].samples)
+				continue;
+			double mean = x->n_lat ? (double)x->lat_sum_us / 1000.0 / (double)x->n_lat : NAN;
+			if (x->rated)
+				fprintf(o, "  %s %5.1f%% (%llu) %s", cmp_group_name[g],
+				        100.0 * (double)x->hits / (double)x->rated,
+				        (unsigned long long)x->rated, cmp_fmt_num(lat, sizeof(lat), mean, 1));
+			else
+				fprintf(o, "  %s n/a (0) n/a", cmp_group_name[g]);
+		}
+		fputc('\n', o);
+	}
 }

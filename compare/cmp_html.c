@@ -124,6 +124,65 @@ static void cdf_chart(const struct cmp_report *r, int g, FILE *o)
 	        few(r, d->n));
 }
 
+/* An SVG of class cls, w x h, opened with a 0-100% y axis whose grid
+ * lines run from the left margin to x_end. */
+static void percent_axes(FILE *o, const char *cls, int w, int h, double x_end)
+{
+	double ph = h - MT - MB;
+	fprintf(o, "<div class=\"fig\"><svg xmlns=\"http://www.w3.org/2000/svg\" class=\"%s\" "
+	           "width=\"%d\" height=\"%d\" viewBox=\"0 0 %d %d\">\n",
+	        cls, w, h, w, h);
+	for (int i = 0; i <= 4; i++) {
+		double y = MT + ph - ph * i / 4;
+		fprintf(o, "<line x1=\"%d\" y1=\"%.1f\" x2=\"%.0f\" y2=\"%.1f\" stroke=\"#ddd\"/>"
+		           "<text x=\"%d\" y=\"%.1f\" text-anchor=\"end\">%d%%</text>\n",
+		        ML, y, x_end, y, ML - 4, y + 4, i * 25);
+	}
+}
+
+/* Hit rate per bin over time, every group on one axis; a bin without
+ * rated samples breaks the line. */
+static void series_chart(const struct cmp_report *r, FILE *o)
+{
+	const struct cmp_series *s = &r->series;
+	int w = 760, h = 260;
+	double pw = w - ML - MR - 150, ph = h - MT - MB;
+	char t[32];
+	percent_axes(o, "series", w, h, ML + pw);
+	double step = s->n_bins > 1 ? pw / (double)(s->n_bins - 1) : 0;
+	for (size_t b = 0; b < s->n_bins; b += (s->n_bins + 5) / 6)
+		fprintf(o, "<text x=\"%.1f\" y=\"%.0f\" text-anchor=\"middle\">%s</text>\n",
+		        ML + step * (double)b, MT + ph + 14,
+		        cmp_fmt_time(t, sizeof(t), s->start + (int64_t)b * s->bin_s) + 11);
+	int gi = 0;
+	for (int g = 0; g < CG_N; g++) {
+		if (!r->g[g].rated)
+			continue;
+		bool pen = false;
+		fprintf(o, "<path fill=\"none\" stroke=\"%s\" stroke-width=\"2\" d=\"", color[g]);
+		for (size_t b = 0; b < s->n_bins; b++) {
+			const struct cmp_tslot *x = &s->bins[b * CG_N + g];
+			if (!x->rated) {
+				pen = false;
+				continue;
+			}
+			double v = (double)x->hits / (double)x->rated;
+			fprintf(o, "%s%.1f %.1f ", pen ? "L" : "M", ML + step * (double)b,
+			        MT + ph - ph * v);
+			pen = true;
+		}
+		fputs("\"/>\n", o);
+		fprintf(o, "<rect x=\"%.0f\" y=\"%d\" width=\"12\" height=\"12\" fill=\"%s\"/>"
+		           "<text x=\"%.0f\" y=\"%d\">%s</text>\n",
+		        ML + pw + 20, MT + 4 + gi * 18, color[g], ML + pw + 38, MT + 14 + gi * 18,
+		        cmp_group_name[g]);
+		gi++;
+	}
+	fprintf(o, "</svg><p class=\"cap\">optimal-PoP hit rate over time, bins of %lld s (UTC)"
+	           "</p></div>\n",
+	        (long long)s->bin_s);
+}
+
 /* Continents present in any group, sorted (at most 8 codes + "??"). */
 static size_t continents(const struct cmp_report *r, char keys[][3], size_t max)
 {
@@ -160,15 +219,7 @@ static void bar_chart(const struct cmp_report *r, FILE *o)
 	int w = ML + MR + (int)nk * slot + 150, h = 260;
 	double ph = h - MT - MB;
 
-	fprintf(o, "<div class=\"fig\"><svg xmlns=\"http://www.w3.org/2000/svg\" class=\"bars\" width=\"%d\" "
-	           "height=\"%d\" viewBox=\"0 0 %d %d\">\n",
-	        w, h, w, h);
-	for (int i = 0; i <= 4; i++) {
-		double y = MT + ph - ph * i / 4;
-		fprintf(o, "<line x1=\"%d\" y1=\"%.1f\" x2=\"%d\" y2=\"%.1f\" stroke=\"#ddd\"/>"
-		           "<text x=\"%d\" y=\"%.1f\" text-anchor=\"end\">%d%%</text>\n",
-		        ML, y, w - 150, y, ML - 4, y + 4, i * 25);
-	}
+	percent_axes(o, "bars", w, h, w - 150);
 	for (size_t k = 0; k < nk; k++) {
 		int x0 = ML + (int)k * slot + gap / 2;
 		for (int gi = 0; gi < ng; gi++) {
@@ -314,6 +365,10 @@ int cmp_report_html(const struct cmp_report *r, const char *path, char *err, siz
 	for (int g = 0; g < CG_N; g++)
 		if (r->g[g].samples)
 			cdf_chart(r, g, o);
+	if (r->series.n_bins) {
+		fputs("</div>\n<h2>Over time</h2>\n<div class=\"charts\">\n", o);
+		series_chart(r, o);
+	}
 	fputs("</div>\n<h2>Hit rate by continent</h2>\n<div class=\"charts\">\n", o);
 	bar_chart(r, o);
 	fputs("</div>\n<h2>Details</h2>\n", o);

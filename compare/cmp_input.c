@@ -276,6 +276,28 @@ out:
 	return rc;
 }
 
+bool cmp_file_is_rtt_csv(const char *path)
+{
+	FILE *in = fopen(path, "r");
+	char *line = NULL;
+	size_t cap = 0;
+	ssize_t n;
+	bool csv = false;
+	if (!in)
+		return false;
+	while ((n = getline(&line, &cap, in)) >= 0) {
+		while (n > 0 && (line[n - 1] == '\n' || line[n - 1] == '\r'))
+			line[--n] = 0;
+		if (blank(line))
+			continue;
+		csv = cmp_csv_is_header(line);
+		break;
+	}
+	free(line);
+	fclose(in);
+	return csv;
+}
+
 struct cmp_file *cmp_add_file(struct cmp_ctx *c, const char *path)
 {
 	if (cmp_grow((void **)&c->files, &c->cap_files, c->n_files, sizeof(*c->files)) < 0)

@@ -123,6 +123,35 @@ static json_t *group(const struct cmp_report *r, int g)
 		buckets(r, f->countries, f->n_countries));
 }
 
+static json_t *series(const struct cmp_report *r)
+{
+	const struct cmp_series *s = &r->series;
+	char t[32];
+	json_t *bins = json_array();
+	for (size_t b = 0; bins && b < s->n_bins; b++) {
+		json_t *m = json_object();
+		for (int g = 0; g < CG_N; g++) {
+			const struct cmp_tslot *x = &s->bins[b * CG_N + g];
+			if (!r->g[g].samples)
+				continue;
+			json_object_set_new(
+				m, cmp_group_name[g],
+				json_pack("{s:I, s:I, s:I, s:o, s:I, s:o}", "samples",
+			                  (json_int_t)x->samples, "rated", (json_int_t)x->rated, "hits",
+			                  (json_int_t)x->hits, "hit_rate",
+			                  num(x->rated ? (double)x->hits / (double)x->rated : NAN),
+			                  "latency_n", (json_int_t)x->n_lat, "latency_inflation_mean_ms",
+			                  num(x->n_lat ? (double)x->lat_sum_us / 1000.0 / (double)x->n_lat
+			                               : NAN)));
+		}
+		json_array_append_new(bins, json_pack("{s:s, s:o}", "start",
+		                                      cmp_fmt_time(t, sizeof(t),
+		                                                   s->start + (int64_t)b * s->bin_s),
+		                                      "methods", m));
+	}
+	return json_pack("{s:I, s:o}", "bin_seconds", (json_int_t)s->bin_s, "bins", bins);
+}
+
 int cmp_report_json(const struct cmp_report *r, const char *path, char *err, size_t errlen)
 {
 	const struct cmp_ctx *c = r->ctx;
@@ -176,6 +205,7 @@ int cmp_report_json(const struct cmp_report *r, const char *path, char *err, siz
 	                  (json_int_t)a->ping_unmapped));
 	json_object_set_new(root, "methods", groups);
 	json_object_set_new(root, "differences", pairs(r));
+	json_object_set_new(root, "time_series", series(r));
 	if (json_dump_file(root, path, JSON_INDENT(1) | JSON_REAL_PRECISION(12)) != 0) {
 		snprintf(err, errlen, "%s: cannot write: %s", path, strerror(errno));
 		goto out;

@@ -78,7 +78,7 @@ static int resolver_ecs(const json_t *mo)
 
 int cmp_rec_probe(struct cmp_ctx *c, const json_t *rec, char *why, size_t whylen)
 {
-	const char *vp, *vp_addr;
+	const char *vp, *vp_addr, *ts;
 	const json_t *loc = json_object_get(rec, "vp_location");
 	const json_t *rtts = json_object_get(rec, "rtt_ms");
 	const json_t *lost = json_object_get(rec, "lost");
@@ -99,6 +99,7 @@ int cmp_rec_probe(struct cmp_ctx *c, const json_t *rec, char *why, size_t whylen
 	if (json_is_object(loc) && read_location(loc, &base) < 0)
 		return WHY("probe result: bad 'vp_location' field types");
 	cmp_locate(c, vp_addr, &base);
+	int64_t ts_ms = opt_str(rec, "ts", &ts) == 0 ? cmp_parse_ts(ts) : CMP_NO_TS;
 
 	/* The geodns_resolver answer counts as GeoDNS with ECS when its
 	 * resolver sent ECS; the line's direct ECS answer then is not
@@ -174,7 +175,7 @@ int cmp_rec_probe(struct cmp_ctx *c, const json_t *rec, char *why, size_t whylen
 		 * not the unicast RTT of the PoP it lands on. */
 		if (m == PM_ANYCAST)
 			o.experienced = anycast_rtt;
-		if (cmp_add_obs(c, &o) < 0) {
+		if (cmp_time_add(c, &o, ts_ms) < 0 || cmp_add_obs(c, &o) < 0) {
 			free(o.rtt);
 			free(rtt);
 			return WHY("out of memory");
@@ -196,7 +197,7 @@ int cmp_rec_decision(struct cmp_ctx *c, const json_t *rec, char *why, size_t why
 {
 	struct cmp_decision d = { .ecs_used = -1 };
 	double lat = 0, lon = 0;
-	const char *cc, *ct;
+	const char *cc, *ct, *ts;
 	bool hlat, hlon;
 
 	if (opt_str(rec, "method", &d.method) < 0 || opt_str(rec, "arm", &d.arm) < 0 ||
@@ -210,6 +211,7 @@ int cmp_rec_decision(struct cmp_ctx *c, const json_t *rec, char *why, size_t why
 			return WHY("decision log: 'ecs_used' must be true, false or null");
 		d.ecs_used = json_is_true(v);
 	}
+	d.ts = opt_str(rec, "ts", &ts) == 0 ? cmp_parse_ts(ts) : CMP_NO_TS;
 	if (opt_num(rec, "lat", &lat, &hlat) < 0 || opt_num(rec, "lon", &lon, &hlon) < 0 ||
 	    opt_str(rec, "country", &cc) < 0 || opt_str(rec, "continent", &ct) < 0)
 		return WHY("decision log: bad location field types");

@@ -16,6 +16,7 @@
  *         country,continent,count,rtt]}   (rtt: null or per PoP, null = not
  *                                          measured, "inf" = no reply)
  *   {"r":[key,pop,rtt]}
+ *   {"t":[group,second,samples,rated,hits,n_lat,lat_sum_us]}   (time series)
  */
 #include <errno.h>
 #include <math.h>
@@ -150,6 +151,13 @@ int cmp_save_partial(const struct cmp_ctx *c, const char *path, char *err, size_
 		}
 		fputs("]}\n", o);
 	}
+	for (size_t i = 0; i < c->n_tslots; i++) {
+		const struct cmp_tslot *t = &c->tslots[i];
+		fprintf(o, "{\"t\":[%u,%lld,%llu,%llu,%llu,%llu,%lld]}\n", t->group, (long long)t->sec,
+		        (unsigned long long)t->samples, (unsigned long long)t->rated,
+		        (unsigned long long)t->hits, (unsigned long long)t->n_lat,
+		        (long long)t->lat_sum_us);
+	}
 	for (size_t i = 0; i < c->n_rows; i++) {
 		key_hex(&c->rows[i].key, hex);
 		fprintf(o, "{\"r\":[\"%s\",%d,", hex, c->rows[i].pop);
@@ -193,6 +201,16 @@ static int partial_file(struct cmp_ctx *c, const json_t *f, char *why, size_t wh
 	}
 	if (!path || !format)
 		return WHY("partial file: bad file entry");
+	/* The same input reduced into several partials (an RTT CSV every
+	 * shard needs) is listed once; its rows only repeat, and the RTT
+	 * join takes the minimum per PoP anyway. */
+	for (size_t i = 0; i < c->n_files; i++) {
+		const struct cmp_file *x = &c->files[i];
+		if (!strcmp(x->path, path) && !strcmp(x->format, format) &&
+		    x->lines == (size_t)v[0] && x->records == (size_t)v[1] &&
+		    x->skipped == (size_t)v[2] && x->malformed == (size_t)v[3])
+			return 0;
+	}
 	struct cmp_file *e = cmp_add_file(c, path);
 	if (!e)
 		return WHY("out of memory");
@@ -271,6 +289,23 @@ int cmp_rec_partial(struct cmp_ctx *c, const json_t *rec, char *why, size_t whyl
 		    p < 0 || (size_t)p >= c->n_pops || !ok)
 			return WHY("partial file: bad RTT row");
 		return cmp_add_rtt(c, &k, (int)p, rtt) < 0 ? WHY("out of memory") : 0;
+	}
+	if ((v = json_object_get(rec, "t"))) {
+		json_int_t x[7];
+		if (!json_is_array(v) || json_array_size(v) != 7)
+			return WHY("partial file: bad time slot");
+		for (size_t i = 0; i < 7; i++) {
+			const json_t *e = json_array_get(v, i);
+			if (!json_is_integer(e) || (i != 1 && i != 6 && json_integer_value(e) < 0))
+				return WHY("partial file: bad time slot");
+			x[i] = json_integer_value(e);
+		}
+		if (x[0] >= CG_N)
+			return WHY("partial file: bad time slot");
+		struct cmp_tslot t = { .group = (uint8_t)x[0], .sec = x[1], .samples = (uint64_t)x[2],
+		                       .rated = (uint64_t)x[3], .hits = (uint64_t)x[4],
+		                       .n_lat = (uint64_t)x[5], .lat_sum_us = x[6] };
+		return cmp_tslot_add(c, &t) < 0 ? WHY("out of memory") : 0;
 	}
 	if ((v = json_object_get(rec, "counts"))) {
 		for (size_t i = 0; i < N_COUNTS; i++) {

@@ -86,11 +86,51 @@ struct cmp_group_fig {
 	size_t n_continents, n_countries;
 };
 
+/* Time series: n_bins bins of bin_s seconds from start (Unix s), each
+ * with the counts of every group: bins[bin * CG_N + group]. */
+#define CMP_SERIES_MAX_BINS 48
+struct cmp_series {
+	int64_t start, bin_s;
+	size_t n_bins;
+	struct cmp_tslot *bins;
+};
+
+/* Scratch space for rating (compare/cmp_rate.c). */
+#include "geodns/distance.h"
+struct cmp_scratch {
+	struct geo_point *pts;
+	size_t *order;
+	double *dist, *rtt;
+};
+
+/* One observation rated. */
+struct cmp_rating {
+	bool partial;             /* RTTs to some PoPs, not all */
+	bool by_rtt, by_dist;     /* the basis of optimal */
+	int optimal;              /* -1: unrated */
+	bool have_lat, have_km;
+	double lat, km;           /* latency (ms) and distance (km) inflation */
+};
+
+int cmp_scratch_init(struct cmp_scratch *s, const struct cmp_ctx *c);
+void cmp_scratch_free(struct cmp_scratch *s);
+/* The RTT vector of o: its own, or joined from rows (sorted by key) into
+ * s->rtt. */
+const double *cmp_obs_rtts(const struct cmp_ctx *c, const struct cmp_obs *o,
+                           const struct cmp_rtt_row *rows, size_t n_rows, struct cmp_scratch *s);
+void cmp_rate_obs(const struct cmp_ctx *c, const struct cmp_obs *o, const double *rtt,
+                  struct cmp_scratch *s, struct cmp_rating *out);
+/* qsort order of RTT rows: by key. */
+int cmp_row_order(const void *a, const void *b);
+/* Bins of the context's time slots (compare/cmp_time.c). 0, -1 OOM. */
+int cmp_series_build(const struct cmp_ctx *c, struct cmp_series *s);
+
 struct cmp_report {
 	const struct cmp_ctx *ctx;   /* borrowed: PoPs, files, Atlas counts */
 	unsigned min_samples;        /* figures on fewer samples are "few samples" */
 	size_t n_pops;
 	struct cmp_group_fig g[CG_N];
+	struct cmp_series series;
 };
 
 /* p-th percentile (0 < p <= 100) of sorted[0..n-1], nearest-rank; NAN
@@ -148,6 +188,11 @@ void cmp_verdict(const struct cmp_report *r, char *buf, size_t cap);
  * (compare/cmp_sql.c), the config's PoPs in geo. 0. */
 struct geo_config;
 int cmp_sql_clickhouse(const struct geo_config *geo, const char *table, FILE *o);
+
+/* "2026-11-22T10:00:00Z" of Unix seconds. */
+const char *cmp_fmt_time(char *buf, size_t cap, int64_t sec);
+/* The time series as text lines (compare/cmp_fmt.c). */
+void cmp_write_series_text(const struct cmp_report *r, FILE *o);
 
 /* The terminal report (compare/cmp_text.c). */
 void cmp_report_text(const struct cmp_report *r, FILE *out);

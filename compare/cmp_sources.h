@@ -31,6 +31,7 @@ int cmp_rec_decision(struct cmp_ctx *c, const json_t *rec, char *why, size_t why
 struct cmp_decision {
 	const char *method, *arm, *ecs, *client, *pop, *country, *continent;
 	int ecs_used;
+	int64_t ts;               /* Unix ms, or CMP_NO_TS */
 	bool has_coords;
 	double lat, lon;
 };

@@ -48,7 +48,7 @@ static int cmp_wv(const void *a, const void *b)
 	return (x->w > y->w) - (x->w < y->w);
 }
 
-static int cmp_row(const void *a, const void *b)
+int cmp_row_order(const void *a, const void *b)
 {
 	return memcmp(&((const struct cmp_rtt_row *)a)->key, &((const struct cmp_rtt_row *)b)->key,
 	              sizeof(struct cmp_key));
@@ -189,59 +189,14 @@ struct gacc {
 	struct bset cont, country;
 };
 
-/* RTTs of a joined observation: per PoP the minimum over the rows with
- * its key (rows sorted by key), NAN where none. */
-static void joined_rtts(const struct cmp_ctx *c, const struct cmp_rtt_row *rows,
-                        const struct cmp_key *k, double *rtt)
-{
-	size_t lo = 0, hi = c->n_rows;
-	for (size_t i = 0; i < c->n_pops; i++)
-		rtt[i] = NAN;
-	while (lo < hi) {
-		size_t mid = lo + (hi - lo) / 2;
-		if (memcmp(&rows[mid].key, k, sizeof(*k)) < 0)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
-	for (size_t i = lo; i < c->n_rows && !memcmp(&rows[i].key, k, sizeof(*k)); i++) {
-		int p = rows[i].pop;
-		if (isnan(rtt[p]) || rows[i].rtt < rtt[p])
-			rtt[p] = rows[i].rtt;
-	}
-}
-
-/* The lowest-RTT PoP when o's RTT vector is complete (every PoP measured:
- * a number, or INFINITY for no reply) and some PoP replied; -1 otherwise,
- * with *partial set when some but not all PoPs were measured. */
-static int best_by_rtt(size_t n_pops, const double *rtt, bool *partial)
-{
-	size_t measured = 0;
-	int best = -1;
-	*partial = false;
-	for (size_t i = 0; rtt && i < n_pops; i++) {
-		if (isnan(rtt[i]))
-			continue;
-		measured++;
-		if (isfinite(rtt[i]) && (best < 0 || rtt[i] < rtt[best]))
-			best = (int)i;
-	}
-	if (measured == n_pops)
-		return best;
-	*partial = measured > 0;
-	return -1;
-}
-
 /* Rate o and add it to its group (rules in compare/formats.md). */
 static int rate(const struct cmp_ctx *c, const struct cmp_obs *o, const double *rtt,
-                const struct geo_point *pts, size_t *order, double *dist,
-                struct cmp_group_fig *g, struct gacc *acc)
+                struct cmp_scratch *sc, struct cmp_group_fig *g, struct gacc *acc)
 {
-	int nearest = -1, optimal = -1;
-	bool have_lat = false, partial;
-	double lat_infl = 0;
-
+	struct cmp_rating rt;
 	const uint64_t w = o->count;
+
+	cmp_rate_obs(c, o, rtt, sc, &rt);
 	g->samples += w;
 	struct bacc *bc = bucket(&acc->cont, o->continent);
 	struct bacc *bn = bucket(&acc->country, o->country);
@@ -249,46 +204,26 @@ static int rate(const struct cmp_ctx *c, const struct cmp_obs *o, const double *
 		return -1;
 	bc->b.samples += w;
 	bn->b.samples += w;
-	if (o->at_resolver) {
-		g->unrated_resolver += w;
-		return 0;
-	}
-	int best = best_by_rtt(c->n_pops, rtt, &partial);
-	g->partial_rtt += partial ? w : 0;
-	if (o->has_coords) {
-		geo_rank(o->lat, o->lon, pts, c->n_pops, order, dist);
-		nearest = (int)order[0];
-		if (dvec_push(&acc->km, dist[o->chosen] - dist[nearest], w) < 0)
-			return -1;
-	}
-	if (best >= 0) {
-		optimal = best;
-		g->by_rtt += w;
-		double chosen_rtt = !isnan(o->experienced) ? o->experienced : rtt[o->chosen];
-		if (isfinite(chosen_rtt)) {
-			have_lat = true;
-			lat_infl = chosen_rtt - rtt[best];
-			if (lat_infl < 0)
-				lat_infl = 0;
-			if (dvec_push(&acc->lat, lat_infl, w) < 0)
-				return -1;
-		}
-	} else if (nearest >= 0) {
-		optimal = nearest;
-		g->by_dist += w;
-	}
-	if (optimal < 0)
+	g->unrated_resolver += o->at_resolver ? w : 0;
+	g->partial_rtt += rt.partial ? w : 0;
+	g->by_rtt += rt.by_rtt ? w : 0;
+	g->by_dist += rt.by_dist ? w : 0;
+	if (rt.have_km && dvec_push(&acc->km, rt.km, w) < 0)
+		return -1;
+	if (rt.have_lat && dvec_push(&acc->lat, rt.lat, w) < 0)
+		return -1;
+	if (rt.optimal < 0)
 		return 0;
 	g->rated += w;
-	g->confusion[(size_t)o->chosen * c->n_pops + (size_t)optimal] += w;
-	uint64_t hit = o->chosen == optimal ? w : 0;
+	g->confusion[(size_t)o->chosen * c->n_pops + (size_t)rt.optimal] += w;
+	uint64_t hit = o->chosen == rt.optimal ? w : 0;
 	g->hits += hit;
 	bc->b.rated += w;
 	bn->b.rated += w;
 	bc->b.hits += hit;
 	bn->b.hits += hit;
-	if (have_lat &&
-	    (dvec_push(&bc->lat, lat_infl, w) < 0 || dvec_push(&bn->lat, lat_infl, w) < 0))
+	if (rt.have_lat &&
+	    (dvec_push(&bc->lat, rt.lat, w) < 0 || dvec_push(&bn->lat, rt.lat, w) < 0))
 		return -1;
 	return 0;
 }
@@ -299,22 +234,15 @@ struct cmp_report *cmp_report_build(const struct cmp_ctx *c, unsigned min_sample
 	struct gacc acc[CG_N];
 	size_t np = c->n_pops ? c->n_pops : 1;
 	struct cmp_rtt_row *rows = NULL;
-	struct geo_point *pts = calloc(np, sizeof(*pts));
-	size_t *order = calloc(np, sizeof(*order));
-	double *dist = calloc(np, sizeof(*dist));
-	double *rtt = calloc(np, sizeof(*rtt));
+	struct cmp_scratch sc = { 0 };
 	int ok = 0;
 
 	memset(acc, 0, sizeof(acc));
-	if (!r || !pts || !order || !dist || !rtt)
+	if (!r || cmp_scratch_init(&sc, c) < 0)
 		goto out;
 	r->ctx = c;
 	r->min_samples = min_samples;
 	r->n_pops = c->n_pops;
-	for (size_t i = 0; i < c->n_pops; i++) {
-		pts[i].lat = c->geo->pops[i].lat;
-		pts[i].lon = c->geo->pops[i].lon;
-	}
 	for (int g = 0; g < CG_N; g++)
 		if (!(r->g[g].confusion = calloc(np * np, sizeof(size_t))))
 			goto out;
@@ -324,18 +252,16 @@ struct cmp_report *cmp_report_build(const struct cmp_ctx *c, unsigned min_sample
 		if (!rows)
 			goto out;
 		memcpy(rows, c->rows, c->n_rows * sizeof(*rows));
-		qsort(rows, c->n_rows, sizeof(*rows), cmp_row);
+		qsort(rows, c->n_rows, sizeof(*rows), cmp_row_order);
 	}
 	for (size_t i = 0; i < c->n_obs; i++) {
 		const struct cmp_obs *o = &c->obs[i];
-		const double *rv = o->rtt;
-		if (o->join == CJ_SUBNET || o->join == CJ_PROBE) {
-			joined_rtts(c, rows, &o->key, rtt);
-			rv = rtt;
-		}
-		if (rate(c, o, rv, pts, order, dist, &r->g[o->group], &acc[o->group]) < 0)
+		const double *rv = cmp_obs_rtts(c, o, rows, c->n_rows, &sc);
+		if (rate(c, o, rv, &sc, &r->g[o->group], &acc[o->group]) < 0)
 			goto out;
 	}
+	if (r && cmp_series_build(c, &r->series) < 0)
+		goto out;
 	ok = 1;
 out:
 	for (int g = 0; g < CG_N; g++) {
@@ -350,10 +276,7 @@ out:
 		}
 	}
 	free(rows);
-	free(pts);
-	free(order);
-	free(dist);
-	free(rtt);
+	cmp_scratch_free(&sc);
 	if (!ok) {
 		cmp_report_free(r);
 		return NULL;
@@ -372,5 +295,6 @@ void cmp_report_free(struct cmp_report *r)
 		free(r->g[g].continents);
 		free(r->g[g].countries);
 	}
+	free(r->series.bins);
 	free(r);
 }

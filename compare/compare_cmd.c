@@ -120,9 +120,12 @@ int compare_cmd(int argc, char **argv)
 	c = cmp_ctx_new(cfg->geo, cfg->geo_compiled ? cfg->geo_compiled->loc_tree : NULL, stderr);
 	if (!c)
 		goto out;
-	for (int i = optind; i < argc; i++)
-		if (cmp_read_file(c, argv[i]) < 0)
-			goto out;
+	/* RTT CSVs first: lines are rated for the time series as they are
+	 * read, with the RTT rows known by then. */
+	for (int pass = 0; pass < 2; pass++)
+		for (int i = optind; i < argc; i++)
+			if (cmp_file_is_rtt_csv(argv[i]) == (pass == 0) && cmp_read_file(c, argv[i]) < 0)
+				goto out;
 	if (partial) {
 		/* Each shard reduces its own inputs; the merge reports. */
 		if (cmp_save_partial(c, partial, err, sizeof(err)) < 0) {

@@ -225,7 +225,9 @@ def test_html_report():
     assert '<script' not in text and '<link' not in text and 'src=' not in text
     cdfs = re.findall(r'<svg [^>]*class="cdf" data-method="([^"]+)"', text)
     assert sorted(cdfs) == ['ab:geodns', 'anycast', 'geodns-ecs', 'geodns-resolver'], cdfs
-    assert len(re.findall(r'<svg ', text)) == 5   # + the hit rate by continent bars
+    # + the hit rate over time (the decision log lines have a ts) and by continent
+    assert len(re.findall(r'<svg ', text)) == 6
+    assert 'class="series"' in text
     assert 'class="bars"' in text and '(few samples)' in text
 
 
@@ -300,6 +302,12 @@ def test_attribution_text():
     assert '3 GeoDNS answers to queries with ECS the server did not use' in out, out
     assert '1 probe resolver answers do not say whether the resolver sent ECS' in out, out
     assert '1 direct ECS probe answers not counted' in out, out
+    # Time series (README.md of the fixture): 1 s bins from 10:00:00.
+    assert 'time series: 10 bins of 1 s from 2026-11-22T10:00:00Z' in out, out
+    assert ('  2026-11-22T10:00:00Z  geodns-ecs  50.0% (2) 6.0  geodns-resolver  50.0% (2) n/a  '
+            'anycast  66.7% (3) 8.5\n') in out, out
+    assert '2026-11-22T10:00:06Z  geodns-ecs n/a (0) n/a  geodns-resolver n/a (0) n/a  anycast ' \
+        '  0.0% (1) 79.0\n' in out, out
     d, lo, hi = newcombe(3, 6, 2, 3)
     verdict = ('verdict: anycast sends %.1f pp fewer clients to their best PoP than geodns-ecs '
                '(95%% CI %+.1f to %+.1f pp: not significant' % (-100 * d, 100 * lo, 100 * hi))
@@ -332,6 +340,16 @@ def test_attribution_json():
     assert all(abs(x - y) < 1e-9 for x, y in zip(d['hit_rate_diff_ci95'], want[1:])), d
     assert d['latency_p90_diff_ms'] == 67, d
     assert j['verdict'].startswith('anycast sends 16.7 pp fewer clients'), j['verdict']
+    ts = j['time_series']
+    assert ts['bin_seconds'] == 1 and len(ts['bins']) == 10, ts
+    b0 = ts['bins'][0]
+    assert b0['start'] == '2026-11-22T10:00:00Z', b0
+    a0 = b0['methods']['anycast']
+    assert (a0['samples'], a0['rated'], a0['hits'], a0['latency_n']) == (3, 3, 2, 2), a0
+    assert abs(a0['latency_inflation_mean_ms'] - 8.5) < 1e-9, a0
+    assert ts['bins'][9]['methods']['anycast'] == {
+        'samples': 1, 'rated': 0, 'hits': 0, 'hit_rate': None, 'latency_n': 0,
+        'latency_inflation_mean_ms': None}, ts['bins'][9]
 
 
 def test_attribution_html():
@@ -352,7 +370,8 @@ def test_partial_merge_equals_one_pass():
     """Four shards reduced with --save-partial and merged give byte for byte
     the text, JSON and HTML of one pass over the same inputs (generated
     decision logs, the attribution fixture's probes with their RTT vectors
-    and no-replies, an RTT CSV given raw to the merge)."""
+    and no-replies). Each shard gets the RTT CSV: lines are rated for the
+    time series as they are read; the merge lists the CSV once."""
     gen = os.path.join(H.repo_root(), 'tests', 'bench', 'gen_decisions.py')
     subprocess.run(['python3', gen, '20000', os.path.join(TMP, 'gen.jsonl'), '--clients', '500',
                     '--csv', os.path.join(TMP, 'gen.csv')], check=True, timeout=120)
@@ -369,10 +388,10 @@ def test_partial_merge_equals_one_pass():
     assert rc == 0, err
     parts = []
     for sh in shards:
-        rc, out, err = run('--save-partial', sh + '.part', sh)
+        rc, out, err = run('--save-partial', sh + '.part', sh, 'gen.csv')
         assert rc == 0 and out == '', (rc, out, err)
         parts.append(sh + '.part')
-    rc, merged, err = run('--json', 'merged.json', '--html', 'merged.html', *(parts + ['gen.csv']))
+    rc, merged, err = run('--json', 'merged.json', '--html', 'merged.html', *parts)
     assert rc == 0, err
     assert merged == one, 'text differs'
     for ext in ('json', 'html'):
