@@ -119,6 +119,7 @@ struct cmp_ctx {
 	size_t n_pops;
 	FILE *errf;                     /* where file:line messages go (stderr) */
 	unsigned max_msgs;              /* per file, then a summary line */
+	bool progress;                  /* a progress line on errf (a terminal) */
 
 	struct cmp_obs *obs;            /* distinct observations, each with its count */
 	size_t n_obs, cap_obs;

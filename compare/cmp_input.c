@@ -13,6 +13,7 @@
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "compare/cmp_ctx.h"
 #include "compare/cmp_sources.h"
@@ -101,6 +102,19 @@ static bool blank(const char *s)
 	return *s == 0;
 }
 
+/* "\rpath: N lines, x of y MB (z%)" on errf, every 2^18 lines, when
+ * c->progress (compare_cmd sets it when stderr is a terminal). */
+static void progress(const struct cmp_ctx *c, const struct cmp_file *f, FILE *in, size_t lineno,
+                     off_t size)
+{
+	if (!c->progress || !c->errf || (lineno & ((1u << 18) - 1)))
+		return;
+	double at = (double)ftello(in) / 1e6, all = (double)size / 1e6;
+	fprintf(c->errf, "\r%s: %zu lines, %.0f of %.0f MB (%.0f%%)\033[K", f->path, lineno, at, all,
+	        all > 0 ? 100 * at / all : 0);
+	fflush(c->errf);
+}
+
 /* JSON Lines or CSV, one line at a time. */
 static int read_lines(struct cmp_ctx *c, struct cmp_file *f, FILE *in)
 {
@@ -110,9 +124,12 @@ static int read_lines(struct cmp_ctx *c, struct cmp_file *f, FILE *in)
 	ssize_t n;
 	size_t lineno = 0;
 	size_t first_bad = 0;
+	struct stat st;
+	off_t size = fstat(fileno(in), &st) == 0 ? st.st_size : 0;
 
 	while ((n = getline(&line, &cap, in)) >= 0) {
 		lineno++;
+		progress(c, f, in, lineno, size);
 		while (n > 0 && (line[n - 1] == '\n' || line[n - 1] == '\r'))
 			line[--n] = 0;
 		if (blank(line))
@@ -166,6 +183,8 @@ static int read_lines(struct cmp_ctx *c, struct cmp_file *f, FILE *in)
 		json_decref(rec);
 	}
 	free(line);
+	if (c->progress && c->errf && lineno >= (1u << 18))
+		fputs("\r\033[K", c->errf);   /* the progress line goes away */
 	if (ferror(in)) {
 		if (c->errf)
 			fprintf(c->errf, "%s: read error: %s\n", f->path, strerror(errno));

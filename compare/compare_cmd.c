@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "common/config.h"
 #include "compare/cmp_ctx.h"
@@ -120,6 +121,7 @@ int compare_cmd(int argc, char **argv)
 	c = cmp_ctx_new(cfg->geo, cfg->geo_compiled ? cfg->geo_compiled->loc_tree : NULL, stderr);
 	if (!c)
 		goto out;
+	c->progress = isatty(STDERR_FILENO);
 	/* RTT CSVs first: lines are rated for the time series as they are
 	 * read, with the RTT rows known by then. */
 	for (int pass = 0; pass < 2; pass++)

@@ -528,6 +528,36 @@ def test_clickhouse_figures():
     assert m['ab:geodns']['samples'] > 1000 and m['geodns-resolver']['unrated_at_resolver'] > 500
 
 
+def test_progress_line_only_on_a_terminal():
+    """A progress line (every 2^18 lines) on stderr when it is a terminal,
+    erased at the end; nothing of it when stderr is a pipe."""
+    import pty
+    gen = os.path.join(H.repo_root(), 'tests', 'bench', 'gen_decisions.py')
+    big = os.path.join(TMP, 'progress.jsonl')
+    subprocess.run(['python3', gen, '600000', big, '--clients', '100'], check=True, timeout=120)
+    master, slave = pty.openpty()
+    p = subprocess.Popen([BIN, 'compare', '-c', os.path.join(TMP, 'c.yaml'), big],
+                         stdout=subprocess.DEVNULL, stderr=slave, stdin=subprocess.DEVNULL)
+    os.close(slave)
+    got = b''
+    while True:
+        try:
+            chunk = os.read(master, 4096)
+        except OSError:
+            break
+        if not chunk:
+            break
+        got += chunk
+    assert p.wait(timeout=120) == 0
+    os.close(master)
+    text = got.decode(errors='replace')
+    assert '\rprogress.jsonl' not in text   # the path as given: absolute here
+    assert re.search(r'\r[^\r]*progress\.jsonl: 262144 lines, \d+ of \d+ MB \(\d+%\)', text), text
+    assert re.search(r'524288 lines', text) and text.endswith('\r\x1b[K'), repr(text[-200:])
+    rc, out, err = run(big)
+    assert rc == 0 and 'lines,' not in err, err
+
+
 def test_unknown_format_is_error():
     with open(os.path.join(TMP, 'notes.txt'), 'w') as f:
         f.write('hello\nworld\n')
