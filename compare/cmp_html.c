@@ -5,11 +5,16 @@
  * element closed, attributes quoted, text escaped) so that both
  * `xmllint --html` and an XML parser accept it.
  *
- * Charts: one CDF of latency inflation per method / arm (class "cdf"), and
- * one grouped bar chart of hit rate by continent (class "bars").
+ * Charts: one CDF per metric (latency and distance inflation, class "cdf")
+ * with every method / arm overlaid on a shared log axis, the hit rate over
+ * time (class "series"), and a grouped bar chart of hit rate by continent
+ * with the Wilson interval and count on each bar (class "bars"). Every
+ * chart is drawn from aggregates (at most one step per pixel column), so
+ * the page stays small whatever the input.
  */
 #include <errno.h>
 #include <math.h>
+#include <stdint.h>
 #include <string.h>
 
 #include "compare/cmp_report.h"
@@ -34,9 +39,19 @@ static void esc(FILE *o, const char *s)
 	}
 }
 
+/* The few-samples mark (not on n/a figures: there is nothing to mark). */
 static const char *few(const struct cmp_report *r, size_t n)
 {
-	return cmp_few(r, n) ? " <span class=\"few\">(few samples)</span>" : "";
+	return n && cmp_few(r, n) ? " <span class=\"few\">(few samples)</span>" : "";
+}
+
+/* A share as "12.5%", "n/a" without values. */
+static const char *pct_or_na(char *buf, size_t cap, double share)
+{
+	if (isnan(share))
+		return cmp_fmt_num(buf, cap, share, 1);
+	snprintf(buf, cap, "%.1f%%", 100 * share);
+	return buf;
 }
 
 static const char css[] =
@@ -71,57 +86,81 @@ static double nice_max(double v)
 
 enum { CW = 380, CH = 250, ML = 44, MR = 12, MT = 12, MB = 36 };
 
-static void cdf_chart(const struct cmp_report *r, int g, FILE *o)
+/* x of value v on a log axis: log10(1 + v) over log10(1 + xmax), so that
+ * both the bulk near 0 and the tail show. */
+static double log_x(double v, double xmax, double pw)
 {
-	const struct cmp_dist *d = &r->g[g].lat;
-	double pw = CW - ML - MR, ph = CH - MT - MB;
-	double xmax = nice_max(d->n_vals ? d->vals[d->n_vals - 1].v : 1);
+	if (v > xmax)
+		v = xmax;
+	return ML + pw * log10(1 + (v > 0 ? v : 0)) / log10(1 + xmax);
+}
 
+/* One CDF of a metric (latency or distance inflation) with every group
+ * that has values overlaid on one shared log axis; groups without values
+ * are named in the caption, not drawn as empty panels. */
+static void cdf_chart(const struct cmp_report *r, bool km, FILE *o)
+{
+	double pw = CW * 2 - ML - MR - 150, ph = CH - MT - MB, vmax = 0;
+	int w = CW * 2;
+	for (int g = 0; g < CG_N; g++) {
+		const struct cmp_dist *d = km ? &r->g[g].km : &r->g[g].lat;
+		if (d->n_vals && d->vals[d->n_vals - 1].v > vmax)
+			vmax = d->vals[d->n_vals - 1].v;
+	}
+	double xmax = nice_max(vmax > 0 ? vmax : 1);
 	fprintf(o, "<div class=\"fig\"><svg xmlns=\"http://www.w3.org/2000/svg\" class=\"cdf\" "
-	           "data-method=\"%s\" width=\"%d\" height=\"%d\" viewBox=\"0 0 %d %d\">\n",
-	        cmp_group_name[g], CW, CH, CW, CH);
+	           "data-metric=\"%s\" width=\"%d\" height=\"%d\" viewBox=\"0 0 %d %d\">\n",
+	        km ? "distance" : "latency", w, CH, w, CH);
 	fprintf(o, "<rect x=\"%d\" y=\"%d\" width=\"%.0f\" height=\"%.0f\" fill=\"#fafafa\" "
 	           "stroke=\"#999\"/>\n",
 	        ML, MT, pw, ph);
 	for (int i = 0; i <= 4; i++) {
-		double y = MT + ph - ph * i / 4, x = ML + pw * i / 4;
+		double y = MT + ph - ph * i / 4;
 		fprintf(o, "<line x1=\"%d\" y1=\"%.1f\" x2=\"%.0f\" y2=\"%.1f\" stroke=\"#ddd\"/>"
 		           "<text x=\"%d\" y=\"%.1f\" text-anchor=\"end\">%.2f</text>\n",
 		        ML, y, ML + pw, y, ML - 4, y + 4, i / 4.0);
-		fprintf(o, "<text x=\"%.1f\" y=\"%.0f\" text-anchor=\"middle\">%g</text>\n", x,
-		        MT + ph + 14, xmax * i / 4);
 	}
-	fprintf(o, "<text x=\"%.0f\" y=\"%d\" text-anchor=\"middle\">latency inflation (ms)"
-	           "</text>\n",
-	        ML + pw / 2, CH - 6);
-	if (!d->n) {
-		fprintf(o, "<text x=\"%.0f\" y=\"%.0f\" text-anchor=\"middle\">no RTT data</text>\n",
-		        ML + pw / 2, MT + ph / 2);
-	} else {
-		/* Empirical CDF as a step line: at each value the share of
-		 * values <= it. Values beyond the axis are clipped to it. One
-		 * step per pixel column at most, so the page's size does not
-		 * grow with the input. */
-		fprintf(o, "<path fill=\"none\" stroke=\"%s\" stroke-width=\"2\" d=\"M%d %.1f", color[g],
-		        ML, MT + ph);
+	for (double t = 0; t <= xmax; t = t ? t * 10 : 1) {
+		double x = log_x(t, xmax, pw);
+		fprintf(o, "<line x1=\"%.1f\" y1=\"%d\" x2=\"%.1f\" y2=\"%.0f\" stroke=\"#ddd\"/>"
+		           "<text x=\"%.1f\" y=\"%.0f\" text-anchor=\"middle\">%g</text>\n",
+		        x, MT, x, MT + ph, x, MT + ph + 14, t);
+	}
+	fprintf(o, "<text x=\"%.0f\" y=\"%d\" text-anchor=\"middle\">%s (log scale)</text>\n",
+	        ML + pw / 2, CH - 6, km ? "distance inflation (km)" : "latency inflation (ms)");
+	int gi = 0;
+	for (int g = 0; g < CG_N; g++) {
+		const struct cmp_dist *d = km ? &r->g[g].km : &r->g[g].lat;
+		if (!r->g[g].samples)
+			continue;
+		fprintf(o, "<rect x=\"%.0f\" y=\"%d\" width=\"12\" height=\"12\" fill=\"%s\"/>"
+		           "<text x=\"%.0f\" y=\"%d\">%s %s</text>\n",
+		        ML + pw + 16, MT + 4 + gi * 18, d->n ? color[g] : "#ccc", ML + pw + 32,
+		        MT + 14 + gi * 18, cmp_group_name[g], d->n ? "" : "(n/a)");
+		gi++;
+		if (!d->n)
+			continue;
+		/* A step line, at most one step per pixel column, so that the
+		 * page's size does not grow with the input. */
+		fprintf(o, "<path fill=\"none\" stroke=\"%s\" stroke-width=\"2\" data-method=\"%s\" "
+		           "d=\"M%d %.1f",
+		        color[g], cmp_group_name[g], ML, MT + ph);
 		uint64_t cum = 0;
 		double last_y = MT + ph;
 		for (size_t i = 0; i < d->n_vals; i++) {
-			double v = d->vals[i].v > xmax ? xmax : d->vals[i].v;
-			double x = ML + pw * v / xmax;
+			double x = log_x(d->vals[i].v, xmax, pw);
 			cum += d->vals[i].w;
-			bool end_of_column = i + 1 == d->n_vals ||
-			                     (int)(ML + pw * fmin(d->vals[i + 1].v, xmax) / xmax) != (int)x;
-			if (!end_of_column)
+			if (i + 1 < d->n_vals && (int)log_x(d->vals[i + 1].v, xmax, pw) == (int)x)
 				continue;
 			double y = MT + ph - ph * (double)cum / (double)d->n;
 			fprintf(o, " L%.1f %.1f L%.1f %.1f", x, last_y, x, y);
 			last_y = y;
 		}
-		fprintf(o, " L%.0f %d\"/>\n", ML + pw, MT);
+		fprintf(o, " L%.0f %.1f\"/>\n", ML + pw, last_y);
 	}
-	fprintf(o, "</svg><p class=\"cap\">%s: n=%zu%s</p></div>\n", cmp_group_name[g], d->n,
-	        few(r, d->n));
+	fprintf(o, "</svg><p class=\"cap\">CDF of %s per method: share of samples at or below "
+	           "each value</p></div>\n",
+	        km ? "distance inflation" : "latency inflation");
 }
 
 /* An SVG of class cls, w x h, opened with a 0-100% y axis whose grid
@@ -230,13 +269,24 @@ static void bar_chart(const struct cmp_report *r, FILE *o)
 					b = &f->continents[i];
 			if (!b || !b->rated)
 				continue;
-			double v = (double)b->hits / (double)b->rated;
-			/* Bars on few samples are drawn pale. */
+			double v = (double)b->hits / (double)b->rated, lo, hi;
+			cmp_wilson(b->hits, b->rated, &lo, &hi);
+			int x = x0 + gi * bw;
+			/* Bars on few samples are drawn pale; a 0% bar is a
+			 * 2 px stub, so it does not read as "no data"; the
+			 * whisker is the Wilson 95% interval; n above it. */
 			fprintf(o, "<rect x=\"%d\" y=\"%.1f\" width=\"%d\" height=\"%.1f\" fill=\"%s\" "
-			           "fill-opacity=\"%s\"><title>%s %s: %.1f%% of %zu</title></rect>\n",
-			        x0 + gi * bw, MT + ph - ph * v, bw - 2, ph * v, color[groups[gi]],
-			        cmp_few(r, b->rated) ? "0.35" : "1", cmp_group_name[groups[gi]], keys[k],
-			        100 * v, b->rated);
+			           "fill-opacity=\"%s\"><title>%s %s: %.1f%% [%.1f-%.1f] of %zu</title>"
+			           "</rect>\n",
+			        x, MT + ph - ph * v - (v > 0 ? 0 : 2), bw - 2, v > 0 ? ph * v : 2,
+			        color[groups[gi]], cmp_few(r, b->rated) ? "0.35" : "1",
+			        cmp_group_name[groups[gi]], keys[k], 100 * v, 100 * lo, 100 * hi, b->rated);
+			double cx = x + (bw - 2) / 2.0;
+			fprintf(o, "<path d=\"M%.1f %.1f V%.1f M%.1f %.1f h6 M%.1f %.1f h6\" stroke=\"#222\" "
+			           "stroke-width=\"1\"/><text x=\"%.1f\" y=\"%.1f\" text-anchor=\"middle\" "
+			           "font-size=\"8\">%zu</text>\n",
+			        cx, MT + ph - ph * lo, MT + ph - ph * hi, cx - 3, MT + ph - ph * lo, cx - 3,
+			        MT + ph - ph * hi, cx, MT + ph - ph * hi - 3, b->rated);
 		}
 		fprintf(o, "<text x=\"%d\" y=\"%.0f\" text-anchor=\"middle\">%s</text>\n",
 		        x0 + ng * bw / 2, MT + ph + 14, keys[k]);
@@ -248,7 +298,8 @@ static void bar_chart(const struct cmp_report *r, FILE *o)
 		        cmp_group_name[groups[gi]]);
 	fprintf(o, "<text x=\"%d\" y=\"%d\">pale: few samples</text>\n", w - 140,
 	        MT + 14 + ng * 18);
-	fprintf(o, "</svg><p class=\"cap\">optimal-PoP hit rate by continent</p></div>\n");
+	fprintf(o, "</svg><p class=\"cap\">optimal-PoP hit rate by continent: whiskers are the "
+	           "Wilson 95%% interval, numbers the rated samples</p></div>\n");
 }
 
 static void summary(const struct cmp_report *r, FILE *o)
@@ -265,7 +316,7 @@ static void summary(const struct cmp_report *r, FILE *o)
 			continue;
 		fprintf(o, "<tr><td class=\"l\">%s</td><td>%zu</td><td>%zu</td><td>%zu</td><td>%zu</td>"
 		           "<td>%zu</td><td>%zu</td><td>%s%s</td><td>%s%s</td><td>%s</td><td>%s</td>"
-		           "<td>%s%%</td><td>%s%%</td><td>%zu</td><td>%s%s</td><td>%zu</td></tr>\n",
+		           "<td>%s</td><td>%s</td><td>%zu</td><td>%s%s</td><td>%zu</td></tr>\n",
 		        cmp_group_name[g], f->samples, f->rated, f->by_rtt, f->by_dist,
 		        f->unrated_resolver, f->partial_rtt,
 		        cmp_fmt_rate(hit, sizeof(hit), f->hits, f->rated), few(r, f->rated),
@@ -273,8 +324,8 @@ static void summary(const struct cmp_report *r, FILE *o)
 		        few(r, f->lat.n),
 		        cmp_fmt_dist(p90, sizeof(p90), f->lat.p90, f->lat.p90_lo, f->lat.p90_hi),
 		        cmp_fmt_num(p99, sizeof(p99), f->lat.p99, 1),
-		        cmp_fmt_num(o10, sizeof(o10), 100 * f->lat.over10, 1),
-		        cmp_fmt_num(o25, sizeof(o25), 100 * f->lat.over25, 1), f->lat.n,
+		        pct_or_na(o10, sizeof(o10), f->lat.over10),
+		        pct_or_na(o25, sizeof(o25), f->lat.over25), f->lat.n,
 		        cmp_fmt_num(km, sizeof(km), f->km.median, 0), few(r, f->km.n), f->km.n);
 	}
 	fprintf(o, "</table>\n");
@@ -361,10 +412,18 @@ int cmp_report_html(const struct cmp_report *r, const char *path, char *err, siz
 	summary(r, o);
 	fputs("<h2>Differences between methods</h2>\n", o);
 	cmp_write_differences(r, o, true);
-	fputs("<h2>Latency inflation, CDF per method</h2>\n<div class=\"charts\">\n", o);
-	for (int g = 0; g < CG_N; g++)
-		if (r->g[g].samples)
-			cdf_chart(r, g, o);
+	fputs("<h2>Latency and distance inflation</h2>\n<div class=\"charts\">\n", o);
+	for (int km = 0; km < 2; km++) {
+		bool any = false;
+		for (int g = 0; g < CG_N; g++)
+			any |= (km ? r->g[g].km.n : r->g[g].lat.n) > 0;
+		if (any)
+			cdf_chart(r, km, o);
+		else
+			fprintf(o, "<p class=\"legend\">No %s values: %s.</p>\n",
+			        km ? "distance inflation" : "latency inflation",
+			        km ? "no sample is located" : "no sample has RTTs to every PoP");
+	}
 	if (r->series.n_bins) {
 		fputs("</div>\n<h2>Over time</h2>\n<div class=\"charts\">\n", o);
 		series_chart(r, o);

@@ -45,7 +45,7 @@ static void inputs(const struct cmp_report *r, FILE *out)
 
 static void summary(const struct cmp_report *r, FILE *out)
 {
-	fprintf(out, "\n%-16s %7s %7s %28s %7s %20s %20s %6s %10s\n", "method", "samples", "rated",
+	fprintf(out, "\n%-16s %8s %8s %34s %8s %20s %20s %8s %10s\n", "method", "samples", "rated",
 	        "hit rate [95% CI] (hits/n)", "n(lat)", "median [95% CI]", "p90 [95% CI]", "n(km)",
 	        "km median");
 	for (int g = 0; g < CG_N; g++) {
@@ -54,7 +54,7 @@ static void summary(const struct cmp_report *r, FILE *out)
 		if (!f->samples)
 			continue;
 		cmp_fmt_rate(hit, sizeof(hit), f->hits, f->rated);
-		fprintf(out, "%-16s %7zu %7zu %26s%s %7zu %20s %20s %6zu %8s%s\n", cmp_group_name[g],
+		fprintf(out, "%-16s %8zu %8zu %32s%s %8zu %20s %20s %8zu %8s%s\n", cmp_group_name[g],
 		        f->samples, f->rated, hit, cmp_few(r, f->rated) ? " *" : "  ", f->lat.n,
 		        cmp_fmt_dist(med, sizeof(med), f->lat.median, f->lat.median_lo, f->lat.median_hi),
 		        cmp_fmt_dist(p90, sizeof(p90), f->lat.p90, f->lat.p90_lo, f->lat.p90_hi), f->km.n,

@@ -223,11 +223,21 @@ def test_html_report():
     text = open(html).read()
     assert 'http://' not in text.replace('http://www.w3.org/', ''), 'external reference'
     assert '<script' not in text and '<link' not in text and 'src=' not in text
-    cdfs = re.findall(r'<svg [^>]*class="cdf" data-method="([^"]+)"', text)
-    assert sorted(cdfs) == ['ab:geodns', 'anycast', 'geodns-ecs', 'geodns-resolver'], cdfs
+    # One CDF per metric, the methods overlaid: latency (anycast, geodns-ecs
+    # from the probes, ab:geodns from the decision log joined to the CSV;
+    # geodns-resolver has none: named "(n/a)", not drawn).
+    cdfs = re.findall(r'<svg [^>]*class="cdf" data-metric="([^"]+)"', text)
+    assert cdfs == ['latency', 'distance'], cdfs
+    lat_svg = text.split('data-metric="latency"')[1].split('</svg>')[0]
+    drawn = re.findall(r'<path [^>]*data-method="([^"]+)"', lat_svg)
+    assert sorted(drawn) == ['ab:geodns', 'anycast', 'geodns-ecs'], drawn
+    assert 'geodns-resolver (n/a)' in lat_svg, lat_svg
     # + the hit rate over time (the decision log lines have a ts) and by continent
-    assert len(re.findall(r'<svg ', text)) == 6
+    assert len(re.findall(r'<svg ', text)) == 4
     assert 'class="series"' in text
+    # Bars carry the Wilson interval in their title: NA anycast 1 of 2.
+    lo, hi = wilson(1, 2)
+    assert '<title>anycast NA: 50.0%% [%.1f-%.1f] of 2</title>' % (100 * lo, 100 * hi) in text
     assert 'class="bars"' in text and '(few samples)' in text
 
 
