@@ -5,6 +5,8 @@
  */
 #include <math.h>
 #include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
 #include <time.h>
 
 #include "compare/cmp_report.h"
@@ -148,4 +150,97 @@ void cmp_write_series_text(const struct cmp_report *r, FILE *o)
 		}
 		fputc('\n', o);
 	}
+}
+
+/* The methods compared side by side: the three methods, then the arms. */
+static const int side_groups[] = { CG_GEODNS_ECS, CG_GEODNS_RESOLVER, CG_ANYCAST, CG_AB_GEODNS,
+	                           CG_AB_ANYCAST };
+#define N_SIDE (sizeof(side_groups) / sizeof(side_groups[0]))
+
+struct side_row {
+	char key[3];
+	size_t samples;
+	const struct cmp_bucket *b[N_SIDE];
+};
+
+static int side_order(const void *a, const void *b)
+{
+	const struct side_row *x = a, *y = b;
+	if (x->samples != y->samples)
+		return x->samples < y->samples ? 1 : -1;
+	return strcmp(x->key, y->key);
+}
+
+void cmp_write_side_by_side(const struct cmp_report *r, FILE *o, bool html, bool continents)
+{
+	struct side_row *rows = NULL;
+	size_t n = 0, cap = 0;
+	for (size_t k = 0; k < N_SIDE; k++) {
+		const struct cmp_group_fig *f = &r->g[side_groups[k]];
+		const struct cmp_bucket *bs = continents ? f->continents : f->countries;
+		size_t nb = continents ? f->n_continents : f->n_countries;
+		for (size_t i = 0; i < nb; i++) {
+			size_t j;
+			for (j = 0; j < n && strcmp(rows[j].key, bs[i].key); j++)
+				;
+			if (j == n) {
+				if (cmp_grow((void **)&rows, &cap, n, sizeof(*rows)) < 0) {
+					free(rows);
+					return;
+				}
+				memset(&rows[n], 0, sizeof(rows[n]));
+				memcpy(rows[n].key, bs[i].key, 3);
+				n++;
+			}
+			rows[j].b[k] = &bs[i];
+			/* Traffic: the methods' samples, not the arms' (the same
+			 * answers again). */
+			if (side_groups[k] <= CG_ANYCAST)
+				rows[j].samples += bs[i].samples;
+		}
+	}
+	if (n)
+		qsort(rows, n, sizeof(*rows), side_order);
+	const char *what = continents ? "continent" : "country";
+	if (html) {
+		fprintf(o, "<table><tr><th class=\"l\">%s</th><th>samples</th>", what);
+		for (size_t k = 0; k < N_SIDE; k++)
+			if (r->g[side_groups[k]].samples)
+				fprintf(o, "<th>%s: hit rate (n)</th><th>misses: latency infl. median / "
+				           "p90 ms</th><th>misses: distance infl. median / p90 km</th>",
+				        cmp_group_name[side_groups[k]]);
+		fputs("</tr>\n", o);
+	} else {
+		fprintf(o, "\nby %s, methods side by side (rows by samples; per method: hit rate "
+		           "(rated), and among misses latency inflation median/p90 ms, distance "
+		           "inflation median/p90 km):\n",
+		        what);
+	}
+	for (size_t i = 0; i < n; i++) {
+		fprintf(o, html ? "<tr><td class=\"l\">%s</td><td>%zu</td>" : "  %-3s %8zu", rows[i].key,
+		        rows[i].samples);
+		for (size_t k = 0; k < N_SIDE; k++) {
+			const struct cmp_bucket *b = rows[i].b[k];
+			char hit[32], a[16], c2[16], d[16], e[16];
+			if (!r->g[side_groups[k]].samples)
+				continue;
+			if (b && b->rated)
+				snprintf(hit, sizeof(hit), "%.1f%% (%zu)",
+				         100.0 * (double)b->hits / (double)b->rated, b->rated);
+			else
+				snprintf(hit, sizeof(hit), "n/a (0)");
+			cmp_fmt_num(a, sizeof(a), b ? b->miss_lat_median : NAN, 1);
+			cmp_fmt_num(c2, sizeof(c2), b ? b->miss_lat_p90 : NAN, 1);
+			cmp_fmt_num(d, sizeof(d), b ? b->miss_km_median : NAN, 0);
+			cmp_fmt_num(e, sizeof(e), b ? b->miss_km_p90 : NAN, 0);
+			fprintf(o,
+			        html ? "<td>%.0s%s</td><td>%s / %s</td><td>%s / %s</td>"
+			             : " | %s %s %s/%s ms %s/%s km",
+			        cmp_group_name[side_groups[k]], hit, a, c2, d, e);
+		}
+		fputs(html ? "</tr>\n" : "\n", o);
+	}
+	if (html)
+		fputs("</table>\n", o);
+	free(rows);
 }

@@ -412,6 +412,9 @@ int cmp_report_html(const struct cmp_report *r, const char *path, char *err, siz
 	summary(r, o);
 	fputs("<h2>Differences between methods</h2>\n", o);
 	cmp_write_differences(r, o, true);
+	fputs("<h2>By continent and country, methods side by side</h2>\n", o);
+	cmp_write_side_by_side(r, o, true, true);
+	cmp_write_side_by_side(r, o, true, false);
 	fputs("<h2>Latency and distance inflation</h2>\n<div class=\"charts\">\n", o);
 	for (int km = 0; km < 2; km++) {
 		bool any = false;

@@ -70,6 +70,9 @@ struct cmp_bucket {
 	size_t samples, rated, hits;
 	size_t n_lat;            /* latency inflation values ... */
 	double lat_median;       /* ... and their median (NAN when n_lat is 0) */
+	size_t n_miss_lat, n_miss_km;           /* among misses: */
+	double miss_lat_median, miss_lat_p90;   /* latency inflation, ms */
+	double miss_km_median, miss_km_p90;     /* distance inflation, km */
 };
 
 struct cmp_group_fig {
@@ -193,6 +196,10 @@ int cmp_sql_clickhouse(const struct geo_config *geo, const char *table, FILE *o)
 const char *cmp_fmt_time(char *buf, size_t cap, int64_t sec);
 /* The time series as text lines (compare/cmp_fmt.c). */
 void cmp_write_series_text(const struct cmp_report *r, FILE *o);
+
+/* The breakdown by continent (continents true) or country with the
+ * methods side by side, rows sorted by samples (compare/cmp_fmt.c). */
+void cmp_write_side_by_side(const struct cmp_report *r, FILE *o, bool html, bool continents);
 
 /* The terminal report (compare/cmp_text.c). */
 void cmp_report_text(const struct cmp_report *r, FILE *out);

@@ -134,7 +134,7 @@ static void dist_finish(struct dvec *d, struct cmp_dist *out)
  * for its median. */
 struct bacc {
 	struct cmp_bucket b;
-	struct dvec lat;
+	struct dvec lat, miss_lat, miss_km;
 };
 
 struct bset {
@@ -173,6 +173,16 @@ static struct cmp_bucket *bset_finish(struct bset *s, size_t *n)
 		dist_finish(&a->lat, &d);
 		a->b.n_lat = d.n;
 		a->b.lat_median = d.median;
+		free(d.vals);
+		dist_finish(&a->miss_lat, &d);
+		a->b.n_miss_lat = d.n;
+		a->b.miss_lat_median = d.median;
+		a->b.miss_lat_p90 = d.p90;
+		free(d.vals);
+		dist_finish(&a->miss_km, &d);
+		a->b.n_miss_km = d.n;
+		a->b.miss_km_median = d.median;
+		a->b.miss_km_p90 = d.p90;
 		free(d.vals);
 		if (out)
 			out[i] = a->b;
@@ -224,6 +234,14 @@ static int rate(const struct cmp_ctx *c, const struct cmp_obs *o, const double *
 	bn->b.hits += hit;
 	if (rt.have_lat &&
 	    (dvec_push(&bc->lat, rt.lat, w) < 0 || dvec_push(&bn->lat, rt.lat, w) < 0))
+		return -1;
+	if (hit)
+		return 0;
+	if (rt.have_lat &&
+	    (dvec_push(&bc->miss_lat, rt.lat, w) < 0 || dvec_push(&bn->miss_lat, rt.lat, w) < 0))
+		return -1;
+	if (rt.have_km &&
+	    (dvec_push(&bc->miss_km, rt.km, w) < 0 || dvec_push(&bn->miss_km, rt.km, w) < 0))
 		return -1;
 	return 0;
 }

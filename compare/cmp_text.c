@@ -137,6 +137,8 @@ void cmp_report_text(const struct cmp_report *r, FILE *out)
 	inputs(r, out);
 	summary(r, out);
 	cmp_write_differences(r, out, false);
+	cmp_write_side_by_side(r, out, false, true);
+	cmp_write_side_by_side(r, out, false, false);
 	cmp_write_series_text(r, out);
 	for (int g = 0; g < CG_N; g++)
 		if (r->g[g].samples)

@@ -312,6 +312,13 @@ def test_attribution_text():
     assert '3 GeoDNS answers to queries with ECS the server did not use' in out, out
     assert '1 probe resolver answers do not say whether the resolver sent ECS' in out, out
     assert '1 direct ECS probe answers not counted' in out, out
+    # Side by side (README.md of the fixture), rows by samples.
+    assert ('  EU         8 | geodns-ecs 66.7%% (3) 12.0/12.0 ms 0/0 km | geodns-resolver 0.0%% (1) '
+            'n/a/n/a ms %.0f/%.0f km | anycast 50.0%% (4) 12.0/16.0 ms 0/%.0f km\n'
+            % (km(AMS, IAD), km(AMS, IAD), km(FRA, AMS))) in out, out
+    assert ('  NA         3 | geodns-ecs n/a (0) n/a/n/a ms n/a/n/a km | geodns-resolver 100.0%% (1) '
+            'n/a/n/a ms n/a/n/a km | anycast 50.0%% (2) 79.0/79.0 ms %.0f/%.0f km\n'
+            % (km(FRA, IAD), km(FRA, IAD))) in out, out
     # Time series (README.md of the fixture): 1 s bins from 10:00:00.
     assert 'time series: 10 bins of 1 s from 2026-11-22T10:00:00Z' in out, out
     assert ('  2026-11-22T10:00:00Z  geodns-ecs  50.0% (2) 6.0  geodns-resolver  50.0% (2) n/a  '
