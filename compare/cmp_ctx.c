@@ -43,6 +43,9 @@ void cmp_ctx_free(struct cmp_ctx *c)
 		free(c->files[i].path);
 	free(c->obs);
 	free(c->obs_index);
+	for (size_t i = 0; i < c->n_labels; i++)
+		free(c->labels[i]);
+	free(c->labels);
 	free(c->tslots);
 	free(c->tindex);
 	cmp_scratch_free_ptr(c->scratch);
@@ -191,6 +194,23 @@ void cmp_obs_init(struct cmp_obs *o, enum cmp_group g, int chosen)
 	o->experienced = NAN;
 }
 
+uint32_t cmp_label(struct cmp_ctx *c, const char *name)
+{
+	/* Linear: probe and Atlas inputs have hundreds of clients, and the
+	 * last one added is the likeliest. */
+	for (size_t i = c->n_labels; i-- > 0;)
+		if (!strcmp(c->labels[i], name))
+			return (uint32_t)i + 1;
+	char *dup = strdup(name);
+	if (!dup ||
+	    cmp_grow((void **)&c->labels, &c->cap_labels, c->n_labels, sizeof(*c->labels)) < 0) {
+		free(dup);
+		return 0;
+	}
+	c->labels[c->n_labels++] = dup;
+	return (uint32_t)c->n_labels;
+}
+
 int cmp_grow(void **arr, size_t *cap, size_t n, size_t sz)
 {
 	if (n < *cap)
@@ -209,10 +229,11 @@ int cmp_grow(void **arr, size_t *cap, size_t n, size_t sz)
 struct obs_id {
 	double experienced, lat, lon;
 	int32_t chosen;
+	uint32_t client;
 	uint8_t key[17];
 	uint8_t group, join, has_coords, at_resolver;
 	char continent[3], country[3];
-	uint8_t zero[1];   /* to 56 bytes: a whole number of 8-byte words */
+	uint8_t zero[5];   /* to 64 bytes: a whole number of 8-byte words */
 };
 
 _Static_assert(sizeof(struct obs_id) % 8 == 0, "hash_words reads whole words");
@@ -224,6 +245,7 @@ static void obs_id(const struct cmp_obs *o, struct obs_id *id)
 	id->lat = o->has_coords ? o->lat : 0;
 	id->lon = o->has_coords ? o->lon : 0;
 	id->chosen = o->chosen;
+	id->client = o->client;
 	memcpy(id->key, o->key.b, sizeof(id->key));
 	id->group = o->group;
 	id->join = o->join;

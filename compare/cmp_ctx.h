@@ -55,6 +55,7 @@ struct cmp_obs {
 	uint64_t hash;            /* of its identity, for folding (cmp_ctx.c) */
 	uint8_t group;            /* enum cmp_group */
 	uint8_t join;             /* enum cmp_join */
+	uint32_t client;          /* per-client table: 1 + index in ctx labels, 0 none */
 	int chosen;               /* PoP index the method chose */
 	struct cmp_key key;       /* for CJ_SUBNET / CJ_PROBE */
 	double *rtt;              /* CJ_OWN: n_pops RTTs, NAN = not measured,
@@ -136,6 +137,8 @@ struct cmp_ctx {
 	size_t tindex_cap;
 	struct cmp_scratch *scratch;    /* for rating while reading */
 	size_t rows_sorted;             /* rows[0..rows_sorted) sorted by key */
+	char **labels;                  /* clients of the per-client table (VP, probe) */
+	size_t n_labels, cap_labels;
 	size_t unknown_pop;             /* chosen PoP names not in the config */
 	size_t resolver_ecs_unknown;    /* probe resolver answers without "ecs": filed
 	                                 * as geodns-resolver */
@@ -179,6 +182,9 @@ int cmp_tslot_add(struct cmp_ctx *c, const struct cmp_tslot *add);
 /* True when path's first line is the RTT CSV header (read those first:
  * the time series rates lines as they are read). */
 bool cmp_file_is_rtt_csv(const char *path);
+
+/* The per-client label id of name (added if new): 1 + index; 0 on OOM. */
+uint32_t cmp_label(struct cmp_ctx *c, const char *name);
 
 /* A new file entry for path (compare/cmp_input.c); NULL out of memory. */
 struct cmp_file *cmp_add_file(struct cmp_ctx *c, const char *path);

@@ -10,6 +10,7 @@
 #include <time.h>
 
 #include "compare/cmp_report.h"
+#include "geodns/geo_config.h"
 
 const char *cmp_fmt_num(char *buf, size_t cap, double v, int prec)
 {
@@ -243,4 +244,63 @@ void cmp_write_side_by_side(const struct cmp_report *r, FILE *o, bool html, bool
 	if (html)
 		fputs("</table>\n", o);
 	free(rows);
+}
+
+void cmp_write_clients(const struct cmp_report *r, FILE *o, bool html)
+{
+	const struct geo_config *geo = r->ctx->geo;
+	if (!r->n_clients)
+		return;
+	if (html) {
+		fputs("<table><tr><th class=\"l\">client</th><th class=\"l\">optimal PoP</th>"
+		      "<th class=\"l\">nearest PoP</th>", o);
+	} else {
+		fprintf(o, "\nper client (probe vantage points, RIPE Atlas probes): optimal PoP (basis), "
+		           "nearest PoP, each method's PoP: ok, or miss with its distance "
+		           "inflation:\n  %-20s %-14s %-8s", "client", "optimal", "nearest");
+	}
+	for (int g = 0; g < CG_N; g++)
+		if (r->g[g].samples)
+			fprintf(o, html ? "<th class=\"l\">%s</th>" : " %-24s", cmp_group_name[g]);
+	fputs(html ? "</tr>\n" : "\n", o);
+	for (size_t i = 0; i < r->n_clients; i++) {
+		const struct cmp_client_row *c = &r->clients[i];
+		char opt[64];
+		snprintf(opt, sizeof(opt), "%s (%s)", c->optimal >= 0 ? geo->pops[c->optimal].name : "n/a",
+		         c->optimal < 0 ? "unrated" : c->by_rtt ? "rtt" : "distance");
+		const char *near = c->nearest >= 0 ? geo->pops[c->nearest].name : "n/a";
+		if (html) {
+			fputs("<tr><td class=\"l\">", o);
+			cmp_html_esc(o, c->client);
+			fprintf(o, "</td><td class=\"l\">%s</td><td class=\"l\">%s</td>", opt, near);
+		} else {
+			fprintf(o, "  %-20.20s %-14s %-8s", c->client, opt, near);
+		}
+		for (int g = 0; g < CG_N; g++) {
+			char cell[64];
+			if (!r->g[g].samples)
+				continue;
+			if (c->chosen[g] < 0)
+				snprintf(cell, sizeof(cell), "-");
+			else if (c->optimal < 0)
+				snprintf(cell, sizeof(cell), "%s (unrated)", geo->pops[c->chosen[g]].name);
+			else if (c->chosen[g] == c->optimal)
+				snprintf(cell, sizeof(cell), "%s (ok)", geo->pops[c->chosen[g]].name);
+			else if (!isnan(c->km[g]))
+				snprintf(cell, sizeof(cell), "%s (miss, +%.0f km)", geo->pops[c->chosen[g]].name,
+				         c->km[g]);
+			else
+				snprintf(cell, sizeof(cell), "%s (miss)", geo->pops[c->chosen[g]].name);
+			if (html) {
+				fputs("<td class=\"l\">", o);
+				cmp_html_esc(o, cell);
+				fputs("</td>", o);
+			} else {
+				fprintf(o, " %-24s", cell);
+			}
+		}
+		fputs(html ? "</tr>\n" : "\n", o);
+	}
+	if (html)
+		fputs("</table>\n", o);
 }

@@ -23,7 +23,7 @@
 static const char *const color[CG_N] = { "#1f77b4", "#ff7f0e", "#2ca02c", "#9467bd", "#d62728" };
 
 /* Text with &, <, >, " escaped. */
-static void esc(FILE *o, const char *s)
+void cmp_html_esc(FILE *o, const char *s)
 {
 	for (; *s; s++) {
 		switch (*s) {
@@ -357,13 +357,13 @@ static void details(const struct cmp_report *r, int g, FILE *o)
 	        cmp_group_name[g], f->rated, few(r, f->rated));
 	for (size_t j = 0; j < r->n_pops; j++) {
 		fputs("<th>", o);
-		esc(o, geo->pops[j].name);
+		cmp_html_esc(o, geo->pops[j].name);
 		fputs("</th>", o);
 	}
 	fputs("</tr>\n", o);
 	for (size_t i = 0; i < r->n_pops; i++) {
 		fputs("<tr><th class=\"l\">", o);
-		esc(o, geo->pops[i].name);
+		cmp_html_esc(o, geo->pops[i].name);
 		fputs("</th>", o);
 		for (size_t j = 0; j < r->n_pops; j++)
 			fprintf(o, "<td>%zu</td>", f->confusion[i * r->n_pops + j]);
@@ -390,7 +390,7 @@ int cmp_report_html(const struct cmp_report *r, const char *path, char *err, siz
 	char verdict[512];
 	cmp_verdict(r, verdict, sizeof(verdict));
 	fputs("<p class=\"verdict\"><b>Verdict:</b> ", o);
-	esc(o, verdict);
+	cmp_html_esc(o, verdict);
 	fputs(".</p>\n", o);
 	fprintf(o, "<p class=\"legend\">%s. [lo-hi] are 95%% intervals (Wilson for hit rates, "
 	           "order statistics for percentiles); n/a: no samples. Figures on fewer than %u "
@@ -402,7 +402,7 @@ int cmp_report_html(const struct cmp_report *r, const char *path, char *err, siz
 	      "<th>lines</th><th>used</th><th>skipped</th><th>malformed</th></tr>\n", o);
 	for (size_t i = 0; i < c->n_files; i++) {
 		fputs("<tr><td class=\"l\">", o);
-		esc(o, c->files[i].path);
+		cmp_html_esc(o, c->files[i].path);
 		fprintf(o, "</td><td class=\"l\">%s</td><td>%zu</td><td>%zu</td><td>%zu</td><td>%zu"
 		           "</td></tr>\n",
 		        c->files[i].format, c->files[i].lines, c->files[i].records,
@@ -415,6 +415,10 @@ int cmp_report_html(const struct cmp_report *r, const char *path, char *err, siz
 	fputs("<h2>By continent and country, methods side by side</h2>\n", o);
 	cmp_write_side_by_side(r, o, true, true);
 	cmp_write_side_by_side(r, o, true, false);
+	if (r->n_clients) {
+		fputs("<h2>Per client</h2>\n", o);
+		cmp_write_clients(r, o, true);
+	}
 	fputs("<h2>Latency and distance inflation</h2>\n<div class=\"charts\">\n", o);
 	for (int km = 0; km < 2; km++) {
 		bool any = false;

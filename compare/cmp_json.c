@@ -53,7 +53,9 @@ static json_t *buckets(const struct cmp_report *r, const struct cmp_bucket *b, s
 	json_t *a = json_array();
 	for (size_t i = 0; a && i < n; i++)
 		json_array_append_new(
-			a, json_pack("{s:s, s:I, s:I, s:I, s:o, s:o, s:b, s:I, s:o, s:b}", "key",
+			a, json_pack("{s:s, s:I, s:I, s:I, s:o, s:o, s:b, s:I, s:o, s:b, s:{s:I, s:o, s:o, "
+		                     "s:I, s:o, s:o}}",
+		                     "key",
 		                     b[i].key, "samples", (json_int_t)b[i].samples, "rated",
 		                     (json_int_t)b[i].rated, "hits", (json_int_t)b[i].hits,
 		                     "hit_rate",
@@ -61,7 +63,41 @@ static json_t *buckets(const struct cmp_report *r, const struct cmp_bucket *b, s
 		                     "hit_rate_detail", rate(r, b[i].hits, b[i].rated), "few_samples",
 		                     cmp_few(r, b[i].rated), "latency_n", (json_int_t)b[i].n_lat,
 		                     "latency_median_ms", num(b[i].lat_median), "latency_few_samples",
-		                     cmp_few(r, b[i].n_lat)));
+		                     cmp_few(r, b[i].n_lat), "misses", "latency_n",
+		                     (json_int_t)b[i].n_miss_lat, "latency_median_ms",
+		                     num(b[i].miss_lat_median), "latency_p90_ms",
+		                     num(b[i].miss_lat_p90), "distance_n", (json_int_t)b[i].n_miss_km,
+		                     "distance_median_km", num(b[i].miss_km_median),
+		                     "distance_p90_km", num(b[i].miss_km_p90)));
+	return a;
+}
+
+static json_t *clients(const struct cmp_report *r)
+{
+	const struct geo_config *geo = r->ctx->geo;
+	json_t *a = json_array();
+	for (size_t i = 0; a && i < r->n_clients; i++) {
+		const struct cmp_client_row *c = &r->clients[i];
+		json_t *m = json_object();
+		for (int g = 0; g < CG_N; g++) {
+			if (c->chosen[g] < 0)
+				continue;
+			json_object_set_new(
+				m, cmp_group_name[g],
+				json_pack("{s:s, s:o, s:o}", "pop", geo->pops[c->chosen[g]].name, "ok",
+			                  c->optimal < 0 ? json_null()
+			                                 : json_boolean(c->chosen[g] == c->optimal),
+			                  "distance_inflation_km", num(c->km[g])));
+		}
+		json_array_append_new(
+			a, json_pack("{s:s, s:o, s:o, s:o, s:o}", "client", c->client, "optimal",
+		                     c->optimal < 0 ? json_null() : json_string(geo->pops[c->optimal].name),
+		                     "basis",
+		                     c->optimal < 0 ? json_null() : json_string(c->by_rtt ? "rtt" : "distance"),
+		                     "nearest",
+		                     c->nearest < 0 ? json_null() : json_string(geo->pops[c->nearest].name),
+		                     "methods", m));
+	}
 	return a;
 }
 
@@ -206,6 +242,7 @@ int cmp_report_json(const struct cmp_report *r, const char *path, char *err, siz
 	json_object_set_new(root, "methods", groups);
 	json_object_set_new(root, "differences", pairs(r));
 	json_object_set_new(root, "time_series", series(r));
+	json_object_set_new(root, "clients", clients(r));
 	if (json_dump_file(root, path, JSON_INDENT(1) | JSON_REAL_PRECISION(12)) != 0) {
 		snprintf(err, errlen, "%s: cannot write: %s", path, strerror(errno));
 		goto out;

@@ -98,6 +98,8 @@ int cmp_rec_probe(struct cmp_ctx *c, const json_t *rec, char *why, size_t whylen
 	cmp_obs_init(&base, CG_ANYCAST, -1);
 	if (json_is_object(loc) && read_location(loc, &base) < 0)
 		return WHY("probe result: bad 'vp_location' field types");
+	if (!(base.client = cmp_label(c, vp)))
+		return WHY("out of memory");
 	cmp_locate(c, vp_addr, &base);
 	int64_t ts_ms = opt_str(rec, "ts", &ts) == 0 ? cmp_parse_ts(ts) : CMP_NO_TS;
 

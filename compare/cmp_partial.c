@@ -13,7 +13,8 @@
  *   {"file":{"path","format","lines","used","skipped","malformed","scanned"}}
  *   {"counts":{"unknown_pop",...,"atlas":{...}}}
  *   {"o":[group,join,chosen,key,experienced,has_coords,at_resolver,lat,lon,
- *         country,continent,count,rtt]}   (rtt: null or per PoP, null = not
+ *         country,continent,count,client,rtt]}   (client: the per-client
+ *                                          table's name or null; rtt: null or per PoP, null = not
  *                                          measured, "inf" = no reply)
  *   {"r":[key,pop,rtt]}
  *   {"t":[group,second,samples,rated,hits,n_lat,lat_sum_us]}   (time series)
@@ -139,6 +140,11 @@ int cmp_save_partial(const struct cmp_ctx *c, const char *path, char *err, size_
 		put_num(o, b->has_coords ? b->lon : NAN);
 		fprintf(o, ",\"%s\",\"%s\",%llu,", b->country, b->continent,
 		        (unsigned long long)b->count);
+		if (b->client)
+			put_str(o, c->labels[b->client - 1]);
+		else
+			fputs("null", o);
+		fputc(',', o);
 		if (!b->rtt) {
 			fputs("null", o);
 		} else {
@@ -226,8 +232,9 @@ static int partial_file(struct cmp_ctx *c, const json_t *f, char *why, size_t wh
 static int partial_obs(struct cmp_ctx *c, const json_t *a, char *why, size_t whylen)
 {
 	struct cmp_obs o;
-	bool ok = json_is_array(a) && json_array_size(a) == 13;
-	const json_t *rtt = ok ? json_array_get(a, 12) : NULL;
+	bool ok = json_is_array(a) && json_array_size(a) == 14;
+	const json_t *rtt = ok ? json_array_get(a, 13) : NULL;
+	const json_t *label = ok ? json_array_get(a, 12) : NULL;
 	if (!ok)
 		return WHY("partial file: bad observation");
 	json_int_t g = json_integer_value(json_array_get(a, 0));
@@ -249,6 +256,8 @@ static int partial_obs(struct cmp_ctx *c, const json_t *a, char *why, size_t why
 		o.lat = get_num(json_array_get(a, 7), &ok);
 		o.lon = get_num(json_array_get(a, 8), &ok);
 	}
+	if (json_is_string(label) && !(o.client = cmp_label(c, json_string_value(label))))
+		return WHY("out of memory");
 	cmp_code_copy(o.country, json_string_value(json_array_get(a, 9)));
 	cmp_code_copy(o.continent, json_string_value(json_array_get(a, 10)));
 	if (!ok || (!json_is_null(rtt) && (!json_is_array(rtt) || json_array_size(rtt) != c->n_pops)))

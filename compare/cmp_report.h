@@ -128,12 +128,25 @@ int cmp_row_order(const void *a, const void *b);
 /* Bins of the context's time slots (compare/cmp_time.c). 0, -1 OOM. */
 int cmp_series_build(const struct cmp_ctx *c, struct cmp_series *s);
 
+/* One row of the per-client table (probe and Atlas inputs): the client's
+ * optimal PoP and what each method chose for it (-1: no answer). */
+struct cmp_client_row {
+	const char *client;       /* borrowed from the ctx */
+	int optimal;              /* -1: unrated */
+	bool by_rtt;
+	int nearest;              /* by distance, -1 unlocated */
+	int chosen[CG_N];
+	double km[CG_N];          /* distance inflation, NAN unknown */
+};
+
 struct cmp_report {
 	const struct cmp_ctx *ctx;   /* borrowed: PoPs, files, Atlas counts */
 	unsigned min_samples;        /* figures on fewer samples are "few samples" */
 	size_t n_pops;
 	struct cmp_group_fig g[CG_N];
 	struct cmp_series series;
+	struct cmp_client_row *clients;   /* one per ctx label, in input order */
+	size_t n_clients;
 };
 
 /* p-th percentile (0 < p <= 100) of sorted[0..n-1], nearest-rank; NAN
@@ -200,6 +213,11 @@ void cmp_write_series_text(const struct cmp_report *r, FILE *o);
 /* The breakdown by continent (continents true) or country with the
  * methods side by side, rows sorted by samples (compare/cmp_fmt.c). */
 void cmp_write_side_by_side(const struct cmp_report *r, FILE *o, bool html, bool continents);
+
+/* Text with &, <, >, " escaped for the HTML report (compare/cmp_html.c). */
+void cmp_html_esc(FILE *o, const char *s);
+/* The per-client table (compare/cmp_fmt.c). */
+void cmp_write_clients(const struct cmp_report *r, FILE *o, bool html);
 
 /* The terminal report (compare/cmp_text.c). */
 void cmp_report_text(const struct cmp_report *r, FILE *out);

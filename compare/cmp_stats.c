@@ -246,6 +246,24 @@ static int rate(const struct cmp_ctx *c, const struct cmp_obs *o, const double *
 	return 0;
 }
 
+/* What o says about its client's row of the per-client table. */
+static void client_row(const struct cmp_ctx *c, const struct cmp_obs *o, const double *rtt,
+                       struct cmp_scratch *sc, struct cmp_client_row *row)
+{
+	struct cmp_rating rt;
+	cmp_rate_obs(c, o, rtt, sc, &rt);
+	row->chosen[o->group] = o->chosen;
+	row->km[o->group] = rt.have_km ? rt.km : NAN;
+	if (rt.have_km)
+		row->nearest = (int)sc->order[0];
+	/* Anycast's own RTT (experienced) does not change the optimum, so
+	 * every method of one client has the same one. */
+	if (rt.optimal >= 0 && (row->optimal < 0 || rt.by_rtt)) {
+		row->optimal = rt.optimal;
+		row->by_rtt = rt.by_rtt;
+	}
+}
+
 struct cmp_report *cmp_report_build(const struct cmp_ctx *c, unsigned min_samples)
 {
 	struct cmp_report *r = calloc(1, sizeof(*r));
@@ -272,11 +290,24 @@ struct cmp_report *cmp_report_build(const struct cmp_ctx *c, unsigned min_sample
 		memcpy(rows, c->rows, c->n_rows * sizeof(*rows));
 		qsort(rows, c->n_rows, sizeof(*rows), cmp_row_order);
 	}
+	if (c->n_labels && !(r->clients = calloc(c->n_labels, sizeof(*r->clients))))
+		goto out;
+	r->n_clients = c->n_labels;
+	for (size_t i = 0; i < r->n_clients; i++) {
+		r->clients[i].client = c->labels[i];
+		r->clients[i].optimal = r->clients[i].nearest = -1;
+		for (int g = 0; g < CG_N; g++) {
+			r->clients[i].chosen[g] = -1;
+			r->clients[i].km[g] = NAN;
+		}
+	}
 	for (size_t i = 0; i < c->n_obs; i++) {
 		const struct cmp_obs *o = &c->obs[i];
 		const double *rv = cmp_obs_rtts(c, o, rows, c->n_rows, &sc);
 		if (rate(c, o, rv, &sc, &r->g[o->group], &acc[o->group]) < 0)
 			goto out;
+		if (o->client && o->client <= r->n_clients)
+			client_row(c, o, rv, &sc, &r->clients[o->client - 1]);
 	}
 	if (r && cmp_series_build(c, &r->series) < 0)
 		goto out;
@@ -314,5 +345,6 @@ void cmp_report_free(struct cmp_report *r)
 		free(r->g[g].countries);
 	}
 	free(r->series.bins);
+	free(r->clients);
 	free(r);
 }

@@ -319,6 +319,12 @@ def test_attribution_text():
     assert ('  NA         3 | geodns-ecs n/a (0) n/a/n/a ms n/a/n/a km | geodns-resolver 100.0%% (1) '
             'n/a/n/a ms n/a/n/a km | anycast 50.0%% (2) 79.0/79.0 ms %.0f/%.0f km\n'
             % (km(FRA, IAD), km(FRA, IAD))) in out, out
+    # Per client (the probes): optimal, nearest, each method's PoP.
+    assert re.search(r'  v1 +fra \(rtt\) +fra +fra \(ok\) +- +ams \(miss, \+%.0f km\)'
+                     % km(FRA, AMS), out), out
+    assert re.search(r'  v2 +ams \(rtt\) +ams +- +iad \(miss, \+%.0f km\) +ams \(ok\)'
+                     % km(AMS, IAD), out), out
+    assert re.search(r'  v3 +iad \(distance\) +iad +- +iad \(ok\) +iad \(ok\)', out), out
     # Time series (README.md of the fixture): 1 s bins from 10:00:00.
     assert 'time series: 10 bins of 1 s from 2026-11-22T10:00:00Z' in out, out
     assert ('  2026-11-22T10:00:00Z  geodns-ecs  50.0% (2) 6.0  geodns-resolver  50.0% (2) n/a  '
@@ -357,6 +363,12 @@ def test_attribution_json():
     assert all(abs(x - y) < 1e-9 for x, y in zip(d['hit_rate_diff_ci95'], want[1:])), d
     assert d['latency_p90_diff_ms'] == 67, d
     assert j['verdict'].startswith('anycast sends 16.7 pp fewer clients'), j['verdict']
+    v2 = [c for c in j['clients'] if c['client'] == 'v2'][0]
+    assert (v2['optimal'], v2['basis'], v2['nearest']) == ('ams', 'rtt', 'ams'), v2
+    assert v2['methods']['geodns-resolver']['ok'] is False, v2
+    assert abs(v2['methods']['geodns-resolver']['distance_inflation_km'] - km(AMS, IAD)) < 1e-6
+    eu = [b for b in m['anycast']['by_continent'] if b['key'] == 'EU'][0]['misses']
+    assert (eu['latency_n'], eu['latency_median_ms'], eu['latency_p90_ms']) == (2, 12, 16), eu
     ts = j['time_series']
     assert ts['bin_seconds'] == 1 and len(ts['bins']) == 10, ts
     b0 = ts['bins'][0]
