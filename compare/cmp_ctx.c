@@ -309,6 +309,7 @@ int cmp_add_obs(struct cmp_ctx *c, const struct cmp_obs *o)
 			obs_id(e, &other);
 			if (!memcmp(&id, &other, sizeof(id))) {
 				e->count += n;
+				c->last_obs = (size_t)(e - c->obs);
 				return 0;
 			}
 		}
@@ -318,6 +319,8 @@ int cmp_add_obs(struct cmp_ctx *c, const struct cmp_obs *o)
 		return -1;
 	c->obs[c->n_obs] = *o;
 	c->obs[c->n_obs].count = n;
+	c->obs[c->n_obs].memo_rows = 0;
+	c->last_obs = c->n_obs;
 	c->obs[c->n_obs].hash = hash;
 	if (!o->rtt)
 		c->obs_index[slot] = (uint32_t)c->n_obs + 1;

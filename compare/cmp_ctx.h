@@ -53,6 +53,10 @@ struct cmp_key {
 struct cmp_obs {
 	uint64_t count;           /* identical observations folded into this one */
 	uint64_t hash;            /* of its identity, for folding (cmp_ctx.c) */
+	size_t memo_rows;         /* time series: rated with this many RTT rows, + 1 */
+	int32_t memo_optimal;     /* ... the rating then (cmp_time.c) */
+	bool memo_have_lat;
+	double memo_lat;
 	uint8_t group;            /* enum cmp_group */
 	uint8_t join;             /* enum cmp_join */
 	uint32_t client;          /* per-client table: 1 + index in ctx labels, 0 none */
@@ -124,6 +128,7 @@ struct cmp_ctx {
 
 	struct cmp_obs *obs;            /* distinct observations, each with its count */
 	size_t n_obs, cap_obs;
+	size_t last_obs;                /* index of the entry the last cmp_add_obs hit */
 	uint32_t *obs_index;            /* open-addressing table over obs (index + 1) */
 	size_t index_cap;               /* power of two, or 0 */
 	struct cmp_rtt_row *rows;
@@ -175,8 +180,10 @@ int cmp_grow(void **arr, size_t *cap, size_t n, size_t sz);
 /* compare/cmp_time.c. A line's "ts" (RFC 3339 UTC) as Unix ms, or
  * CMP_NO_TS. */
 int64_t cmp_parse_ts(const char *s);
-/* Rate o now (the RTT rows read so far) and count it in its second. */
-int cmp_time_add(struct cmp_ctx *c, const struct cmp_obs *o, int64_t ts_ms);
+/* Rate o now (the RTT rows read so far) and count it in its second. held:
+ * the context's entry o was just folded into (c->obs[c->last_obs]), whose
+ * rating is kept while the RTT rows do not change; or NULL. */
+int cmp_time_add(struct cmp_ctx *c, const struct cmp_obs *o, struct cmp_obs *held, int64_t ts_ms);
 /* Add a slot's counts (partial files). */
 int cmp_tslot_add(struct cmp_ctx *c, const struct cmp_tslot *add);
 /* True when path's first line is the RTT CSV header (read those first:

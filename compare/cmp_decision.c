@@ -86,11 +86,11 @@ int cmp_decision_apply(struct cmp_ctx *c, const struct cmp_decision *d, char *wh
 		if (d->client && cmp_subnet_key(d->client, &o.key) == 0)
 			o.join = CJ_SUBNET;
 	}
-	if (cmp_add_obs(c, &o) < 0 || cmp_time_add(c, &o, d->ts) < 0)
+	if (cmp_add_obs(c, &o) < 0 || cmp_time_add(c, &o, &c->obs[c->last_obs], d->ts) < 0)
 		return WHY("out of memory");
 	if (d->arm) {
 		o.group = d->arm[0] == 'g' ? CG_AB_GEODNS : CG_AB_ANYCAST;
-		if (cmp_add_obs(c, &o) < 0 || cmp_time_add(c, &o, d->ts) < 0)
+		if (cmp_add_obs(c, &o) < 0 || cmp_time_add(c, &o, &c->obs[c->last_obs], d->ts) < 0)
 			return WHY("out of memory");
 	}
 	return 0;

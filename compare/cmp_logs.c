@@ -177,7 +177,7 @@ int cmp_rec_probe(struct cmp_ctx *c, const json_t *rec, char *why, size_t whylen
 		 * not the unicast RTT of the PoP it lands on. */
 		if (m == PM_ANYCAST)
 			o.experienced = anycast_rtt;
-		if (cmp_time_add(c, &o, ts_ms) < 0 || cmp_add_obs(c, &o) < 0) {
+		if (cmp_time_add(c, &o, NULL, ts_ms) < 0 || cmp_add_obs(c, &o) < 0) {
 			free(o.rtt);
 			free(rtt);
 			return WHY("out of memory");

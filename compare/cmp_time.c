@@ -103,25 +103,38 @@ int cmp_tslot_add(struct cmp_ctx *c, const struct cmp_tslot *add)
 	return 0;
 }
 
-int cmp_time_add(struct cmp_ctx *c, const struct cmp_obs *o, int64_t ts_ms)
+int cmp_time_add(struct cmp_ctx *c, const struct cmp_obs *o, struct cmp_obs *held, int64_t ts_ms)
 {
 	struct cmp_rating rt;
 	if (ts_ms == CMP_NO_TS)
 		return 0;
-	if (!c->scratch) {
-		c->scratch = calloc(1, sizeof(*c->scratch));
-		if (!c->scratch || cmp_scratch_init(c->scratch, c) < 0) {
-			free(c->scratch);
-			c->scratch = NULL;
-			return -1;
+	if (held && held->memo_rows == c->n_rows + 1) {
+		/* Same observation, same RTT rows: same rating. */
+		rt.optimal = held->memo_optimal;
+		rt.have_lat = held->memo_have_lat;
+		rt.lat = held->memo_lat;
+	} else {
+		if (!c->scratch) {
+			c->scratch = calloc(1, sizeof(*c->scratch));
+			if (!c->scratch || cmp_scratch_init(c->scratch, c) < 0) {
+				free(c->scratch);
+				c->scratch = NULL;
+				return -1;
+			}
+		}
+		if (c->rows_sorted != c->n_rows) {
+			qsort(c->rows, c->n_rows, sizeof(*c->rows), cmp_row_order);
+			c->rows_sorted = c->n_rows;
+		}
+		const double *rtt = cmp_obs_rtts(c, o, c->rows, c->n_rows, c->scratch);
+		cmp_rate_obs(c, o, rtt, c->scratch, &rt);
+		if (held) {
+			held->memo_rows = c->n_rows + 1;
+			held->memo_optimal = rt.optimal;
+			held->memo_have_lat = rt.have_lat;
+			held->memo_lat = rt.lat;
 		}
 	}
-	if (c->rows_sorted != c->n_rows) {
-		qsort(c->rows, c->n_rows, sizeof(*c->rows), cmp_row_order);
-		c->rows_sorted = c->n_rows;
-	}
-	const double *rtt = cmp_obs_rtts(c, o, c->rows, c->n_rows, c->scratch);
-	cmp_rate_obs(c, o, rtt, c->scratch, &rt);
 	uint64_t w = o->count ? o->count : 1;
 	struct cmp_tslot add = {
 		.group = o->group,
