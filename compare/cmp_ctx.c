@@ -46,6 +46,8 @@ void cmp_ctx_free(struct cmp_ctx *c)
 	for (size_t i = 0; i < c->n_labels; i++)
 		free(c->labels[i]);
 	free(c->labels);
+	free(c->resolvers);
+	free(c->rindex);
 	free(c->tslots);
 	free(c->tindex);
 	cmp_scratch_free_ptr(c->scratch);

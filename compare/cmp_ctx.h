@@ -118,6 +118,15 @@ struct cmp_scratch;
 /* Free a scratch allocated for the context (compare/cmp_rate.c). */
 void cmp_scratch_free_ptr(struct cmp_scratch *s);
 
+/* One resolver of the decision logs (compare/cmp_resolvers.c). */
+struct cmp_resolver {
+	char addr[48];
+	uint64_t answers;         /* answers to it */
+	uint64_t ecs_present;     /* ... to queries that carried ECS */
+	uint64_t geodns;          /* ... by GeoDNS */
+	uint64_t ecs_used;        /* ... of which located by that ECS */
+};
+
 struct cmp_ctx {
 	const struct geo_config *geo;   /* borrowed: PoPs */
 	const struct geotree *loc;      /* borrowed, may be NULL: locates addresses */
@@ -142,6 +151,10 @@ struct cmp_ctx {
 	size_t tindex_cap;
 	struct cmp_scratch *scratch;    /* for rating while reading */
 	size_t rows_sorted;             /* rows[0..rows_sorted) sorted by key */
+	struct cmp_resolver *resolvers; /* per resolver, decision logs */
+	size_t n_resolvers, cap_resolvers;
+	uint32_t *rindex;               /* open addressing over resolvers (index + 1) */
+	size_t rindex_cap;
 	char **labels;                  /* clients of the per-client table (VP, probe) */
 	size_t n_labels, cap_labels;
 	size_t unknown_pop;             /* chosen PoP names not in the config */
@@ -189,6 +202,9 @@ int cmp_tslot_add(struct cmp_ctx *c, const struct cmp_tslot *add);
 /* True when path's first line is the RTT CSV header (read those first:
  * the time series rates lines as they are read). */
 bool cmp_file_is_rtt_csv(const char *path);
+
+/* Add add's counts to the resolver add->addr (new if unknown). 0, -1 OOM. */
+int cmp_resolver_add(struct cmp_ctx *c, const struct cmp_resolver *add);
 
 /* The per-client label id of name (added if new): 1 + index; 0 on OOM. */
 uint32_t cmp_label(struct cmp_ctx *c, const char *name);

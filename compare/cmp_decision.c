@@ -67,6 +67,13 @@ int cmp_decision_apply(struct cmp_ctx *c, const struct cmp_decision *d, char *wh
 	cmp_obs_init(&o, g, p);
 	if (!anycast && d->ecs && !used)
 		c->ecs_unused++;
+	if (d->resolver) {
+		struct cmp_resolver rv = { .answers = 1, .ecs_present = d->ecs != NULL,
+		                           .geodns = !anycast, .ecs_used = !anycast && used };
+		snprintf(rv.addr, sizeof(rv.addr), "%s", d->resolver);
+		if (cmp_resolver_add(c, &rv) < 0)
+			return WHY("out of memory");
+	}
 	if (!anycast && !used) {
 		/* Steered by the resolver's address: the logged location is the
 		 * resolver's, where this answer is right by construction, and
@@ -166,7 +173,7 @@ int cmp_scan_decision(struct cmp_ctx *c, char *line, size_t len, char *why, size
 	/* The types compare relies on; anything else: the full parser, which
 	 * names the problem. */
 	static const int strs[] = { K_TS, K_METHOD, K_ARM, K_ECS, K_CLIENT, K_COUNTRY, K_CONTINENT,
-	                            K_POP };
+	                            K_POP, K_RESOLVER };
 	for (size_t i = 0; i < sizeof(strs) / sizeof(strs[0]); i++)
 		if (!v[strs[i]].null && !v[strs[i]].string)
 			return 2;
@@ -175,7 +182,7 @@ int cmp_scan_decision(struct cmp_ctx *c, char *line, size_t len, char *why, size
 	struct cmp_decision d = { .ecs_used = -1 };
 	const char *ts = NULL;
 	const char **outs[] = { &ts, &d.method, &d.arm, &d.ecs, &d.client, &d.country, &d.continent,
-	                        &d.pop };
+	                        &d.pop, &d.resolver };
 	for (size_t i = 0; i < sizeof(strs) / sizeof(strs[0]); i++) {
 		struct val *x = &v[strs[i]];
 		if (x->null)

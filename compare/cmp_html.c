@@ -415,6 +415,10 @@ int cmp_report_html(const struct cmp_report *r, const char *path, char *err, siz
 	fputs("<h2>By continent and country, methods side by side</h2>\n", o);
 	cmp_write_side_by_side(r, o, true, true);
 	cmp_write_side_by_side(r, o, true, false);
+	if (c->n_resolvers) {
+		fputs("<h2>Resolvers</h2>\n", o);
+		cmp_write_resolvers(r, o, true, 20);
+	}
 	if (r->n_clients) {
 		fputs("<h2>Per client</h2>\n", o);
 		cmp_write_clients(r, o, true);

@@ -243,6 +243,15 @@ int cmp_report_json(const struct cmp_report *r, const char *path, char *err, siz
 	json_object_set_new(root, "differences", pairs(r));
 	json_object_set_new(root, "time_series", series(r));
 	json_object_set_new(root, "clients", clients(r));
+	json_t *rv = json_array();
+	for (size_t i = 0; rv && i < c->n_resolvers; i++)   /* in input order */
+		json_array_append_new(
+			rv, json_pack("{s:s, s:I, s:I, s:I, s:I}", "resolver", c->resolvers[i].addr,
+		                      "answers", (json_int_t)c->resolvers[i].answers, "with_ecs",
+		                      (json_int_t)c->resolvers[i].ecs_present, "geodns",
+		                      (json_int_t)c->resolvers[i].geodns, "located_by_ecs",
+		                      (json_int_t)c->resolvers[i].ecs_used));
+	json_object_set_new(root, "resolvers", rv);
 	if (json_dump_file(root, path, JSON_INDENT(1) | JSON_REAL_PRECISION(12)) != 0) {
 		snprintf(err, errlen, "%s: cannot write: %s", path, strerror(errno));
 		goto out;

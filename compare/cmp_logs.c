@@ -204,9 +204,9 @@ int cmp_rec_decision(struct cmp_ctx *c, const json_t *rec, char *why, size_t why
 
 	if (opt_str(rec, "method", &d.method) < 0 || opt_str(rec, "arm", &d.arm) < 0 ||
 	    opt_str(rec, "ecs", &d.ecs) < 0 || opt_str(rec, "client", &d.client) < 0 ||
-	    opt_str(rec, "pop", &d.pop) < 0)
-		return WHY("decision log: 'method', 'arm', 'ecs', 'client' and 'pop' must be strings "
-		           "or null");
+	    opt_str(rec, "pop", &d.pop) < 0 || opt_str(rec, "resolver", &d.resolver) < 0)
+		return WHY("decision log: 'method', 'arm', 'ecs', 'client', 'pop' and 'resolver' must "
+		           "be strings or null");
 	const json_t *v = json_object_get(rec, "ecs_used");
 	if (v && !json_is_null(v)) {
 		if (!json_is_boolean(v))

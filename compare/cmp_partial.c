@@ -18,6 +18,7 @@
  *                                          measured, "inf" = no reply)
  *   {"r":[key,pop,rtt]}
  *   {"t":[group,second,samples,rated,hits,n_lat,lat_sum_us]}   (time series)
+ *   {"v":[resolver,answers,with_ecs,geodns,ecs_used]}         (resolvers)
  */
 #include <errno.h>
 #include <math.h>
@@ -156,6 +157,14 @@ int cmp_save_partial(const struct cmp_ctx *c, const char *path, char *err, size_
 			fputc(']', o);
 		}
 		fputs("]}\n", o);
+	}
+	for (size_t i = 0; i < c->n_resolvers; i++) {
+		const struct cmp_resolver *v = &c->resolvers[i];
+		fputs("{\"v\":[", o);
+		put_str(o, v->addr);
+		fprintf(o, ",%llu,%llu,%llu,%llu]}\n", (unsigned long long)v->answers,
+		        (unsigned long long)v->ecs_present, (unsigned long long)v->geodns,
+		        (unsigned long long)v->ecs_used);
 	}
 	for (size_t i = 0; i < c->n_tslots; i++) {
 		const struct cmp_tslot *t = &c->tslots[i];
@@ -315,6 +324,21 @@ int cmp_rec_partial(struct cmp_ctx *c, const json_t *rec, char *why, size_t whyl
 		                       .rated = (uint64_t)x[3], .hits = (uint64_t)x[4],
 		                       .n_lat = (uint64_t)x[5], .lat_sum_us = x[6] };
 		return cmp_tslot_add(c, &t) < 0 ? WHY("out of memory") : 0;
+	}
+	if ((v = json_object_get(rec, "v"))) {
+		struct cmp_resolver rv = { .answers = 0 };
+		const char *addr = json_string_value(json_array_get(v, 0));
+		uint64_t *f[4] = { &rv.answers, &rv.ecs_present, &rv.geodns, &rv.ecs_used };
+		if (!json_is_array(v) || json_array_size(v) != 5 || !addr || strlen(addr) >= sizeof(rv.addr))
+			return WHY("partial file: bad resolver");
+		for (size_t i = 0; i < 4; i++) {
+			const json_t *e = json_array_get(v, i + 1);
+			if (!json_is_integer(e) || json_integer_value(e) < 0)
+				return WHY("partial file: bad resolver");
+			*f[i] = (uint64_t)json_integer_value(e);
+		}
+		memcpy(rv.addr, addr, strlen(addr) + 1);
+		return cmp_resolver_add(c, &rv) < 0 ? WHY("out of memory") : 0;
 	}
 	if ((v = json_object_get(rec, "counts"))) {
 		for (size_t i = 0; i < N_COUNTS; i++) {

@@ -216,6 +216,8 @@ void cmp_write_side_by_side(const struct cmp_report *r, FILE *o, bool html, bool
 
 /* Text with &, <, >, " escaped for the HTML report (compare/cmp_html.c). */
 void cmp_html_esc(FILE *o, const char *s);
+/* The per-resolver view, the top resolvers by answers (cmp_resolvers.c). */
+void cmp_write_resolvers(const struct cmp_report *r, FILE *o, bool html, size_t top);
 /* The per-client table (compare/cmp_fmt.c). */
 void cmp_write_clients(const struct cmp_report *r, FILE *o, bool html);
 

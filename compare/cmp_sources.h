@@ -29,7 +29,7 @@ int cmp_rec_decision(struct cmp_ctx *c, const json_t *rec, char *why, size_t why
 /* The fields of a decision-log line compare uses (strings NULL for JSON
  * null; ecs_used -1 when the line has none). */
 struct cmp_decision {
-	const char *method, *arm, *ecs, *client, *pop, *country, *continent;
+	const char *method, *arm, *ecs, *client, *pop, *country, *continent, *resolver;
 	int ecs_used;
 	int64_t ts;               /* Unix ms, or CMP_NO_TS */
 	bool has_coords;

@@ -319,6 +319,12 @@ def test_attribution_text():
     assert ('  NA         3 | geodns-ecs n/a (0) n/a/n/a ms n/a/n/a km | geodns-resolver 100.0%% (1) '
             'n/a/n/a ms n/a/n/a km | anycast 50.0%% (2) 79.0/79.0 ms %.0f/%.0f km\n'
             % (km(FRA, IAD), km(FRA, IAD))) in out, out
+    # Resolvers: 192.0.2.53 answered D1-D5 and D8 (ECS on D1-D4 and D8;
+    # GeoDNS D1-D5, located by ECS D1, D2); 192.0.2.54 D6.
+    assert 'resolvers (decision logs): 5; 2 sent ECS on some query (70.0% of the 10 answers)' \
+        in out, out
+    assert re.search(r'  192\.0\.2\.53 +6 +5 +5 +2\n', out), out
+    assert re.search(r'  192\.0\.2\.54 +1 +1 +1 +0\n', out), out
     # Per client (the probes): optimal, nearest, each method's PoP.
     assert re.search(r'  v1 +fra \(rtt\) +fra +fra \(ok\) +- +ams \(miss, \+%.0f km\)'
                      % km(FRA, AMS), out), out
@@ -363,6 +369,8 @@ def test_attribution_json():
     assert all(abs(x - y) < 1e-9 for x, y in zip(d['hit_rate_diff_ci95'], want[1:])), d
     assert d['latency_p90_diff_ms'] == 67, d
     assert j['verdict'].startswith('anycast sends 16.7 pp fewer clients'), j['verdict']
+    assert j['resolvers'][0] == {'resolver': '192.0.2.53', 'answers': 6, 'with_ecs': 5,
+                                 'geodns': 5, 'located_by_ecs': 2}, j['resolvers']
     v2 = [c for c in j['clients'] if c['client'] == 'v2'][0]
     assert (v2['optimal'], v2['basis'], v2['nearest']) == ('ams', 'rtt', 'ams'), v2
     assert v2['methods']['geodns-resolver']['ok'] is False, v2
