@@ -304,3 +304,44 @@ void cmp_write_clients(const struct cmp_report *r, FILE *o, bool html)
 	if (html)
 		fputs("</table>\n", o);
 }
+
+static int by_samples(const void *a, const void *b)
+{
+	const struct cmp_bucket *x = a, *y = b;
+	if (x->samples != y->samples)
+		return x->samples < y->samples ? 1 : -1;
+	return strcmp(x->key, y->key);
+}
+
+void cmp_write_catchment(const struct cmp_report *r, FILE *o, bool html)
+{
+	const struct geo_config *geo = r->ctx->geo;
+	fputs(html ? "<table><tr><th class=\"l\">PoP</th><th class=\"l\">method</th>"
+	             "<th class=\"l\">countries it receives (share of its samples, top 8)</th></tr>\n"
+	           : "\ncatchment: per PoP and method, the countries it receives (share of its "
+	             "samples, top 8):\n",
+	      o);
+	for (size_t p = 0; p < r->n_pops; p++) {
+		for (int g = 0; g < CG_N; g++) {
+			const struct cmp_catch *k = r->g[g].catchment ? &r->g[g].catchment[p] : NULL;
+			size_t total = 0;
+			if (!k || !k->n)
+				continue;
+			struct cmp_bucket *b = malloc(k->n * sizeof(*b));
+			if (!b)
+				return;
+			memcpy(b, k->b, k->n * sizeof(*b));
+			qsort(b, k->n, sizeof(*b), by_samples);
+			for (size_t i = 0; i < k->n; i++)
+				total += b[i].samples;
+			fprintf(o, html ? "<tr><td class=\"l\">%s</td><td class=\"l\">%s</td><td class=\"l\">"
+			                : "  %-8s %-16s", geo->pops[p].name, cmp_group_name[g]);
+			for (size_t i = 0; i < k->n && i < 8; i++)
+				fprintf(o, " %s %.0f%%", b[i].key, 100.0 * (double)b[i].samples / (double)total);
+			fprintf(o, html ? " (n=%zu)</td></tr>\n" : " (n=%zu)\n", total);
+			free(b);
+		}
+	}
+	if (html)
+		fputs("</table>\n", o);
+}

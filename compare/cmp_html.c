@@ -415,6 +415,8 @@ int cmp_report_html(const struct cmp_report *r, const char *path, char *err, siz
 	fputs("<h2>By continent and country, methods side by side</h2>\n", o);
 	cmp_write_side_by_side(r, o, true, true);
 	cmp_write_side_by_side(r, o, true, false);
+	fputs("<h2>Catchment</h2>\n", o);
+	cmp_write_catchment(r, o, true);
 	if (c->n_resolvers) {
 		fputs("<h2>Resolvers</h2>\n", o);
 		cmp_write_resolvers(r, o, true, 20);

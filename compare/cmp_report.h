@@ -75,6 +75,12 @@ struct cmp_bucket {
 	double miss_km_median, miss_km_p90;     /* distance inflation, km */
 };
 
+/* The countries one PoP receives under one method (catchment). */
+struct cmp_catch {
+	struct cmp_bucket *b;    /* samples per country, sorted by key */
+	size_t n;
+};
+
 struct cmp_group_fig {
 	size_t samples;          /* observations of this method / arm */
 	size_t rated;            /* with an optimal PoP (by_rtt + by_dist) */
@@ -86,6 +92,7 @@ struct cmp_group_fig {
 	struct cmp_dist km;      /* distance inflation, km */
 	size_t *confusion;       /* n_pops * n_pops: [chosen * n_pops + optimal] */
 	struct cmp_bucket *continents, *countries;   /* sorted by key */
+	struct cmp_catch *catchment;                 /* per PoP (n_pops) */
 	size_t n_continents, n_countries;
 };
 
@@ -216,6 +223,8 @@ void cmp_write_side_by_side(const struct cmp_report *r, FILE *o, bool html, bool
 
 /* Text with &, <, >, " escaped for the HTML report (compare/cmp_html.c). */
 void cmp_html_esc(FILE *o, const char *s);
+/* Per PoP, the countries it receives under each method (cmp_fmt.c). */
+void cmp_write_catchment(const struct cmp_report *r, FILE *o, bool html);
 /* The per-resolver view, the top resolvers by answers (cmp_resolvers.c). */
 void cmp_write_resolvers(const struct cmp_report *r, FILE *o, bool html, size_t top);
 /* The per-client table (compare/cmp_fmt.c). */

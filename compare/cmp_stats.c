@@ -197,6 +197,7 @@ static struct cmp_bucket *bset_finish(struct bset *s, size_t *n)
 struct gacc {
 	struct dvec lat, km;
 	struct bset cont, country;
+	struct bset *catch;      /* per PoP: countries */
 };
 
 /* Rate o and add it to its group (rules in compare/formats.md). */
@@ -214,6 +215,10 @@ static int rate(const struct cmp_ctx *c, const struct cmp_obs *o, const double *
 		return -1;
 	bc->b.samples += w;
 	bn->b.samples += w;
+	struct bacc *bp = bucket(&acc->catch[o->chosen], o->country);
+	if (!bp)
+		return -1;
+	bp->b.samples += w;
 	g->unrated_resolver += o->at_resolver ? w : 0;
 	g->partial_rtt += rt.partial ? w : 0;
 	g->by_rtt += rt.by_rtt ? w : 0;
@@ -280,7 +285,9 @@ struct cmp_report *cmp_report_build(const struct cmp_ctx *c, unsigned min_sample
 	r->min_samples = min_samples;
 	r->n_pops = c->n_pops;
 	for (int g = 0; g < CG_N; g++)
-		if (!(r->g[g].confusion = calloc(np * np, sizeof(size_t))))
+		if (!(r->g[g].confusion = calloc(np * np, sizeof(size_t))) ||
+		    !(acc[g].catch = calloc(np, sizeof(*acc[g].catch))) ||
+		    !(r->g[g].catchment = calloc(np, sizeof(*r->g[g].catchment))))
 			goto out;
 	/* The ctx is const to callers; sort a copy of its rows for lookup. */
 	if (c->n_rows) {
@@ -319,11 +326,16 @@ out:
 			dist_finish(&acc[g].km, &r->g[g].km);
 			r->g[g].continents = bset_finish(&acc[g].cont, &r->g[g].n_continents);
 			r->g[g].countries = bset_finish(&acc[g].country, &r->g[g].n_countries);
+			for (size_t p = 0; acc[g].catch && r->g[g].catchment && p < c->n_pops; p++)
+				r->g[g].catchment[p].b =
+					bset_finish(&acc[g].catch[p], &r->g[g].catchment[p].n);
 		} else {
 			free(acc[g].lat.v);
 			free(acc[g].km.v);
 		}
 	}
+	for (int g = 0; g < CG_N; g++)
+		free(acc[g].catch);
 	free(rows);
 	cmp_scratch_free(&sc);
 	if (!ok) {
@@ -343,6 +355,9 @@ void cmp_report_free(struct cmp_report *r)
 		free(r->g[g].confusion);
 		free(r->g[g].continents);
 		free(r->g[g].countries);
+		for (size_t p = 0; r->g[g].catchment && p < r->n_pops; p++)
+			free(r->g[g].catchment[p].b);
+		free(r->g[g].catchment);
 	}
 	free(r->series.bins);
 	free(r->clients);

@@ -319,6 +319,10 @@ def test_attribution_text():
     assert ('  NA         3 | geodns-ecs n/a (0) n/a/n/a ms n/a/n/a km | geodns-resolver 100.0%% (1) '
             'n/a/n/a ms n/a/n/a km | anycast 50.0%% (2) 79.0/79.0 ms %.0f/%.0f km\n'
             % (km(FRA, IAD), km(FRA, IAD))) in out, out
+    # Catchment: fra receives D7 (US), D8 (DE), D10 (unlocated) by anycast;
+    # iad by geodns-resolver D3-D6 (at the resolver: unlocated), P2 (NL), P3 (US).
+    assert '  fra      anycast          ?? 33% DE 33% US 33% (n=3)\n' in out, out
+    assert '  iad      geodns-resolver  ?? 67% NL 17% US 17% (n=6)\n' in out, out
     # Resolvers: 192.0.2.53 answered D1-D5 and D8 (ECS on D1-D4 and D8;
     # GeoDNS D1-D5, located by ECS D1, D2); 192.0.2.54 D6.
     assert 'resolvers (decision logs): 5; 2 sent ECS on some query (70.0% of the 10 answers)' \
