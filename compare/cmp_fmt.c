@@ -263,7 +263,9 @@ void cmp_write_clients(const struct cmp_report *r, FILE *o, bool html)
 		if (r->g[g].samples)
 			fprintf(o, html ? "<th class=\"l\">%s</th>" : " %-24s", cmp_group_name[g]);
 	fputs(html ? "</tr>\n" : "\n", o);
-	for (size_t i = 0; i < r->n_clients; i++) {
+	/* The page stays small whatever the input: the first CMP_MAX_CLIENT_ROWS
+	 * clients here, every one in the JSON. */
+	for (size_t i = 0; i < r->n_clients && i < CMP_MAX_CLIENT_ROWS; i++) {
 		const struct cmp_client_row *c = &r->clients[i];
 		char opt[64];
 		snprintf(opt, sizeof(opt), "%s (%s)", c->optimal >= 0 ? geo->pops[c->optimal].name : "n/a",
@@ -303,6 +305,10 @@ void cmp_write_clients(const struct cmp_report *r, FILE *o, bool html)
 	}
 	if (html)
 		fputs("</table>\n", o);
+	if (r->n_clients > CMP_MAX_CLIENT_ROWS)
+		fprintf(o, html ? "<p>%zu more clients in the JSON report.</p>\n"
+		                : "  (%zu more clients in the JSON report)\n",
+		        r->n_clients - CMP_MAX_CLIENT_ROWS);
 }
 
 static int by_samples(const void *a, const void *b)

@@ -227,7 +227,9 @@ void cmp_html_esc(FILE *o, const char *s);
 void cmp_write_catchment(const struct cmp_report *r, FILE *o, bool html);
 /* The per-resolver view, the top resolvers by answers (cmp_resolvers.c). */
 void cmp_write_resolvers(const struct cmp_report *r, FILE *o, bool html, size_t top);
-/* The per-client table (compare/cmp_fmt.c). */
+/* The per-client table (compare/cmp_fmt.c): the first CMP_MAX_CLIENT_ROWS
+ * clients (the JSON has all). */
+#define CMP_MAX_CLIENT_ROWS 200
 void cmp_write_clients(const struct cmp_report *r, FILE *o, bool html);
 
 /* The terminal report (compare/cmp_text.c). */

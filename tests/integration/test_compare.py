@@ -599,6 +599,22 @@ def test_progress_line_only_on_a_terminal():
     assert rc == 0 and 'lines,' not in err, err
 
 
+def test_client_table_capped_in_text_and_html():
+    """250 vantage points: the text and HTML list the first 200 (the page
+    stays small whatever the input) and say how many more; the JSON has all."""
+    with open(os.path.join(TMP, 'many.jsonl'), 'w') as f:
+        for i in range(250):
+            f.write(json.dumps({'vp': 'vp%03d' % i, 'vp_location': {'lat': 50.11, 'lon': 8.68},
+                                'anycast': {'pop': 'fra'},
+                                'rtt_ms': {'fra': 5, 'ams': 9, 'iad': 90, 'anycast': 5}}) + '\n')
+    rc, out, err = run('--json', 'many.json', '--html', 'many.html', 'many.jsonl')
+    assert rc == 0, err
+    assert len(re.findall(r'^  vp\d{3} ', out, re.M)) == 200, out[-3000:]
+    assert '(50 more clients in the JSON report)' in out
+    assert '<p>50 more clients in the JSON report.</p>' in open(os.path.join(TMP, 'many.html')).read()
+    assert len(json.load(open(os.path.join(TMP, 'many.json')))['clients']) == 250
+
+
 def test_unknown_format_is_error():
     with open(os.path.join(TMP, 'notes.txt'), 'w') as f:
         f.write('hello\nworld\n')
