@@ -243,12 +243,15 @@ int dnssec_sign_rrset(const struct dnssec_zone *dz, const uint8_t *owner, uint16
 
 	dnssec_sign_ctx_t *ctx = NULL;
 	dnssec_binary_t data = { .size = t->used, .data = t->buf }, s = { 0 };
-	if (dnssec_sign_new(&ctx, dz->key) != DNSSEC_EOK)
-		return -1;
-	int r = dnssec_sign_add(ctx, &data);
+	pthread_mutex_lock((pthread_mutex_t *)&dz->sign_lock);
+	int r = dnssec_sign_new(&ctx, dz->key);
+	if (r == DNSSEC_EOK)
+		r = dnssec_sign_add(ctx, &data);
 	if (r == DNSSEC_EOK)
 		r = dnssec_sign_write(ctx, DNSSEC_SIGN_NORMAL, &s);
-	dnssec_sign_free(ctx);
+	if (ctx)
+		dnssec_sign_free(ctx);
+	pthread_mutex_unlock((pthread_mutex_t *)&dz->sign_lock);
 	if (r != DNSSEC_EOK)
 		return -1;
 

@@ -412,8 +412,9 @@ static unsigned answer_in(struct responder *rs)
 
 	if (rs->sign && (res.state == LS_NXDOMAIN || res.state == LS_NODATA)) {
 		/* Compact denial (RFC 9824): NOERROR, one NSEC at the name. */
-		(void)dnssec_put_denial(&rs->m, z, last_name,
-		                        res.state == LS_NODATA ? res.last : NULL, q->qtype);
+		if (dnssec_put_denial(&rs->m, z, last_name, res.state == LS_NODATA ? res.last : NULL,
+		                      q->qtype) < 0)
+			rs->m.flags |= MSG_FLAG_TC;  /* a denial without its proof is bogus */
 		return rcode;
 	}
 	switch (res.state) {
