@@ -18,11 +18,14 @@
 #include "common/zone.h"
 
 /*
- * Write the RRset (owner in the query's case or the zone's, TTL ttl as sent)
- * and its RRSIG by dz (over the original TTL orig_ttl, RFC 4034 3.1.4);
- * dz NULL writes the RRset alone. Returns 0 or -1.
+ * After an RRset was written (owner in the query's case or the zone's, TTL
+ * ttl as sent): its RRSIG by dz, over the original TTL orig_ttl (RFC 4034
+ * 3.1.4), in the same section. Returns 0, or -1 when it does not fit (the
+ * caller sets TC: an RRset without its signature is of no use to a
+ * validator). The answer path calls this only for a DO query to a signed
+ * zone, so unsigned answers cost nothing more.
  */
-int dnssec_put_rrset(struct msg *m, const struct dnssec_zone *dz, enum msg_section sec,
+int dnssec_put_rrsig(struct msg *m, const struct dnssec_zone *dz, enum msg_section sec,
                      const uint8_t *owner, uint16_t type, uint32_t ttl, uint32_t orig_ttl,
                      const struct rdata *rr, uint16_t count);
 

@@ -104,21 +104,26 @@ const struct znode *lookup_additional(const struct zone *z, const uint8_t *targe
  */
 static inline unsigned lookup_additional_types(uint16_t type, uint16_t out[3])
 {
-	/* Inline: the answer path asks this of every RRset it writes. */
-	out[0] = RRT_A;
-	out[1] = RRT_AAAA;
+	/* Inline: the answer path asks this of every RRset it writes, and
+	 * most have no targets: decide that first. */
+	unsigned n;
 	switch (type) {
 	case RRT_NS:
 	case RRT_MX:
 	case RRT_SRV:
-		return 2;
+		n = 2;
+		break;
 	case RRT_SVCB:
 	case RRT_HTTPS:
+		n = 3;
 		out[2] = type;
-		return 3;
+		break;
 	default:
 		return 0;
 	}
+	out[0] = RRT_A;
+	out[1] = RRT_AAAA;
+	return n;
 }
 
 const uint8_t *lookup_additional_target(uint16_t type, const struct rdata *rd);
