@@ -2,8 +2,8 @@
  * dnssec_answer.h: what a DO query to a signed zone adds to an answer
  * (RFC 4035 3.1): the RRSIG of every RRset in the answer and authority
  * sections, the compact-denial NSEC (RFC 9824) of a negative answer, and
- * the DS or its absence proof in a referral. Additional-section data is
- * sent unsigned (RFC 4035 3.1.1 lets it go first when room is short).
+ * the DS or its absence proof in a referral; authoritative additional
+ * data with its RRSIG when there is room (RFC 4035 3.1.1).
  *
  * Every function writes whole or not at all and returns -1 when it did not
  * fit, so the caller can set TC.

@@ -93,6 +93,10 @@ void lookup_answer(const struct zone *z, const uint8_t *qname, const uint8_t *qn
 const struct znode *lookup_additional(const struct zone *z, const uint8_t *target,
                                       const uint8_t *ns_owner, bool *mandatory);
 
+/* Is n at or below a zone cut of its zone, that is glue or other data the
+ * zone is not authoritative for (and does not sign)? */
+bool lookup_below_cut(const struct znode *n);
+
 /*
  * Additional-section processing (RFC 1034 4.3.2 step 6, RFC 9460 4.1 for
  * SVCB/HTTPS, as Knot): the types whose rdata names a target are NS, MX,

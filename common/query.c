@@ -323,6 +323,14 @@ static void add_glue(struct responder *rs, const struct zone *z, const uint8_t *
 					g->stop = true;
 					break;
 				}
+				/* RFC 4035 3.1.1: authoritative additional data with its
+				 * RRSIG, which may be dropped for room; glue unsigned. */
+				if (rs->sign && !lookup_below_cut(n) &&
+				    dnssec_put_rrsig(&rs->m, rs->sign, MSG_AR, t, a->type, a->ttl, a->ttl,
+				                     a->rr, a->count) < 0) {
+					g->stop = true;
+					break;
+				}
 			}
 		}
 	}
