@@ -192,10 +192,32 @@ int ydoc_err(const struct ydoc *d, const yaml_node_t *n, char *err, size_t errle
 	return ydoc_err_prefix(d, n, err, errlen, msg);
 }
 
+/* msg with control characters as \xHH: messages quote tokens of files
+ * that may be anything (a zone path pointing at a binary, an identity
+ * with escape sequences), and they end up on terminals and in journals. */
+static void escape_controls(const char *msg, char *out, size_t cap)
+{
+	static const char hex[] = "0123456789abcdef";
+	size_t o = 0;
+	for (const unsigned char *p = (const unsigned char *)msg; *p && o + 5 < cap; p++) {
+		if (*p < 0x20 || *p == 0x7f) {
+			out[o++] = '\\';
+			out[o++] = 'x';
+			out[o++] = hex[*p >> 4];
+			out[o++] = hex[*p & 15];
+		} else {
+			out[o++] = (char)*p;
+		}
+	}
+	out[o] = 0;
+}
+
 int ydoc_err_prefix(const struct ydoc *d, const yaml_node_t *n, char *err, size_t errlen,
                     const char *msg)
 {
-	snprintf(err, errlen, "%s:%u:%u: %s", d->file, ydoc_line(n), ydoc_col(n), msg);
+	char safe[1024];
+	escape_controls(msg, safe, sizeof(safe));
+	snprintf(err, errlen, "%s:%u:%u: %s", d->file, ydoc_line(n), ydoc_col(n), safe);
 	return -1;
 }
 
