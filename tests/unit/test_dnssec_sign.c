@@ -25,6 +25,17 @@ START_TEST(test_nsec_nxname)
 	ck_assert_mem_eq(out, "\1\0", 2);
 	ck_assert_mem_eq(out + 2, owner, 18);
 	ck_assert_mem_eq(out + 20, want_bitmap, sizeof(want_bitmap));
+	/* A 255-byte owner leaves no room for "\000.": refused, never a next
+	 * name equal to the owner (that NSEC would deny the whole zone). */
+	uint8_t longname[255];
+	for (int i = 0; i < 4; i++) {
+		longname[i * 63] = 62;
+		memset(longname + i * 63 + 1, 'a', 62);
+	}
+	longname[252] = 1;
+	longname[253] = 'b';
+	longname[254] = 0;
+	ck_assert_int_eq(dnssec_nsec_compact(longname, NULL, RRT_A, out, sizeof(out)), -1);
 }
 END_TEST
 
