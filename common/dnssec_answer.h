@@ -2,8 +2,8 @@
  * dnssec_answer.h: what a DO query to a signed zone adds to an answer
  * (RFC 4035 3.1): the RRSIG of every RRset in the answer and authority
  * sections, the compact-denial NSEC (RFC 9824) of a negative answer, and
- * the DS or its absence proof in a referral. Additional-section data is
- * sent unsigned (RFC 4035 3.1.1 lets it go first when room is short).
+ * the DS or its absence proof in a referral; authoritative additional
+ * data with its RRSIG when there is room (RFC 4035 3.1.1).
  *
  * Every function writes whole or not at all and returns -1 when it did not
  * fit, so the caller can set TC.
@@ -18,11 +18,14 @@
 #include "common/zone.h"
 
 /*
- * Write the RRset (owner in the query's case or the zone's, TTL ttl as sent)
- * and its RRSIG by dz (over the original TTL orig_ttl, RFC 4034 3.1.4);
- * dz NULL writes the RRset alone. Returns 0 or -1.
+ * After an RRset was written (owner in the query's case or the zone's, TTL
+ * ttl as sent): its RRSIG by dz, over the original TTL orig_ttl (RFC 4034
+ * 3.1.4), in the same section. Returns 0, or -1 when it does not fit (the
+ * caller sets TC: an RRset without its signature is of no use to a
+ * validator). The answer path calls this only for a DO query to a signed
+ * zone, so unsigned answers cost nothing more.
  */
-int dnssec_put_rrset(struct msg *m, const struct dnssec_zone *dz, enum msg_section sec,
+int dnssec_put_rrsig(struct msg *m, const struct dnssec_zone *dz, enum msg_section sec,
                      const uint8_t *owner, uint16_t type, uint32_t ttl, uint32_t orig_ttl,
                      const struct rdata *rr, uint16_t count);
 

@@ -243,12 +243,15 @@ int dnssec_sign_rrset(const struct dnssec_zone *dz, const uint8_t *owner, uint16
 
 	dnssec_sign_ctx_t *ctx = NULL;
 	dnssec_binary_t data = { .size = t->used, .data = t->buf }, s = { 0 };
-	if (dnssec_sign_new(&ctx, dz->key) != DNSSEC_EOK)
-		return -1;
-	int r = dnssec_sign_add(ctx, &data);
+	pthread_mutex_lock((pthread_mutex_t *)&dz->sign_lock);
+	int r = dnssec_sign_new(&ctx, dz->key);
+	if (r == DNSSEC_EOK)
+		r = dnssec_sign_add(ctx, &data);
 	if (r == DNSSEC_EOK)
 		r = dnssec_sign_write(ctx, DNSSEC_SIGN_NORMAL, &s);
-	dnssec_sign_free(ctx);
+	if (ctx)
+		dnssec_sign_free(ctx);
+	pthread_mutex_unlock((pthread_mutex_t *)&dz->sign_lock);
 	if (r != DNSSEC_EOK)
 		return -1;
 
@@ -321,14 +324,14 @@ int dnssec_nsec_compact(const uint8_t *owner, const struct znode *n, uint16_t qt
 		                                             qtype == RRT_RRSIG || qtype == RRT_NSEC))
 			types[k++] = types[i];
 	size_t olen = dname_len(owner);
+	/* No room for "\000.": refuse rather than send a next name equal to
+	 * the owner, which would deny every other name of the zone. */
+	if (olen + 2 > DNAME_MAXLEN)
+		return -1;
 	struct wire_wr w = wire_wr_init(out, cap);
 	static const uint8_t zero_label[2] = { 1, 0 };
-	if (olen + 2 > DNAME_MAXLEN)
-		wire_wr_bytes(&w, owner, olen);   /* no room for \000.: the name itself */
-	else {
-		wire_wr_bytes(&w, zero_label, 2);
-		wire_wr_bytes(&w, owner, olen);
-	}
+	wire_wr_bytes(&w, zero_label, 2);
+	wire_wr_bytes(&w, owner, olen);
 	if (put_bitmap(&w, types, k) < 0)
 		return -1;
 	return (int)w.pos;

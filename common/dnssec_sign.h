@@ -49,7 +49,8 @@ int dnssec_sign_rrset(const struct dnssec_zone *dz, const uint8_t *owner, uint16
  * out (cap bytes): next name "\000.<owner>", bitmap RRSIG NSEC plus, when
  * n is NULL (the name does not exist), NXNAME; else the types of node n
  * (A and AAAA too when it is steered) without qtype, the type the answer
- * says is absent. Returns the length or -1.
+ * says is absent. Returns the length, or -1 (also for an owner of more than
+ * 253 bytes, which leaves no room for the next name).
  */
 int dnssec_nsec_compact(const uint8_t *owner, const struct znode *n, uint16_t qtype,
                         uint8_t *out, size_t cap);

@@ -163,6 +163,7 @@ int dnssec_zone_setup(struct zone *z, const char *key_dir, uint8_t algorithm, ch
 	dz->id = atomic_fetch_add(&next_id, 1);
 	dz->signer = z->origin;
 	dz->signer_len = z->origin_len;
+	pthread_mutex_init(&dz->sign_lock, NULL);
 	z->dnssec = dz;
 
 	/* DNSKEY and CDNSKEY carry the same rdata (RFC 7344 3.2), CDS the
@@ -193,5 +194,6 @@ void dnssec_zone_free(struct dnssec_zone *dz)
 	if (!dz)
 		return;
 	dnssec_key_free(dz->key);
+	pthread_mutex_destroy(&dz->sign_lock);
 	free(dz);
 }

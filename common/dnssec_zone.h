@@ -11,6 +11,7 @@
 #ifndef STEERDNS_DNSSEC_ZONE_H
 #define STEERDNS_DNSSEC_ZONE_H
 
+#include <pthread.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -28,6 +29,10 @@ struct dnssec_zone {
 	uint64_t id;              /* unique per loaded zone: signature cache key */
 	const uint8_t *signer;    /* the zone origin (lowercase wire) */
 	uint8_t signer_len;
+	/* Held around signing with key (a signature cache miss only): the
+	 * crypto library's key object is not documented as safe to use from
+	 * several threads at once. */
+	pthread_mutex_t sign_lock;
 };
 
 /* Algorithm number for a configured name ("ecdsap256sha256", "ed25519",

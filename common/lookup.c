@@ -212,8 +212,7 @@ void lookup_answer(const struct zone *z, const uint8_t *qname, const uint8_t *qn
 	}
 }
 
-/* Is n at or below a zone cut of its zone (that is, not authoritative)? */
-static bool at_or_below_cut(const struct znode *n)
+bool lookup_below_cut(const struct znode *n)
 {
 	for (; n && !(n->flags & ZN_APEX); n = n->parent)
 		if (n->flags & ZN_DELEG)
@@ -250,7 +249,7 @@ const struct znode *lookup_additional(const struct zone *z, const uint8_t *targe
 			return NULL;
 	}
 	/* RFC 9471: glue below the delegation it belongs to is required. */
-	if (ns_owner && at_or_below_cut(n) && dname_is_sub(target, ns_owner))
+	if (ns_owner && lookup_below_cut(n) && dname_is_sub(target, ns_owner))
 		*mandatory = true;
 	return n;
 }

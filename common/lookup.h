@@ -93,6 +93,10 @@ void lookup_answer(const struct zone *z, const uint8_t *qname, const uint8_t *qn
 const struct znode *lookup_additional(const struct zone *z, const uint8_t *target,
                                       const uint8_t *ns_owner, bool *mandatory);
 
+/* Is n at or below a zone cut of its zone, that is glue or other data the
+ * zone is not authoritative for (and does not sign)? */
+bool lookup_below_cut(const struct znode *n);
+
 /*
  * Additional-section processing (RFC 1034 4.3.2 step 6, RFC 9460 4.1 for
  * SVCB/HTTPS, as Knot): the types whose rdata names a target are NS, MX,
@@ -104,21 +108,26 @@ const struct znode *lookup_additional(const struct zone *z, const uint8_t *targe
  */
 static inline unsigned lookup_additional_types(uint16_t type, uint16_t out[3])
 {
-	/* Inline: the answer path asks this of every RRset it writes. */
-	out[0] = RRT_A;
-	out[1] = RRT_AAAA;
+	/* Inline: the answer path asks this of every RRset it writes, and
+	 * most have no targets: decide that first. */
+	unsigned n;
 	switch (type) {
 	case RRT_NS:
 	case RRT_MX:
 	case RRT_SRV:
-		return 2;
+		n = 2;
+		break;
 	case RRT_SVCB:
 	case RRT_HTTPS:
+		n = 3;
 		out[2] = type;
-		return 3;
+		break;
 	default:
 		return 0;
 	}
+	out[0] = RRT_A;
+	out[1] = RRT_AAAA;
+	return n;
 }
 
 const uint8_t *lookup_additional_target(uint16_t type, const struct rdata *rd);

@@ -324,6 +324,14 @@ static void add_glue(struct responder *rs, const struct zone *z, const uint8_t *
 					g->stop = true;
 					break;
 				}
+				/* RFC 4035 3.1.1: authoritative additional data with its
+				 * RRSIG, which may be dropped for room; glue unsigned. */
+				if (rs->sign && !lookup_below_cut(n) &&
+				    dnssec_put_rrsig(&rs->m, rs->sign, MSG_AR, t, a->type, a->ttl, a->ttl,
+				                     a->rr, a->count) < 0) {
+					g->stop = true;
+					break;
+				}
 			}
 		}
 	}
@@ -355,8 +363,10 @@ static __attribute__((noinline)) int put_steered(struct responder *rs, const str
 		rs->ecs_echo.scope = (uint8_t)out.scope;
 	if (out.n == 0)
 		return 0;
-	if (dnssec_put_rrset(&rs->m, rs->sign, MSG_AN, e->owner, e->steer_type, sr->ttl, sr->ttl,
-	                     out.rr, (uint16_t)out.n) < 0)
+	if (msg_put_rrset(&rs->m, MSG_AN, e->owner, e->steer_type, CLASS_IN, sr->ttl, out.rr,
+	                  (uint16_t)out.n) < 0 ||
+	    (rs->sign && dnssec_put_rrsig(&rs->m, rs->sign, MSG_AN, e->owner, e->steer_type, sr->ttl,
+	                                  sr->ttl, out.rr, (uint16_t)out.n) < 0))
 		return -1;
 	out.scope = rs->opt.ecs ? rs->ecs_echo.scope : -1;
 	steer_observe(rs->cfg, rs->q, e->steer_type, &out);
@@ -385,7 +395,7 @@ static unsigned answer_in(struct responder *rs)
 	rs->sign = q->edns.do_bit ? z->dnssec : NULL;
 
 	unsigned rcode = RCODE_NOERROR;
-	const uint8_t *last_name = q->qname;  /* what a negative answer is about */
+	const uint8_t *steer_owner = NULL;   /* a steered name that had no answer */
 	for (unsigned i = 0; i < res.n_an; i++) {
 		const struct rrset *s = res.an[i].rrset;
 		if (!s) {
@@ -397,18 +407,14 @@ static unsigned answer_in(struct responder *rs)
 			}
 			if (r == 0)
 				res.state = LS_NODATA;  /* no PoP has this family */
-			last_name = res.an[i].owner;
+			steer_owner = res.an[i].owner;
 			res.n_an = i;               /* nothing to add glue for */
 			break;
 		}
-		if (s->type == RRT_CNAME)
-			last_name = s->rr[0].data;
-		/* Unsigned answers call msg_put_rrset directly: the DO-less path
-		 * stays as it was before signing (callgrind Ir/query). */
-		if ((rs->sign ? dnssec_put_rrset(&rs->m, rs->sign, MSG_AN, res.an[i].owner, s->type,
-		                                 s->ttl, s->ttl, s->rr, s->count)
-		              : msg_put_rrset(&rs->m, MSG_AN, res.an[i].owner, s->type, CLASS_IN,
-		                              s->ttl, s->rr, s->count)) < 0) {
+		if (msg_put_rrset(&rs->m, MSG_AN, res.an[i].owner, s->type, CLASS_IN, s->ttl, s->rr,
+		                  s->count) < 0 ||
+		    (rs->sign && dnssec_put_rrsig(&rs->m, rs->sign, MSG_AN, res.an[i].owner, s->type,
+		                                  s->ttl, s->ttl, s->rr, s->count) < 0)) {
 			/* Knot keeps the RRsets that fit, sets TC and stops. */
 			rs->m.flags |= MSG_FLAG_TC;
 			return rcode;
@@ -416,12 +422,19 @@ static unsigned answer_in(struct responder *rs)
 	}
 
 	if (rs->sign && (res.state == LS_NXDOMAIN || res.state == LS_NODATA)) {
-		/* Compact denial (RFC 9824): NOERROR, one NSEC at the name. */
+		/* Compact denial (RFC 9824): NOERROR, one NSEC at the name the
+		 * answer is about: the question, the end of its CNAME chain, or
+		 * the steered name without an address of that family. */
 		if (q->qtype == RRT_NXNAME)
 			return RCODE_FORMERR;  /* RFC 9824 3.5: NXNAME is no query type */
-		if (dnssec_put_denial(&rs->m, z, last_name, res.state == LS_NODATA ? res.last : NULL,
+		const uint8_t *name = q->qname;
+		if (steer_owner)
+			name = steer_owner;
+		else if (res.n_an > 0 && res.an[res.n_an - 1].rrset->type == RRT_CNAME)
+			name = res.an[res.n_an - 1].rrset->rr[0].data;
+		if (dnssec_put_denial(&rs->m, z, name, res.state == LS_NODATA ? res.last : NULL,
 		                      q->qtype) < 0)
-			rs->m.flags |= MSG_FLAG_TC;  /* no proof, no answer: ask again over TCP */
+			rs->m.flags |= MSG_FLAG_TC;  /* a denial without its proof is bogus */
 		return rcode;
 	}
 	switch (res.state) {
@@ -499,7 +512,6 @@ size_t query_answer(const struct config *cfg, const struct query_client *cl,
 	struct responder rs;
 	rs.cfg = cfg;
 	rs.q = &q;
-	rs.sign = NULL;
 
 	int parsed = parse_query(req, reqlen, &q);
 	if (q.opcode != OPCODE_QUERY) {

@@ -39,8 +39,10 @@ static int store_dnssec(struct ydoc *d, const struct ydoc_key *k, yaml_node_t *v
 }
 
 static const struct ydoc_key dnssec_keys[] = {
-	{ "key_dir", YK_STR, 0, 0, true, store_dnssec },
-	{ "algorithm", YK_STR, 0, 0, false, store_dnssec },
+	{ .key = "key_dir", .kind = YK_STR, .required = true, .handler = store_dnssec,
+	  .doc = "directory holding the zone's signing key (created there on first load)" },
+	{ .key = "algorithm", .kind = YK_STR, .handler = store_dnssec, .def = "ecdsap256sha256",
+	  .doc = "the key's algorithm: ecdsap256sha256 or ed25519" },
 };
 
 /* `dnssec: {key_dir, algorithm}`: the zone's key loaded (or created) and
@@ -90,10 +92,13 @@ static int store_entry(struct ydoc *d, const struct ydoc_key *k, yaml_node_t *va
 }
 
 static const struct ydoc_key entry_keys[] = {
-	{ "file", YK_STR, 0, 0, true, store_entry },
-	{ "format", YK_STR, 0, 0, false, store_entry },
-	{ "origin", YK_STR, 0, 0, false, store_entry },
-	{ "dnssec", YK_MAP, 0, 0, false, store_entry },
+	{ .key = "file", .kind = YK_STR, .required = true, .handler = store_entry,
+	  .doc = "the zone file; a name ending in .zone is a master file" },
+	{ .key = "format", .kind = YK_STR, .handler = store_entry, .doc = "yaml or rfc1035 (default: by the name)" },
+	{ .key = "origin", .kind = YK_STR, .handler = store_entry,
+	  .doc = "master files: the zone's name (default: the file name without .zone)" },
+	{ .key = "dnssec", .kind = YK_MAP, .handler = store_entry,
+	  .doc = "sign the zone online: {key_dir, algorithm}" },
 };
 
 static bool ends_with(const char *s, const char *suffix)

@@ -58,11 +58,11 @@ static int store_top(struct ydoc *d, const struct ydoc_key *k, yaml_node_t *val,
 }
 
 static const struct ydoc_key top_keys[] = {
-	{ "origin", YK_STR, 0, 0, true, store_top },
-	{ "ttl", YK_UINT, 0, ZONE_MAX_TTL, false, store_top },
-	{ "soa", YK_MAP, 0, 0, false, store_top },
-	{ "records", YK_MAP, 0, 0, false, store_top },
-	{ "include", YK_STR, 0, 0, false, store_top },
+	{ .key = "origin", .kind = YK_STR, .required = true, .handler = store_top },
+	{ .key = "ttl", .kind = YK_UINT, .lo = 0, .hi = ZONE_MAX_TTL, .handler = store_top },
+	{ .key = "soa", .kind = YK_MAP, .handler = store_top },
+	{ .key = "records", .kind = YK_MAP, .handler = store_top },
+	{ .key = "include", .kind = YK_STR, .handler = store_top },
 };
 
 static int store_soa(struct ydoc *d, const struct ydoc_key *k, yaml_node_t *val, uint32_t num,
@@ -91,14 +91,14 @@ static int store_soa(struct ydoc *d, const struct ydoc_key *k, yaml_node_t *val,
 /* RFC 1035 3.3.13: SERIAL is a full 32-bit number; the timers are TTL-like
  * and limited to 2^31-1 (RFC 2181 8). */
 static const struct ydoc_key soa_keys[] = {
-	{ "mname", YK_STR, 0, 0, true, store_soa },
-	{ "rname", YK_STR, 0, 0, true, store_soa },
-	{ "serial", YK_UINT, 0, UINT32_MAX, true, store_soa },
-	{ "refresh", YK_UINT, 0, ZONE_MAX_TTL, true, store_soa },
-	{ "retry", YK_UINT, 0, ZONE_MAX_TTL, true, store_soa },
-	{ "expire", YK_UINT, 0, ZONE_MAX_TTL, true, store_soa },
-	{ "minimum", YK_UINT, 0, ZONE_MAX_TTL, true, store_soa },
-	{ "ttl", YK_UINT, 0, ZONE_MAX_TTL, false, store_soa },
+	{ .key = "mname", .kind = YK_STR, .required = true, .handler = store_soa },
+	{ .key = "rname", .kind = YK_STR, .required = true, .handler = store_soa },
+	{ .key = "serial", .kind = YK_UINT, .lo = 0, .hi = UINT32_MAX, .required = true, .handler = store_soa },
+	{ .key = "refresh", .kind = YK_UINT, .lo = 0, .hi = ZONE_MAX_TTL, .required = true, .handler = store_soa },
+	{ .key = "retry", .kind = YK_UINT, .lo = 0, .hi = ZONE_MAX_TTL, .required = true, .handler = store_soa },
+	{ .key = "expire", .kind = YK_UINT, .lo = 0, .hi = ZONE_MAX_TTL, .required = true, .handler = store_soa },
+	{ .key = "minimum", .kind = YK_UINT, .lo = 0, .hi = ZONE_MAX_TTL, .required = true, .handler = store_soa },
+	{ .key = "ttl", .kind = YK_UINT, .lo = 0, .hi = ZONE_MAX_TTL, .handler = store_soa },
 };
 
 #define NKEYS(a) (sizeof(a) / sizeof((a)[0]))

@@ -6,8 +6,9 @@
  *
  *   clang -g -O1 -fsanitize=fuzzer,address,undefined -I. \
  *     tests/fuzz/fuzz_zone_rfc1035.c common/zone_rfc1035.c common/zone.c \
- *     common/dname.c common/arena.c common/errmsg.c \
- *     $(pkg-config --cflags --libs libzscanner libknot) -o fuzz_zone_rfc1035
+ *     common/dname.c common/arena.c common/errmsg.c common/dnssec_zone.c \
+ *     $(pkg-config --cflags --libs libzscanner libknot libdnssec) -D_GNU_SOURCE \
+ *     -o fuzz_zone_rfc1035
  *   ./fuzz_zone_rfc1035 tests/data/zones/
  */
 #include <stddef.h>
