@@ -58,10 +58,13 @@ TESTS_anycast := test_bgp_msg test_bgp_session test_announcer test_query_edns
 TESTS_steer   := test_ab
 TESTS_server  := test_config test_geo_config test_anycast_config test_steer_method test_conf_schema
 TESTS_compare := test_compare test_probe_dns
+# Extra libraries of a unit test: test_dnssec_keys checks our signatures
+# with OpenSSL's libcrypto, a second implementation beside libdnssec's GnuTLS.
+TEST_LIBS_test_dnssec_keys = $(shell pkg-config --libs libcrypto 2>/dev/null)
 test_layer = $(or $(firstword $(foreach L,$(LAYERS),$(if $(filter $(1),$(TESTS_$(L))),$(L)))),common)
 
 # Debian packages needed to build (first line) and to test (second line).
-DEPS_BUILD := build-essential pkg-config libevent-dev libyaml-dev libmaxminddb-dev check libjansson-dev libknot-dev
+DEPS_BUILD := build-essential pkg-config libevent-dev libyaml-dev libmaxminddb-dev check libjansson-dev libknot-dev libssl-dev
 DEPS_TEST  := python3 bind9-dnsutils knot-dnsutils knot iproute2 procps libmaxmind-db-writer-perl gdnsd libxml2-utils chromium bird2 gobgpd unbound clickhouse-server pdns-recursor
 # Debian packages for `make bench` (peers, dnsperf, npm for the GeoIP DBs, perf/valgrind to profile).
 DEPS_BENCH := dnsperf gdnsd knot knot-module-geoip nsd npm util-linux linux-perf valgrind
@@ -90,7 +93,7 @@ $(LIB_A):
 .SECONDEXPANSION:
 $(BUILD)/tests/test_%: tests/unit/test_%.c $$(call layer_libs,$$(call test_layer,test_$$*)) $(wildcard tests/unit/*.h)
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS) $(PKG_CFLAGS) -o $@ $< $(call layer_libs,$(call test_layer,test_$*)) $(LDFLAGS) $(PKG_LIBS) $(CHECK_LIBS) -lm
+	$(CC) $(CFLAGS) $(PKG_CFLAGS) -o $@ $< $(call layer_libs,$(call test_layer,test_$*)) $(LDFLAGS) $(PKG_LIBS) $(TEST_LIBS_test_$*) $(CHECK_LIBS) -lm
 
 # layers: the include rule at once, then the symbol rule on the built archives.
 .PHONY: layers

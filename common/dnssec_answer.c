@@ -38,16 +38,22 @@ int dnssec_put_denial(struct msg *m, const struct zone *z, const uint8_t *name,
                       const struct znode *node, uint16_t qtype)
 {
 	const struct dnssec_zone *dz = z->dnssec;
+	/* A query for the NSEC type itself: the NSEC at the name is the
+	 * answer (it exists at every name here). Denying it with a NODATA
+	 * whose own NSEC lists NSEC would contradict itself; delv called that
+	 * bogus. */
+	enum msg_section sec = qtype == RRT_NSEC ? MSG_AN : MSG_NS;
 	struct msg_mark mk;
 	msg_mark(m, &mk);
-	if (z->soa && put_signed(m, dz, MSG_NS, z->origin, RRT_SOA, z->neg_ttl, z->soa->ttl,
-	                               z->soa->rr, z->soa->count) < 0)
+	if (sec == MSG_NS && z->soa &&
+	    put_signed(m, dz, MSG_NS, z->origin, RRT_SOA, z->neg_ttl, z->soa->ttl, z->soa->rr,
+	               z->soa->count) < 0)
 		return -1;
 	uint8_t lc[DNAME_MAXLEN], nsec[DNAME_MAXLEN + 2 + 256 * 34];
 	dname_copy_lower(lc, name, dname_len(name));
 	int n = dnssec_nsec_compact(lc, node, qtype, nsec, sizeof(nsec));
 	struct rdata rd = { (uint16_t)n, nsec };
-	if (n < 0 || put_signed(m, dz, MSG_NS, name, RRT_NSEC, z->neg_ttl, z->neg_ttl, &rd,
+	if (n < 0 || put_signed(m, dz, sec, name, RRT_NSEC, z->neg_ttl, z->neg_ttl, &rd,
 	                              1) < 0) {
 		msg_rollback(m, &mk);
 		return -1;

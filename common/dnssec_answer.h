@@ -34,7 +34,8 @@ int dnssec_put_rrsig(struct msg *m, const struct dnssec_zone *dz, enum msg_secti
  * the compact-denial NSEC at name with its RRSIG in the authority section.
  * node is the name's node for NODATA (its types make the NSEC bitmap), NULL
  * for a name that does not exist (NXNAME). The NSEC's TTL is the negative
- * TTL (RFC 9824 3). Returns 0 or -1.
+ * TTL (RFC 9824 3). A query for the NSEC type gets that NSEC (signed) as
+ * its answer instead, without the SOA. Returns 0 or -1.
  */
 int dnssec_put_denial(struct msg *m, const struct zone *z, const uint8_t *name,
                       const struct znode *node, uint16_t qtype);

@@ -3,8 +3,10 @@
 
 #include <dirent.h>
 #include <errno.h>
+#include <limits.h>
 #include <pthread.h>
 #include <stdatomic.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -89,6 +91,14 @@ static int load_key(const char *key_dir, uint8_t alg, const uint8_t *origin,
 		if ((r = dnssec_keystore_generate(ks, alg, bits, NULL, &id)) != DNSSEC_EOK) {
 			errmsg_set(err, errlen, "dnssec: cannot create a key in %s: %s", key_dir,
 			           dnssec_strerror(r));
+			goto fail;
+		}
+		/* The private key is for the server alone (libdnssec leaves it
+		 * group-readable). */
+		char path[PATH_MAX];
+		snprintf(path, sizeof(path), "%s/%s.pem", key_dir, id);
+		if (chmod(path, 0600) < 0) {
+			errmsg_set(err, errlen, "dnssec: %s: %s", path, strerror(errno));
 			goto fail;
 		}
 	}

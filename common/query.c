@@ -20,6 +20,7 @@
 #include "common/config.h"
 #include "common/dname.h"
 #include "common/dnssec_answer.h"
+#include "common/dnssec_sign.h"
 #include "common/edns.h"
 #include "common/lookup.h"
 #include "common/msg_build.h"
@@ -424,6 +425,8 @@ static unsigned answer_in(struct responder *rs)
 		/* Compact denial (RFC 9824): NOERROR, one NSEC at the name the
 		 * answer is about: the question, the end of its CNAME chain, or
 		 * the steered name without an address of that family. */
+		if (q->qtype == RRT_NXNAME)
+			return RCODE_FORMERR;  /* RFC 9824 3.5: NXNAME is no query type */
 		const uint8_t *name = q->qname;
 		if (steer_owner)
 			name = steer_owner;
