@@ -8,6 +8,7 @@
  * is its PoP's first address, and rules name PoPs.
  */
 #include "geodns/geo_config_yaml.h"
+#include "geodns/geo_cache.h"
 
 #include <arpa/inet.h>
 #include <errno.h>
@@ -165,6 +166,7 @@ static const struct ydoc_key geoip_keys[] = {
 	{ "databases", YK_ANY, 0, 0, true, NULL },
 	{ "schema", YK_ANY, 0, 0, false, NULL },
 	{ "asn_database", YK_STR, 0, 0, false, NULL },
+	{ "cache_dir", YK_STR, 0, 0, false, NULL }, /* geocache: geo_cache.h */
 };
 
 static const struct ydoc_key schema_keys[] = {
@@ -270,6 +272,11 @@ static int parse_geoip(struct gctx *c, yaml_node_t *n)
 			return -1;
 		g->asn_database = path;
 	}
+
+	/* geocache: the compiled-tree cache dir (geo_cache.h); "" turns it off. */
+	yaml_node_t *cd = ydoc_map_get(c->d, n, "cache_dir");
+	const char *cdir = cd ? ydoc_scalar(cd) : GEO_CACHE_DIR_DEFAULT;
+	g->cache_dir = *cdir ? resolve(c, cdir) : NULL;
 	return 0;
 }
 
