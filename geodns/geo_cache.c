@@ -205,16 +205,21 @@ uint8_t *geo_cache_encode(const struct geo_core *c, uint64_t key, size_t *len)
 	}
 	uint8_t *b = w.p;
 	uint32_t version = CACHE_VERSION, bom = BYTE_ORDER_MARK;
-	uint64_t plen = w.len - HEADER_BYTES;
-	uint64_t sum = geo_hash64(b + HEADER_BYTES, plen, SEED_SUM);
 	memcpy(b, MAGIC, 8);
 	memcpy(b + 8, &version, 4);
 	memcpy(b + 12, &bom, 4);
 	memcpy(b + 16, &key, 8);
-	memcpy(b + 24, &plen, 8);
-	memcpy(b + 32, &sum, 8);
+	geo_cache_seal(b, w.len);
 	*len = w.len;
 	return b;
+}
+
+void geo_cache_seal(uint8_t *img, size_t len)
+{
+	uint64_t plen = len - HEADER_BYTES;
+	uint64_t sum = geo_hash64(img + HEADER_BYTES, plen, SEED_SUM);
+	memcpy(img + 24, &plen, 8);
+	memcpy(img + 32, &sum, 8);
 }
 
 /* Set the reason and yield NULL, for `return WHY(...)`. */

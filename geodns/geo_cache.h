@@ -97,6 +97,11 @@ char *geo_cache_path(const struct geo_config *conf);
  * under key; NULL on out of memory. */
 uint8_t *geo_cache_encode(const struct geo_core *core, uint64_t key, size_t *len);
 
+/* Rewrite the payload length and hash of an image of len (>= 40) bytes,
+ * e.g. after changing its payload: how the tests make the decoder's
+ * structural checks, not the hash, face corrupt payloads. */
+void geo_cache_seal(uint8_t *img, size_t len);
+
 /* A core from a cache file image, or NULL with the reason in why when the
  * image is not a valid cache for key, n_pops PoPs and n_rules rules. The
  * result has refs 0, cfg_hash and ids unset; buf is only read. */
