@@ -7,6 +7,10 @@
  *
  * The reader never reads past its end: a short read sets `bad` and
  * yields zeros, so a parser can read a whole record and check `bad` once.
+ *
+ * Arrays are padded to 8 bytes (geo_wbuf_array / geo_rbuf_array), so a
+ * reader whose buffer is aligned like malloc's points into it instead of
+ * copying every array out; the buffer must outlive those pointers.
  */
 #ifndef STEERDNS_GEO_BLOB_H
 #define STEERDNS_GEO_BLOB_H
@@ -61,8 +65,21 @@ static inline void geo_wbuf_u64(struct geo_wbuf *w, uint64_t v)
 	geo_wbuf_put(w, &v, sizeof(v));
 }
 
+static inline void geo_wbuf_pad8(struct geo_wbuf *w)
+{
+	static const uint8_t zero[8];
+	geo_wbuf_put(w, zero, (8 - (w->len & 7)) & 7);
+}
+
+/* An array, then padding to 8 bytes (read back by geo_rbuf_array). */
+static inline void geo_wbuf_array(struct geo_wbuf *w, const void *src, size_t n)
+{
+	geo_wbuf_put(w, src, n);
+	geo_wbuf_pad8(w);
+}
+
 struct geo_rbuf {
-	const uint8_t *p;
+	const uint8_t *p;   /* 8-byte aligned */
 	size_t len, pos;
 	bool bad;
 };
@@ -97,24 +114,18 @@ static inline uint64_t geo_rbuf_u64(struct geo_rbuf *r)
 	return v;
 }
 
-/* A copy of count elements of size each into a new allocation (at least
- * one byte, so a zero count is not mistaken for out of memory), or NULL
- * with bad set when short or out of memory. */
+/* count elements of size each, then padding to 8 bytes: a pointer to
+ * them in the buffer (aligned for any element type, see above), or NULL
+ * with bad set when short. */
 static inline void *geo_rbuf_array(struct geo_rbuf *r, size_t count, size_t size)
 {
 	if (size && count > (r->len - r->pos) / size) {
 		r->bad = true;
 		return NULL;
 	}
-	size_t bytes = count * size;
-	const void *q = geo_rbuf_take(r, bytes);
-	void *d = q ? malloc(bytes > 0 ? bytes : 1) : NULL;
-	if (!d) {
-		r->bad = true;
-		return NULL;
-	}
-	memcpy(d, q, bytes);
-	return d;
+	const void *q = geo_rbuf_take(r, count * size);
+	geo_rbuf_take(r, (8 - (r->pos & 7)) & 7);
+	return r->bad ? NULL : (void *)(uintptr_t)q;
 }
 
 #endif

@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -30,10 +31,13 @@ void geo_core_destroy(struct geo_core *c)
 		return;
 	dtree_free(c->tree);
 	geotree_free(c->loc_tree);
-	free(c->lists);
-	free(c->list_off);
-	free(c->list_len);
-	free(c->loc_rule);
+	if (!c->blob) {
+		free(c->lists);
+		free(c->list_off);
+		free(c->list_len);
+		free(c->loc_rule);
+	}
+	geo_blob_free(c->blob, c->blob_len, c->blob_mapped);
 	free(c->ids);
 	free(c);
 }
@@ -114,19 +118,30 @@ static size_t n_db_files(const struct geo_config *conf)
 	return conf->n_databases + (conf->asn_database != NULL);
 }
 
-int geo_cache_key(const struct geo_config *conf, uint64_t cfg_hash, uint64_t *key, char *err,
-                  size_t errlen)
+static bool same_file(const struct geo_db_id *a, const struct geo_db_id *b)
+{
+	return a->dev == b->dev && a->ino == b->ino && a->size == b->size &&
+	       a->mtime.tv_sec == b->mtime.tv_sec && a->mtime.tv_nsec == b->mtime.tv_nsec &&
+	       a->ctime.tv_sec == b->ctime.tv_sec && a->ctime.tv_nsec == b->ctime.tv_nsec;
+}
+
+int geo_cache_key(const struct geo_config *conf, uint64_t cfg_hash, struct geo_db_id *ids,
+                  size_t n, const struct geo_db_id *ka, size_t na, const struct geo_db_id *kb,
+                  size_t nb, uint64_t *key, char *err, size_t errlen)
 {
 	struct geo_hash h;
 	geo_hash_init(&h, SEED_KEY);
 	h_u64(&h, cfg_hash);
-	for (size_t i = 0; i < n_db_files(conf); i++) {
-		uint64_t fh;
-		if (geo_hash_file(db_path(conf, i), SEED_KEY, &fh) < 0) {
+	for (size_t i = 0; i < n; i++) {
+		if (i < na && same_file(&ka[i], &ids[i])) {
+			ids[i].hash = ka[i].hash;
+		} else if (i < nb && same_file(&kb[i], &ids[i])) {
+			ids[i].hash = kb[i].hash;
+		} else if (geo_hash_file(db_path(conf, i), SEED_KEY, &ids[i].hash) < 0) {
 			snprintf(err, errlen, "%s: %s", db_path(conf, i), strerror(errno));
 			return -1;
 		}
-		h_u64(&h, fh);
+		h_u64(&h, ids[i].hash);
 	}
 	*key = geo_hash_final(&h);
 	return 0;
@@ -155,9 +170,7 @@ bool geo_db_ids_equal(const struct geo_db_id *a, size_t na, const struct geo_db_
 	if (!a || !b || na != nb)
 		return false;
 	for (size_t i = 0; i < na; i++)
-		if (a[i].dev != b[i].dev || a[i].ino != b[i].ino || a[i].size != b[i].size ||
-		    a[i].mtime.tv_sec != b[i].mtime.tv_sec || a[i].mtime.tv_nsec != b[i].mtime.tv_nsec ||
-		    a[i].ctime.tv_sec != b[i].ctime.tv_sec || a[i].ctime.tv_nsec != b[i].ctime.tv_nsec)
+		if (!same_file(&a[i], &b[i]))
 			return false;
 	return true;
 }
@@ -179,10 +192,38 @@ char *geo_cache_path(const struct geo_config *conf)
 
 /* --- file image --- */
 
-uint8_t *geo_cache_encode(const struct geo_core *c, uint64_t key, size_t *len)
+/* A DB identity as stored: 8 x u64. */
+static void put_id(struct geo_wbuf *w, const struct geo_db_id *id)
+{
+	geo_wbuf_u64(w, (uint64_t)id->dev);
+	geo_wbuf_u64(w, (uint64_t)id->ino);
+	geo_wbuf_u64(w, (uint64_t)id->size);
+	geo_wbuf_u64(w, (uint64_t)id->mtime.tv_sec);
+	geo_wbuf_u64(w, (uint64_t)id->mtime.tv_nsec);
+	geo_wbuf_u64(w, (uint64_t)id->ctime.tv_sec);
+	geo_wbuf_u64(w, (uint64_t)id->ctime.tv_nsec);
+	geo_wbuf_u64(w, id->hash);
+}
+
+static void get_id(struct geo_rbuf *r, struct geo_db_id *id)
+{
+	id->dev = (dev_t)geo_rbuf_u64(r);
+	id->ino = (ino_t)geo_rbuf_u64(r);
+	id->size = (off_t)geo_rbuf_u64(r);
+	id->mtime.tv_sec = (time_t)geo_rbuf_u64(r);
+	id->mtime.tv_nsec = (long)geo_rbuf_u64(r);
+	id->ctime.tv_sec = (time_t)geo_rbuf_u64(r);
+	id->ctime.tv_nsec = (long)geo_rbuf_u64(r);
+	id->hash = geo_rbuf_u64(r);
+}
+
+uint8_t *geo_cache_encode(const struct geo_core *c, size_t *len)
 {
 	struct geo_wbuf w = { 0 };
 	geo_wbuf_room(&w, HEADER_BYTES);
+	geo_wbuf_u64(&w, c->n_ids);
+	for (size_t i = 0; i < c->n_ids; i++)
+		put_id(&w, &c->ids[i]);
 	geo_wbuf_u32(&w, c->n_pops);
 	geo_wbuf_u32(&w, c->n_rules);
 	geo_wbuf_u32(&w, c->n_lists);
@@ -192,11 +233,11 @@ uint8_t *geo_cache_encode(const struct geo_core *c, uint64_t key, size_t *len)
 		if (c->list_off[d] + c->list_len[d] > total)
 			total = c->list_off[d] + c->list_len[d];
 	geo_wbuf_u32(&w, total);
-	geo_wbuf_put(&w, c->list_off, (size_t)c->n_lists * sizeof(*c->list_off));
-	geo_wbuf_put(&w, c->list_len, (size_t)c->n_lists * sizeof(*c->list_len));
-	geo_wbuf_put(&w, c->lists, (size_t)total * sizeof(*c->lists));
 	geo_wbuf_u32(&w, c->n_locs);
-	geo_wbuf_put(&w, c->loc_rule, (size_t)c->n_locs * sizeof(*c->loc_rule));
+	geo_wbuf_array(&w, c->list_off, (size_t)c->n_lists * sizeof(*c->list_off));
+	geo_wbuf_array(&w, c->list_len, (size_t)c->n_lists * sizeof(*c->list_len));
+	geo_wbuf_array(&w, c->lists, (size_t)total * sizeof(*c->lists));
+	geo_wbuf_array(&w, c->loc_rule, (size_t)c->n_locs * sizeof(*c->loc_rule));
 	geotree_save(c->loc_tree, &w);
 	dtree_save(c->tree, &w);
 	if (w.oom) {
@@ -208,7 +249,7 @@ uint8_t *geo_cache_encode(const struct geo_core *c, uint64_t key, size_t *len)
 	memcpy(b, MAGIC, 8);
 	memcpy(b + 8, &version, 4);
 	memcpy(b + 12, &bom, 4);
-	memcpy(b + 16, &key, 8);
+	memcpy(b + 16, &c->key, 8);
 	geo_cache_seal(b, w.len);
 	*len = w.len;
 	return b;
@@ -235,22 +276,134 @@ static struct geo_core *why_null(char *why, size_t whylen, const char *fmt, ...)
 }
 #define WHY(...) why_null(why, whylen, __VA_ARGS__)
 
-static struct geo_core *decode_payload(struct geo_rbuf *r, uint32_t n_pops, uint32_t n_rules,
-                                       char *why, size_t whylen)
+/* The most DB files a config can name (geoip.databases + asn_database). */
+#define MAX_IDS 65
+
+/* Header and DB identities of img->buf (img->len bytes); -1 with why.
+ * Takes the buffer: freed on failure. */
+static int open_buf(struct geo_cache_img *img, char *why, size_t whylen)
 {
-	struct geo_core *c = calloc(1, sizeof(*c));
-	if (!c)
-		return WHY("out of memory");
+	const uint8_t *buf = img->buf;
+	uint32_t version, bom;
+	uint64_t plen, sum;
+	if (img->len < HEADER_BYTES || memcmp(buf, MAGIC, 8) != 0) {
+		WHY("not a steerdns GeoIP cache");
+		goto fail;
+	}
+	memcpy(&version, buf + 8, 4);
+	memcpy(&bom, buf + 12, 4);
+	memcpy(&img->key, buf + 16, 8);
+	memcpy(&plen, buf + 24, 8);
+	memcpy(&sum, buf + 32, 8);
+	if (version != CACHE_VERSION || bom != BYTE_ORDER_MARK) {
+		WHY("written by another version or host");
+		goto fail;
+	}
+	if (plen != img->len - HEADER_BYTES) {
+		WHY("truncated or overlong");
+		goto fail;
+	}
+	if (geo_hash64(buf + HEADER_BYTES, plen, SEED_SUM) != sum) {
+		WHY("checksum mismatch");
+		goto fail;
+	}
+	struct geo_rbuf r = { .p = buf + HEADER_BYTES, .len = plen };
+	uint64_t n = geo_rbuf_u64(&r);
+	if (r.bad || n > MAX_IDS) {
+		WHY("bad DB file table");
+		goto fail;
+	}
+	img->n_ids = (size_t)n;
+	img->ids = calloc(n ? n : 1, sizeof(*img->ids));
+	if (!img->ids) {
+		WHY("out of memory");
+		goto fail;
+	}
+	for (size_t i = 0; i < n; i++)
+		get_id(&r, &img->ids[i]);
+	if (r.bad) {
+		WHY("bad DB file table");
+		goto fail;
+	}
+	img->pos = HEADER_BYTES + r.pos;
+	return 0;
+fail:
+	geo_cache_img_free(img);
+	return -1;
+}
+
+void geo_blob_free(uint8_t *buf, size_t len, bool mapped)
+{
+	if (mapped && buf)
+		munmap(buf, len);
+	else
+		free(buf);
+}
+
+void geo_cache_img_free(struct geo_cache_img *img)
+{
+	geo_blob_free(img->buf, img->len, img->mapped);
+	free(img->ids);
+	memset(img, 0, sizeof(*img));
+}
+
+int geo_cache_open_mem(const uint8_t *buf, size_t len, struct geo_cache_img *img, char *why,
+                       size_t whylen)
+{
+	memset(img, 0, sizeof(*img));
+	img->buf = malloc(len ? len : 1);
+	if (!img->buf) {
+		WHY("out of memory");
+		return -1;
+	}
+	memcpy(img->buf, buf, len);
+	img->len = len;
+	return open_buf(img, why, whylen);
+}
+
+int geo_cache_open(const char *path, struct geo_cache_img *img, char *why, size_t whylen)
+{
+	memset(img, 0, sizeof(*img));
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0) {
+		WHY("%s", strerror(errno));
+		return -1;
+	}
+	struct stat st;
+	if (fstat(fd, &st) < 0 || st.st_size < HEADER_BYTES) {
+		close(fd);
+		WHY("too short");
+		return -1;
+	}
+	/* Mapped, not read: the trees then point at the page cache's copy
+	 * (no 40 MB copy, no fresh pages to clear). The file is only ever
+	 * replaced by rename, never rewritten in place, so the mapping stays
+	 * whole while in use. */
+	size_t len = (size_t)st.st_size;
+	void *m = mmap(NULL, len, PROT_READ, MAP_PRIVATE | MAP_POPULATE, fd, 0);
+	close(fd);
+	if (m == MAP_FAILED) {
+		WHY("mmap: %s", strerror(errno));
+		return -1;
+	}
+	img->buf = m;
+	img->len = len;
+	img->mapped = true;
+	return open_buf(img, why, whylen);
+}
+
+static struct geo_core *decode_payload(struct geo_rbuf *r, struct geo_core *c, uint32_t n_pops,
+                                       uint32_t n_rules, char *why, size_t whylen)
+{
 	c->n_pops = geo_rbuf_u32(r);
 	c->n_rules = geo_rbuf_u32(r);
 	c->n_lists = geo_rbuf_u32(r);
 	c->fallback_list = geo_rbuf_u32(r);
 	uint32_t total = geo_rbuf_u32(r);
+	c->n_locs = geo_rbuf_u32(r);
 	if (r->bad || c->n_pops != n_pops || c->n_rules != n_rules || c->n_lists == 0 ||
-	    c->fallback_list >= c->n_lists) {
-		geo_core_destroy(c);
+	    c->fallback_list >= c->n_lists)
 		return WHY("bad PoP list header");
-	}
 	c->list_off = geo_rbuf_array(r, c->n_lists, sizeof(*c->list_off));
 	c->list_len = geo_rbuf_array(r, c->n_lists, sizeof(*c->list_len));
 	c->lists = geo_rbuf_array(r, total, sizeof(*c->lists));
@@ -259,93 +412,60 @@ static struct geo_core *decode_payload(struct geo_rbuf *r, uint32_t n_pops, uint
 		ok = c->list_off[d] <= total && c->list_len[d] <= total - c->list_off[d];
 	for (uint32_t i = 0; ok && i < total; i++)
 		ok = c->lists[i] < n_pops;
-	if (!ok) {
-		geo_core_destroy(c);
+	if (!ok)
 		return WHY("bad PoP lists");
-	}
-	c->n_locs = geo_rbuf_u32(r);
 	c->loc_rule = geo_rbuf_array(r, c->n_locs, sizeof(*c->loc_rule));
 	for (uint32_t i = 0; !r->bad && i < c->n_locs; i++)
 		if (c->loc_rule[i] > n_rules)
 			r->bad = true;
-	if (r->bad) {
-		geo_core_destroy(c);
+	if (r->bad)
 		return WHY("bad rule table");
-	}
 	c->loc_tree = geotree_load(r);
-	if (!c->loc_tree || geotree_nlocations(c->loc_tree) != c->n_locs) {
-		geo_core_destroy(c);
+	if (!c->loc_tree || geotree_nlocations(c->loc_tree) != c->n_locs)
 		return WHY("bad location tree");
-	}
 	c->tree = dtree_load(r, c->n_lists);
-	if (!c->tree || r->pos != r->len) {
-		geo_core_destroy(c);
+	if (!c->tree || r->pos != r->len)
 		return WHY("bad decision tree");
+	return c;
+}
+
+struct geo_core *geo_cache_take(struct geo_cache_img *img, uint64_t key, uint32_t n_pops,
+                                uint32_t n_rules, char *why, size_t whylen)
+{
+	struct geo_core *c = NULL;
+	if (img->key != key) {
+		WHY("stale (DB files or policy changed)");
+		goto out;
 	}
+	c = calloc(1, sizeof(*c));
+	if (!c) {
+		WHY("out of memory");
+		goto out;
+	}
+	/* The core owns the buffer from here: its arrays point into it. */
+	c->blob = img->buf;
+	c->blob_len = img->len;
+	c->blob_mapped = img->mapped;
+	img->buf = NULL;
+	struct geo_rbuf r = { .p = c->blob + img->pos, .len = img->len - img->pos };
+	if (!decode_payload(&r, c, n_pops, n_rules, why, whylen)) {
+		geo_core_destroy(c);
+		c = NULL;
+		goto out;
+	}
+	c->key = key;
+out:
+	geo_cache_img_free(img);
 	return c;
 }
 
 struct geo_core *geo_cache_decode(const uint8_t *buf, size_t len, uint64_t key, uint32_t n_pops,
                                   uint32_t n_rules, char *why, size_t whylen)
 {
-	uint32_t version, bom;
-	uint64_t fkey, plen, sum;
-	if (len < HEADER_BYTES || memcmp(buf, MAGIC, 8) != 0)
-		return WHY("not a steerdns GeoIP cache");
-	memcpy(&version, buf + 8, 4);
-	memcpy(&bom, buf + 12, 4);
-	memcpy(&fkey, buf + 16, 8);
-	memcpy(&plen, buf + 24, 8);
-	memcpy(&sum, buf + 32, 8);
-	if (version != CACHE_VERSION || bom != BYTE_ORDER_MARK)
-		return WHY("written by another version or host");
-	if (fkey != key)
-		return WHY("stale (DB files or policy changed)");
-	if (plen != len - HEADER_BYTES)
-		return WHY("truncated or overlong");
-	if (geo_hash64(buf + HEADER_BYTES, plen, SEED_SUM) != sum)
-		return WHY("checksum mismatch");
-	struct geo_rbuf r = { .p = buf + HEADER_BYTES, .len = plen };
-	struct geo_core *c = decode_payload(&r, n_pops, n_rules, why, whylen);
-	if (c)
-		c->key = key;
-	return c;
-}
-
-struct geo_core *geo_cache_read(const char *path, uint64_t key, uint32_t n_pops,
-                                uint32_t n_rules, char *why, size_t whylen)
-{
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return WHY("%s", strerror(errno));
-	struct stat st;
-	uint8_t *buf = NULL;
-	struct geo_core *c = NULL;
-	if (fstat(fd, &st) < 0 || st.st_size < HEADER_BYTES) {
-		WHY("too short");
-		goto out;
-	}
-	size_t len = (size_t)st.st_size, got = 0;
-	buf = malloc(len);
-	if (!buf) {
-		WHY("out of memory");
-		goto out;
-	}
-	while (got < len) {
-		ssize_t n = read(fd, buf + got, len - got);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0) {
-			WHY("%s", n < 0 ? strerror(errno) : "shrank while read");
-			goto out;
-		}
-		got += (size_t)n;
-	}
-	c = geo_cache_decode(buf, len, key, n_pops, n_rules, why, whylen);
-out:
-	free(buf);
-	close(fd);
-	return c;
+	struct geo_cache_img img;
+	if (geo_cache_open_mem(buf, len, &img, why, whylen) < 0)
+		return NULL;
+	return geo_cache_take(&img, key, n_pops, n_rules, why, whylen);
 }
 
 static int write_all(int fd, const uint8_t *p, size_t len)
@@ -365,7 +485,7 @@ static int write_all(int fd, const uint8_t *p, size_t len)
 int geo_cache_write(const char *path, const struct geo_core *core, char *why, size_t whylen)
 {
 	size_t len;
-	uint8_t *img = geo_cache_encode(core, core->key, &len);
+	uint8_t *img = geo_cache_encode(core, &len);
 	if (!img) {
 		snprintf(why, whylen, "out of memory");
 		return -1;

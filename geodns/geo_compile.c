@@ -402,6 +402,16 @@ static double since(const struct timespec *t0)
 	return (double)(t1.tv_sec - t0->tv_sec) + (double)(t1.tv_nsec - t0->tv_nsec) / 1e9;
 }
 
+/* "cache ... not used": quiet for the normal cases (no file yet, inputs
+ * changed since it was written), logged otherwise (a damaged file). */
+static void log_unused(const char *path, const char *why)
+{
+	if (strcmp(why, "No such file or directory") == 0 || strncmp(why, "stale", 5) == 0)
+		log_debug("geoip", "cache %s not used: %s", path, why);
+	else
+		log_info("geoip", "cache %s not used: %s", path, why);
+}
+
 /* The trees for conf: prev's if its inputs are conf's, else the cache
  * file's, else compiled (and the cache file written). *origin says which. */
 static struct geo_core *get_core(const struct geo_config *conf, const struct geo_core *prev,
@@ -413,35 +423,36 @@ static struct geo_core *get_core(const struct geo_config *conf, const struct geo
 	*origin = GEO_REUSED;
 	/* Same files (by identity) and same config: nothing to read. */
 	if (prev && ids && prev->cfg_hash == cfg_hash &&
-	    geo_db_ids_equal(prev->ids, prev->n_ids, ids, n_ids)) {
-		free(ids);
-		return (struct geo_core *)prev;
-	}
-	uint64_t key;
-	if (!ids || geo_cache_key(conf, cfg_hash, &key, err, errlen) < 0) {
-		/* A DB cannot be read: let the compile name the problem. */
-		free(ids);
-		*origin = GEO_COMPILED;
-		return compile_core(conf, err, errlen);
-	}
-	/* Files touched or copied over, same bytes. */
-	if (prev && prev->key == key) {
-		free(ids);
-		return (struct geo_core *)prev;
-	}
-	char *path = geo_cache_path(conf);
+	    geo_db_ids_equal(prev->ids, prev->n_ids, ids, n_ids))
+		goto reuse;
+
+	char *path = ids ? geo_cache_path(conf) : NULL;
 	char why[256];
+	struct geo_cache_img img = { 0 };
+	if (path && geo_cache_open(path, &img, why, sizeof(why)) < 0)
+		log_unused(path, why);
+	/* The key; files whose identity prev or the cache file recorded are
+	 * not read again. A DB that cannot be read: the compile says why. */
+	uint64_t key = 0;
+	bool keyed = ids && geo_cache_key(conf, cfg_hash, ids, n_ids, prev ? prev->ids : NULL,
+	                                  prev ? prev->n_ids : 0, img.ids, img.n_ids, &key, err,
+	                                  errlen) == 0;
+	/* Files touched or copied over, same bytes. */
+	if (keyed && prev && prev->key == key) {
+		geo_cache_img_free(&img);
+		free(path);
+		goto reuse;
+	}
 	struct geo_core *c = NULL;
-	if (path) {
-		c = geo_cache_read(path, key, (uint32_t)conf->n_pops, (uint32_t)conf->n_rules, why,
+	if (keyed && img.buf) {
+		c = geo_cache_take(&img, key, (uint32_t)conf->n_pops, (uint32_t)conf->n_rules, why,
 		                   sizeof(why));
 		if (c)
 			*origin = GEO_CACHED;
-		else if (strcmp(why, "No such file or directory") == 0 || strncmp(why, "stale", 5) == 0)
-			log_debug("geoip", "cache %s not used: %s", path, why);
 		else
-			log_info("geoip", "cache %s not used: %s", path, why);
+			log_unused(path, why);
 	}
+	geo_cache_img_free(&img);
 	if (!c) {
 		*origin = GEO_COMPILED;
 		c = compile_core(conf, err, errlen);
@@ -452,13 +463,13 @@ static struct geo_core *get_core(const struct geo_config *conf, const struct geo
 		return NULL;
 	}
 	c->cfg_hash = cfg_hash;
-	c->key = key;
+	c->key = keyed ? key : 0;
 	/* A DB replaced while it was hashed or compiled: the trees may not be
-	 * of the bytes hashed. Keep them (they are of a valid DB) but do not
-	 * cache them or recognise them by identity; the file watch reloads. */
+	 * of the bytes hashed. Keep them (they are of a valid DB) but neither
+	 * cache them nor recognise them later; the file watch reloads. */
 	size_t n_after;
 	struct geo_db_id *after = geo_db_ids(conf, &n_after);
-	bool stable = geo_db_ids_equal(ids, n_ids, after, n_after);
+	bool stable = keyed && geo_db_ids_equal(ids, n_ids, after, n_after);
 	free(after);
 	if (stable) {
 		c->ids = ids;
@@ -471,6 +482,10 @@ static struct geo_core *get_core(const struct geo_config *conf, const struct geo
 		log_info("geoip", "cache not written: %s", why);
 	free(path);
 	return c;
+
+reuse:
+	free(ids);
+	return (struct geo_core *)prev;
 }
 
 struct geo_compiled *geo_compile_prev(const struct geo_config *conf,

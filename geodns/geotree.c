@@ -115,7 +115,8 @@ void gt_trie_finish(struct trie *t, uint32_t root)
 
 static void tr_free(struct trie *t)
 {
-	free(t->n);
+	if (!t->borrowed)
+		free(t->n);
 	free(t->tab4);
 	free(t->tab6);
 }

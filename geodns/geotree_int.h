@@ -10,6 +10,7 @@
 #ifndef STEERDNS_GEOTREE_INT_H
 #define STEERDNS_GEOTREE_INT_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
 #include "geodns/geodb.h"
@@ -48,6 +49,9 @@ struct trie {
 	 * them failed: lookups then bit-walk, with the same results. Owned by
 	 * the trie's tree. */
 	struct gt_slot *tab4, *tab6;
+	/* n points into a buffer owned elsewhere (a cache file read back,
+	 * geotree_io.c): not freed with the trie. */
+	bool borrowed;
 };
 
 struct geotree {

@@ -23,7 +23,7 @@ static void put_trie(struct geo_wbuf *w, const struct trie *t, uint32_t root)
 {
 	geo_wbuf_u32(w, t->len);
 	geo_wbuf_u32(w, root);
-	geo_wbuf_put(w, t->n, (size_t)t->len * sizeof(*t->n));
+	geo_wbuf_array(w, t->n, (size_t)t->len * sizeof(*t->n));
 }
 
 static bool ref_ok(uint32_t ref, uint32_t below, uint32_t max_value)
@@ -31,8 +31,8 @@ static bool ref_ok(uint32_t ref, uint32_t below, uint32_t max_value)
 	return IS_LEAF(ref) ? LEAF_VAL(ref) < max_value : ref < below;
 }
 
-/* Nodes and root into t (whose arrays are then owned by t); false if
- * short or if a reference is invalid (t is left for tr_free either way). */
+/* Nodes and root into t (nodes pointing into r's buffer); false if short
+ * or if a reference is invalid (t is left for tr_free either way). */
 static bool get_trie(struct geo_rbuf *r, struct trie *t, uint32_t *root, uint32_t max_value)
 {
 	uint32_t len = geo_rbuf_u32(r);
@@ -42,6 +42,7 @@ static bool get_trie(struct geo_rbuf *r, struct trie *t, uint32_t *root, uint32_
 	t->n = geo_rbuf_array(r, len, sizeof(*t->n));
 	if (!t->n)
 		return false;
+	t->borrowed = true;
 	t->len = t->cap = len;
 	for (uint32_t i = 0; i < len; i++)
 		if (!ref_ok(t->n[i][0], i, max_value) || !ref_ok(t->n[i][1], i, max_value))

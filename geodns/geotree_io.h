@@ -20,7 +20,8 @@ void dtree_save(const struct dtree *d, struct geo_wbuf *w);
 
 /* Read a tree at r's cursor; NULL if the bytes are short, out of range
  * or inconsistent (see geotree_io.c), or on out of memory. A dtree's leaf
- * values must be below n_values. Caller owns: geotree_free() / dtree_free(). */
+ * values must be below n_values. The tree's nodes point into r's buffer,
+ * which must outlive it. Caller owns: geotree_free() / dtree_free(). */
 struct geotree *geotree_load(struct geo_rbuf *r);
 struct dtree *dtree_load(struct geo_rbuf *r, uint32_t n_values);
 

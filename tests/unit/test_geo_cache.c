@@ -146,18 +146,19 @@ static void round_trip(const struct geo_config *c)
 	struct geo_compiled *gc = compile_fresh(c);
 	ck_assert_int_eq(gc->origin, GEO_COMPILED);
 	size_t len;
-	uint8_t *img = geo_cache_encode(gc->core, 42, &len);
+	uint64_t key = gc->core->key;
+	uint8_t *img = geo_cache_encode(gc->core, &len);
 	ck_assert_ptr_nonnull(img);
 	char why[128];
-	struct geo_core *b = geo_cache_decode(img, len, 42, 5, (uint32_t)c->n_rules, why,
+	struct geo_core *b = geo_cache_decode(img, len, key, 5, (uint32_t)c->n_rules, why,
 	                                      sizeof(why));
 	ck_assert_msg(b != NULL, "%s", why);
 	same_core(gc, b);
 	geo_core_destroy(b);
 	/* Wrong key, PoP count or rule count: refused. */
-	ck_assert_ptr_null(geo_cache_decode(img, len, 43, 5, (uint32_t)c->n_rules, why, sizeof(why)));
-	ck_assert_ptr_null(geo_cache_decode(img, len, 42, 4, (uint32_t)c->n_rules, why, sizeof(why)));
-	ck_assert_ptr_null(geo_cache_decode(img, len, 42, 5, 7, why, sizeof(why)));
+	ck_assert_ptr_null(geo_cache_decode(img, len, key + 1, 5, (uint32_t)c->n_rules, why, sizeof(why)));
+	ck_assert_ptr_null(geo_cache_decode(img, len, key, 4, (uint32_t)c->n_rules, why, sizeof(why)));
+	ck_assert_ptr_null(geo_cache_decode(img, len, key, 5, 7, why, sizeof(why)));
 	free(img);
 	geo_compiled_free(gc);
 }
@@ -269,7 +270,8 @@ START_TEST(corrupt_images_rejected)
 	make_conf(&t, &db, 1, &geodb_preset_maxmind, MMDB("GeoLite2-ASN-Test.mmdb"));
 	struct geo_compiled *gc = compile_fresh(&t.c);
 	size_t len;
-	uint8_t *img = geo_cache_encode(gc->core, 7, &len);
+	uint64_t key = gc->core->key;
+	uint8_t *img = geo_cache_encode(gc->core, &len);
 	ck_assert_ptr_nonnull(img);
 	uint8_t *bad = malloc(len);
 	char why[128];
@@ -279,12 +281,12 @@ START_TEST(corrupt_images_rejected)
 	for (size_t pos = 0; pos < len; pos++) {
 		memcpy(bad, img, len);
 		bad[pos] ^= (uint8_t)(1u + rng() % 255u);
-		REQUIRE(geo_cache_decode(bad, len, 7, 5, 3, why, sizeof(why)) == NULL,
+		REQUIRE(geo_cache_decode(bad, len, key, 5, 3, why, sizeof(why)) == NULL,
 		        "byte %zu changed and accepted", pos);
 		if (pos < 40)
 			continue;
 		geo_cache_seal(bad, len);
-		struct geo_core *c = geo_cache_decode(bad, len, 7, 5, 3, why, sizeof(why));
+		struct geo_core *c = geo_cache_decode(bad, len, key, 5, 3, why, sizeof(why));
 		if (!c) {
 			refused++;
 			continue;
@@ -304,18 +306,18 @@ START_TEST(corrupt_images_rejected)
 	memcpy(big, img, len);
 	big[len] = 0;
 	geo_cache_seal(big, len + 1);
-	ck_assert_ptr_null(geo_cache_decode(big, len + 1, 7, 5, 3, why, sizeof(why)));
+	ck_assert_ptr_null(geo_cache_decode(big, len + 1, key, 5, 3, why, sizeof(why)));
 	for (size_t n = 0; n < len; n++) {
-		REQUIRE(geo_cache_decode(img, n, 7, 5, 3, why, sizeof(why)) == NULL, "len %zu", n);
+		REQUIRE(geo_cache_decode(img, n, key, 5, 3, why, sizeof(why)) == NULL, "len %zu", n);
 		if (n < 40)
 			continue;
 		memcpy(bad, img, n);
 		geo_cache_seal(bad, n);
-		REQUIRE(geo_cache_decode(bad, n, 7, 5, 3, why, sizeof(why)) == NULL,
+		REQUIRE(geo_cache_decode(bad, n, key, 5, 3, why, sizeof(why)) == NULL,
 		        "resealed truncation to %zu accepted", n);
 	}
 	/* Untouched, it still loads. */
-	struct geo_core *c = geo_cache_decode(img, len, 7, 5, 3, why, sizeof(why));
+	struct geo_core *c = geo_cache_decode(img, len, key, 5, 3, why, sizeof(why));
 	ck_assert_msg(c != NULL, "%s", why);
 	same_core(gc, c);
 	geo_core_destroy(c);
