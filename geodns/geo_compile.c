@@ -478,8 +478,11 @@ static struct geo_core *get_core(const struct geo_config *conf, const struct geo
 		free(ids);
 		c->key = 0;
 	}
-	if (path && stable && *origin == GEO_COMPILED && geo_cache_write(path, c, why, sizeof(why)) < 0)
-		log_info("geoip", "cache not written: %s", why);
+	if (path && stable && *origin == GEO_COMPILED) {
+		if (geo_cache_write(path, c, why, sizeof(why)) < 0)
+			log_info("geoip", "cache not written: %s", why);
+		trim_heap(); /* the file's image: as large as the trees */
+	}
 	free(path);
 	return c;
 
