@@ -548,10 +548,16 @@ struct geo_compiled *geo_compile_prev(const struct geo_config *conf,
 
 struct geo_compiled *geo_compile(const struct geo_config *conf, char *err, size_t errlen)
 {
-	/* last_core is only replaced or cleared on this (the control) thread,
-	 * so it stays valid until get_core() has taken its reference. */
-	struct geo_compiled prev = { .core = last_core };
-	return geo_compile_prev(conf, last_core ? &prev : NULL, err, errlen);
+	/* Hold the newest core while it serves as prev. */
+	pthread_mutex_lock(&last_lock);
+	struct geo_core *c = last_core;
+	if (c)
+		atomic_fetch_add(&c->refs, 1);
+	pthread_mutex_unlock(&last_lock);
+	struct geo_compiled prev = { .core = c };
+	struct geo_compiled *gc = geo_compile_prev(conf, c ? &prev : NULL, err, errlen);
+	core_unref(c);
+	return gc;
 }
 
 void geo_compiled_free(struct geo_compiled *gc)
