@@ -303,10 +303,10 @@ static int open_buf(struct geo_cache_img *img, char *why, size_t whylen)
 		WHY("truncated or overlong");
 		goto fail;
 	}
-	if (geo_hash64(buf + HEADER_BYTES, plen, SEED_SUM) != sum) {
-		WHY("checksum mismatch");
-		goto fail;
-	}
+	img->sum = sum;
+	/* The DB table is read (bounds-checked) before the checksum is
+	 * verified: it gives the key, and a stale file (the usual case when
+	 * there is something to compile) need not be hashed at all. */
 	struct geo_rbuf r = { .p = buf + HEADER_BYTES, .len = plen };
 	uint64_t n = geo_rbuf_u64(&r);
 	if (r.bad || n > MAX_IDS) {
@@ -435,6 +435,10 @@ struct geo_core *geo_cache_take(struct geo_cache_img *img, uint64_t key, uint32_
 	struct geo_core *c = NULL;
 	if (img->key != key) {
 		WHY("stale (DB files or policy changed)");
+		goto out;
+	}
+	if (geo_hash64(img->buf + HEADER_BYTES, img->len - HEADER_BYTES, SEED_SUM) != img->sum) {
+		WHY("checksum mismatch");
 		goto out;
 	}
 	c = calloc(1, sizeof(*c));

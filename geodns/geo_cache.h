@@ -123,12 +123,12 @@ uint8_t *geo_cache_encode(const struct geo_core *core, size_t *len);
 void geo_cache_seal(uint8_t *img, size_t len);
 
 /* A cache file read and checked up to its DB identities: magic, version,
- * byte order, length and hash are valid; key and the trees not checked
- * yet. */
+ * byte order and length are valid, the DB table read; key, checksum and
+ * the trees are checked by geo_cache_take(). */
 struct geo_cache_img {
 	uint8_t *buf;
 	size_t len, pos;
-	uint64_t key;
+	uint64_t key, sum;
 	struct geo_db_id *ids;
 	size_t n_ids;
 	bool mapped;               /* buf is mmap'ed (else malloc'ed) */
@@ -141,9 +141,9 @@ int geo_cache_open(const char *path, struct geo_cache_img *img, char *why, size_
 int geo_cache_open_mem(const uint8_t *buf, size_t len, struct geo_cache_img *img, char *why,
                        size_t whylen);
 
-/* The trees of img, which must be for key, n_pops PoPs and n_rules rules;
- * NULL with why otherwise or if any count, offset, index or reference is
- * out of range. The core takes img's buffer (its arrays point into it);
+/* The trees of img, which must be for key, n_pops PoPs and n_rules rules
+ * and match its checksum; NULL with why otherwise or if any count, offset,
+ * index or reference is out of range. The core takes img's buffer (its arrays point into it);
  * img is emptied either way. refs 0, cfg_hash and ids unset. */
 struct geo_core *geo_cache_take(struct geo_cache_img *img, uint64_t key, uint32_t n_pops,
                                 uint32_t n_rules, char *why, size_t whylen);
