@@ -19,10 +19,10 @@
 #include "common/config.h"
 #include "common/dname.h"
 #include "common/rdata_text.h"
+#include "common/steer_module.h"
+#include "common/steer_rec_yaml.h"
 #include "common/wire.h"
 #include "common/yaml_doc.h"
-#include "geodns/geo_config.h"
-#include "geodns/geo_config_yaml.h"
 
 struct zone_keys {
 	yaml_node_t *origin, *ttl, *soa, *records;
@@ -55,10 +55,10 @@ static int store_top(struct ydoc *d, const struct ydoc_key *k, yaml_node_t *val,
 }
 
 static const struct ydoc_key top_keys[] = {
-	{ "origin", YK_STR, 0, 0, true, store_top },
-	{ "ttl", YK_UINT, 0, ZONE_MAX_TTL, false, store_top },
-	{ "soa", YK_MAP, 0, 0, true, store_top },
-	{ "records", YK_MAP, 0, 0, false, store_top },
+	{ .key = "origin", .kind = YK_STR, .required = true, .handler = store_top },
+	{ .key = "ttl", .kind = YK_UINT, .lo = 0, .hi = ZONE_MAX_TTL, .handler = store_top },
+	{ .key = "soa", .kind = YK_MAP, .required = true, .handler = store_top },
+	{ .key = "records", .kind = YK_MAP, .handler = store_top },
 };
 
 static int store_soa(struct ydoc *d, const struct ydoc_key *k, yaml_node_t *val, uint32_t num,
@@ -87,14 +87,14 @@ static int store_soa(struct ydoc *d, const struct ydoc_key *k, yaml_node_t *val,
 /* RFC 1035 3.3.13: SERIAL is a full 32-bit number; the timers are TTL-like
  * and limited to 2^31-1 (RFC 2181 8). */
 static const struct ydoc_key soa_keys[] = {
-	{ "mname", YK_STR, 0, 0, true, store_soa },
-	{ "rname", YK_STR, 0, 0, true, store_soa },
-	{ "serial", YK_UINT, 0, UINT32_MAX, true, store_soa },
-	{ "refresh", YK_UINT, 0, ZONE_MAX_TTL, true, store_soa },
-	{ "retry", YK_UINT, 0, ZONE_MAX_TTL, true, store_soa },
-	{ "expire", YK_UINT, 0, ZONE_MAX_TTL, true, store_soa },
-	{ "minimum", YK_UINT, 0, ZONE_MAX_TTL, true, store_soa },
-	{ "ttl", YK_UINT, 0, ZONE_MAX_TTL, false, store_soa },
+	{ .key = "mname", .kind = YK_STR, .required = true, .handler = store_soa },
+	{ .key = "rname", .kind = YK_STR, .required = true, .handler = store_soa },
+	{ .key = "serial", .kind = YK_UINT, .lo = 0, .hi = UINT32_MAX, .required = true, .handler = store_soa },
+	{ .key = "refresh", .kind = YK_UINT, .lo = 0, .hi = ZONE_MAX_TTL, .required = true, .handler = store_soa },
+	{ .key = "retry", .kind = YK_UINT, .lo = 0, .hi = ZONE_MAX_TTL, .required = true, .handler = store_soa },
+	{ .key = "expire", .kind = YK_UINT, .lo = 0, .hi = ZONE_MAX_TTL, .required = true, .handler = store_soa },
+	{ .key = "minimum", .kind = YK_UINT, .lo = 0, .hi = ZONE_MAX_TTL, .required = true, .handler = store_soa },
+	{ .key = "ttl", .kind = YK_UINT, .lo = 0, .hi = ZONE_MAX_TTL, .handler = store_soa },
 };
 
 #define NKEYS(a) (sizeof(a) / sizeof((a)[0]))
@@ -178,31 +178,22 @@ static int load_value(struct ydoc *d, struct zone *z, const uint8_t *owner, uint
  * caps (every name checked against what the config offers). */
 struct steer_policy {
 	bool allowed;
-	bool check_modes;
-	struct zone_steer_caps caps;
+	const struct zone_steer_caps *caps;   /* NULL: no mode checks */
 };
 
 /* The steering a name asks for must exist in the main config; the
  * messages point at the steer key. */
 static int check_steer_mode(struct ydoc *d, const struct steer_policy *pol,
-                            const struct steer_rec *rec, yaml_node_t *kn, yaml_node_t *vn,
-                            char *err, size_t errlen)
+                            const struct steer_rec *rec, yaml_node_t *kn, char *err,
+                            size_t errlen)
 {
-	if (!pol->check_modes)
+	char why[256];
+	if (!pol->caps)
 		return 0;
-	enum steer_mode m = rec->mode != STEER_MODE_DEFAULT ? rec->mode : pol->caps.server_mode;
-	(void)vn;
-	if (m == STEER_MODE_AB && (!pol->caps.anycast || !pol->caps.geodns))
-		return ydoc_err(d, kn, err, errlen, "steer: mode ab requires %s%s%s in the main config",
-		                pol->caps.geodns ? "" : "geoip and pops",
-		                !pol->caps.geodns && !pol->caps.anycast ? " and " : "",
-		                pol->caps.anycast ? "" : "anycast ipv4 or ipv6");
-	if (m == STEER_MODE_ANYCAST && !pol->caps.anycast)
-		return ydoc_err(d, kn, err, errlen,
-		                "steer: mode anycast requires anycast ipv4 or ipv6 in the main config");
-	if (m != STEER_MODE_ANYCAST && !pol->caps.geodns)
-		return ydoc_err(d, kn, err, errlen,
-		                "steer: mode geodns requires geoip and pops in the main config");
+	enum steer_mode m = rec->mode != STEER_MODE_DEFAULT ? rec->mode : pol->caps->server_mode;
+	if (steer_usable(pol->caps->cfg, m, true, why, sizeof(why)) < 0)
+		return ydoc_err(d, kn, err, errlen, "steer: mode %s requires %s in the main config",
+		                steer_mode_name(m), why);
 	return 0;
 }
 
@@ -213,11 +204,16 @@ static int load_steer(struct ydoc *d, struct zone *z, const uint8_t *owner, yaml
 {
 	struct steer_rec rec;
 	char msg[CONFIG_ERRLEN];
-	if (!pol->allowed)
-		return ydoc_err(d, kn, err, errlen, "steer: requires geoip and pops in the main config");
+	if (!pol->allowed) {
+		/* What the first method needs; without a config, GeoDNS's. */
+		char why[256] = "geoip and pops";
+		if (pol->caps)
+			steer_usable(pol->caps->cfg, STEER_MODE_DEFAULT, true, why, sizeof(why));
+		return ydoc_err(d, kn, err, errlen, "steer: requires %s in the main config", why);
+	}
 	if (steer_rec_from_yaml(d, vn, &rec, err, errlen) < 0)
 		return -1;
-	if (check_steer_mode(d, pol, &rec, kn, vn, err, errlen) < 0)
+	if (check_steer_mode(d, pol, &rec, kn, err, errlen) < 0)
 		return -1;
 	void *copy = arena_memdup(&z->arena, &rec, sizeof(rec));
 	if (zone_set_steer(z, owner, copy, msg, sizeof(msg)) < 0)
@@ -346,17 +342,18 @@ out:
 int zone_yaml_load_ex(const char *path, const struct zone_yaml_opts *opts, struct zone **out,
                       char *err, size_t errlen, int *open_errno)
 {
-	struct steer_policy pol = { .allowed = opts && opts->steer_ok, .check_modes = false };
+	struct steer_policy pol = { .allowed = opts && opts->steer_ok, .caps = NULL };
 	return load_zone(path, &pol, out, err, errlen, open_errno);
 }
 
 int zone_yaml_load_caps(const char *path, const struct zone_steer_caps *caps, struct zone **out,
                         char *err, size_t errlen, int *open_errno)
 {
-	struct steer_policy pol = { .allowed = caps && (caps->geodns || caps->anycast),
-	                            .check_modes = caps != NULL };
-	if (caps)
-		pol.caps = *caps;
+	char why[256];
+	struct steer_policy pol = {
+		.allowed = caps && steer_usable(caps->cfg, STEER_MODE_DEFAULT, true, why, sizeof(why)) == 0,
+		.caps = caps,
+	};
 	return load_zone(path, &pol, out, err, errlen, open_errno);
 }
 

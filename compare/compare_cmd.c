@@ -12,6 +12,7 @@
 #include "compare/cmp_report.h"
 #include "compare/compare.h"
 #include "geodns/geo_compile.h"
+#include "server/modules.h"
 
 #define DEFAULT_CONFIG "/etc/steerdns/steerdns.yaml"
 

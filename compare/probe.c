@@ -20,6 +20,7 @@
 #include "geodns/geo_compile.h"
 #include "geodns/geo_config.h"
 #include "geodns/geotree.h"
+#include "server/modules.h"
 
 #define DEFAULT_CONFIG "/etc/steerdns/steerdns.yaml"
 #define TYPE_A 1

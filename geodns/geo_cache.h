@@ -17,7 +17,7 @@
  * core without reading the DBs; one whose files changed identity but not
  * content (touched, copied over) reuses it after hashing them.
  *
- * On disk: `geoip: { cache_dir: PATH }` (default GEO_CACHE_DIR_DEFAULT;
+ * On disk: `geoip: { cache_dir: PATH }` (default in geo_schema.c;
  * "" turns it off) holds one file per set of DB paths,
  * geoip-<hash of the paths>.cache, so a restart with nothing changed
  * reads the trees instead of compiling them. Layout (host byte order):
@@ -45,8 +45,6 @@
 #include <time.h>
 
 #include "geodns/geo_config.h"
-
-#define GEO_CACHE_DIR_DEFAULT "/var/cache/steerdns"
 
 struct geotree;
 struct dtree;

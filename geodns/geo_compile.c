@@ -2,7 +2,6 @@
 #include "geodns/geo_compile.h"
 
 #include <malloc.h>
-#include <pthread.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -365,31 +364,18 @@ fail:
 
 /* --- sharing cores between config generations --- */
 
-/* The core of the most recently built geo_compiled still alive, for
- * geo_compile() to reuse without its caller naming the previous config.
- * Not a reference: cleared when that core is freed. */
-static pthread_mutex_t last_lock = PTHREAD_MUTEX_INITIALIZER;
-static struct geo_core *last_core;
-
+/* Cores are shared by the configs that use them; all on the control
+ * thread (load, and the reclaimer that frees old configs), the count is
+ * atomic anyway. */
 static struct geo_core *core_ref(struct geo_core *c)
 {
-	pthread_mutex_lock(&last_lock);
 	atomic_fetch_add(&c->refs, 1);
-	last_core = c;
-	pthread_mutex_unlock(&last_lock);
 	return c;
 }
 
 static void core_unref(struct geo_core *c)
 {
-	if (!c)
-		return;
-	pthread_mutex_lock(&last_lock);
-	bool last = atomic_fetch_sub(&c->refs, 1) == 1;
-	if (last && last_core == c)
-		last_core = NULL;
-	pthread_mutex_unlock(&last_lock);
-	if (last) {
+	if (c && atomic_fetch_sub(&c->refs, 1) == 1) {
 		geo_core_destroy(c);
 		trim_heap();
 	}
@@ -548,16 +534,7 @@ struct geo_compiled *geo_compile_prev(const struct geo_config *conf,
 
 struct geo_compiled *geo_compile(const struct geo_config *conf, char *err, size_t errlen)
 {
-	/* Hold the newest core while it serves as prev. */
-	pthread_mutex_lock(&last_lock);
-	struct geo_core *c = last_core;
-	if (c)
-		atomic_fetch_add(&c->refs, 1);
-	pthread_mutex_unlock(&last_lock);
-	struct geo_compiled prev = { .core = c };
-	struct geo_compiled *gc = geo_compile_prev(conf, c ? &prev : NULL, err, errlen);
-	core_unref(c);
-	return gc;
+	return geo_compile_prev(conf, NULL, err, errlen);
 }
 
 void geo_compiled_free(struct geo_compiled *gc)

@@ -61,14 +61,12 @@ struct geo_compiled *geo_compile(const struct geo_config *conf, char *err, size_
 
 /*
  * The same, reusing prev's trees (prev: the previous config generation's,
- * may be NULL) when conf's DB files and compile-relevant config are those
- * prev was compiled from, else the cache file's (conf->cache_dir) when its
- * key matches; otherwise compiles and writes the cache file. geo_compile()
- * is this with prev = the most recently built geo_compiled still alive in
- * this process (so a config reload reuses the running config's trees
- * without the caller passing them). Reuse shares the trees (reference
- * counted): prev may be freed before or after the result. Call from one
- * thread at a time (the control thread).
+ * e.g. the serving config's on a reload; may be NULL) when conf's DB files
+ * and compile-relevant config are those prev was compiled from, else the
+ * cache file's (conf->cache_dir) when its key matches; otherwise compiles
+ * and writes the cache file. geo_compile() is this with prev NULL. Reuse
+ * shares the trees (reference counted): prev may be freed before or after
+ * the result. Call from one thread at a time (the control thread).
  */
 struct geo_compiled *geo_compile_prev(const struct geo_config *conf,
                                       const struct geo_compiled *prev, char *err, size_t errlen);

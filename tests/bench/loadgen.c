@@ -3,7 +3,7 @@
  *
  *   loadgen -p PORT -q QUERIES [-s ADDR] [-d SECONDS] [-c OUTSTANDING]
  *           [-e ECSFILE | -E SUBNET] [-T [-C CONNS] [-n PER_CONN]]
- *           [-t TIMEOUT] [-w WARMUP] [-Q RATE]
+ *           [-t TIMEOUT] [-w WARMUP] [-Q RATE] [-K]
  *
  * Keeps OUTSTANDING queries in flight for SECONDS, then waits up to TIMEOUT
  * for the last answers, and prints one JSON line: sent, answered, lost,
@@ -29,6 +29,8 @@
  * -w runs the load for WARMUP seconds first without counting it.
  * -Q caps the UDP send rate at RATE queries/s (as dnsperf -Q does), for
  * comparing servers or generators at the same offered load.
+ * -K adds a DNS COOKIE option (RFC 7873) with a fixed client cookie to every
+ * query, as a resolver with cookies does before it knows the server cookie.
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -74,6 +76,7 @@ struct stats {
 static struct qline *qlines;
 static size_t nqlines, qnext;
 static struct ecsnet *ecs;
+static int with_cookie;      /* -K */
 static size_t necs, ecsnext;
 static struct stats st;
 static int counting;       /* 0 during warmup */
@@ -246,8 +249,16 @@ static size_t make_query(uint8_t *buf, uint16_t id)
 	*p++ = 0; *p++ = 41;
 	*p++ = 1232 >> 8; *p++ = 1232 & 0xff;
 	*p++ = 0; *p++ = 0; *p++ = 0; *p++ = 0;
+	uint8_t *rdlen = p;
+	*p++ = 0; *p++ = 0;
+	if (with_cookie) {
+		static const uint8_t cookie[12] = { 0, 10, 0, 8, 's', 't', 'e', 'e', 'r', 'd', 'n', 's' };
+		memcpy(p, cookie, sizeof(cookie));
+		p += sizeof(cookie);
+	}
 	if (!q->ecs) {
-		*p++ = 0; *p++ = 0;
+		rdlen[0] = (uint8_t)((p - rdlen - 2) >> 8);
+		rdlen[1] = (uint8_t)(p - rdlen - 2);
 		return (size_t)(p - buf);
 	}
 	const struct ecsnet *e = &ecs[ecsnext];
@@ -257,7 +268,6 @@ static size_t make_query(uint8_t *buf, uint16_t id)
 	 * truncated to ceil(source/8) bytes (the file's addresses are masked). */
 	unsigned alen = (e->len + 7u) / 8u;
 	unsigned olen = 4 + alen;
-	*p++ = (uint8_t)((olen + 4) >> 8); *p++ = (uint8_t)(olen + 4);
 	*p++ = 0; *p++ = 8;
 	*p++ = (uint8_t)(olen >> 8); *p++ = (uint8_t)olen;
 	*p++ = 0; *p++ = e->fam == 4 ? 1 : 2;
@@ -265,6 +275,8 @@ static size_t make_query(uint8_t *buf, uint16_t id)
 	*p++ = 0;
 	memcpy(p, e->addr, alen);
 	p += alen;
+	rdlen[0] = (uint8_t)((p - rdlen - 2) >> 8);
+	rdlen[1] = (uint8_t)(p - rdlen - 2);
 	return (size_t)(p - buf);
 }
 
@@ -678,7 +690,7 @@ int main(int argc, char **argv)
 	struct sockaddr_storage sa;
 	socklen_t salen;
 
-	while ((opt = getopt(argc, argv, "s:p:q:e:E:d:c:TC:n:t:w:Q:")) != -1) {
+	while ((opt = getopt(argc, argv, "s:p:q:e:E:d:c:TC:n:t:w:Q:K")) != -1) {
 		switch (opt) {
 		case 's': addr = optarg; break;
 		case 'p': port = atoi(optarg); break;
@@ -693,6 +705,7 @@ int main(int argc, char **argv)
 		case 't': timeout = atof(optarg); break;
 		case 'w': warmup = atof(optarg); break;
 		case 'Q': rate = atof(optarg); break;
+		case 'K': with_cookie = 1; break;
 		default: usage();
 		}
 	}

@@ -36,6 +36,7 @@ import tarfile
 import time
 
 import callgrind
+import guard
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 CACHE = os.path.join(ROOT, '.cache', 'bench')
@@ -514,9 +515,9 @@ def gen_cpu():
     return ru.ru_utime + ru.ru_stime
 
 
-def loadgen(server, wl, files, dur, ecs_files, rate=0, outstanding=100, conns=64):
+def loadgen(server, wl, files, dur, ecs_files, rate=0, outstanding=100, conns=64, cookie=False):
     args = [os.path.join(BENCH_BIN, 'loadgen'), '-p', str(server.port), '-d', str(dur),
-            '-c', str(outstanding), '-t', '1']
+            '-c', str(outstanding), '-t', '1'] + (['-K'] if cookie else [])
     kind = wl['kind']
     if kind == 'tcp':
         # -c 100 with 64 connections: one query in flight per connection
@@ -914,6 +915,9 @@ def main():
     ap.add_argument('--profile', action='store_true',
                     help='perf record steerdns during geo-A-randomECS (results/perf.*)')
     ap.add_argument('--steerdns', help='use this binary instead of building')
+    ap.add_argument('--no-guard', action='store_true',
+                    help='skip the cost of cookies, RRL and the decision log (guard.py)')
+    ap.add_argument('--guard-only', action='store_true', help='only that')
     a = ap.parse_args()
     # SIGTERM (make interrupted) unwinds like ^C, so the servers are stopped.
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
@@ -923,6 +927,11 @@ def main():
         a.no_loadtime, a.no_callgrind, runs = True, False, 0
     if a.loadtime_only:
         a.no_loadtime, a.no_callgrind, runs = False, True, 0
+    guard_runs = runs or 1
+    if a.callgrind_only or a.loadtime_only:
+        a.no_guard = True
+    if a.guard_only:
+        a.no_loadtime, a.no_callgrind, runs = True, True, 0
     t_start = time.monotonic()
     stamp = time.strftime('%Y%m%d-%H%M%S')
     resdir = os.path.join(ROOT, 'tests', 'bench', 'results', stamp)
@@ -977,7 +986,7 @@ def main():
     servers = [Steerdns(resdir, binary, 'geolite', dbs['geolite'], 'maxmind'),
                Steerdns(resdir, binary, 'dbip', dbs['dbip'], 'flat'),
                Gdnsd(resdir, dbs['geolite'][0]), Knot(resdir, dbs['geolite'][0]), Nsd(resdir)]
-    if a.callgrind_only or a.loadtime_only:
+    if a.callgrind_only or a.loadtime_only or a.guard_only:
         servers = []
     results = {}
     dn = None
@@ -1044,6 +1053,13 @@ def main():
         for s in servers:
             s.stop()
 
+    guard_res = None
+    if not a.no_guard:
+        log('bench: the cost of cookies, RRL and the decision log')
+        guard_res = guard.run(resdir, binary, dbs, files, ecs_files, dur, guard_runs, Steerdns,
+                              loadgen, WORKLOADS, log)
+        raw.write(json.dumps({'guard': guard_res}) + '\n')
+
     cg_results = None
     if not a.no_callgrind:
         try:
@@ -1100,6 +1116,10 @@ def main():
                 lt['rss_after_start_kB'] / 1024, lt['rss_peak_during_reload_kB'] / 1024,
                 lt['rss_after_reload_kB'] / 1024,
                 '' if lt['answers_after_reload'] else '  (NO ANSWER after reload)'))
+    if guard_res is not None:
+        out += ['', 'the cost of the defences and the decision log: one steerdns (GeoLite2) per '
+                'variant, full speed; vs base = ratio to the plain server in the same repetition, '
+                'median of %d' % guard_runs, guard.table(guard_res)]
     if cg_results is not None:
         out += ['', 'user-space instructions per query (callgrind Ir; one query in flight, '
                 'UDP at most %d/s, TCP one connection at a time, %g s per interval; %d passes, '
@@ -1118,7 +1138,7 @@ def main():
         json.dump({'meta': meta, 'summary': summary, 'ratios': ratios, 'dnsperf_check': dn,
                    'callgrind': cg_results, 'callgrind_summary':
                    callgrind.summarize(cg_results) if cg_results else None,
-                   'loadtime': loadtimes}, f, indent=1)
+                   'loadtime': loadtimes, 'guard': guard_res}, f, indent=1)
     if a.profile and os.path.exists(os.path.join(resdir, 'perf.data')):
         with open(os.path.join(resdir, 'perf-report.txt'), 'w') as f:
             subprocess.run(['perf', 'report', '-i', os.path.join(resdir, 'perf.data'),

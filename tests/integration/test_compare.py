@@ -50,11 +50,7 @@ CSV = "client,pop,rtt_ms\n81.2.69.10,fra,30\n81.2.69.200,ams,12\n"
 
 
 def atlas_dir():
-    for d in (os.path.join(H.repo_root(), '..', 'shared', 'testdata', 'atlas'),
-              '/work/shared/testdata/atlas'):
-        if os.path.isdir(d):
-            return os.path.abspath(d)
-    raise H.Skip('RIPE Atlas samples not found')
+    return H.data_dir('atlas')
 
 
 def setup_module(binary):

@@ -72,7 +72,7 @@ class PopServer(H.Steerdns):
             f.write(self.config_text)
 
 
-def shared_port():
+def common_free_port():
     """A port free for UDP and TCP on every loopback address the test uses."""
     import random
     addrs = ['127.0.0.1', ANYCAST, DEAD] + list(ADDRS.values())
@@ -91,7 +91,7 @@ def shared_port():
         finally:
             for s in socks:
                 s.close()
-    raise RuntimeError('no shared free port')
+    raise RuntimeError('no free port common to both')
 
 
 def setup_module(binary):
@@ -107,7 +107,7 @@ def setup_module(binary):
     zone = H.geo_zone_yaml(ORIGIN, steered=(('www', 30, 1),))
     TMP = tempfile.mkdtemp(prefix='probe-it-')
     for attempt in range(3):
-        PORT = shared_port()
+        PORT = common_free_port()
         try:
             for name, addr in sorted(ADDRS.items()):
                 listen = [addr, ANYCAST] if name == 'pop-a' else [addr]

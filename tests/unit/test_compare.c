@@ -83,16 +83,14 @@ static const char *errs(void)
 	return errbuf ? errbuf : "";
 }
 
-/* Atlas samples: ../shared/testdata/atlas from the repo root, else /work/shared. */
+/* RIPE Atlas samples in the repo (tests/data/atlas; the suites run from
+ * the repo root). */
 static const char *atlas(const char *name)
 {
 	static char p[2][256];
 	static int k;
 	char *b = p[k++ & 1];
-	struct stat st;
-	snprintf(b, 256, "../shared/testdata/atlas/%s", name);
-	if (stat(b, &st) != 0)
-		snprintf(b, 256, "/work/shared/testdata/atlas/%s", name);
+	snprintf(b, 256, "tests/data/atlas/%s", name);
 	return b;
 }
 

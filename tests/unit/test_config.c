@@ -118,6 +118,11 @@ START_TEST(cfg_bad_listen)
 	ck_assert_str_eq(cfg_fail("server:\n  listen: [127.0.0.1, \"127.0.0.1:53\"]\n"),
 	                 "c.yaml:2:23: listen: duplicate address 127.0.0.1:53");
 	ck_assert_str_eq(cfg_fail("server:\n  listen: []\n"), "c.yaml:2:11: listen: empty list");
+	/* A quoted token with control characters (here a terminal escape
+	 * from the YAML "\e" escape) is quoted escaped, as \xHH. */
+	ck_assert_str_eq(cfg_fail("server:\n  listen: [\"\\e[31m\"]\n"),
+	                 "c.yaml:2:12: listen: bad address '\\x1b[31m' (expected IP, IP:port, "
+	                 "[IPv6] or [IPv6]:port)");
 }
 END_TEST
 
