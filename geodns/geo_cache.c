@@ -364,15 +364,16 @@ int geo_cache_open_mem(const uint8_t *buf, size_t len, struct geo_cache_img *img
 int geo_cache_open(const char *path, struct geo_cache_img *img, char *why, size_t whylen)
 {
 	memset(img, 0, sizeof(*img));
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	/* O_NONBLOCK: a FIFO planted there must not hang the load. */
+	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
 	if (fd < 0) {
 		WHY("%s", strerror(errno));
 		return -1;
 	}
 	struct stat st;
-	if (fstat(fd, &st) < 0 || st.st_size < HEADER_BYTES) {
+	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode) || st.st_size < HEADER_BYTES) {
 		close(fd);
-		WHY("too short");
+		WHY("not a regular file of a cache's size");
 		return -1;
 	}
 	/* Mapped, not read: the trees then point at the page cache's copy
