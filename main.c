@@ -8,6 +8,7 @@
  *   steerdns lookup -c FILE ADDR[/LEN] [--resolver ADDR]   explain a GeoDNS answer
  *   steerdns probe -c FILE [...]  measure steering from a vantage point (compare/probe.h)
  *   steerdns compare [-c FILE] [--json F] [--html F] INPUT...  compare steering (compare/compare.h)
+ *   steerdns dnssec -c FILE ds ZONE   print a signed zone's DS (server/dnssec_cmd.h)
  *   steerdns --help | --version
  *
  * Exit codes: 0 success, 1 bad configuration or runtime failure, 2 usage.
@@ -28,6 +29,7 @@
 
 #include "common/conf_schema.h"
 #include "common/config.h"
+#include "server/dnssec_cmd.h"
 #include "common/log.h"
 #include "common/privdrop.h"
 #include "common/server.h"
@@ -60,6 +62,8 @@ static void usage(FILE *f)
 	        "                       (one JSON line; `steerdns probe --help`)\n"
 	        "  compare [-c FILE] [--json F] [--html F] [--min-samples N] INPUT...\n"
 	        "                       report which steering method picks the best PoP\n"
+	        "  dnssec -c FILE ds ZONE\n"
+	        "                       print the DS record of a signed zone's key\n"
 	        "\n"
 	        "options:\n"
 	        "  -c, --config FILE    configuration file (default " DEFAULT_CONFIG ")\n"
@@ -307,6 +311,9 @@ int main(int argc, char **argv)
 	/* compare has its own options (compare/compare_cmd.c). */
 	if (!strcmp(cmd, "compare"))
 		return compare_cmd(argc - 1, argv + 1);
+	/* dnssec ds ZONE (server/dnssec_cmd.c). */
+	if (!strcmp(cmd, "dnssec"))
+		return dnssec_cmd(argc - 1, argv + 1);
 	if (strcmp(cmd, "serve") != 0 && strcmp(cmd, "checkconf") != 0 &&
 	    strcmp(cmd, "lookup") != 0) {
 		fprintf(stderr, "steerdns: unknown command '%s'\n", cmd);

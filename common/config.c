@@ -26,6 +26,7 @@
 #include "common/dname.h"
 #include "common/steer_module.h"
 #include "common/yaml_doc.h"
+#include "common/zone_entry.h"
 #include "common/zone_yaml.h"
 
 #define NKEYS(a) (sizeof(a) / sizeof((a)[0]))
@@ -289,22 +290,8 @@ static int load_zones(struct ydoc *d, struct load_ctx *lc, yaml_node_t *val, cha
 	for (yaml_node_item_t *it = val->data.sequence.items.start;
 	     it < val->data.sequence.items.top; it++) {
 		yaml_node_t *item = ydoc_node(d, *it);
-		const char *rel;
-		if (ydoc_expect_str(d, item, "zones entry", &rel, err, errlen) < 0)
-			return -1;
-		/* Relative zone paths are relative to the config file, not to the
-		 * working directory, so the server can be started from anywhere. */
-		size_t plen = strlen(lc->dir) + strlen(rel) + 1;
-		char *path = arena_alloc(&lc->cfg->arena, plen);
-		snprintf(path, plen, "%s%s", rel[0] == '/' ? "" : lc->dir, rel);
-
 		struct zone *z = NULL;
-		int open_errno = 0;
-		int rc = zone_yaml_load_caps(path, &caps, &z, err, errlen, &open_errno);
-		if (rc == -2)
-			return ydoc_err(d, item, err, errlen, "cannot open %s: %s", rel,
-			                strerror(open_errno));
-		if (rc < 0)
+		if (zone_entry_load(d, item, lc->dir, &caps, &z, err, errlen) < 0)
 			return -1;
 		for (size_t i = 0; i < zs->count; i++) {
 			if (dname_equal(zs->zones[i]->origin, z->origin)) {
