@@ -2,13 +2,16 @@
 #include "geodns/geo_compile.h"
 
 #include <malloc.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
 #include "common/health.h"
+#include "common/log.h"
 #include "geodns/distance.h"
+#include "geodns/geo_cache.h"
 #include "geodns/geodb.h"
 #include "geodns/geotree.h"
 
@@ -235,22 +238,15 @@ static void rank_buf_free(struct rank_buf *rb)
 	free(rb->list);
 }
 
-struct geo_compiled *geo_compile(const struct geo_config *conf, char *err, size_t errlen)
+/* Compile conf's DBs with its policy into a new core (refs 0, no key). */
+static struct geo_core *compile_core(const struct geo_config *conf, char *err, size_t errlen)
 {
-	struct timespec t0, t1;
-	clock_gettime(CLOCK_MONOTONIC, &t0);
-
-	if (conf->n_pops == 0 || conf->n_pops > UINT16_MAX) {
-		snprintf(err, errlen, "geoip: need between 1 and %u PoPs", UINT16_MAX);
-		return NULL;
-	}
-
 	struct geodb **dbs = calloc(conf->n_databases, sizeof(*dbs));
 	if (!dbs) {
 		snprintf(err, errlen, "out of memory");
 		return NULL;
 	}
-	struct geo_compiled *gc = NULL;
+	struct geo_core *gc = NULL;
 	struct geotree *tree = NULL;
 	uint32_t *decision = NULL;
 	struct rank_buf rb;
@@ -285,7 +281,8 @@ struct geo_compiled *geo_compile(const struct geo_config *conf, char *err, size_
 		snprintf(err, errlen, "out of memory");
 		goto fail;
 	}
-	gc->conf = conf;
+	gc->n_pops = (uint32_t)conf->n_pops;
+	gc->n_rules = (uint32_t)conf->n_rules;
 	for (size_t p = 0; p < conf->n_pops; p++) {
 		rb.pts[p].lat = conf->pops[p].lat;
 		rb.pts[p].lon = conf->pops[p].lon;
@@ -343,22 +340,6 @@ struct geo_compiled *geo_compile(const struct geo_config *conf, char *err, size_
 	free(set.table);
 	memset(&set, 0, sizeof(set));
 
-	gc->pop_state = calloc(conf->n_pops, sizeof(*gc->pop_state));
-	if (!gc->pop_state) {
-		snprintf(err, errlen, "out of memory");
-		goto fail;
-	}
-	for (size_t p = 0; p < conf->n_pops; p++)
-		gc->pop_state[p] = health_slot(conf->pops[p].name);
-
-	struct geotree_stats st;
-	geotree_get_stats(gc->loc_tree, &st);
-	gc->stats.locations = st.locations;
-	gc->stats.tree_nodes = st.nodes;
-	gc->stats.decision_nodes = dtree_nodes(gc->tree);
-	clock_gettime(CLOCK_MONOTONIC, &t1);
-	gc->stats.seconds = (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9;
-
 	free(dbs);
 	free(decision);
 	rank_buf_free(&rb);
@@ -376,21 +357,191 @@ fail:
 	free(set.off);
 	free(set.len);
 	free(set.table);
-	geo_compiled_free(gc);
+	geo_core_destroy(gc);
 	trim_heap();
 	return NULL;
+}
+
+/* --- sharing cores between config generations --- */
+
+/* Cores are shared by the configs that use them; all on the control
+ * thread (load, and the reclaimer that frees old configs), the count is
+ * atomic anyway. */
+static struct geo_core *core_ref(struct geo_core *c)
+{
+	atomic_fetch_add(&c->refs, 1);
+	return c;
+}
+
+static void core_unref(struct geo_core *c)
+{
+	if (c && atomic_fetch_sub(&c->refs, 1) == 1) {
+		geo_core_destroy(c);
+		trim_heap();
+	}
+}
+
+static double since(const struct timespec *t0)
+{
+	struct timespec t1;
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	return (double)(t1.tv_sec - t0->tv_sec) + (double)(t1.tv_nsec - t0->tv_nsec) / 1e9;
+}
+
+/* "cache ... not used": quiet for the normal cases (no file yet, inputs
+ * changed since it was written), logged otherwise (a damaged file). */
+static void log_unused(const char *path, const char *why)
+{
+	if (strcmp(why, "No such file or directory") == 0 || strncmp(why, "stale", 5) == 0)
+		log_debug("geoip", "cache %s not used: %s", path, why);
+	else
+		log_info("geoip", "cache %s not used: %s", path, why);
+}
+
+/* The trees for conf: prev's if its inputs are conf's, else the cache
+ * file's, else compiled (and the cache file written). *origin says which. */
+static struct geo_core *get_core(const struct geo_config *conf, const struct geo_core *prev,
+                                 enum geo_origin *origin, char *err, size_t errlen)
+{
+	uint64_t cfg_hash = geo_cache_cfg_hash(conf);
+	size_t n_ids;
+	struct geo_db_id *ids = geo_db_ids(conf, &n_ids);
+	*origin = GEO_REUSED;
+	/* Same files (by identity) and same config: nothing to read. */
+	if (prev && ids && prev->cfg_hash == cfg_hash &&
+	    geo_db_ids_equal(prev->ids, prev->n_ids, ids, n_ids))
+		goto reuse;
+
+	char *path = ids ? geo_cache_path(conf) : NULL;
+	char why[256];
+	struct geo_cache_img img = { 0 };
+	if (path && geo_cache_open(path, &img, why, sizeof(why)) < 0)
+		log_unused(path, why);
+	/* The key; files whose identity prev or the cache file recorded are
+	 * not read again. A DB that cannot be read: the compile says why. */
+	uint64_t key = 0;
+	bool keyed = ids && geo_cache_key(conf, cfg_hash, ids, n_ids, prev ? prev->ids : NULL,
+	                                  prev ? prev->n_ids : 0, img.ids, img.n_ids, &key, err,
+	                                  errlen) == 0;
+	/* Files touched or copied over, same bytes. */
+	if (keyed && prev && prev->key == key) {
+		geo_cache_img_free(&img);
+		free(path);
+		goto reuse;
+	}
+	struct geo_core *c = NULL;
+	if (keyed && img.buf) {
+		c = geo_cache_take(&img, key, (uint32_t)conf->n_pops, (uint32_t)conf->n_rules, why,
+		                   sizeof(why));
+		if (c)
+			*origin = GEO_CACHED;
+		else
+			log_unused(path, why);
+	}
+	geo_cache_img_free(&img);
+	if (!c) {
+		*origin = GEO_COMPILED;
+		c = compile_core(conf, err, errlen);
+	}
+	if (!c) {
+		free(ids);
+		free(path);
+		return NULL;
+	}
+	c->cfg_hash = cfg_hash;
+	c->key = keyed ? key : 0;
+	/* A DB replaced while it was hashed or compiled: the trees may not be
+	 * of the bytes hashed. Keep them (they are of a valid DB) but neither
+	 * cache them nor recognise them later; the file watch reloads. */
+	size_t n_after;
+	struct geo_db_id *after = geo_db_ids(conf, &n_after);
+	bool stable = keyed && geo_db_ids_equal(ids, n_ids, after, n_after);
+	free(after);
+	if (stable) {
+		c->ids = ids;
+		c->n_ids = n_ids;
+	} else {
+		free(ids);
+		c->key = 0;
+	}
+	if (path && stable && *origin == GEO_COMPILED) {
+		if (geo_cache_write(path, c, why, sizeof(why)) < 0)
+			log_info("geoip", "cache not written: %s", why);
+		trim_heap(); /* the file's image: as large as the trees */
+	}
+	free(path);
+	return c;
+
+reuse:
+	free(ids);
+	return (struct geo_core *)prev;
+}
+
+struct geo_compiled *geo_compile_prev(const struct geo_config *conf,
+                                      const struct geo_compiled *prev, char *err, size_t errlen)
+{
+	struct timespec t0;
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+
+	if (conf->n_pops == 0 || conf->n_pops > UINT16_MAX) {
+		snprintf(err, errlen, "geoip: need between 1 and %u PoPs", UINT16_MAX);
+		return NULL;
+	}
+	struct geo_compiled *gc = calloc(1, sizeof(*gc));
+	if (!gc) {
+		snprintf(err, errlen, "out of memory");
+		return NULL;
+	}
+	gc->pop_state = calloc(conf->n_pops, sizeof(*gc->pop_state));
+	if (!gc->pop_state) {
+		free(gc);
+		snprintf(err, errlen, "out of memory");
+		return NULL;
+	}
+	struct geo_core *c = get_core(conf, prev ? prev->core : NULL, &gc->origin, err, errlen);
+	if (!c) {
+		free(gc->pop_state);
+		free(gc);
+		return NULL;
+	}
+	gc->core = core_ref(c);
+	gc->conf = conf;
+	gc->tree = c->tree;
+	gc->loc_tree = c->loc_tree;
+	gc->lists = c->lists;
+	gc->list_off = c->list_off;
+	gc->list_len = c->list_len;
+	gc->n_lists = c->n_lists;
+	gc->fallback_list = c->fallback_list;
+	gc->loc_rule = c->loc_rule;
+	gc->n_locs = c->n_locs;
+	/* Health is runtime state, bound per config by PoP name. */
+	for (size_t p = 0; p < conf->n_pops; p++)
+		gc->pop_state[p] = health_slot(conf->pops[p].name);
+
+	struct geotree_stats st;
+	geotree_get_stats(gc->loc_tree, &st);
+	gc->stats.locations = st.locations;
+	gc->stats.tree_nodes = st.nodes;
+	gc->stats.decision_nodes = dtree_nodes(gc->tree);
+	gc->stats.seconds = since(&t0);
+	static const char *const how[] = { [GEO_COMPILED] = "compiled", [GEO_REUSED] = "reused",
+		                           [GEO_CACHED] = "read from cache" };
+	log_debug("geoip", "trees %s in %.3f s (%u locations, %u decision nodes)", how[gc->origin],
+	         gc->stats.seconds, gc->stats.locations, gc->stats.decision_nodes);
+	return gc;
+}
+
+struct geo_compiled *geo_compile(const struct geo_config *conf, char *err, size_t errlen)
+{
+	return geo_compile_prev(conf, NULL, err, errlen);
 }
 
 void geo_compiled_free(struct geo_compiled *gc)
 {
 	if (!gc)
 		return;
-	dtree_free(gc->tree);
-	geotree_free(gc->loc_tree);
-	free(gc->lists);
-	free(gc->list_off);
-	free(gc->list_len);
-	free(gc->loc_rule);
+	core_unref(gc->core);
 	free(gc->pop_state);
 	free(gc);
 }

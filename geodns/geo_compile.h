@@ -8,6 +8,11 @@
  * merged leaves give the ECS scope directly. Per query: one tree walk, then
  * the first healthy PoP(s) of the list. No libmaxminddb call, no lock, no
  * allocation. Immutable after geo_compile(); owned by the config snapshot.
+ *
+ * The trees and lists belong to a struct geo_core (geo_cache.h) that
+ * config generations with the same DBs and policy share: a reload that
+ * changed neither reuses it, a start with neither changed since the last
+ * run reads it from the cache file. The fields below point into it.
  */
 #ifndef STEERDNS_GEO_COMPILE_H
 #define STEERDNS_GEO_COMPILE_H
@@ -20,6 +25,10 @@
 
 struct geotree;
 struct dtree;
+struct geo_core;
+
+/* Where a geo_compiled's trees came from (logged; tests read it). */
+enum geo_origin { GEO_COMPILED, GEO_REUSED, GEO_CACHED };
 
 struct geo_compiled {
 	const struct geo_config *conf;   /* borrowed from the same config */
@@ -36,8 +45,10 @@ struct geo_compiled {
 	_Atomic uint8_t **pop_state;     /* per PoP: health slot (common/health.h) */
 	struct geotree_stats_lite {
 		uint32_t locations, tree_nodes, decision_nodes;
-		double seconds;
+		double seconds;              /* this load: compile, reuse or cache read */
 	} stats;
+	struct geo_core *core;           /* owns the trees and lists above (shared) */
+	enum geo_origin origin;
 };
 
 /*
@@ -47,6 +58,18 @@ struct geo_compiled {
  * message in err naming the DB file. Caller owns: geo_compiled_free().
  */
 struct geo_compiled *geo_compile(const struct geo_config *conf, char *err, size_t errlen);
+
+/*
+ * The same, reusing prev's trees (prev: the previous config generation's,
+ * e.g. the serving config's on a reload; may be NULL) when conf's DB files
+ * and compile-relevant config are those prev was compiled from, else the
+ * cache file's (conf->cache_dir) when its key matches; otherwise compiles
+ * and writes the cache file. geo_compile() is this with prev NULL. Reuse
+ * shares the trees (reference counted): prev may be freed before or after
+ * the result. Call from one thread at a time (the control thread).
+ */
+struct geo_compiled *geo_compile_prev(const struct geo_config *conf,
+                                      const struct geo_compiled *prev, char *err, size_t errlen);
 
 void geo_compiled_free(struct geo_compiled *gc);
 

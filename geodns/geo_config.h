@@ -66,6 +66,9 @@ struct geo_config {
 	size_t n_databases;
 	struct geodb_fields schema;   /* see geodb.h; preset or explicit paths */
 	const char *asn_database; /* GeoLite2-ASN schema; NULL if none */
+	/* Where the compiled trees are cached (geo_cache.h): `cache_dir`,
+	 * resolved against the config dir; NULL: no cache ("" in YAML). */
+	const char *cache_dir;
 
 	struct pop *pops;
 	size_t n_pops;

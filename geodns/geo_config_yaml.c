@@ -253,6 +253,11 @@ static int parse_geoip(struct gctx *c, yaml_node_t *n)
 			return -1;
 		g->asn_database = path;
 	}
+
+	/* The compiled-tree cache dir (geo_cache.h); "" turns it off. */
+	yaml_node_t *cd = ydoc_map_get(c->d, n, "cache_dir");
+	const char *cdir = cd ? ydoc_scalar(cd) : ydoc_table_key(&geo_geoip_table, "cache_dir")->def;
+	g->cache_dir = *cdir ? resolve(c, cdir) : NULL;
 	return 0;
 }
 

@@ -33,6 +33,12 @@ static const struct ydoc_key geoip_keys[] = {
 	  .doc = "where the DB records keep the location: a preset or '/'-separated paths" },
 	{ .key = "asn_database", .kind = YK_STR, .flags = YF_PATH,
 	  .doc = "a GeoLite2-ASN-schema DB, for asn rules; absent: none" },
+	/* Not YF_PATH: "" (no cache) must print as "", not as the config dir. */
+	{ .key = "cache_dir", .kind = YK_STR, .def = "/var/cache/steerdns",
+	  .type = "path, or \"\" for none",
+	  .doc = "where the compiled trees are kept between starts (relative: to the config's "
+	         "directory); reused while the DB files' bytes, schema, PoP locations and policy "
+	         "are unchanged" },
 };
 const struct ydoc_table geo_geoip_table = YDOC_TABLE("geoip", geoip_keys);
 

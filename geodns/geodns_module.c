@@ -39,8 +39,11 @@ static int geodns_load(const struct steer_load *l, yaml_node_t *const *v, char *
 	l->cfg->geo = geo;
 	if (!geo)
 		return 0;
+	/* The serving config's trees are kept if the DBs and the policy did
+	 * not change (geo_cache.h); else the cache file's, else compiled. */
 	char gerr[CONFIG_ERRLEN];
-	l->cfg->geo_compiled = geo_compile(geo, gerr, sizeof(gerr));
+	l->cfg->geo_compiled = geo_compile_prev(geo, l->prev ? l->prev->geo_compiled : NULL, gerr,
+	                                        sizeof(gerr));
 	if (!l->cfg->geo_compiled) {
 		yaml_node_t *dbs = ydoc_map_get(l->d, s.geoip, "databases");
 		ydoc_err_prefix(l->d, dbs ? dbs : s.geoip, err, errlen, gerr);

@@ -10,7 +10,7 @@
  * change. A node never has two equal leaf children (they are merged into
  * the leaf), which is what makes dtree prefixes the shortest true ones.
  *
- * Lookups: a finished tree gets two 64k-slot tables (tr_finish) giving,
+ * Lookups: a finished tree gets two 64k-slot tables (gt_trie_finish) giving,
  * for the first 16 bits of an IPv4 address under ::ffff:0:0/96 or of an
  * IPv6 address, the node 16 levels down or the leaf met above that with
  * its own depth; the walk continues bit by bit from there. The depth is
@@ -25,11 +25,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-
-struct dtree {
-	struct trie t;
-	uint32_t root;
-};
 
 
 uint32_t gt_node(struct trie *t, uint32_t l, uint32_t r)
@@ -95,7 +90,7 @@ static void tab_fill(const struct trie *t, struct gt_slot *tab, uint32_t ref, un
 /* Record the ::ffff:0:0/96 shortcut and build the direct-index tables for
  * a finished tree rooted at root. Without memory for the tables, lookups
  * fall back to the bit-walk: slower, same answers. */
-static void tr_finish(struct trie *t, uint32_t root)
+void gt_trie_finish(struct trie *t, uint32_t root)
 {
 	uint32_t ref = root;
 	unsigned d = 0;
@@ -120,7 +115,8 @@ static void tr_finish(struct trie *t, uint32_t root)
 
 static void tr_free(struct trie *t)
 {
-	free(t->n);
+	if (!t->borrowed)
+		free(t->n);
 	free(t->tab4);
 	free(t->tab6);
 }
@@ -561,7 +557,7 @@ void gt_seal(struct geotree *gt, uint32_t root)
 {
 	gt->root = root;
 	tr_shrink(&gt->t);
-	tr_finish(&gt->t, gt->root);
+	gt_trie_finish(&gt->t, gt->root);
 	void *p = realloc(gt->locs, (size_t)gt->nlocs * sizeof(*gt->locs));
 	if (p) {
 		gt->locs = p;
@@ -763,7 +759,7 @@ struct dtree *dtree_build(const struct geotree *t, const uint32_t *decision, siz
 	if (d->root == REF_ERR)
 		goto oom;
 	tr_shrink(&d->t);
-	tr_finish(&d->t, d->root);
+	gt_trie_finish(&d->t, d->root);
 	return d;
 oom:
 	free(b.seen);

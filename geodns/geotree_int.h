@@ -10,6 +10,7 @@
 #ifndef STEERDNS_GEOTREE_INT_H
 #define STEERDNS_GEOTREE_INT_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
 #include "geodns/geodb.h"
@@ -48,6 +49,9 @@ struct trie {
 	 * them failed: lookups then bit-walk, with the same results. Owned by
 	 * the trie's tree. */
 	struct gt_slot *tab4, *tab6;
+	/* n points into a buffer owned elsewhere (a cache file read back,
+	 * geotree_io.c): not freed with the trie. */
+	bool borrowed;
 };
 
 struct geotree {
@@ -83,7 +87,15 @@ uint32_t gt_intern(struct geotree *gt, struct locset *s, const struct geo_locati
  * IPv4 shortcut. */
 void gt_seal(struct geotree *gt, uint32_t root);
 
-struct dtree;
+struct dtree {
+	struct trie t;
+	uint32_t root;
+};
+
+/* Record the ::ffff:0:0/96 shortcut of a finished trie and build its
+ * lookup tables (geotree.c; also used when a tree is read back from the
+ * cache, geotree_io.c). */
+void gt_trie_finish(struct trie *t, uint32_t root);
 
 /* Reference lookups: the plain bit-walk from the root (with the
  * ::ffff:0:0/96 shortcut), ignoring the tables. Same contract as

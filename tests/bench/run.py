@@ -326,20 +326,34 @@ class Steerdns(Server):
         self.name = 'steerdns-' + dbname
         Server.__init__(self, resdir)
         self.binary = binary
+        self.dbs, self.schema = dbs, schema
         with open(os.path.join(self.dir, 'bench.test.yaml'), 'w') as f:
             f.write(yaml_static())
-        with open(os.path.join(self.dir, 'geo.test.yaml'), 'w') as f:
-            f.write(yaml_geo())
-        pops = '\n'.join('  %s: { location: [%r, %r], ipv4: %s }' % p for p in POPS)
+        self.write_zone(1)
+        self.cache_dir = os.path.join(self.dir, 'geocache')
+        self.conf = os.path.join(self.dir, 'steerdns.yaml')
+        self.write_conf(0.0)
+
+    def write_zone(self, mark):
+        """geo.test with mark.geo.test A 192.0.2.<mark> (renamed into place)."""
+        path = os.path.join(self.dir, 'geo.test.yaml')
+        with open(path + '.tmp', 'w') as f:
+            f.write(yaml_geo() + '  mark: { A: 192.0.2.%d }\n' % mark)
+        os.rename(path + '.tmp', path)
+
+    def write_conf(self, nudge):
+        """The config; nudge moves the first PoP north (a policy change)."""
+        pops = [(POPS[0][0], POPS[0][1] + nudge) + POPS[0][2:]] + POPS[1:]
+        pops = '\n'.join('  %s: { location: [%r, %r], ipv4: %s }' % p for p in pops)
         conf = ('server:\n  listen: ["127.0.0.1:%d"]\n  workers: 1\n  identity: bench\n'
-                'geoip:\n  databases: [%s]\n  schema: %s\n'
+                'geoip:\n  databases: [%s]\n  schema: %s\n  cache_dir: geocache\n'
                 'pops:\n%s\n'
                 'ecs:\n  trust: all\n'
                 'zones:\n  - bench.test.yaml\n  - geo.test.yaml\n' %
-                (self.port, ', '.join('"%s"' % d for d in dbs), schema, pops))
-        self.conf = os.path.join(self.dir, 'steerdns.yaml')
-        with open(self.conf, 'w') as f:
+                (self.port, ', '.join('"%s"' % d for d in self.dbs), self.schema, pops))
+        with open(self.conf + '.tmp', 'w') as f:
             f.write(conf)
+        os.rename(self.conf + '.tmp', self.conf)
 
     def cmd(self):
         return [self.binary, 'serve', '-c', self.conf]
@@ -654,8 +668,11 @@ def loadtime_median(tries):
         return tries[0]
     out = {'server': ok[0]['server'], 'tries': len(ok),
            'answers_after_reload': all(t['answers_after_reload'] for t in ok)}
-    for k in ('first_answer_s', 'reload_s', 'reload_total_s', 'rss_after_start_kB',
-              'hwm_after_start_kB', 'rss_peak_during_reload_kB', 'rss_after_reload_kB'):
+    for k in ('first_answer_s', 'cached_start_s', 'zone_reload_s', 'reload_s',
+              'reload_total_s', 'rss_after_start_kB', 'rss_peak_during_reload_kB',
+              'rss_after_reload_kB'):
+        if k not in ok[0]:
+            continue
         vals = sorted(t[k] for t in ok)
         out[k] = med(vals)
         out[k + '_range'] = (vals[0], vals[-1])
@@ -697,6 +714,64 @@ def load_time(server, trigger, markers):
 
 def steerdns_reload(server):
     os.kill(server.pid, signal.SIGHUP)
+
+
+def first_answer_of(server, qname, want, timeout=60.0):
+    """Seconds until server answers qname with the A record want (query loop)."""
+    t0 = time.monotonic()
+    while time.monotonic() - t0 < timeout:
+        r = probe(server.port, qname, timeout=0.05)
+        if r and r[0] == 0 and r[1] == want:
+            return time.monotonic() - t0
+        time.sleep(0.002)
+    raise RuntimeError('%s: %s never answered %s' % (server.name, qname, want))
+
+
+def steerdns_load_time(server):
+    """steerdns: cold start (no cache), zone-only reload, recompile, cached restart.
+
+    cold_start_s: exec to the first answer, the cache directory removed
+    first (trees compiled and the cache written). zone_reload_s: a zone
+    file changed, SIGHUP, until a query loop gets the new record.
+    recompile_s: the policy changed (a PoP moved; a new DB costs the same),
+    SIGHUP until the log says the new config serves. cached_start_s: stop,
+    exec again, first answer (trees read from the cache file).
+    """
+    out = {'server': server.name}
+    shutil.rmtree(server.cache_dir, ignore_errors=True)
+    server.write_zone(1)
+    server.write_conf(0.0)
+    out['first_answer_s'] = server.start()
+    time.sleep(0.5)
+    out['rss_after_start_kB'] = server.status('VmRSS')
+    # SIGHUP is handled once the control loop runs.
+    t0 = time.monotonic()
+    while 'ready:' not in server.log_text() and time.monotonic() - t0 < 30:
+        time.sleep(0.01)
+    server.write_zone(2)
+    steerdns_reload(server)
+    out['zone_reload_s'] = first_answer_of(server, 'mark.geo.test', '192.0.2.2')
+    time.sleep(0.3)
+    try:
+        with open('/proc/%d/clear_refs' % server.pid, 'w') as f:
+            f.write('5')
+    except OSError:
+        pass
+    server.write_conf(0.01)
+    mark = len(server.log_text())
+    steerdns_reload(server)
+    peak, seen = reload_watch(server, mark, STEERDNS_MARKERS)
+    out['reload_s'] = seen['loaded']
+    out['reload_total_s'] = seen['done']
+    out['rss_peak_during_reload_kB'] = max(peak, server.status('VmHWM'))
+    time.sleep(1.0)
+    out['rss_after_reload_kB'] = server.status('VmRSS')
+    r = probe(server.port, 'www.geo.test', FIXED_ECS)
+    out['answers_after_reload'] = bool(r and r[0] == 0 and r[1])
+    server.stop()
+    out['cached_start_s'] = server.start()
+    server.stop()
+    return out
 
 
 STEERDNS_MARKERS = {'loaded': ['reload: serving'], 'done': ['reload: serving']}
@@ -929,19 +1004,20 @@ def main():
     if not a.no_loadtime:
         log('bench: load-time figures')
         specs = [(lambda: Steerdns(resdir, binary, 'geolite', dbs['geolite'], 'maxmind'),
-                  steerdns_reload, STEERDNS_MARKERS),
+                  steerdns_load_time),
                  (lambda: Steerdns(resdir, binary, 'dbip', dbs['dbip'], 'flat'),
-                  steerdns_reload, STEERDNS_MARKERS),
-                 (lambda: Gdnsd(resdir, dbs['geolite'][0]), gdnsd_db_change, GDNSD_MARKERS)]
+                  steerdns_load_time),
+                 (lambda: Gdnsd(resdir, dbs['geolite'][0]),
+                  lambda s: load_time(s, gdnsd_db_change, GDNSD_MARKERS))]
         # Start-up and reload times vary by +-20% from one try to the next
         # here (page cache, host noise): repeat, servers interleaved, and
         # report the median with the range.
         tries = {}
         for rep_i in range(a.loadtime_runs):
-            for mk, trig, done in specs:
+            for mk, measure in specs:
                 s = mk()
                 try:
-                    lt = load_time(s, trig, done)
+                    lt = measure(s)
                 except RuntimeError as e:
                     lt = {'server': s.name, 'error': str(e)}
                     s.stop()
@@ -1061,22 +1137,29 @@ def main():
                                                         meta['loadavg_end'][0]),
            '', table(summary, ratios, dn)]
     if loadtimes:
-        out += ['', 'load time: first answer after start; reload = steerdns SIGHUP until its log says '
-                'it serves the new config, gdnsd DB file replaced: from its "Loading" line to the data '
-                'loaded (total = until applied, with its 5+7 s quiescence waits); RSS in MiB '
-                '(peak = VmHWM reset before the reload, and sampled VmRSS); medians of %d tries, '
-                'times with [min-max]' % a.loadtime_runs,
-                '%-17s %18s %18s %15s %10s %12s %10s' % ('server', 'first_ans_s', 'reload_s',
-                                                         'reload_total_s', 'rss_start',
-                                                         'peak_reload', 'rss_after')]
+        out += ['', 'load time: cold = exec to first answer with no GeoIP cache (gdnsd: its start); '
+                'cached = the same with the cache written by the previous start; zone = zone file '
+                'edited + SIGHUP until a query loop gets the new record; recompile = policy changed '
+                '(steerdns; a new DB costs the same) + SIGHUP until its log says it serves, gdnsd: DB '
+                'file replaced, from its "Loading" line to the data loaded (total = until applied, '
+                'with its 5+7 s quiescence waits); RSS in MiB (peak = VmHWM reset before the '
+                'recompile, and sampled VmRSS); medians of %d tries, times with [min-max]'
+                % a.loadtime_runs,
+                '%-17s %18s %18s %18s %18s %9s %10s %12s %10s' % (
+                    'server', 'cold_start_s', 'cached_start_s', 'zone_reload_s', 'recompile_s',
+                    'total_s', 'rss_start', 'peak_reload', 'rss_after')]
         for lt in loadtimes:
             if 'error' in lt:
                 out.append('%-17s error: %s' % (lt['server'], lt['error']))
                 continue
-            rng = lambda k: ' [%.2f-%.2f]' % lt[k + '_range'] if k + '_range' in lt else ''
-            out.append('%-17s %18s %18s %15.2f %10.0f %12.0f %10.0f%s' % (
-                lt['server'], '%.2f%s' % (lt['first_answer_s'], rng('first_answer_s')),
-                '%.2f%s' % (lt['reload_s'], rng('reload_s')), lt['reload_total_s'],
+
+            def cell(k):
+                if k not in lt:
+                    return '-'
+                return '%.2f [%.2f-%.2f]' % ((lt[k],) + tuple(lt[k + '_range']))
+            out.append('%-17s %18s %18s %18s %18s %9.2f %10.0f %12.0f %10.0f%s' % (
+                lt['server'], cell('first_answer_s'), cell('cached_start_s'),
+                cell('zone_reload_s'), cell('reload_s'), lt['reload_total_s'],
                 lt['rss_after_start_kB'] / 1024, lt['rss_peak_during_reload_kB'] / 1024,
                 lt['rss_after_reload_kB'] / 1024,
                 '' if lt['answers_after_reload'] else '  (NO ANSWER after reload)'))

@@ -226,7 +226,8 @@ def test_defaults_geodns():
                   '  fil: { location: [0, 0], ipv4: 192.0.2.4,\n'
                   '         check: { type: file, file: state } }\n' % H.yaml_str(db))
     assert got['server']['mode'] == 'geodns'
-    assert got['geoip'] == {'databases': db, 'schema': 'maxmind'}, got['geoip']
+    assert got['geoip'] == {'databases': db, 'schema': 'maxmind',
+                            'cache_dir': '/var/cache/steerdns'}, got['geoip']
     pops = got['pops']
     assert list(pops) == ['lon', 'nyc', 'syd', 'fil']
     # Check defaults: interval 5 s, timeout half the interval at most 2 s,
