@@ -5,6 +5,7 @@
  *   steerdns checkconf -c FILE    load config and zones, report, exit
  *   steerdns lookup -c FILE ADDR[/LEN] [--resolver ADDR]   explain a GeoDNS answer
  *   steerdns probe -c FILE [...]  measure steering from a vantage point (compare/probe.h)
+ *   steerdns ctl [-c FILE | -s SOCKET] COMMAND   control a running server (common/ctl_client.h)
  *   steerdns compare [-c FILE] [--json F] [--html F] INPUT...  compare steering (compare/compare.h)
  *   steerdns --help | --version
  *
@@ -25,6 +26,7 @@
 #include <event2/thread.h>
 
 #include "common/config.h"
+#include "common/ctl_client.h"
 #include "common/log.h"
 #include "common/privdrop.h"
 #include "common/server.h"
@@ -53,6 +55,10 @@ static void usage(FILE *f)
 	        "                       (one JSON line; `steerdns probe --help`)\n"
 	        "  compare [-c FILE] [--json F] [--html F] [--min-samples N] INPUT...\n"
 	        "                       report which steering method picks the best PoP\n"
+	        "  ctl [-c FILE | -s SOCKET] COMMAND\n"
+	        "                       control a running server: status, stats, reload,\n"
+	        "                       pop NAME down|up|auto, drain, undrain, lookup, log-reopen\n"
+	        "                       (`steerdns ctl --help`)\n"
 	        "\n"
 	        "options:\n"
 	        "  -c, --config FILE    configuration file (default " DEFAULT_CONFIG ")\n"
@@ -264,6 +270,9 @@ int main(int argc, char **argv)
 	/* probe has its own options (compare/probe.c). */
 	if (!strcmp(cmd, "probe"))
 		return probe_main(argc - 1, argv + 1);
+	/* ctl talks to a running server (common/ctl_client.c). */
+	if (!strcmp(cmd, "ctl"))
+		return ctl_main(argc - 1, argv + 1);
 	/* compare has its own options (compare/compare_cmd.c). */
 	if (!strcmp(cmd, "compare"))
 		return compare_cmd(argc - 1, argv + 1);

@@ -58,6 +58,7 @@ struct anycast_conf;
 struct ab_conf;
 struct qlog_conf;
 struct metrics_conf;
+struct control_conf;
 struct steer_modules;
 
 struct config {
@@ -94,6 +95,8 @@ struct config {
 	const struct qlog_conf *qlog;
 	/* `metrics:` (common/metrics.h); NULL: no /metrics endpoint. */
 	const struct metrics_conf *metrics;
+	/* `control:` (common/control.h); always set (defaults when absent). */
+	const struct control_conf *control;
 	/* `cookies:` and `rrl:` (common/config_guard.h); always set. */
 	struct cookie_conf cookies;
 	struct rrl_conf rrl;

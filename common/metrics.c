@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include <event2/buffer.h>
+#include <jansson.h>
 
 __thread struct metrics_block *metrics_tls;
 
@@ -285,4 +286,46 @@ void metrics_write(struct evbuffer *buf, const char *const *pop_names, size_t n_
 	if (src)
 		src(src_arg, &o);
 	write_process(&o);
+}
+
+void metrics_write_source(struct evbuffer *buf, metrics_source_fn src, void *src_arg)
+{
+	struct metrics_out o = { buf };
+	src(src_arg, &o);
+}
+
+void metrics_write_json(struct evbuffer *buf, const char *const *pop_names, size_t n_pops)
+{
+	static const char *const method[METRICS_ST_COUNT] = { "geodns", "anycast", "geodns", "anycast" };
+	static const char *const arm[METRICS_ST_COUNT] = { "", "", "geodns", "anycast" };
+	struct metrics_block *s = malloc(sizeof(*s));
+	if (!s)
+		return;
+	metrics_sum(s);
+	json_t *q = json_array(), *st = json_array();
+	for (int t = 0; t < 2; t++)
+		for (int k = 0; k < METRICS_QT_COUNT; k++)
+			for (int r = 0; r < METRICS_RC_COUNT; r++)
+				if (s->queries[t][k][r])
+					json_array_append_new(q, json_pack("{s:s, s:s, s:s, s:I}", "transport",
+					                                   t ? "tcp" : "udp", "qtype", qtype_names[k],
+					                                   "rcode", rcode_names[r], "count",
+					                                   (json_int_t)s->queries[t][k][r]));
+	for (int m = 0; m < METRICS_ST_COUNT; m++)
+		for (size_t p = 0; p <= METRICS_MAX_POPS; p++)
+			if (s->steered[m][p])
+				json_array_append_new(st, json_pack("{s:s, s:s, s:s, s:I}", "method", method[m],
+				                                    "arm", arm[m], "pop",
+				                                    p && p <= n_pops ? pop_names[p - 1] : "",
+				                                    "count", (json_int_t)s->steered[m][p]));
+	json_t *j = json_pack("{s:o, s:o, s:{s:I, s:I}, s:{s:I, s:I}}", "queries", q, "steered_answers",
+	                      st, "ecs_queries", "ecs", (json_int_t)s->ecs[1], "resolver",
+	                      (json_int_t)s->ecs[0], "config_reloads", "success",
+	                      (json_int_t)reg.reloads_ok, "failure", (json_int_t)reg.reloads_failed);
+	char *text = json_dumps(j, JSON_INDENT(2));
+	if (text)
+		evbuffer_add_printf(buf, "%s\n", text);
+	free(text);
+	json_decref(j);
+	free(s);
 }

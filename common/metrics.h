@@ -128,4 +128,10 @@ struct evbuffer;
 void metrics_write(struct evbuffer *buf, const char *const *pop_names, size_t n_pops,
                    metrics_source_fn src, void *src_arg);
 
+/* Only the sources' families (src(src_arg, ...)) into buf. */
+void metrics_write_source(struct evbuffer *buf, metrics_source_fn src, void *src_arg);
+
+/* The counters as one JSON document (`steerdns ctl stats --json`). */
+void metrics_write_json(struct evbuffer *buf, const char *const *pop_names, size_t n_pops);
+
 #endif

@@ -17,6 +17,7 @@
 #include <string.h>
 #include <sys/eventfd.h>
 #include <sys/socket.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <event2/event.h>
@@ -27,6 +28,7 @@
 #include "common/log.h"
 #include "common/metrics.h"
 #include "common/metrics_http.h"
+#include "common/server_ctl.h"
 #include "common/qlog.h"
 #include "common/snapshot.h"
 #include "common/steer_module.h"
@@ -91,6 +93,10 @@ struct server {
 	 * the rings (common/metrics.h), and /metrics when configured. */
 	struct metrics_block **mblocks;
 	struct metrics_http *metrics;
+	/* The control socket (server_ctl.c) and what `ctl status` reports. */
+	struct server_ctl *ctlsock;
+	double started_at, loaded_at;   /* unix time */
+	unsigned generation;            /* configs published: 1 at start */
 };
 
 /*
@@ -426,10 +432,23 @@ int server_load_again(struct server *srv, char *err, size_t errlen)
 	return 0;
 }
 
+static double unix_now(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (double)ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
 int server_reload(struct server *srv)
 {
-	struct config *cfg = NULL;
 	char err[CONFIG_ERRLEN];
+	return server_reload_msg(srv, err, sizeof(err));
+}
+
+int server_reload_msg(struct server *srv, char *err, size_t errlen)
+{
+	struct config *cfg = NULL;
+	(void)errlen;  /* CONFIG_ERRLEN */
 
 	/* The config serving now is handed to the modules, which may reuse
 	 * what did not change; the reclaim timer runs on this thread, so it
@@ -441,6 +460,8 @@ int server_reload(struct server *srv)
 		return -1;
 	}
 	metrics_note_reload(true);
+	srv->generation++;
+	srv->loaded_at = unix_now();
 	metrics_set_identity(cfg->server.identity);
 	const struct metrics_conf *om = snapshot_current(&srv->snap)->metrics, *nm = cfg->metrics;
 	if ((om == NULL) != (nm == NULL) || (om && strcmp(om->listen, nm->listen) != 0))
@@ -464,9 +485,35 @@ int server_reload(struct server *srv)
 	return 0;
 }
 
+const struct config *server_config_now(struct server *srv)
+{
+	return snapshot_current(&srv->snap);
+}
+
+void server_times(const struct server *srv, double *started, double *loaded, unsigned *gen)
+{
+	*started = srv->started_at;
+	*loaded = srv->loaded_at;
+	*gen = srv->generation;
+}
+
+const struct listen_addr *server_listeners(const struct server *srv, size_t *n)
+{
+	*n = srv->n_listen;
+	return srv->listen;
+}
+
+int server_log_reopen(struct server *srv)
+{
+	const struct config *cfg = snapshot_current(&srv->snap);
+	if (!srv->qlog)
+		return 0;
+	return qlog_writer_set_path(srv->qlog, cfg->qlog ? cfg->qlog->path : NULL, true);
+}
+
 /* A /metrics scrape: the core families, the decision log's and dnstap's
  * drops, then each started module's gauges. */
-static void metrics_modules(void *arg, struct metrics_out *o)
+void server_gauges(void *arg, struct metrics_out *o)
 {
 	struct server *srv = arg;
 	const struct config *cfg = snapshot_current(&srv->snap);
@@ -486,7 +533,7 @@ static void metrics_fill(void *arg, struct evbuffer *buf)
 {
 	struct server *srv = arg;
 	const struct config *cfg = snapshot_current(&srv->snap);
-	metrics_write(buf, cfg->pop_names, cfg->n_pops, metrics_modules, srv);
+	metrics_write(buf, cfg->pop_names, cfg->n_pops, server_gauges, srv);
 }
 
 /* A module asks for a reload (steer_runtime_env.reload). */
@@ -593,6 +640,10 @@ int server_run(struct server *srv)
 		srv->started[m] = true;
 	}
 	const struct config *cur = snapshot_current(&srv->snap);
+	srv->started_at = srv->loaded_at = unix_now();
+	srv->generation = 1;
+	if (server_ctl_start(&srv->ctlsock, srv, srv->ctl, cur) != 0)
+		return -1;
 	if (cur->metrics) {
 		char merr[256];
 		srv->metrics = metrics_http_new(srv->ctl, cur->metrics->listen, metrics_fill, srv, merr,
@@ -669,6 +720,7 @@ void server_free(struct server *srv)
 	}
 	free(srv->qlog_rings);
 	metrics_http_free(srv->metrics);
+	server_ctl_free(srv->ctlsock);
 	metrics_set_blocks(NULL, 0);
 	for (size_t i = 0; srv->mblocks && i < srv->n_threads; i++)
 		free(srv->mblocks[i]);

@@ -223,22 +223,25 @@ static void geodns_metrics(void *rt, const struct config *cfg, struct metrics_ou
 		const char *l[] = { "pop", geo->pops[i].name, NULL };
 		metrics_sample(o, "steerdns_pop_up", l, st == HEALTH_UP);
 	}
-	/* No admin override yet: every PoP follows its checks (auto). */
+	/* `steerdns ctl pop NAME down|up|auto` (health.h). */
 	metrics_family(o, "steerdns_pop_admin_state", "gauge",
 	               "1 for the PoP's admin state (auto: follows its checks; up; down).");
-	static const char *const states[] = { "auto", "up", "down" };
-	for (size_t i = 0; i < geo->n_pops; i++)
+	static const enum health_admin states[] = { HEALTH_ADMIN_AUTO, HEALTH_ADMIN_UP,
+		                                    HEALTH_ADMIN_DOWN };
+	for (size_t i = 0; i < geo->n_pops; i++) {
+		enum health_admin a = health_admin_get(geo->pops[i].name);
 		for (int s = 0; s < 3; s++) {
-			const char *l[] = { "pop", geo->pops[i].name, "state", states[s], NULL };
-			metrics_sample(o, "steerdns_pop_admin_state", l, s == 0);
+			const char *l[] = { "pop", geo->pops[i].name, "state", health_admin_name(states[s]),
+				            NULL };
+			metrics_sample(o, "steerdns_pop_admin_state", l, a == states[s]);
 		}
+	}
 	metrics_family(o, "steerdns_health_check_up", "gauge",
 	               "1 when the PoP's health check passes, by PoP and check type.");
 	for (size_t i = 0; i < geo->n_pops; i++) {
 		if (!geo->pops[i].check)
 			continue;
-		_Atomic uint8_t *slot = health_slot(geo->pops[i].name);
-		int st = slot ? atomic_load_explicit(slot, memory_order_relaxed) : HEALTH_UP;
+		int st = health_check_get(geo->pops[i].name);
 		const char *l[] = { "pop", geo->pops[i].name, "check",
 			            check_type_name(geo->pops[i].check->type), NULL };
 		metrics_sample(o, "steerdns_health_check_up", l, st == HEALTH_UP);
