@@ -5,10 +5,11 @@ PREFIX  ?= /usr/local
 DESTDIR ?=
 SYSCONFDIR ?= /etc
 UNITDIR ?= /lib/systemd/system
+MANDIR  ?= $(PREFIX)/share/man
 SANITIZE ?= 0
 VERSION := 0.1.0
 
-PKGS    := libevent libevent_pthreads yaml-0.1 libmaxminddb jansson
+PKGS    := libevent libevent_pthreads yaml-0.1 libmaxminddb jansson libsystemd
 CC      ?= cc
 WARN    := -Wall -Wextra -Wshadow -Wstrict-prototypes -Wmissing-prototypes -Wformat=2
 OPT     ?= -O2 -g
@@ -61,7 +62,7 @@ TESTS_compare := test_compare test_probe_dns
 test_layer = $(or $(firstword $(foreach L,$(LAYERS),$(if $(filter $(1),$(TESTS_$(L))),$(L)))),common)
 
 # Debian packages needed to build (first line) and to test (second line).
-DEPS_BUILD := build-essential pkg-config libevent-dev libyaml-dev libmaxminddb-dev check libjansson-dev
+DEPS_BUILD := build-essential pkg-config libevent-dev libyaml-dev libmaxminddb-dev check libjansson-dev libsystemd-dev
 DEPS_TEST  := python3 bind9-dnsutils knot-dnsutils knot iproute2 procps libmaxmind-db-writer-perl gdnsd libxml2-utils chromium bird2 gobgpd unbound prometheus
 # Debian packages for `make bench` (peers, dnsperf, npm for the GeoIP DBs, perf/valgrind to profile).
 DEPS_BENCH := dnsperf gdnsd knot knot-module-geoip nsd npm util-linux linux-perf valgrind
@@ -145,7 +146,8 @@ run: deps-run steerdns
 	@echo "  dig @127.0.0.1 -p 5353 +tcp nope.example.test"
 	./steerdns serve -c config/example.yaml
 
-# install: binary, example config (never overwriting an existing one) and unit.
+# install: binary, example config (never overwriting an existing one), unit
+# and man pages steerdns(8), steerdns.yaml(5).
 install: steerdns
 	install -D -m 0755 steerdns $(DESTDIR)$(PREFIX)/sbin/steerdns
 	install -d $(DESTDIR)$(PREFIX)/share/steerdns/zones
@@ -157,6 +159,8 @@ install: steerdns
 	@mkdir -p $(BUILD)
 	sed -e 's|@SBINDIR@|$(PREFIX)/sbin|g' -e 's|/etc/steerdns|$(SYSCONFDIR)/steerdns|g' config/steerdns.service.in > $(BUILD)/steerdns.service
 	install -D -m 0644 $(BUILD)/steerdns.service $(DESTDIR)$(UNITDIR)/steerdns.service
+	install -D -m 0644 man/steerdns.8 $(DESTDIR)$(MANDIR)/man8/steerdns.8
+	install -D -m 0644 man/steerdns.yaml.5 $(DESTDIR)$(MANDIR)/man5/steerdns.yaml.5
 
 clean:
 	rm -rf build build-san steerdns

@@ -28,6 +28,7 @@
 #include "common/log.h"
 #include "common/metrics.h"
 #include "common/metrics_http.h"
+#include "common/sdnotify.h"
 #include "common/server_ctl.h"
 #include "common/qlog.h"
 #include "common/snapshot.h"
@@ -449,6 +450,7 @@ int server_reload_msg(struct server *srv, char *err, size_t errlen)
 {
 	struct config *cfg = NULL;
 	(void)errlen;  /* CONFIG_ERRLEN */
+	sdn_reloading();
 
 	/* The config serving now is handed to the modules, which may reuse
 	 * what did not change; the reclaim timer runs on this thread, so it
@@ -457,11 +459,13 @@ int server_reload_msg(struct server *srv, char *err, size_t errlen)
 		log_err("reload", "%s", err);
 		log_err("reload", "keeping the previous configuration");
 		metrics_note_reload(false);
+		sdn_ready("serving; the last reload failed, see the log");
 		return -1;
 	}
 	metrics_note_reload(true);
 	srv->generation++;
 	srv->loaded_at = unix_now();
+	sdn_ready("serving");
 	metrics_set_identity(cfg->server.identity);
 	const struct metrics_conf *om = snapshot_current(&srv->snap)->metrics, *nm = cfg->metrics;
 	if ((om == NULL) != (nm == NULL) || (om && strcmp(om->listen, nm->listen) != 0))
@@ -572,6 +576,7 @@ static void sigterm_cb(evutil_socket_t sig, short what, void *arg)
 
 	(void)what;
 	log_info("server", "signal %d: shutting down", (int)sig);
+	sdn_stopping();
 	/* A module may stop gracefully while DNS is still answered (anycast:
 	 * withdraw, linger while traffic moves away, say goodbye to the BGP
 	 * peers); the loop stops when the last one is done. A second signal
@@ -654,6 +659,7 @@ int server_run(struct server *srv)
 		}
 		log_info("server", "metrics on http://%s/metrics", cur->metrics->listen);
 	}
+	sdn_ready("serving");
 	event_base_dispatch(srv->ctl);
 	return 0;
 fail:
