@@ -9,7 +9,7 @@ MANDIR  ?= $(PREFIX)/share/man
 SANITIZE ?= 0
 VERSION := 0.1.0
 
-PKGS    := libevent libevent_pthreads yaml-0.1 libmaxminddb jansson libsystemd
+PKGS    := libevent libevent_pthreads yaml-0.1 libmaxminddb jansson libzscanner libknot libdnssec libsystemd
 CC      ?= cc
 WARN    := -Wall -Wextra -Wshadow -Wstrict-prototypes -Wmissing-prototypes -Wformat=2
 OPT     ?= -O2 -g
@@ -57,13 +57,13 @@ TESTS_geodns  := test_geodb test_mmdb_record test_mmdb_record_dbs test_geotree t
                  test_geotree_ops test_steer_private test_distance
 TESTS_anycast := test_bgp_msg test_bgp_session test_announcer test_query_edns
 TESTS_steer   := test_ab
-TESTS_server  := test_config test_geo_config test_anycast_config test_steer_method
+TESTS_server  := test_config test_geo_config test_anycast_config test_steer_method test_conf_schema
 TESTS_compare := test_compare test_probe_dns
 test_layer = $(or $(firstword $(foreach L,$(LAYERS),$(if $(filter $(1),$(TESTS_$(L))),$(L)))),common)
 
 # Debian packages needed to build (first line) and to test (second line).
-DEPS_BUILD := build-essential pkg-config libevent-dev libyaml-dev libmaxminddb-dev check libjansson-dev libsystemd-dev
-DEPS_TEST  := python3 bind9-dnsutils knot-dnsutils knot iproute2 procps libmaxmind-db-writer-perl gdnsd libxml2-utils chromium bird2 gobgpd unbound prometheus
+DEPS_BUILD := build-essential pkg-config libevent-dev libyaml-dev libmaxminddb-dev check libjansson-dev libknot-dev libsystemd-dev
+DEPS_TEST  := python3 bind9-dnsutils knot-dnsutils knot iproute2 procps libmaxmind-db-writer-perl gdnsd libxml2-utils chromium bird2 gobgpd unbound clickhouse-server pdns-recursor prometheus
 # Debian packages for `make bench` (peers, dnsperf, npm for the GeoIP DBs, perf/valgrind to profile).
 DEPS_BENCH := dnsperf gdnsd knot knot-module-geoip nsd npm util-linux linux-perf valgrind
 
@@ -137,6 +137,12 @@ check: deps
 	$(MAKE) integration
 	$(MAKE) SANITIZE=1 unit
 	$(MAKE) SANITIZE=1 integration
+
+# readme-schema: rewrite the README's configuration reference from the
+# schema (`steerdns checkconf --schema-markdown`); test_schema checks it.
+.PHONY: readme-schema
+readme-schema: steerdns
+	python3 tests/integration/test_schema.py --write-readme ./steerdns
 
 run: deps-run steerdns
 	@echo "serving config/example.yaml on 127.0.0.1:5353 (Ctrl-C to stop). Try:"

@@ -8,6 +8,7 @@
 #include "anycast/anycast_conf.h"
 #include "anycast/anycast_config_yaml.h"
 #include "anycast/anycast_runtime.h"
+#include "anycast/anycast_schema.h"
 #include "anycast/bgp_session.h"
 #include "common/config.h"
 #include "common/log.h"
@@ -119,7 +120,7 @@ static void anycast_metrics(void *rt, const struct config *cfg, struct metrics_o
 
 const struct steer_module anycast_module = {
 	.name = "anycast",
-	.sections = { "anycast", NULL },
+	.sections = { &anycast_section_row, NULL },
 	.load = anycast_load,
 	.bind = anycast_bind,
 	.mode = STEER_MODE_ANYCAST,

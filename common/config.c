@@ -22,9 +22,11 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "common/conf_schema.h"
 #include "common/dname.h"
 #include "common/steer_module.h"
 #include "common/yaml_doc.h"
+#include "common/zone_entry.h"
 #include "common/zone_yaml.h"
 
 #define NKEYS(a) (sizeof(a) / sizeof((a)[0]))
@@ -33,6 +35,7 @@
 #define DEFAULT_PORT 53
 #define MAX_MODULES 16
 #define MAX_TOP_KEYS (2 + MAX_MODULES * STEER_MODULE_SECTIONS)
+_Static_assert(MAX_TOP_KEYS <= CONFIG_MAX_SECTIONS, "CONFIG_MAX_SECTIONS too small");
 
 struct load_ctx {
 	struct config *cfg;
@@ -210,26 +213,69 @@ static int on_server_field(struct ydoc *d, const struct ydoc_key *k, yaml_node_t
 	return 0;
 }
 
+/* Computed defaults, printed from the loaded config (conf_schema.h). */
+static bool def_workers(const struct ydoc_penv *e, char *buf, size_t len)
+{
+	snprintf(buf, len, "%u", ((const struct config *)e->user)->server.workers);
+	return true;
+}
+
+static bool def_identity(const struct ydoc_penv *e, char *buf, size_t len)
+{
+	snprintf(buf, len, "%s", ((const struct config *)e->user)->server.identity);
+	return true;
+}
+
+/* The mode in force, when a method is usable (without one, no mode can
+ * be written, and none is printed). */
+static bool def_mode(const struct ydoc_penv *e, char *buf, size_t len)
+{
+	const struct config *cfg = e->user;
+	char why[256];
+	if (cfg->server.mode == STEER_MODE_DEFAULT ||
+	    steer_usable(cfg, cfg->server.mode, false, why, sizeof(why)) < 0)
+		return false;
+	snprintf(buf, len, "%s", steer_mode_name(cfg->server.mode));
+	return true;
+}
+
 static const struct ydoc_key server_keys[] = {
-	{ "listen", YK_ANY, 0, 0, false, on_listen },
-	{ "workers", YK_UINT, 0, MAX_WORKERS, false, on_server_field },
-	{ "identity", YK_STR, 0, 0, false, on_server_field },
-	{ "version", YK_STR, 0, 0, false, on_server_field },
-	{ "edns_payload", YK_UINT, 512, 4096, false, on_server_field },
-	{ "tcp_idle_timeout", YK_UINT, 1, 3600, false, on_server_field },
-	{ "tcp_io_timeout", YK_UINT, 10, 60000, false, on_server_field },
-	{ "tcp_max_clients", YK_UINT, 1, 65535, false, on_server_field },
-	{ "user", YK_STR, 0, 0, false, on_server_field },
-	{ "group", YK_STR, 0, 0, false, on_server_field },
-	{ "mode", YK_STR, 0, 0, false, on_server_field },
+	{ .key = "listen", .kind = YK_ANY, .handler = on_listen,
+	  .def = "[\"127.0.0.1:53\", \"[::1]:53\"]", .type = "address or list",
+	  .doc = "addresses to answer on: addr, addr:port, [v6] or [v6]:port (port 53 when none)" },
+	{ .key = "workers", .kind = YK_UINT, .lo = 0, .hi = MAX_WORKERS, .handler = on_server_field,
+	  .def = "the number of CPUs", .defprint = def_workers,
+	  .doc = "per address: a UDP reader and a TCP worker each; 0: the number of CPUs" },
+	{ .key = "identity", .kind = YK_STR, .handler = on_server_field, .def = "the host name",
+	  .defprint = def_identity, .doc = "NSID and CHAOS id.server / hostname.bind, at most 255 bytes" },
+	{ .key = "version", .kind = YK_STR, .handler = on_server_field,
+	  .doc = "CHAOS version.bind / version.server; absent: REFUSED" },
+	{ .key = "edns_payload", .kind = YK_UINT, .lo = 512, .hi = 4096, .handler = on_server_field,
+	  .def = "1232", .doc = "our EDNS UDP payload size" },
+	{ .key = "tcp_idle_timeout", .kind = YK_UINT, .lo = 1, .hi = 3600, .handler = on_server_field,
+	  .def = "10", .doc = "seconds before a TCP connection that sends or reads nothing is closed" },
+	{ .key = "tcp_io_timeout", .kind = YK_UINT, .lo = 10, .hi = 60000, .handler = on_server_field,
+	  .def = "500", .doc = "milliseconds within which a begun TCP query must arrive whole" },
+	{ .key = "tcp_max_clients", .kind = YK_UINT, .lo = 1, .hi = 65535,
+	  .handler = on_server_field, .def = "1024",
+	  .doc = "TCP connections across the server; a newcomer evicts the least active" },
+	{ .key = "user", .kind = YK_STR, .handler = on_server_field,
+	  .doc = "drop to this user after binding; absent: stay as started" },
+	{ .key = "group", .kind = YK_STR, .handler = on_server_field,
+	  .doc = "drop to this group after binding; absent: the user's" },
+	{ .key = "mode", .kind = YK_STR, .handler = on_server_field, .type = "geodns | anycast | ab",
+	  .def = "geodns with geoip, else anycast with an anycast section", .defprint = def_mode,
+	  .doc = "how steered names without their own steer mode answer" },
 };
+
+static const struct ydoc_table server_table = YDOC_TABLE("server", server_keys);
 
 static int on_server(struct ydoc *d, const struct ydoc_key *k, yaml_node_t *val, uint32_t num,
                      void *ctx, char *err, size_t errlen)
 {
 	(void)k;
 	(void)num;
-	return ydoc_walk_map(d, val, "server", server_keys, NKEYS(server_keys), ctx, err, errlen);
+	return ydoc_walk_table(d, val, &server_table, ctx, err, errlen);
 }
 
 /* --- zones section --- */
@@ -244,22 +290,8 @@ static int load_zones(struct ydoc *d, struct load_ctx *lc, yaml_node_t *val, cha
 	for (yaml_node_item_t *it = val->data.sequence.items.start;
 	     it < val->data.sequence.items.top; it++) {
 		yaml_node_t *item = ydoc_node(d, *it);
-		const char *rel;
-		if (ydoc_expect_str(d, item, "zones entry", &rel, err, errlen) < 0)
-			return -1;
-		/* Relative zone paths are relative to the config file, not to the
-		 * working directory, so the server can be started from anywhere. */
-		size_t plen = strlen(lc->dir) + strlen(rel) + 1;
-		char *path = arena_alloc(&lc->cfg->arena, plen);
-		snprintf(path, plen, "%s%s", rel[0] == '/' ? "" : lc->dir, rel);
-
 		struct zone *z = NULL;
-		int open_errno = 0;
-		int rc = zone_yaml_load_caps(path, &caps, &z, err, errlen, &open_errno);
-		if (rc == -2)
-			return ydoc_err(d, item, err, errlen, "cannot open %s: %s", rel,
-			                strerror(open_errno));
-		if (rc < 0)
+		if (zone_entry_load(d, item, lc->dir, &caps, &z, err, errlen) < 0)
 			return -1;
 		for (size_t i = 0; i < zs->count; i++) {
 			if (dname_equal(zs->zones[i]->origin, z->origin)) {
@@ -301,46 +333,78 @@ static int on_deferred(struct ydoc *d, const struct ydoc_key *k, yaml_node_t *va
 	}
 	for (size_t m = 0; m < lc->mods->n; m++)
 		for (size_t i = 0; lc->mods->mods[m]->sections[i]; i++)
-			if (strcmp(k->key, lc->mods->mods[m]->sections[i]) == 0)
+			if (strcmp(k->key, lc->mods->mods[m]->sections[i]->key) == 0)
 				lc->sections[m][i] = val;
 	return 0;
 }
 
-/* Top-level sections: server and zones, then every module's (mappings). */
-static size_t top_keys(const struct steer_modules *mods, struct ydoc_key *keys)
+/* Top-level sections: server and zones here, then every module's rows
+ * (their keys are in each row's table). */
+static const struct ydoc_key server_row = {
+	.key = "server", .kind = YK_MAP, .handler = on_server, .sub = &server_table,
+	.flags = YF_IMPLIED, .doc = "the DNS server itself",
+};
+
+static const struct ydoc_key zones_row = {
+	.key = "zones", .kind = YK_SEQ, .handler = on_deferred, .def = "[]", .flags = YF_PATH,
+	.type = "list of paths", .doc = "zone files, relative to this file's directory",
+};
+
+size_t config_schema_keys(const struct steer_modules *mods, struct ydoc_key *keys, size_t max)
 {
 	size_t n = 0;
-	keys[n++] = (struct ydoc_key){ "server", YK_MAP, 0, 0, false, on_server };
-	keys[n++] = (struct ydoc_key){ "zones", YK_SEQ, 0, 0, false, on_deferred };
-	for (size_t m = 0; m < mods->n; m++)
-		for (size_t i = 0; mods->mods[m]->sections[i]; i++)
-			keys[n++] = (struct ydoc_key){ mods->mods[m]->sections[i], YK_MAP, 0, 0, false,
-			                               on_deferred };
+	if (max < 2)
+		return 0;
+	keys[n++] = server_row;
+	keys[n++] = zones_row;
+	for (size_t m = 0; mods && m < mods->n; m++) {
+		for (size_t i = 0; mods->mods[m]->sections[i] && n < max; i++) {
+			keys[n] = *mods->mods[m]->sections[i];
+			keys[n].handler = on_deferred;
+			n++;
+		}
+	}
 	return n;
 }
 
 /* --- defaults --- */
 
+/* A server key's default, from its row. */
+static unsigned server_default(const char *key)
+{
+	uint32_t v = 0;
+	ydoc_parse_u32(ydoc_table_key(&server_table, key)->def, &v);
+	return v;
+}
+
 static void set_defaults(struct config *cfg)
 {
 	struct server_config *sv = &cfg->server;
 	sv->workers = 0;
-	sv->edns_payload = 1232;
-	sv->tcp_idle_timeout_ms = 10000;
-	sv->tcp_io_timeout_ms = 500;
-	sv->tcp_max_clients = 1024;
+	sv->edns_payload = (uint16_t)server_default("edns_payload");
+	sv->tcp_idle_timeout_ms = server_default("tcp_idle_timeout") * 1000;
+	sv->tcp_io_timeout_ms = server_default("tcp_io_timeout");
+	sv->tcp_max_clients = server_default("tcp_max_clients");
 }
 
 static int finish_defaults(struct config *cfg)
 {
 	struct server_config *sv = &cfg->server;
 	if (!sv->listen) {
-		static const char *const defaults[] = { "127.0.0.1", "[::1]" };
-		sv->listen = arena_alloc(&cfg->arena, 2 * sizeof(*sv->listen));
-		for (int i = 0; i < 2; i++)
-			if (parse_listen(defaults[i], &sv->listen[i]) < 0)
+		/* The row's default: the quoted addresses of its flow list. */
+		const char *def = ydoc_table_key(&server_table, "listen")->def;
+		sv->listen = arena_alloc(&cfg->arena, MAX_LISTEN * sizeof(*sv->listen));
+		for (const char *q = strchr(def, '"'); q && sv->n_listen < MAX_LISTEN;
+		     q = strchr(q + 1, '"')) {
+			const char *end = strchr(q + 1, '"');
+			char one[64];
+			if (!end || (size_t)(end - q) > sizeof(one))
 				return -1;
-		sv->n_listen = 2;
+			snprintf(one, sizeof(one), "%.*s", (int)(end - q - 1), q + 1);
+			if (parse_listen(one, &sv->listen[sv->n_listen++]) < 0)
+				return -1;
+			q = end;
+		}
 	}
 	if (sv->workers == 0) {
 		long n = sysconf(_SC_NPROCESSORS_ONLN);
@@ -446,7 +510,8 @@ int config_load_mods(const char *path, const struct steer_modules *mods,
 	rc = -1;
 	yaml_node_t *root = ydoc_root(&d);
 	/* An empty file is a valid config: every default, no zones. */
-	if (root && ydoc_walk_map(&d, root, "config", keys, top_keys(lc.mods, keys), &lc, err,
+	if (root && ydoc_walk_map(&d, root, "config", keys,
+	                          config_schema_keys(lc.mods, keys, MAX_TOP_KEYS), &lc, err,
 	                          CONFIG_ERRLEN) < 0)
 		goto fail;
 	struct steer_load sl = { .d = &d, .cfg = cfg, .prev = prev, .dir = lc.dir };

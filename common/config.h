@@ -122,6 +122,15 @@ int config_load_mods(const char *path, const struct steer_modules *mods,
 
 void config_free(struct config *cfg);
 
+/* The rows of the top-level sections (common/conf_schema.h): server and
+ * zones, then every module's in table order, at most max, copied into
+ * keys; returns how many. The loader walks them; `checkconf --print` and
+ * `--schema-markdown` print from them. */
+#define CONFIG_MAX_SECTIONS (2 + 16 * 4)
+struct ydoc_key;
+struct steer_modules;
+size_t config_schema_keys(const struct steer_modules *mods, struct ydoc_key *keys, size_t max);
+
 /*
  * What the zones of a config may steer, for the zone loader: names may
  * carry `steer:` when some method is usable; each name's mode (or

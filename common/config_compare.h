@@ -24,6 +24,9 @@ struct ab_conf {
 
 struct qlog_conf;
 
+/* The sections' schema rows (common/conf_schema.h). */
+extern const struct ydoc_key ab_section_row, decision_log_section_row;
+
 /* `ab:` mapping n -> *out (arena). */
 int ab_config_from_yaml(struct ydoc *d, yaml_node_t *n, struct arena *a, struct ab_conf **out,
                         char *err, size_t errlen);

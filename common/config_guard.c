@@ -8,8 +8,6 @@
 #include "common/steer_module.h"
 #include "common/yaml_values.h"
 
-#define NKEYS(a) (sizeof(a) / sizeof((a)[0]))
-
 void guard_defaults(struct cookie_conf *cc, struct rrl_conf *rc)
 {
 	memset(cc, 0, sizeof(*cc));
@@ -47,16 +45,28 @@ static int on_cookie(struct ydoc *d, const struct ydoc_key *k, yaml_node_t *val,
 	return 0;
 }
 
+#define STR_(x) #x
+#define STR(x) STR_(x)
+
 static const struct ydoc_key cookie_keys[] = {
-	{ "enabled", YK_ANY, 0, 0, false, on_cookie },
-	{ "secret_file", YK_STR, 0, 0, false, on_cookie },
+	{ .key = "enabled", .kind = YK_BOOL, .handler = on_cookie, .def = "true",
+	  .doc = "DNS Cookies (RFC 7873): answer a client cookie with a server cookie" },
+	{ .key = "secret_file", .kind = YK_STR, .handler = on_cookie, .flags = YF_PATH,
+	  .doc = "32 hex digits, optionally a second line (the previous secret); absent: a "
+	         "random secret per process" },
+};
+static const struct ydoc_table cookie_table = YDOC_TABLE("cookies", cookie_keys);
+
+const struct ydoc_key cookies_section_row = {
+	.key = "cookies", .kind = YK_MAP, .sub = &cookie_table, .flags = YF_IMPLIED,
+	.doc = "DNS Cookies (RFC 7873, RFC 9018 server cookies)",
 };
 
 int cookies_config_from_yaml(struct ydoc *d, yaml_node_t *n, struct arena *a, const char *dir,
                              struct cookie_conf *cc, char *err, size_t errlen)
 {
 	struct cookie_ctx c = { cc, a, dir };
-	return ydoc_walk_map(d, n, "cookies", cookie_keys, NKEYS(cookie_keys), &c, err, errlen);
+	return ydoc_walk_table(d, n, &cookie_table, &c, err, errlen);
 }
 
 struct rrl_ctx {
@@ -112,13 +122,27 @@ static int on_rrl(struct ydoc *d, const struct ydoc_key *k, yaml_node_t *val, ui
 }
 
 static const struct ydoc_key rrl_keys[] = {
-	{ "enabled", YK_ANY, 0, 0, false, on_rrl },
-	{ "rate", YK_UINT, 1, 100000, false, on_rrl },
-	{ "slip", YK_UINT, 0, 100, false, on_rrl },
-	{ "window", YK_UINT, 1, 60, false, on_rrl },
-	{ "ipv4_prefix", YK_UINT, 8, 32, false, on_rrl },
-	{ "ipv6_prefix", YK_UINT, 32, 128, false, on_rrl },
-	{ "exempt", YK_ANY, 0, 0, false, on_rrl },
+	{ .key = "enabled", .kind = YK_BOOL, .handler = on_rrl, .def = "true",
+	  .doc = "limit responses (the section present means on)" },
+	{ .key = "rate", .kind = YK_UINT, .lo = 1, .hi = 100000, .handler = on_rrl,
+	  .def = STR(RRL_DEFAULT_RATE), .doc = "responses per second per account" },
+	{ .key = "slip", .kind = YK_UINT, .lo = 0, .hi = 100, .handler = on_rrl,
+	  .def = STR(RRL_DEFAULT_SLIP),
+	  .doc = "0: drop every response over the limit; N: every Nth goes out truncated" },
+	{ .key = "window", .kind = YK_UINT, .lo = 1, .hi = 60, .handler = on_rrl,
+	  .def = STR(RRL_DEFAULT_WINDOW), .doc = "seconds of debt an account may build up" },
+	{ .key = "ipv4_prefix", .kind = YK_UINT, .lo = 8, .hi = 32, .handler = on_rrl,
+	  .def = STR(RRL_DEFAULT_V4), .doc = "IPv4 clients share an account per prefix" },
+	{ .key = "ipv6_prefix", .kind = YK_UINT, .lo = 32, .hi = 128, .handler = on_rrl,
+	  .def = STR(RRL_DEFAULT_V6), .doc = "IPv6 clients share an account per prefix" },
+	{ .key = "exempt", .kind = YK_ANY, .handler = on_rrl, .type = "network or list",
+	  .doc = "client networks never limited; absent: none" },
+};
+static const struct ydoc_table rrl_table = YDOC_TABLE("rrl", rrl_keys);
+
+const struct ydoc_key rrl_section_row = {
+	.key = "rrl", .kind = YK_MAP, .sub = &rrl_table,
+	.doc = "response rate limiting; absent: off",
 };
 
 int rrl_config_from_yaml(struct ydoc *d, yaml_node_t *n, struct arena *a, struct rrl_conf *rc,
@@ -126,7 +150,7 @@ int rrl_config_from_yaml(struct ydoc *d, yaml_node_t *n, struct arena *a, struct
 {
 	struct rrl_ctx c = { rc, a };
 	rc->enabled = true;
-	return ydoc_walk_map(d, n, "rrl", rrl_keys, NKEYS(rrl_keys), &c, err, errlen);
+	return ydoc_walk_table(d, n, &rrl_table, &c, err, errlen);
 }
 
 /* Every load: the defaults, then what the sections say. */
@@ -149,6 +173,6 @@ static int guard_load(const struct steer_load *l, yaml_node_t *const *v, char *e
 
 const struct steer_module guard_module = {
 	.name = "guard",
-	.sections = { "cookies", "rrl", NULL },
+	.sections = { &cookies_section_row, &rrl_section_row, NULL },
 	.load = guard_load,
 };

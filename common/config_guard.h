@@ -10,6 +10,9 @@
 #include "common/rrl.h"
 #include "common/yaml_doc.h"
 
+/* The sections' schema rows (common/conf_schema.h). */
+extern const struct ydoc_key cookies_section_row, rrl_section_row;
+
 /* Defaults: cookies on with the process's random secret; RRL off. */
 void guard_defaults(struct cookie_conf *cc, struct rrl_conf *rc);
 

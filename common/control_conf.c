@@ -40,9 +40,36 @@ static int on_control(struct ydoc *d, const struct ydoc_key *k, yaml_node_t *val
 	return 0;
 }
 
+/* The defaults --print shows: where this process would put them. */
+static bool def_socket(const struct ydoc_penv *e, char *buf, size_t len)
+{
+	(void)e;
+	control_default_socket(buf, len);
+	return true;
+}
+
+static bool def_state(const struct ydoc_penv *e, char *buf, size_t len)
+{
+	(void)e;
+	control_default_state(buf, len);
+	return true;
+}
+
 static const struct ydoc_key control_keys[] = {
-	{ "socket", YK_STR, 0, 0, false, on_control },
-	{ "state", YK_STR, 0, 0, false, on_control },
+	{ .key = "socket", .kind = YK_STR, .handler = on_control, .flags = YF_PATH,
+	  .def = "$RUNTIME_DIRECTORY/steerdns.sock, else /run/steerdns/steerdns.sock",
+	  .defprint = def_socket,
+	  .doc = "the control socket of `steerdns ctl` (mode 0660)" },
+	{ .key = "state", .kind = YK_STR, .handler = on_control, .flags = YF_PATH,
+	  .def = "$STATE_DIRECTORY/admin-state, else /var/lib/steerdns/admin-state",
+	  .defprint = def_state,
+	  .doc = "where `ctl pop` overrides are kept across restarts" },
+};
+static const struct ydoc_table control_table = YDOC_TABLE("control", control_keys);
+
+static const struct ydoc_key control_section_row = {
+	.key = "control", .kind = YK_MAP, .sub = &control_table, .flags = YF_IMPLIED,
+	.doc = "the control socket (always on; `steerdns ctl`)",
 };
 
 static int control_load(const struct steer_load *l, yaml_node_t *const *v, char *err, size_t errlen)
@@ -50,7 +77,7 @@ static int control_load(const struct steer_load *l, yaml_node_t *const *v, char 
 	struct control_conf *c = arena_alloc(&l->cfg->arena, sizeof(*c));
 	struct control_ctx cc = { c, &l->cfg->arena, l->dir };
 	c->socket = c->state = NULL;
-	if (v[0] && ydoc_walk_map(l->d, v[0], "control", control_keys, 2, &cc, err, errlen) < 0)
+	if (v[0] && ydoc_walk_table(l->d, v[0], &control_table, &cc, err, errlen) < 0)
 		return -1;
 	l->cfg->control = c;
 	return 0;
@@ -58,6 +85,6 @@ static int control_load(const struct steer_load *l, yaml_node_t *const *v, char 
 
 const struct steer_module control_module = {
 	.name = "control",
-	.sections = { "control", NULL },
+	.sections = { &control_section_row, NULL },
 	.load = control_load,
 };

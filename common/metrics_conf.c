@@ -32,7 +32,14 @@ static int on_metrics(struct ydoc *d, const struct ydoc_key *k, yaml_node_t *val
 }
 
 static const struct ydoc_key metrics_keys[] = {
-	{ "listen", YK_STR, 0, 0, true, on_metrics },
+	{ .key = "listen", .kind = YK_STR, .required = true, .handler = on_metrics,
+	  .doc = "ADDR:PORT or [V6]:PORT (port required) where /metrics is served" },
+};
+static const struct ydoc_table metrics_table = YDOC_TABLE("metrics", metrics_keys);
+
+static const struct ydoc_key metrics_section_row = {
+	.key = "metrics", .kind = YK_MAP, .sub = &metrics_table,
+	.doc = "Prometheus /metrics endpoint (text format); absent: none",
 };
 
 static int metrics_load(const struct steer_load *l, yaml_node_t *const *v, char *err, size_t errlen)
@@ -40,7 +47,8 @@ static int metrics_load(const struct steer_load *l, yaml_node_t *const *v, char 
 	if (!v[0])
 		return 0;
 	struct metrics_conf *m = arena_alloc(&l->cfg->arena, sizeof(*m));
-	if (ydoc_walk_map(l->d, v[0], "metrics", metrics_keys, 1, m, err, errlen) < 0)
+	m->listen = NULL;
+	if (ydoc_walk_table(l->d, v[0], &metrics_table, m, err, errlen) < 0)
 		return -1;
 	m->listen = arena_strdup(&l->cfg->arena, m->listen);
 	l->cfg->metrics = m;
@@ -49,6 +57,6 @@ static int metrics_load(const struct steer_load *l, yaml_node_t *const *v, char 
 
 const struct steer_module metrics_module = {
 	.name = "metrics",
-	.sections = { "metrics", NULL },
+	.sections = { &metrics_section_row, NULL },
 	.load = metrics_load,
 };

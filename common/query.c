@@ -19,6 +19,7 @@
 
 #include "common/config.h"
 #include "common/dname.h"
+#include "common/dnssec_answer.h"
 #include "common/edns.h"
 #include "common/lookup.h"
 #include "common/metrics.h"
@@ -155,6 +156,7 @@ struct responder {
 	bool with_opt;
 	struct ecs ecs_echo;
 	uint8_t cookie[COOKIE_CLIENT_LEN + COOKIE_SERVER_LEN];
+	const struct dnssec_zone *sign;  /* DO query to a signed zone: sign with this */
 };
 
 static uint16_t base_flags(const struct query_ctx *q)
@@ -281,27 +283,6 @@ static unsigned answer_chaos(struct responder *rs)
 
 /* ---- IN ---------------------------------------------------------------- */
 
-/* Target name inside rdata of types that get additional processing. */
-static const uint8_t *additional_target(uint16_t type, const struct rdata *rd)
-{
-	size_t off;
-	switch (type) {
-	case RRT_NS: off = 0; break;
-	case RRT_MX: off = 2; break;
-	case RRT_SRV: off = 6; break;
-	default: return NULL;
-	}
-	if (rd->len <= off)
-		return NULL;
-	/* The zone holds well-formed names; check the length anyway. */
-	size_t i = off;
-	while (i < rd->len && rd->data[i])
-		i += 1 + (size_t)rd->data[i];
-	if (i >= rd->len)
-		return NULL;
-	return rd->data + off;
-}
-
 struct glue_state {
 	const struct znode *done[MAX_GLUE_NODES];
 	unsigned ndone;
@@ -327,11 +308,13 @@ static bool glue_seen(struct glue_state *g, const struct znode *n)
 static void add_glue(struct responder *rs, const struct zone *z, const uint8_t *owner,
                      const struct rrset *s, bool referral, struct glue_state *g)
 {
-	if (s->type != RRT_NS && s->type != RRT_MX && s->type != RRT_SRV)
-		return;  /* no targets (additional_target): most answers end here */
+	uint16_t types[3];
+	unsigned ntypes = lookup_additional_types(s->type, types);
+	if (ntypes == 0)
+		return;  /* no targets: most answers end here */
 	for (int pass = 0; pass < 2 && !g->stop; pass++) {
 		for (uint16_t i = 0; i < s->count && !g->stop; i++) {
-			const uint8_t *t = additional_target(s->type, &s->rr[i]);
+			const uint8_t *t = lookup_additional_target(s->type, &s->rr[i]);
 			if (!t)
 				continue;
 			bool mandatory;
@@ -339,8 +322,7 @@ static void add_glue(struct responder *rs, const struct zone *z, const uint8_t *
 			                                          &mandatory);
 			if (!n || mandatory != (pass == 0) || glue_seen(g, n))
 				continue;
-			static const uint16_t types[2] = { RRT_A, RRT_AAAA };
-			for (int k = 0; k < 2; k++) {
+			for (unsigned k = 0; k < ntypes; k++) {
 				const struct rrset *a = znode_rrset(n, types[k]);
 				if (!a || a->count == 0)
 					continue;
@@ -348,6 +330,14 @@ static void add_glue(struct responder *rs, const struct zone *z, const uint8_t *
 				                  a->rr, a->count) < 0) {
 					if (referral && mandatory)
 						rs->m.flags |= MSG_FLAG_TC;
+					g->stop = true;
+					break;
+				}
+				/* RFC 4035 3.1.1: authoritative additional data with its
+				 * RRSIG, which may be dropped for room; glue unsigned. */
+				if (rs->sign && !lookup_below_cut(n) &&
+				    dnssec_put_rrsig(&rs->m, rs->sign, MSG_AR, t, a->type, a->ttl, a->ttl,
+				                     a->rr, a->count) < 0) {
 					g->stop = true;
 					break;
 				}
@@ -383,7 +373,9 @@ static __attribute__((noinline)) int put_steered(struct responder *rs, const str
 	if (out.n == 0)
 		return 0;
 	if (msg_put_rrset(&rs->m, MSG_AN, e->owner, e->steer_type, CLASS_IN, sr->ttl, out.rr,
-	                  (uint16_t)out.n) < 0)
+	                  (uint16_t)out.n) < 0 ||
+	    (rs->sign && dnssec_put_rrsig(&rs->m, rs->sign, MSG_AN, e->owner, e->steer_type, sr->ttl,
+	                                  sr->ttl, out.rr, (uint16_t)out.n) < 0))
 		return -1;
 	out.scope = rs->opt.ecs ? rs->ecs_echo.scope : -1;
 	steer_observe(rs->cfg, rs->q, e->steer_type, &out);
@@ -409,8 +401,10 @@ static unsigned answer_in(struct responder *rs)
 	lookup_answer(z, q->qname, q->qname_lc, &q->qlabels, q->qtype, &res);
 	if (res.aa)
 		rs->m.flags |= MSG_FLAG_AA;
+	rs->sign = q->edns.do_bit ? z->dnssec : NULL;
 
 	unsigned rcode = RCODE_NOERROR;
+	const uint8_t *steer_owner = NULL;   /* a steered name that had no answer */
 	for (unsigned i = 0; i < res.n_an; i++) {
 		const struct rrset *s = res.an[i].rrset;
 		if (!s) {
@@ -422,17 +416,34 @@ static unsigned answer_in(struct responder *rs)
 			}
 			if (r == 0)
 				res.state = LS_NODATA;  /* no PoP has this family */
+			steer_owner = res.an[i].owner;
 			res.n_an = i;               /* nothing to add glue for */
 			break;
 		}
-		if (msg_put_rrset(&rs->m, MSG_AN, res.an[i].owner, s->type, CLASS_IN, s->ttl,
-		                  s->rr, s->count) < 0) {
+		if (msg_put_rrset(&rs->m, MSG_AN, res.an[i].owner, s->type, CLASS_IN, s->ttl, s->rr,
+		                  s->count) < 0 ||
+		    (rs->sign && dnssec_put_rrsig(&rs->m, rs->sign, MSG_AN, res.an[i].owner, s->type,
+		                                  s->ttl, s->ttl, s->rr, s->count) < 0)) {
 			/* Knot keeps the RRsets that fit, sets TC and stops. */
 			rs->m.flags |= MSG_FLAG_TC;
 			return rcode;
 		}
 	}
 
+	if (rs->sign && (res.state == LS_NXDOMAIN || res.state == LS_NODATA)) {
+		/* Compact denial (RFC 9824): NOERROR, one NSEC at the name the
+		 * answer is about: the question, the end of its CNAME chain, or
+		 * the steered name without an address of that family. */
+		const uint8_t *name = q->qname;
+		if (steer_owner)
+			name = steer_owner;
+		else if (res.n_an > 0 && res.an[res.n_an - 1].rrset->type == RRT_CNAME)
+			name = res.an[res.n_an - 1].rrset->rr[0].data;
+		if (dnssec_put_denial(&rs->m, z, name, res.state == LS_NODATA ? res.last : NULL,
+		                      q->qtype) < 0)
+			rs->m.flags |= MSG_FLAG_TC;  /* a denial without its proof is bogus */
+		return rcode;
+	}
 	switch (res.state) {
 	case LS_NXDOMAIN:
 		rcode = RCODE_NXDOMAIN;
@@ -449,7 +460,8 @@ static unsigned answer_in(struct responder *rs)
 		if (!ns || ns->count == 0)
 			return RCODE_SERVFAIL;
 		if (msg_put_rrset(&rs->m, MSG_NS, res.cut->name, RRT_NS, CLASS_IN, ns->ttl,
-		                  ns->rr, ns->count) < 0) {
+		                  ns->rr, ns->count) < 0 ||
+		    (rs->sign && dnssec_put_referral(&rs->m, z, res.cut) < 0)) {
 			rs->m.flags |= MSG_FLAG_TC;
 			return rcode;
 		}

@@ -32,6 +32,7 @@
 
 struct config;
 struct ydoc;
+struct ydoc_key;
 struct event_base;
 struct metrics_out;
 
@@ -55,8 +56,11 @@ struct steer_runtime_env {
 
 struct steer_module {
 	const char *name;
-	/* Top-level mapping keys it owns, NULL-terminated. */
-	const char *sections[STEER_MODULE_SECTIONS + 1];
+	/* The top-level sections it owns: their schema rows (yaml_doc.h; the
+	 * row's key is the section's name, its table the section's keys),
+	 * NULL-terminated. The loader walks them, `checkconf --print` and the
+	 * README reference print from them (common/conf_schema.h). */
+	const struct ydoc_key *sections[STEER_MODULE_SECTIONS + 1];
 	/* Parse its sections: vals[i] is the value of sections[i], NULL when
 	 * absent. Called on every load, in table order, after the server
 	 * section and before the zones. Returns 0 or -1 with err. */

@@ -10,23 +10,26 @@
 #define MAX_STEER_ANSWERS 16
 
 static const struct ydoc_key steer_keys[] = {
-	{ "ttl", YK_UINT, 0, ZONE_MAX_TTL, false, NULL },
-	{ "answers", YK_UINT, 1, MAX_STEER_ANSWERS, false, NULL },
-	{ "mode", YK_STR, 0, 0, false, NULL },
+	{ .key = "ttl", .kind = YK_UINT, .lo = 0, .hi = ZONE_MAX_TTL, .def = "30",
+	  .doc = "TTL of the steered answers" },
+	{ .key = "answers", .kind = YK_UINT, .lo = 1, .hi = MAX_STEER_ANSWERS, .def = "1",
+	  .doc = "how many PoPs' addresses to answer" },
+	{ .key = "mode", .kind = YK_STR, .type = "geodns | anycast | ab",
+	  .doc = "this name's method; absent: server.mode" },
 };
 
 int steer_rec_from_yaml(struct ydoc *d, yaml_node_t *n, struct steer_rec *out, char *err,
                         size_t errlen)
 {
-	uint32_t v;
+	uint32_t v = 0;
 
 	if (ydoc_walk_map(d, n, "steer", steer_keys, NKEYS(steer_keys), NULL, err, errlen) < 0)
 		return -1;
 	memset(out, 0, sizeof(*out));
-	if (yv_u32_key(d, n, &steer_keys[0], 30, &v, err, errlen) < 0)
+	if (yv_u32_key(d, n, &steer_keys[0], &v, err, errlen) < 0)
 		return -1;
 	out->ttl = v;
-	if (yv_u32_key(d, n, &steer_keys[1], 1, &v, err, errlen) < 0)
+	if (yv_u32_key(d, n, &steer_keys[1], &v, err, errlen) < 0)
 		return -1;
 	out->answers = v;
 	out->mode = STEER_MODE_DEFAULT;

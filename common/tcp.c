@@ -576,19 +576,14 @@ static void listener_cb(evutil_socket_t fd, short what, void *arg)
 		}
 		/* Server-wide limit: over it, make room by closing this
 		 * worker's least recently active connection, so idle ones
-		 * cannot lock newcomers out; a worker with none to give up
-		 * closes the newcomer at once, so it fails fast instead of
-		 * waiting in the backlog. */
-		if (atomic_fetch_add(tw->clients, 1) >= max) {
-			atomic_fetch_sub(tw->clients, 1);
-			if (!tw->conns_tail) {
-				close(cfd);
-				log_debug("tcp", "connection limit %u reached, closed a new one", max);
-				continue;
-			}
+		 * cannot lock newcomers out. A worker that holds none (the
+		 * others hold them all) admits the newcomer anyway: refusing
+		 * it would let idle connections on other workers lock out
+		 * everyone this worker's listener is handed, and the limit is
+		 * exceeded by at most one connection per such worker. */
+		if (atomic_fetch_add(tw->clients, 1) >= max && tw->conns_tail) {
 			log_debug("tcp", "connection limit %u reached, evicting the longest idle", max);
-			conn_free(tw->conns_tail);
-			atomic_fetch_add(tw->clients, 1);
+			conn_free(tw->conns_tail);   /* its count goes; the newcomer's stays */
 		}
 		conn_open(tw, cfd, &ss, sslen);
 	}

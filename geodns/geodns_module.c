@@ -18,6 +18,7 @@
 #include "geodns/geo_compile.h"
 #include "geodns/geo_config.h"
 #include "geodns/geo_config_yaml.h"
+#include "geodns/geo_schema.h"
 
 /* GeoIP DBs are polled this often, and reloaded once quiet this long. */
 #define DBWATCH_POLL_MS 1000
@@ -250,7 +251,8 @@ static void geodns_metrics(void *rt, const struct config *cfg, struct metrics_ou
 
 const struct steer_module geodns_module = {
 	.name = "geodns",
-	.sections = { "geoip", "pops", "policy", "ecs", NULL },
+	.sections = { &geo_section_rows[0], &geo_section_rows[1], &geo_section_rows[2],
+	              &geo_section_rows[3], NULL },
 	.load = geodns_load,
 	.bind = geodns_bind,
 	.free = geodns_free,

@@ -80,7 +80,7 @@ static int ab_usable(const struct config *cfg, bool answers, char *why, size_t w
 
 const struct steer_module ab_module = {
 	.name = "ab",
-	.sections = { "ab", NULL },
+	.sections = { &ab_section_row, NULL },
 	.load = ab_load,
 	.bind = ab_bind,
 	.mode = STEER_MODE_AB,

@@ -27,7 +27,7 @@ import time
 # the per-wakeup cost spread over them made Ir/query vary by 2-4% between
 # passes; one at a time, every query is its own wakeup and the count repeats
 # to within 0.3%. So this is the cost of a query at low load, per-wakeup
-# overhead included (under saturation that overhead is shared by a batch).
+# overhead included (under saturation that overhead is spread over a batch).
 RATE = 2000          # queries/s cap (loadgen -Q, UDP only)
 DURATION = 2.0       # seconds per interval
 START_TIMEOUT = 600  # startup under valgrind is slow (GeoLite2 compile)

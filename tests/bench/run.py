@@ -145,6 +145,10 @@ def write_queries(d):
         mixed += ['nx%d.bench.test A' % ((i * 2 + k) % NNX) for k in range(2)]
     rnd.shuffle(mixed)
     put('mixed', mixed)
+    # Signed answers (DO set): the same lists, for the signed servers.
+    put('static-do', [h + ' do' for h in hosts])
+    put('geo-ecs-do', ['www.geo.test A ecs,do'])
+    put('nxdomain-do', [n + ' do' for n in nx])
     return files
 
 
@@ -341,6 +345,21 @@ class Steerdns(Server):
         return [self.binary, 'serve', '-c', self.conf]
 
 
+class SteerdnsSigned(Steerdns):
+    """steerdns with both zones signed online (dnssec: in the zones entries)."""
+    signed = True
+
+    def __init__(self, resdir, binary, dbs):
+        Steerdns.__init__(self, resdir, binary, 'signed', dbs, 'maxmind')
+        with open(self.conf) as f:
+            conf = f.read()
+        for z in ('bench.test.yaml', 'geo.test.yaml'):
+            conf = conf.replace('  - %s\n' % z, '  - { file: %s, dnssec: { key_dir: keys-%s, '
+                                'algorithm: ecdsap256sha256 } }\n' % (z, z[:-5]))
+        with open(self.conf, 'w') as f:
+            f.write(conf)
+
+
 class Gdnsd(Server):
     name = 'gdnsd'
 
@@ -429,6 +448,22 @@ class Knot(Server):
 
     def cmd(self):
         return ['knotd', '-c', self.conf]
+
+
+class KnotSigned(Knot):
+    """Knot with mod-onlinesign (automatic keys, ECDSA P-256) after mod-geoip."""
+    name = 'knot-signed'
+    signed = True
+
+    def __init__(self, resdir, db):
+        Knot.__init__(self, resdir, db)
+        with open(self.conf) as f:
+            conf = f.read()
+        conf = conf.replace('    module: mod-geoip/pops', '    module: [mod-geoip/pops, mod-onlinesign]')
+        conf = conf.replace('    file: bench.test.zone\n', '    file: bench.test.zone\n'
+                            '    module: mod-onlinesign\n')
+        with open(self.conf, 'w') as f:
+            f.write(conf)
 
 
 class Nsd(Server):
@@ -566,6 +601,13 @@ WORKLOADS = [
     {'name': 'NXDOMAIN', 'kind': 'udp', 'queries': 'nxdomain', 'geo': False},
     {'name': 'TCP-static-A', 'kind': 'tcp', 'queries': 'static', 'geo': False},
     {'name': 'mixed', 'kind': 'udp', 'queries': 'mixed', 'ecs': 'random', 'geo': True},
+    # DO set, against the servers that sign online (steerdns-signed, knot-signed).
+    {'name': 'signed-static-A', 'kind': 'udp', 'queries': 'static-do', 'geo': False,
+     'signed': True},
+    {'name': 'signed-geo-randomECS', 'kind': 'udp', 'queries': 'geo-ecs-do', 'ecs': 'random',
+     'geo': True, 'signed': True},
+    {'name': 'signed-NXDOMAIN', 'kind': 'udp', 'queries': 'nxdomain-do', 'geo': False,
+     'signed': True},
 ]
 
 
@@ -574,6 +616,8 @@ def servers_for(wl, servers):
     for s in servers:
         if wl['geo'] and not s.geo:
             continue
+        if wl.get('signed', False) != getattr(s, 'signed', False):
+            continue       # signed servers answer only the signed workloads
         if s.name == 'steerdns-dbip' and wl['name'] not in ('geo-A-noECS', 'geo-A-fixedECS',
                                                            'geo-A-randomECS', 'mixed'):
             continue       # DB-IP changes only the steered answers
@@ -909,7 +953,9 @@ def main():
 
     servers = [Steerdns(resdir, binary, 'geolite', dbs['geolite'], 'maxmind'),
                Steerdns(resdir, binary, 'dbip', dbs['dbip'], 'flat'),
-               Gdnsd(resdir, dbs['geolite'][0]), Knot(resdir, dbs['geolite'][0]), Nsd(resdir)]
+               Gdnsd(resdir, dbs['geolite'][0]), Knot(resdir, dbs['geolite'][0]), Nsd(resdir),
+               SteerdnsSigned(resdir, binary, dbs['geolite']),
+               KnotSigned(resdir, dbs['geolite'][0])]
     if a.callgrind_only or a.loadtime_only or a.guard_only:
         servers = []
     results = {}
@@ -999,7 +1045,8 @@ def main():
 
     summary, ratios = {}, {}
     for wl, per in results.items():
-        ratios[wl] = paired_ratios(per)
+        ratios[wl] = paired_ratios(per, 'steerdns-signed' if 'steerdns-signed' in per
+                                   else 'steerdns-geolite')
         for srv, rs in per.items():
             summary.setdefault(wl, {})[srv] = {k: med([r[k] for r in rs]) for k in
                                                ('qps', 'lost', 'avg_us', 'p99_us', 'cpu_us_q')}

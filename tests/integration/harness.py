@@ -1,4 +1,4 @@
-"""harness.py: shared machinery for the steerdns integration tests.
+"""harness.py: common machinery for the steerdns integration tests.
 
 Python 3 standard library only. It provides:
   * a tiny DNS message builder and a strict decoder (so tests can see every
@@ -497,6 +497,36 @@ def yaml_str(s):
     return json.dumps(s)
 
 
+def checkconf_print(binary, path):
+    """`steerdns checkconf -c path --print`: (returncode, stdout, stderr)."""
+    p = subprocess.run([binary, 'checkconf', '-c', path, '--print'], stdout=subprocess.PIPE,
+                       stderr=subprocess.PIPE, timeout=60)
+    return p.returncode, p.stdout, p.stderr.decode(errors='replace')
+
+
+def check_print_roundtrip(binary, path):
+    """Every config the tests write must round-trip through --print: when
+    checkconf accepts path, its printed form is accepted too and printing
+    that gives the same bytes. Configs that are bad on purpose are left to
+    the test that wrote them. Raises AssertionError naming the config."""
+    rc, first, _ = checkconf_print(binary, path)
+    if rc != 0:
+        return None
+    printed = os.path.join(os.path.dirname(path), '.printed-' + os.path.basename(path))
+    try:
+        with open(printed, 'wb') as f:
+            f.write(first)
+        rc, second, err = checkconf_print(binary, printed)
+        assert rc == 0, ('checkconf rejects the --print of %s:\n%s\n--- printed:\n%s' %
+                         (path, err, first.decode(errors='replace')))
+        assert second == first, ('--print of the printed %s differs:\n--- first\n%s--- second\n%s' %
+                                 (path, first.decode(errors='replace'),
+                                  second.decode(errors='replace')))
+    finally:
+        os.unlink(printed)
+    return first
+
+
 class _Daemon:
     """A server child process: launch, wait until it serves, stop, clean up.
 
@@ -609,6 +639,7 @@ class Steerdns(_Daemon):
         self.config_text = '\n'.join(lines) + '\n' + self.extra_config
         with open(self.config, 'w') as f:
             f.write(self.config_text)
+        check_print_roundtrip(self.binary, self.config)
 
     def start(self, timeout=10.0):
         """Start serving and wait until it answers; retries on a port race."""
@@ -922,12 +953,14 @@ def repo_root():
     return os.path.abspath(os.path.join(os.path.dirname(os.path.abspath(__file__)), '..', '..'))
 
 
+def data_dir(*parts):
+    """tests/data/PARTS... in this checkout (the fixtures live in the repo)."""
+    return os.path.join(repo_root(), 'tests', 'data', *parts)
+
+
 def mmdb_dir():
-    """../shared/testdata/mmdb relative to the repo root; Skip when absent."""
-    d = os.path.join(repo_root(), '..', 'shared', 'testdata', 'mmdb')
-    if not os.path.isdir(d):
-        raise Skip('test databases not found at %s' % os.path.normpath(d))
-    return os.path.normpath(d)
+    """MaxMind's test DBs, tests/data/mmdb (see tests/data/README.md)."""
+    return data_dir('mmdb')
 
 
 def json_networks(name):

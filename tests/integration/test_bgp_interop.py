@@ -277,7 +277,7 @@ def test_bird_routes_attributes():
         # IPv6 through MP_REACH_NLRI over the IPv6 session: global next hop = ours.
         assert r6['as_path'] == [OUR_AS], r6['raw']
         assert r6['next_hop'] and r6['next_hop'][0] == POP6, r6['raw']
-        # RFC 2545 3: on a shared subnet the link-local next hop comes too.
+        # RFC 2545 3: on a common subnet the link-local next hop comes too.
         assert len(r6['next_hop']) == 2 and r6['next_hop'][1].startswith('fe80:'), r6['raw']
         assert (r6['via'] or '') == POP6 or (r6['via'] or '').startswith('fe80:'), r6['raw']
         assert r6['origin'] == 'IGP', r6['raw']

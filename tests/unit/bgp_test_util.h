@@ -1,5 +1,5 @@
 /*
- * bgp_test_util.h: the fake BGP peer's side shared by test_bgp_session.c
+ * bgp_test_util.h: the fake BGP peer's side used by test_bgp_session.c
  * and test_announcer.c: the hand-written messages of the default setup
  * (local AS 65001, router id 10.0.0.1, peer AS 65002 id 10.0.0.2, next hops
  * 192.0.2.1 / 2001:db8::1, community 65001:100, prefixes 198.51.100.0/24 and

@@ -1,5 +1,5 @@
 /*
- * check_main.h: the shared main() of every unit test binary. A test file
+ * check_main.h: the common main() of every unit test binary. A test file
  * defines `static Suite *make_suite(void)` and then includes this header.
  */
 #ifndef STEERDNS_CHECK_MAIN_H

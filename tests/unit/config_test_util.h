@@ -1,5 +1,5 @@
 /*
- * config_test_util.h: the fixture shared by test_config.c, test_geo_config.c
+ * config_test_util.h: the fixture used by test_config.c, test_geo_config.c
  * and test_anycast_config.c. Each test runs in a fresh temporary directory
  * (so YAML files have short fixed names and the expected "file:line:col"
  * sits next to the text), writes files there with put(), and loads c.yaml
@@ -47,7 +47,7 @@ static int cfg_tmp_rm(const char *path, const struct stat *st, int flag, struct 
 
 /* Back to where cfg_tmp_enter() was called, then remove the temporary
  * directory depth first, not following symlinks (the test DB links point
- * at shared files that must survive). */
+ * at common files that must survive). */
 __attribute__((unused)) static void cfg_tmp_leave(void)
 {
 	if (chdir(olddir) == 0 && tmpdir[0])

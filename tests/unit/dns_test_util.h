@@ -1,5 +1,5 @@
 /*
- * dns_test_util.h: helpers shared by the wire/edns/query unit tests: build
+ * dns_test_util.h: helpers used by the wire/edns/query unit tests: build
  * query packets (keeping the case of names as written) and decode response
  * bytes into plain structs the tests can assert on. Header-only so each
  * test binary stays a single file; every function is static.

@@ -1,5 +1,5 @@
 /*
- * geo_test_util.h: helpers shared by test_geodb.c and test_geotree*.c:
+ * geo_test_util.h: helpers used by test_geodb.c and test_geotree*.c:
  * where MaxMind's test databases are, generating the flat-schema DBs with
  * tests/unit/gen/flat_mmdb.pl, address parsing, a seeded PRNG and
  * REQUIRE() for assertions in hot loops.
@@ -26,17 +26,14 @@
 			ck_abort_msg(__VA_ARGS__);       \
 	} while (0)
 
-/* MaxMind's test DBs: $STEERDNS_MMDB_DIR, else ../shared/testdata/mmdb
- * from the repository root (where `make unit` runs). */
+/* MaxMind's test DBs: $STEERDNS_MMDB_DIR, else tests/data/mmdb in the
+ * repository (relative: `make unit` runs the suites from the repo root). */
 __attribute__((unused)) static const char *mmdb_dir(void)
 {
 	const char *e = getenv("STEERDNS_MMDB_DIR");
-	struct stat st;
 	if (e && *e)
 		return e;
-	if (stat("../shared/testdata/mmdb", &st) == 0)
-		return "../shared/testdata/mmdb";
-	return "/work/shared/testdata/mmdb";
+	return "tests/data/mmdb";
 }
 
 /* dir/name in a rotating static buffer (several may be live at once). */

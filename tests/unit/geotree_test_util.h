@@ -1,5 +1,5 @@
 /*
- * geotree_test_util.h: helpers shared by test_geotree.c and
+ * geotree_test_util.h: helpers used by test_geotree.c and
  * test_geotree_tables.c: building a geotree from open DBs (kept open for
  * cross-checks), MaxMind's four test DBs by name, and NEED_FLAT() to skip a
  * test when the generated flat DBs are unavailable. Every function is

@@ -1,5 +1,5 @@
 /*
- * health_test_util.h: helpers shared by test_health.c and
+ * health_test_util.h: helpers used by test_health.c and
  * test_health_sync.c: running the checker's libevent loop until a
  * condition holds (run_until, wait_state), the change callback's record
  * (record_change, assert_change), loopback check_confs, sync1(), the

@@ -1,5 +1,5 @@
 /*
- * mmdb_record_test_util.h: shared by the two suites of the one-pass record
+ * mmdb_record_test_util.h: used by the two suites of the one-pass record
  * reader (test_mmdb_record.c: hand-built data; test_mmdb_record_dbs.c: the
  * test DBs). same() checks the contract everywhere: when the reader
  * answers OK, libmaxminddb answers every path without error and with the

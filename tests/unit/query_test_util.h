@@ -1,5 +1,5 @@
 /*
- * query_test_util.h: fixtures shared by test_query.c and test_query_edns.c:
+ * query_test_util.h: fixtures used by test_query.c and test_query_edns.c:
  * RR type numbers, zone-building helpers (add, add_a, add_soa, ...), the
  * example.test./kid.example.test. zones and config that setup() builds and
  * teardown() frees, and run()/q1()/check_soa_auth() for sending a query

@@ -1,7 +1,7 @@
 /*
  * test_geodb.c: opening MaxMind DBs with each field-path preset and with
  * explicit paths, decoding records (libmaxminddb slow path), and the exact
- * error for every broken DB in ../shared/testdata/mmdb: it must name the
+ * error for every broken DB in tests/data/mmdb/bad-data: it must name the
  * file and carry libmaxminddb's message, and nothing may crash.
  */
 #include <stdint.h>

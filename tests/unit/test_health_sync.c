@@ -33,7 +33,7 @@ START_TEST(registry_slots)
 	ck_assert_ptr_eq(health_slot("eu-west"), a);
 	ck_assert_int_eq(atomic_load(a), HEALTH_UP);
 	atomic_store(a, HEALTH_DRAIN);
-	/* stable and shared: a second lookup sees the same byte */
+	/* stable and common to all: a second lookup sees the same byte */
 	ck_assert_int_eq(atomic_load(health_slot("eu-west")), HEALTH_DRAIN);
 	ck_assert_int_eq(atomic_load(b), HEALTH_UP);
 	ck_assert_str_eq(health_state_name(HEALTH_UP), "up");

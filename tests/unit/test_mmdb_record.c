@@ -363,7 +363,7 @@ START_TEST(loops)
 	ck_assert(v[1].has_data && v[1].data_size == 2);
 	pathset_free(&ps);
 
-	/* One shared map reached by two paths (as GeoLite2's country and
+	/* One map reached by two paths (as GeoLite2's country and
 	 * registered_country): each path gets its own key's value, also
 	 * when the second comes from the memo. */
 	static const char *const two[] = { "x/k", "y/j", "y/k" };
@@ -391,7 +391,7 @@ START_TEST(loops)
 }
 END_TEST
 
-/* Keys stored as pointers to shared strings (as MaxMind's writer does):
+/* Keys stored as pointers to common strings (as MaxMind's writer does):
  * duplicates, a key naming no path, the same strings under two nodes,
  * and a key pointer past the data (also on the second, memo-backed
  * read: a memo slot never stands in for an unchecked target). */

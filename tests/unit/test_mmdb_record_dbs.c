@@ -1,7 +1,7 @@
 /*
  * test_mmdb_record_dbs.c: the one-pass record reader against libmaxminddb's
  * own MMDB_aget_value() on every offset of every test DB in
- * ../shared/testdata/mmdb (valid and bad-data), plus byte-flipped copies
+ * tests/data/mmdb (valid and bad-data), plus byte-flipped copies
  * of a City DB's data section. Helpers: mmdb_record_test_util.h.
  */
 #include "tests/unit/mmdb_record_test_util.h"

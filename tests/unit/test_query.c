@@ -4,7 +4,7 @@
  * framing, malformed questions, CHAOS and other classes, REFUSED and
  * transfers, RCODEs, wildcards, CNAME chains, referrals, additional data
  * and compression. EDNS, sizes, robustness and anycast answers are in
- * test_query_edns.c; the shared zones are in query_test_util.h.
+ * test_query_edns.c; the common zones are in query_test_util.h.
  */
 #include <check.h>
 #include <stdlib.h>

@@ -4,7 +4,7 @@
  * size limits and truncation; that no heap memory is used per answer and a
  * mutation fuzz run (build with SANITIZE=1 to catch out-of-bounds access);
  * anycast answers of steered names (address, TTL, ECS scope 0, NODATA).
- * Lookup semantics are in test_query.c; the shared zones are in
+ * Lookup semantics are in test_query.c; the common zones are in
  * query_test_util.h.
  */
 #include <arpa/inet.h>

@@ -1,6 +1,6 @@
 #!/usr/bin/perl
 # source_nets.pl JSON: one line per network of a MaxMind test DB's
-# source-data file (../shared/testdata/mmdb/source-data/*.json):
+# source-data file (tests/data/mmdb/source-data/*.json):
 #   ADDR LEN ASN
 # ADDR as written there (IPv4 "a.b.c.d", or IPv6 including "::a.b.c.d"),
 # LEN in the 128-bit space (IPv4 prefixes + 96, as ::ffff:a.b.c.d), ASN
