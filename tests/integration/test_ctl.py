@@ -190,7 +190,7 @@ def test_errors_are_one_line():
 
 
 def test_every_subcommand_answers_help():
-    for sub in ('serve', 'checkconf', 'lookup', 'probe', 'compare', 'ctl'):
+    for sub in ('serve', 'checkconf', 'lookup', 'probe', 'compare', 'dnssec', 'ctl'):
         r = subprocess.run([BIN, sub, '--help'], capture_output=True, timeout=30)
         assert r.returncode == 0, '%s --help: exit %d %s' % (sub, r.returncode, r.stderr.decode())
         assert 'usage' in r.stdout.decode().lower(), sub
