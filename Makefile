@@ -145,19 +145,24 @@ readme-schema: steerdns
 	python3 tests/integration/test_schema.py --write-readme ./steerdns
 
 run: deps-run steerdns
-	@echo "serving config/example.yaml on 127.0.0.1:5353 (Ctrl-C to stop). Try:"
-	@echo "  dig @127.0.0.1 -p 5353 www.example.test A"
-	@echo "  dig @127.0.0.1 -p 5353 example.test MX +norec"
-	@echo "  dig @127.0.0.1 -p 5353 id.server CH TXT"
-	@echo "  dig @127.0.0.1 -p 5353 +tcp nope.example.test"
-	./steerdns serve -c config/example.yaml
+	@echo "serving config/run.yaml on 127.0.0.1:5353: GeoDNS on MaxMind's test DB (tests/data/mmdb),"
+	@echo "PoPs lon, iad, sin, syd (Ctrl-C to stop). Each client subnet gets its nearest PoP and a scope:"
+	@echo "  dig @127.0.0.1 -p 5353 www.geo.example.test +subnet=81.2.69.160/27     # GB: lon 192.0.2.1"
+	@echo "  dig @127.0.0.1 -p 5353 www.geo.example.test +subnet=216.160.83.56/29   # US: iad 192.0.2.3"
+	@echo "  dig @127.0.0.1 -p 5353 www.geo.example.test +subnet=67.43.156.0/24     # BT: sin 192.0.2.4"
+	@echo "  dig @127.0.0.1 -p 5353 www.geo.example.test +subnet=214.0.1.0/24       # AU: syd 192.0.2.5"
+	@echo "  dig @127.0.0.1 -p 5353 www.example.test A; dig @127.0.0.1 -p 5353 id.server CH TXT"
+	@echo "and watch it:"
+	@echo "  curl -s http://127.0.0.1:9153/metrics | grep steerdns_steered"
+	@echo "  ./steerdns ctl -c config/run.yaml status; ./steerdns ctl -c config/run.yaml pop lon down"
+	./steerdns serve -c config/run.yaml
 
 # install: binary, example config (never overwriting an existing one), unit
 # and man pages steerdns(8), steerdns.yaml(5).
 install: steerdns
 	install -D -m 0755 steerdns $(DESTDIR)$(PREFIX)/sbin/steerdns
 	install -d $(DESTDIR)$(PREFIX)/share/steerdns/zones
-	install -m 0644 config/*.yaml $(DESTDIR)$(PREFIX)/share/steerdns/
+	install -m 0644 $(filter-out config/run.yaml,$(wildcard config/*.yaml)) $(DESTDIR)$(PREFIX)/share/steerdns/
 	install -m 0644 config/zones/*.yaml $(DESTDIR)$(PREFIX)/share/steerdns/zones/
 	test -e $(DESTDIR)$(SYSCONFDIR)/steerdns/steerdns.yaml || { \
 	  install -D -m 0644 config/example.yaml $(DESTDIR)$(SYSCONFDIR)/steerdns/steerdns.yaml && \

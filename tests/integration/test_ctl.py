@@ -194,3 +194,56 @@ def test_every_subcommand_answers_help():
         r = subprocess.run([BIN, sub, '--help'], capture_output=True, timeout=30)
         assert r.returncode == 0, '%s --help: exit %d %s' % (sub, r.returncode, r.stderr.decode())
         assert 'usage' in r.stdout.decode().lower(), sub
+
+
+def test_make_run_shows_different_pops_and_scopes():
+    """The dig commands `make run` prints, against config/run.yaml (on a free
+    port): each subnet gets the PoP the independent model picks for it (the
+    comment names it too), all four differ, every scope is above 0."""
+    import re as _re
+    repo = H.repo_root()
+    mk = open(os.path.join(repo, 'Makefile')).read()
+    run = mk[mk.index('\nrun: '):]
+    run = run[:run.index('\n\n')]
+    cmds = _re.findall(r'dig @127\.0\.0\.1 -p 5353 (\S+) \+subnet=(\S+)\s+# \w+: (\w+) ([\d.]+)', run)
+    assert len(cmds) == 4, run
+    text = open(os.path.join(repo, 'config', 'run.yaml')).read()
+    pops = dict(_re.findall(r'^  (\w+): \{ location: \[[^]]*\], ipv4: ([\d.]+) \}', text, _re.M))
+    locs = {n: (float(a), float(b)) for n, a, b in
+            _re.findall(r'^  (\w+): \{ location: \[([-\d.]+), ([-\d.]+)\]', text, _re.M)}
+    model = H.GeoModel([(n, locs[n][0], locs[n][1]) for n in locs], [], ['iad', 'lon'])
+    db = H.MMDB(os.path.join(repo, 'tests', 'data', 'mmdb', 'GeoIP2-City-Test.mmdb'))
+    d = os.path.join(SRV.dir, 'run')
+    os.makedirs(d)
+    port = H.free_port(False)
+    cfg = text.replace('127.0.0.1:5353', '127.0.0.1:%d' % port)
+    cfg = cfg.replace('127.0.0.1:9153', '127.0.0.1:%d' % H.free_port(False))
+    cfg = cfg.replace('/tmp/steerdns-run', os.path.join(d, 'run'))
+    cfg = cfg.replace('../tests/data/', os.path.join(repo, 'tests', 'data') + '/')
+    cfg = cfg.replace('zones/', os.path.join(repo, 'config', 'zones') + '/')
+    path = os.path.join(d, 'run.yaml')
+    with open(path, 'w') as f:
+        f.write(cfg)
+    p = subprocess.Popen([BIN, 'serve', '-c', path], stderr=subprocess.DEVNULL)
+    try:
+        seen = set()
+        for qname, subnet, name, addr in cmds:
+            net = ipaddress.ip_network(subnet, strict=False)
+            rec, _ = db.lookup(net.network_address)
+            want = model.decision(rec)[0]
+            assert want == name and pops[want] == addr, (subnet, want, name, addr)
+            for _ in range(50):
+                try:
+                    m, ecs = H.ecs_query('127.0.0.1', port, qname, subnet, 'A')
+                    break
+                except Exception:
+                    import time as _t
+                    _t.sleep(0.1)
+            got = [rr[4] for rr in m.answer if rr[3] == 1]
+            assert got == [addr], (subnet, got, addr)
+            assert ecs is not None and ecs[2] > 0, (subnet, ecs)   # (family, source, scope, addr)
+            seen.add(addr)
+        assert len(seen) == 4
+    finally:
+        p.terminate()
+        p.wait(10)
