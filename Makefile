@@ -5,10 +5,11 @@ PREFIX  ?= /usr/local
 DESTDIR ?=
 SYSCONFDIR ?= /etc
 UNITDIR ?= /lib/systemd/system
+MANDIR  ?= $(PREFIX)/share/man
 SANITIZE ?= 0
 VERSION := 0.1.0
 
-PKGS    := libevent libevent_pthreads yaml-0.1 libmaxminddb jansson libzscanner libknot libdnssec
+PKGS    := libevent libevent_pthreads yaml-0.1 libmaxminddb jansson libzscanner libknot libdnssec libsystemd
 CC      ?= cc
 WARN    := -Wall -Wextra -Wshadow -Wstrict-prototypes -Wmissing-prototypes -Wformat=2
 OPT     ?= -O2 -g
@@ -64,8 +65,8 @@ TEST_LIBS_test_dnssec_keys = $(shell pkg-config --libs libcrypto 2>/dev/null)
 test_layer = $(or $(firstword $(foreach L,$(LAYERS),$(if $(filter $(1),$(TESTS_$(L))),$(L)))),common)
 
 # Debian packages needed to build (first line) and to test (second line).
-DEPS_BUILD := build-essential pkg-config libevent-dev libyaml-dev libmaxminddb-dev check libjansson-dev libknot-dev libssl-dev
-DEPS_TEST  := python3 bind9-dnsutils knot-dnsutils knot iproute2 procps libmaxmind-db-writer-perl gdnsd libxml2-utils chromium bird2 gobgpd unbound clickhouse-server pdns-recursor
+DEPS_BUILD := build-essential pkg-config libevent-dev libyaml-dev libmaxminddb-dev check libjansson-dev libknot-dev libssl-dev libsystemd-dev
+DEPS_TEST  := python3 bind9-dnsutils knot-dnsutils knot iproute2 procps libmaxmind-db-writer-perl gdnsd libxml2-utils chromium bird2 gobgpd unbound clickhouse-server pdns-recursor prometheus
 # Debian packages for `make bench` (peers, dnsperf, npm for the GeoIP DBs, perf/valgrind to profile).
 DEPS_BENCH := dnsperf gdnsd knot knot-module-geoip nsd npm util-linux linux-perf valgrind
 
@@ -147,18 +148,24 @@ readme-schema: steerdns
 	python3 tests/integration/test_schema.py --write-readme ./steerdns
 
 run: deps-run steerdns
-	@echo "serving config/example.yaml on 127.0.0.1:5353 (Ctrl-C to stop). Try:"
-	@echo "  dig @127.0.0.1 -p 5353 www.example.test A"
-	@echo "  dig @127.0.0.1 -p 5353 example.test MX +norec"
-	@echo "  dig @127.0.0.1 -p 5353 id.server CH TXT"
-	@echo "  dig @127.0.0.1 -p 5353 +tcp nope.example.test"
-	./steerdns serve -c config/example.yaml
+	@echo "serving config/run.yaml on 127.0.0.1:5353: GeoDNS on MaxMind's test DB (tests/data/mmdb),"
+	@echo "PoPs lon, iad, sin, syd (Ctrl-C to stop). Each client subnet gets its nearest PoP and a scope:"
+	@echo "  dig @127.0.0.1 -p 5353 www.geo.example.test +subnet=81.2.69.160/27     # GB: lon 192.0.2.1"
+	@echo "  dig @127.0.0.1 -p 5353 www.geo.example.test +subnet=216.160.83.56/29   # US: iad 192.0.2.3"
+	@echo "  dig @127.0.0.1 -p 5353 www.geo.example.test +subnet=67.43.156.0/24     # BT: sin 192.0.2.4"
+	@echo "  dig @127.0.0.1 -p 5353 www.geo.example.test +subnet=214.0.1.0/24       # AU: syd 192.0.2.5"
+	@echo "  dig @127.0.0.1 -p 5353 www.example.test A; dig @127.0.0.1 -p 5353 id.server CH TXT"
+	@echo "and watch it:"
+	@echo "  curl -s http://127.0.0.1:9153/metrics | grep steerdns_steered"
+	@echo "  ./steerdns ctl -c config/run.yaml status; ./steerdns ctl -c config/run.yaml pop lon down"
+	./steerdns serve -c config/run.yaml
 
-# install: binary, example config (never overwriting an existing one) and unit.
+# install: binary, example config (never overwriting an existing one), unit
+# and man pages steerdns(8), steerdns.yaml(5).
 install: steerdns
 	install -D -m 0755 steerdns $(DESTDIR)$(PREFIX)/sbin/steerdns
 	install -d $(DESTDIR)$(PREFIX)/share/steerdns/zones
-	install -m 0644 config/*.yaml $(DESTDIR)$(PREFIX)/share/steerdns/
+	install -m 0644 $(filter-out config/run.yaml,$(wildcard config/*.yaml)) $(DESTDIR)$(PREFIX)/share/steerdns/
 	install -m 0644 config/zones/*.yaml $(DESTDIR)$(PREFIX)/share/steerdns/zones/
 	test -e $(DESTDIR)$(SYSCONFDIR)/steerdns/steerdns.yaml || { \
 	  install -D -m 0644 config/example.yaml $(DESTDIR)$(SYSCONFDIR)/steerdns/steerdns.yaml && \
@@ -166,6 +173,8 @@ install: steerdns
 	@mkdir -p $(BUILD)
 	sed -e 's|@SBINDIR@|$(PREFIX)/sbin|g' -e 's|/etc/steerdns|$(SYSCONFDIR)/steerdns|g' config/steerdns.service.in > $(BUILD)/steerdns.service
 	install -D -m 0644 $(BUILD)/steerdns.service $(DESTDIR)$(UNITDIR)/steerdns.service
+	install -D -m 0644 man/steerdns.8 $(DESTDIR)$(MANDIR)/man8/steerdns.8
+	install -D -m 0644 man/steerdns.yaml.5 $(DESTDIR)$(MANDIR)/man5/steerdns.yaml.5
 
 clean:
 	rm -rf build build-san steerdns

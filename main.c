@@ -7,6 +7,7 @@
  *   steerdns checkconf --schema-markdown   the README's configuration reference
  *   steerdns lookup -c FILE ADDR[/LEN] [--resolver ADDR]   explain a GeoDNS answer
  *   steerdns probe -c FILE [...]  measure steering from a vantage point (compare/probe.h)
+ *   steerdns ctl [-c FILE | -s SOCKET] COMMAND   control a running server (common/ctl_client.h)
  *   steerdns compare [-c FILE] [--json F] [--html F] INPUT...  compare steering (compare/compare.h)
  *   steerdns dnssec -c FILE ds ZONE   print a signed zone's DS (server/dnssec_cmd.h)
  *   steerdns --help | --version
@@ -29,6 +30,7 @@
 
 #include "common/conf_schema.h"
 #include "common/config.h"
+#include "common/ctl_client.h"
 #include "server/dnssec_cmd.h"
 #include "common/log.h"
 #include "common/privdrop.h"
@@ -64,6 +66,10 @@ static void usage(FILE *f)
 	        "                       report which steering method picks the best PoP\n"
 	        "  dnssec -c FILE ds ZONE\n"
 	        "                       print the DS record of a signed zone's key\n"
+	        "  ctl [-c FILE | -s SOCKET] COMMAND\n"
+	        "                       control a running server: status, stats, reload,\n"
+	        "                       pop NAME down|up|auto, drain, undrain, lookup, log-reopen\n"
+	        "                       (`steerdns ctl --help`)\n"
 	        "\n"
 	        "options:\n"
 	        "  -c, --config FILE    configuration file (default " DEFAULT_CONFIG ")\n"
@@ -308,6 +314,9 @@ int main(int argc, char **argv)
 	/* probe has its own options (compare/probe.c). */
 	if (!strcmp(cmd, "probe"))
 		return probe_main(argc - 1, argv + 1);
+	/* ctl talks to a running server (common/ctl_client.c). */
+	if (!strcmp(cmd, "ctl"))
+		return ctl_main(argc - 1, argv + 1);
 	/* compare has its own options (compare/compare_cmd.c). */
 	if (!strcmp(cmd, "compare"))
 		return compare_cmd(argc - 1, argv + 1);

@@ -113,6 +113,11 @@ static void anycast_stop_free(void *rt)
 	anycast_runtime_free(rt);
 }
 
+static void anycast_metrics(void *rt, const struct config *cfg, struct metrics_out *o)
+{
+	anycast_runtime_metrics(rt, cfg, o);
+}
+
 const struct steer_module anycast_module = {
 	.name = "anycast",
 	.sections = { &anycast_section_row, NULL },
@@ -126,4 +131,5 @@ const struct steer_module anycast_module = {
 	.reload = anycast_reload,
 	.stop = anycast_stop,
 	.stop_free = anycast_stop_free,
+	.metrics = anycast_metrics,
 };

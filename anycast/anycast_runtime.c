@@ -4,7 +4,9 @@
  */
 #include "anycast/anycast_runtime.h"
 
+#include <arpa/inet.h>
 #include <signal.h>
+#include <stdio.h>
 #include <stdlib.h>
 
 #include <event2/event.h>
@@ -13,6 +15,7 @@
 #include "anycast/anycast_conf.h"
 #include "common/config.h"
 #include "common/log.h"
+#include "common/metrics.h"
 
 struct anycast_runtime {
 	struct event_base *ctl;
@@ -125,4 +128,46 @@ void anycast_runtime_free(struct anycast_runtime *sa)
 	if (sa->sig_usr2)
 		event_free(sa->sig_usr2);
 	free(sa);
+}
+
+/* --- metrics: BGP sessions and what we announce --- */
+
+static void prefix_text(const struct bgp_prefix *p, char *buf, size_t len)
+{
+	char a[INET6_ADDRSTRLEN] = "";
+	inet_ntop(p->family, p->addr, a, sizeof(a));
+	snprintf(buf, len, "%s/%u", a, p->len);
+}
+
+void anycast_runtime_metrics(struct anycast_runtime *sa, const struct config *cfg,
+                             struct metrics_out *o)
+{
+	const struct anycast_conf *ac = cfg->anycast;
+	struct announcer_stats st = { 0 };
+	if (!ac)
+		return;
+	if (sa && sa->an)
+		announcer_get_stats(sa->an, &st);
+	metrics_family(o, "steerdns_bgp_session_established", "gauge",
+	               "1 when the BGP session with the peer is Established.");
+	for (unsigned i = 0; sa && sa->an && i < st.n_sessions; i++) {
+		struct bgp_session_info info;
+		const char *name = NULL;
+		if (announcer_session_info(sa->an, i, &info, &name) != 0)
+			continue;
+		const char *l[] = { "peer", name ? name : "", NULL };
+		metrics_sample(o, "steerdns_bgp_session_established", l,
+		               info.state == BGP_ST_ESTABLISHED);
+	}
+	metrics_family(o, "steerdns_anycast_announced", "gauge",
+	               "1 while the anycast prefix is announced (health, drain and readiness allow it).");
+	const struct bgp_prefix *pf[2] = { &ac->bgp.v4, &ac->bgp.v6 };
+	for (int i = 0; ac->has_bgp && i < 2; i++) {
+		char text[INET6_ADDRSTRLEN + 8];
+		if (!pf[i]->family)
+			continue;
+		prefix_text(pf[i], text, sizeof(text));
+		const char *l[] = { "prefix", text, NULL };
+		metrics_sample(o, "steerdns_anycast_announced", l, st.announced);
+	}
 }

@@ -39,4 +39,10 @@ bool anycast_runtime_stop(struct anycast_runtime *sa, void (*done)(void *arg), v
 /* Withdraw (the listeners are about to close) and free. NULL is fine. */
 void anycast_runtime_free(struct anycast_runtime *sa);
 
+/* A /metrics scrape: steerdns_bgp_session_established and
+ * steerdns_anycast_announced (nothing without an anycast section). */
+struct metrics_out;
+void anycast_runtime_metrics(struct anycast_runtime *sa, const struct config *cfg,
+                             struct metrics_out *o);
+
 #endif

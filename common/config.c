@@ -66,7 +66,7 @@ static int parse_port(const char *s, uint16_t *port)
  * brackets) is accepted too since it cannot be mistaken for addr:port.
  * out->text is normalised to "addr:port" / "[v6]:port" for log lines.
  */
-static int parse_listen(const char *s, struct listen_addr *out)
+int parse_listen(const char *s, struct listen_addr *out)
 {
 	char host[INET6_ADDRSTRLEN + 1];
 	const char *port_s = NULL;

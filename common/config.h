@@ -28,6 +28,10 @@ struct listen_addr {
 	char text[64];          /* normalised "addr:port" or "[v6]:port", for logs */
 };
 
+/* "addr", "addr:port", "[v6]", "[v6]:port" (port default 53) into out,
+ * text normalised. 0, or -1 when it does not parse. */
+int parse_listen(const char *s, struct listen_addr *out);
+
 struct server_config {
 	struct listen_addr *listen;   /* default: 127.0.0.1:53 and [::1]:53 */
 	size_t n_listen;
@@ -53,6 +57,8 @@ struct geo_compiled;
 struct anycast_conf;
 struct ab_conf;
 struct qlog_conf;
+struct metrics_conf;
+struct control_conf;
 struct steer_modules;
 
 struct config {
@@ -69,6 +75,10 @@ struct config {
 	 * when none: set by the module that owns the PoP table. */
 	int self_pop;
 	const char *self_pop_name;
+	/* The PoP table's names by index (steer_outcome.pop), for counters;
+	 * set by the module that owns the table (arena), NULL/0 without. */
+	const char *const *pop_names;
+	size_t n_pops;
 	/*
 	 * The modules' sections. common/ only carries these pointers (their
 	 * types are the modules'), so tests and tools can read them; each is
@@ -83,6 +93,10 @@ struct config {
 	const struct anycast_conf *anycast;
 	const struct ab_conf *ab;
 	const struct qlog_conf *qlog;
+	/* `metrics:` (common/metrics.h); NULL: no /metrics endpoint. */
+	const struct metrics_conf *metrics;
+	/* `control:` (common/control.h); always set (defaults when absent). */
+	const struct control_conf *control;
 	/* `cookies:` and `rrl:` (common/config_guard.h); always set. */
 	struct cookie_conf cookies;
 	struct rrl_conf rrl;

@@ -9,6 +9,7 @@
 #include <netinet/in.h>
 #include <pthread.h>
 #include <stdio.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -26,9 +27,14 @@
 /* ------------------------------------------------------------------ */
 /* Registry */
 
+/* state is what readers see: the checks' result (check) unless an
+ * operator's override (admin, `steerdns ctl pop NAME up|down`) says
+ * otherwise. Only the control thread writes check and admin. */
 struct slot_entry {
 	struct slot_entry *next;
 	_Atomic uint8_t state;
+	_Atomic uint8_t check;
+	_Atomic uint8_t admin;     /* enum health_admin */
 	char name[];
 };
 
@@ -50,12 +56,65 @@ _Atomic uint8_t *health_slot(const char *name)
 	if (e) {
 		memcpy(e->name, name, len + 1);
 		atomic_init(&e->state, HEALTH_UP);
+		atomic_init(&e->check, HEALTH_UP);
+		atomic_init(&e->admin, HEALTH_ADMIN_AUTO);
 		e->next = reg_head;
 		reg_head = e;
 	}
 out:
 	pthread_mutex_unlock(&reg_lock);
 	return e ? &e->state : NULL;
+}
+
+static struct slot_entry *entry_of(_Atomic uint8_t *slot)
+{
+	return (struct slot_entry *)((char *)slot - offsetof(struct slot_entry, state));
+}
+
+/* Publish the effective state of e from its check and admin state. */
+static void publish(struct slot_entry *e)
+{
+	uint8_t admin = atomic_load_explicit(&e->admin, memory_order_relaxed);
+	uint8_t st = admin == HEALTH_ADMIN_DOWN ? HEALTH_DOWN
+	             : admin == HEALTH_ADMIN_UP ? HEALTH_UP
+	             : atomic_load_explicit(&e->check, memory_order_relaxed);
+	atomic_store_explicit(&e->state, st, memory_order_relaxed);
+}
+
+int health_admin_set(const char *name, enum health_admin a)
+{
+	_Atomic uint8_t *slot = health_slot(name);
+	if (!slot)
+		return -1;
+	struct slot_entry *e = entry_of(slot);
+	atomic_store_explicit(&e->admin, (uint8_t)a, memory_order_relaxed);
+	publish(e);
+	return 0;
+}
+
+enum health_admin health_admin_get(const char *name)
+{
+	_Atomic uint8_t *slot = health_slot(name);
+	return slot ? atomic_load_explicit(&entry_of(slot)->admin, memory_order_relaxed)
+	            : HEALTH_ADMIN_AUTO;
+}
+
+enum health_state health_check_get(const char *name)
+{
+	_Atomic uint8_t *slot = health_slot(name);
+	return slot ? atomic_load_explicit(&entry_of(slot)->check, memory_order_relaxed) : HEALTH_UP;
+}
+
+const char *health_admin_name(enum health_admin a)
+{
+	return a == HEALTH_ADMIN_UP ? "up" : a == HEALTH_ADMIN_DOWN ? "down" : "auto";
+}
+
+/* The checker's own view of a target (hysteresis runs on it, not on
+ * what an override publishes). */
+static enum health_state check_state(const struct health_target *t)
+{
+	return atomic_load_explicit(&entry_of(t->slot)->check, memory_order_relaxed);
 }
 
 void health_registry_free(void)
@@ -124,13 +183,14 @@ static const char *type_name(enum check_type type)
 
 void health_set_state(struct health_target *t, enum health_state now, const char *why)
 {
-	enum health_state old = atomic_load_explicit(t->slot, memory_order_relaxed);
+	enum health_state old = check_state(t);
 
 	if (old == now)
 		return;
 	/* Readers only need to see the new value eventually; there is no
 	 * other data published with it. */
-	atomic_store_explicit(t->slot, (uint8_t)now, memory_order_relaxed);
+	atomic_store_explicit(&entry_of(t->slot)->check, (uint8_t)now, memory_order_relaxed);
+	publish(entry_of(t->slot));
 	log_info("health", "pop %s: %s -> %s (%s)", t->name, health_state_name(old),
 	         health_state_name(now), why);
 	if (t->hc->cb)
@@ -141,7 +201,7 @@ void health_set_state(struct health_target *t, enum health_state now, const char
  * not up? Then rise/fall is running and the fast interval applies. */
 static bool changing(const struct health_target *t)
 {
-	enum health_state st = atomic_load_explicit(t->slot, memory_order_relaxed);
+	enum health_state st = check_state(t);
 
 	return st == HEALTH_UP ? t->fail_run > 0 : t->ok_run > 0;
 }
@@ -190,7 +250,7 @@ static void probe_stop(struct health_target *t)
 
 void health_probe_result(struct health_target *t, bool ok, const char *reason)
 {
-	enum health_state st = atomic_load_explicit(t->slot, memory_order_relaxed);
+	enum health_state st = check_state(t);
 	char why[HEALTH_REASON_LEN + 64];
 
 	probe_stop(t);

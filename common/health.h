@@ -44,6 +44,19 @@ const char *health_state_name(enum health_state s);
  */
 _Atomic uint8_t *health_slot(const char *name);
 
+/*
+ * Operator override of a target (`steerdns ctl pop NAME up|down|auto`):
+ * down publishes HEALTH_DOWN whatever the checks say, up HEALTH_UP, auto
+ * follows the checks again. The checks keep running underneath. Control
+ * thread only. health_admin_set returns -1 only when out of memory.
+ */
+enum health_admin { HEALTH_ADMIN_AUTO = 0, HEALTH_ADMIN_UP = 1, HEALTH_ADMIN_DOWN = 2 };
+int health_admin_set(const char *name, enum health_admin a);
+enum health_admin health_admin_get(const char *name);
+const char *health_admin_name(enum health_admin a);
+/* What the checks alone say (the published slot may be overridden). */
+enum health_state health_check_get(const char *name);
+
 /* Free every slot. Only at process exit, when no thread reads slots. */
 void health_registry_free(void);
 

@@ -42,6 +42,20 @@ int privdrop(const char *user, const char *group, char *err, size_t errlen)
 		gid = gr->gr_gid;
 		have_gid = 1;
 	}
+	/* Not root: only "become who we already are" can work. Say why
+	 * rather than fail on setgroups' EPERM. */
+	if (geteuid() != 0 && ((have_uid && uid != geteuid()) || (have_gid && gid != getegid()))) {
+		snprintf(err, errlen,
+		         "server.%s is set but steerdns was not started as root (uid %u): start it as "
+		         "root, or remove server.user/group (under systemd DynamicUser= or User= "
+		         "drops privileges instead)",
+		         user ? "user" : "group", (unsigned)geteuid());
+		return -1;
+	}
+	if (have_gid && geteuid() != 0)
+		have_gid = 0;
+	if (have_uid && geteuid() != 0)
+		have_uid = 0;
 	if (have_gid) {
 		/* setgroups needs CAP_SETGID: do it before setgid/setuid. */
 		if (setgroups(1, &gid) != 0) {

@@ -23,6 +23,7 @@
 #include "common/dnssec_sign.h"
 #include "common/edns.h"
 #include "common/lookup.h"
+#include "common/metrics.h"
 #include "common/msg_build.h"
 #include "common/query_ctx.h"
 #include "common/query_guard.h"
@@ -218,7 +219,7 @@ static void start(struct responder *rs, const struct query_client *cl, uint8_t *
 }
 
 /* Set the (extended) RCODE, write the OPT and the counts. */
-static size_t finish(struct responder *rs, unsigned rcode)
+static size_t finish_msg(struct responder *rs, unsigned rcode)
 {
 	/* RFC 6891 6.1.3: the upper 8 bits of a 12-bit RCODE go in the OPT. */
 	msg_set_rcode(&rs->m, (uint8_t)(rcode & 0x0F));
@@ -235,6 +236,15 @@ static size_t finish(struct responder *rs, unsigned rcode)
 		}
 	}
 	return msg_finish(&rs->m);
+}
+
+/* finish_msg, counted in the thread's metrics (common/metrics.h): every
+ * query passes here once (an RRL slip rewrites its answer with finish_msg). */
+static size_t finish(struct responder *rs, unsigned rcode)
+{
+	const struct query_ctx *q = rs->q;
+	metrics_count_query(q->tcp, q->has_question ? q->qtype : -1, rcode, q->edns.has_ecs);
+	return finish_msg(rs, rcode);
 }
 
 /* ---- CHAOS ------------------------------------------------------------- */
@@ -585,7 +595,7 @@ size_t query_answer(const struct config *cfg, const struct query_client *cl,
 	 * and retry over TCP. Either is no larger than the query. */
 	start(&rs, cl, out, outcap, true, false);
 	if (rs.opt.cookie)
-		return finish(&rs, RCODE_BADCOOKIE);
+		return finish_msg(&rs, RCODE_BADCOOKIE);
 	rs.m.flags |= MSG_FLAG_TC;
-	return finish(&rs, rcode);
+	return finish_msg(&rs, rcode);
 }

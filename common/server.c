@@ -17,6 +17,7 @@
 #include <string.h>
 #include <sys/eventfd.h>
 #include <sys/socket.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <event2/event.h>
@@ -25,6 +26,10 @@
 #include "common/health.h"
 #include "common/listen_guard.h"
 #include "common/log.h"
+#include "common/metrics.h"
+#include "common/metrics_http.h"
+#include "common/sdnotify.h"
+#include "common/server_ctl.h"
 #include "common/qlog.h"
 #include "common/snapshot.h"
 #include "common/steer_module.h"
@@ -54,6 +59,7 @@ struct reader {
 	bool running;
 	struct udp_reader *ur;
 	struct qlog_ring *qlog;
+	struct metrics_block *mblock;
 };
 
 struct server {
@@ -84,6 +90,14 @@ struct server {
 	size_t n_threads;
 	struct qlog_ring **qlog_rings;
 	struct qlog_writer *qlog;       /* on ctl; NULL until server_run */
+	/* Answer-path counters, one block per thread in the same order as
+	 * the rings (common/metrics.h), and /metrics when configured. */
+	struct metrics_block **mblocks;
+	struct metrics_http *metrics;
+	/* The control socket (server_ctl.c) and what `ctl status` reports. */
+	struct server_ctl *ctlsock;
+	double started_at, loaded_at;   /* unix time */
+	unsigned generation;            /* configs published: 1 at start */
 };
 
 /*
@@ -227,6 +241,7 @@ static void *worker_main(void *arg)
 
 	/* The answer path finds its decision-log ring through the thread. */
 	qlog_thread_bind(w->qlog);
+	metrics_thread_bind(w->srv->mblocks[w->idx]);
 	/* NO_EXIT_ON_EMPTY: the loop ends only through the stop event. */
 	event_base_loop(w->base, EVLOOP_NO_EXIT_ON_EMPTY);
 	return NULL;
@@ -276,6 +291,14 @@ static int worker_build(struct server *srv, struct worker *w, size_t idx)
 	return 0;
 }
 
+/* A UDP reader's thread: its counter block, then udp.c's loop. */
+static void *reader_main(void *arg)
+{
+	struct reader *r = arg;
+	metrics_thread_bind(r->mblock);
+	return udp_reader_main(r->ur);
+}
+
 /* One UDP reader per UDP socket: one per worker and listen address. */
 static size_t n_readers(const struct server *srv)
 {
@@ -294,6 +317,7 @@ static int reader_build(struct server *srv, size_t k)
 	if (!r->qlog)
 		return -1;
 	srv->qlog_rings[slot] = r->qlog;
+	r->mblock = srv->mblocks[slot];
 	r->ur = udp_reader_new(&srv->snap, slot, r->qlog, srv->udp_fd[k], pktinfo);
 	return r->ur ? 0 : -1;
 }
@@ -307,7 +331,18 @@ int server_start(struct server *srv)
 	srv->workers = calloc(srv->n_workers, sizeof(*srv->workers));
 	srv->readers = calloc(nr ? nr : 1, sizeof(*srv->readers));
 	srv->qlog_rings = calloc(srv->n_threads, sizeof(*srv->qlog_rings));
-	if (!srv->workers || !srv->readers || !srv->qlog_rings) {
+	srv->mblocks = calloc(srv->n_threads, sizeof(*srv->mblocks));
+	for (size_t i = 0; srv->mblocks && i < srv->n_threads; i++) {
+		/* Cache-line aligned: no two threads' counters share a line. */
+		size_t sz = (sizeof(struct metrics_block) + 63) / 64 * 64;
+		srv->mblocks[i] = aligned_alloc(64, sz);
+		if (!srv->mblocks[i]) {
+			log_err("server", "out of memory");
+			return -1;
+		}
+		memset(srv->mblocks[i], 0, sz);
+	}
+	if (!srv->workers || !srv->readers || !srv->qlog_rings || !srv->mblocks) {
 		log_err("server", "out of memory");
 		return -1;
 	}
@@ -356,7 +391,7 @@ int server_start(struct server *srv)
 	}
 	for (size_t k = 0; k < nr && rc == 0; k++) {
 		struct reader *r = &srv->readers[k];
-		int e = pthread_create(&r->thread, NULL, udp_reader_main, r->ur);
+		int e = pthread_create(&r->thread, NULL, reader_main, r);
 		if (e != 0) {
 			log_err("server", "cannot start UDP reader %zu: %s", k, strerror(e));
 			rc = -1;
@@ -365,6 +400,8 @@ int server_start(struct server *srv)
 		r->running = true;
 	}
 	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	metrics_set_blocks(srv->mblocks, srv->n_threads);
+	metrics_set_identity(snapshot_current(&srv->snap)->server.identity);
 	if (rc == 0)
 		log_info("server", "ready: %zu workers (%zu UDP reader threads), %zu zones",
 		         srv->n_workers, nr, snapshot_current(&srv->snap)->zones.count);
@@ -396,10 +433,24 @@ int server_load_again(struct server *srv, char *err, size_t errlen)
 	return 0;
 }
 
+static double unix_now(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (double)ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
 int server_reload(struct server *srv)
 {
-	struct config *cfg = NULL;
 	char err[CONFIG_ERRLEN];
+	return server_reload_msg(srv, err, sizeof(err));
+}
+
+int server_reload_msg(struct server *srv, char *err, size_t errlen)
+{
+	struct config *cfg = NULL;
+	(void)errlen;  /* CONFIG_ERRLEN */
+	sdn_reloading();
 
 	/* The config serving now is handed to the modules, which may reuse
 	 * what did not change; the reclaim timer runs on this thread, so it
@@ -407,8 +458,18 @@ int server_reload(struct server *srv)
 	if (config_load_mods(srv->path, srv->mods, snapshot_current(&srv->snap), &cfg, err) != 0) {
 		log_err("reload", "%s", err);
 		log_err("reload", "keeping the previous configuration");
+		metrics_note_reload(false);
+		sdn_ready("serving; the last reload failed, see the log");
 		return -1;
 	}
+	metrics_note_reload(true);
+	srv->generation++;
+	srv->loaded_at = unix_now();
+	sdn_ready("serving");
+	metrics_set_identity(cfg->server.identity);
+	const struct metrics_conf *om = snapshot_current(&srv->snap)->metrics, *nm = cfg->metrics;
+	if ((om == NULL) != (nm == NULL) || (om && strcmp(om->listen, nm->listen) != 0))
+		log_warn("reload", "metrics listen address changed: restart to apply");
 	if (listen_changed(srv, cfg))
 		log_warn("reload", "listen addresses changed: restart to apply, still serving the old ones");
 	if ((cfg->server.workers ? cfg->server.workers : 1) != srv->n_workers)
@@ -426,6 +487,57 @@ int server_reload(struct server *srv)
 	if (srv->qlog)
 		qlog_writer_set_path(srv->qlog, cfg->qlog ? cfg->qlog->path : NULL, true);
 	return 0;
+}
+
+const struct config *server_config_now(struct server *srv)
+{
+	return snapshot_current(&srv->snap);
+}
+
+void server_times(const struct server *srv, double *started, double *loaded, unsigned *gen)
+{
+	*started = srv->started_at;
+	*loaded = srv->loaded_at;
+	*gen = srv->generation;
+}
+
+const struct listen_addr *server_listeners(const struct server *srv, size_t *n)
+{
+	*n = srv->n_listen;
+	return srv->listen;
+}
+
+int server_log_reopen(struct server *srv)
+{
+	const struct config *cfg = snapshot_current(&srv->snap);
+	if (!srv->qlog)
+		return 0;
+	return qlog_writer_set_path(srv->qlog, cfg->qlog ? cfg->qlog->path : NULL, true);
+}
+
+/* A /metrics scrape: the core families, the decision log's and dnstap's
+ * drops, then each started module's gauges. */
+void server_gauges(void *arg, struct metrics_out *o)
+{
+	struct server *srv = arg;
+	const struct config *cfg = snapshot_current(&srv->snap);
+	metrics_family(o, "steerdns_decision_log_dropped_total", "counter",
+	               "Decision-log records dropped because a worker's ring was full.");
+	metrics_sample(o, "steerdns_decision_log_dropped_total", NULL,
+	               srv->qlog ? (double)qlog_writer_dropped(srv->qlog) : 0);
+	metrics_family(o, "steerdns_dnstap_dropped_total", "counter",
+	               "dnstap messages dropped because the output queue was full.");
+	metrics_sample(o, "steerdns_dnstap_dropped_total", NULL, 0);
+	for (size_t m = 0; m < srv->mods->n; m++)
+		if (srv->mods->mods[m]->metrics)
+			srv->mods->mods[m]->metrics(srv->started[m] ? srv->rt[m] : NULL, cfg, o);
+}
+
+static void metrics_fill(void *arg, struct evbuffer *buf)
+{
+	struct server *srv = arg;
+	const struct config *cfg = snapshot_current(&srv->snap);
+	metrics_write(buf, cfg->pop_names, cfg->n_pops, server_gauges, srv);
 }
 
 /* A module asks for a reload (steer_runtime_env.reload). */
@@ -464,6 +576,7 @@ static void sigterm_cb(evutil_socket_t sig, short what, void *arg)
 
 	(void)what;
 	log_info("server", "signal %d: shutting down", (int)sig);
+	sdn_stopping();
 	/* A module may stop gracefully while DNS is still answered (anycast:
 	 * withdraw, linger while traffic moves away, say goodbye to the BGP
 	 * peers); the loop stops when the last one is done. A second signal
@@ -531,6 +644,22 @@ int server_run(struct server *srv)
 			goto fail;
 		srv->started[m] = true;
 	}
+	const struct config *cur = snapshot_current(&srv->snap);
+	srv->started_at = srv->loaded_at = unix_now();
+	srv->generation = 1;
+	if (server_ctl_start(&srv->ctlsock, srv, srv->ctl, cur) != 0)
+		return -1;
+	if (cur->metrics) {
+		char merr[256];
+		srv->metrics = metrics_http_new(srv->ctl, cur->metrics->listen, metrics_fill, srv, merr,
+		                                sizeof(merr));
+		if (!srv->metrics) {
+			log_err("server", "%s", merr);
+			return -1;
+		}
+		log_info("server", "metrics on http://%s/metrics", cur->metrics->listen);
+	}
+	sdn_ready("serving");
 	event_base_dispatch(srv->ctl);
 	return 0;
 fail:
@@ -596,6 +725,12 @@ void server_free(struct server *srv)
 		free(srv->readers);
 	}
 	free(srv->qlog_rings);
+	metrics_http_free(srv->metrics);
+	server_ctl_free(srv->ctlsock);
+	metrics_set_blocks(NULL, 0);
+	for (size_t i = 0; srv->mblocks && i < srv->n_threads; i++)
+		free(srv->mblocks[i]);
+	free(srv->mblocks);
 	if (srv->sig_hup)
 		event_free(srv->sig_hup);
 	if (srv->sig_term)

@@ -57,6 +57,21 @@ int server_load_again(struct server *srv, char *err, size_t errlen);
  * the error and keep the current config. Returns 0 when published. */
 int server_reload(struct server *srv);
 
+/* server_reload with the error (file:line:col) in err (CONFIG_ERRLEN). */
+int server_reload_msg(struct server *srv, char *err, size_t errlen);
+
+/* For the control socket (server_ctl.c), on the control thread: the
+ * config serving now; start time, last load time and how many configs
+ * were published (1 at start); the listen addresses; reopen the logs;
+ * the modules' gauges (as /metrics has them). */
+struct listen_addr;
+struct metrics_out;
+const struct config *server_config_now(struct server *srv);
+void server_times(const struct server *srv, double *started, double *loaded, unsigned *gen);
+const struct listen_addr *server_listeners(const struct server *srv, size_t *n);
+int server_log_reopen(struct server *srv);
+void server_gauges(void *srv, struct metrics_out *o);
+
 /* Stop and join the workers (if started), close the sockets, free every
  * config and the server. NULL is fine. */
 void server_free(struct server *srv);

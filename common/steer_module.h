@@ -34,6 +34,7 @@ struct config;
 struct ydoc;
 struct ydoc_key;
 struct event_base;
+struct metrics_out;
 
 /* What a module's load gets. */
 struct steer_load {
@@ -91,6 +92,9 @@ struct steer_module {
 	 * on the loop when over; false: nothing to wait for. */
 	bool (*stop)(void *rt, void (*done)(void *arg), void *arg);
 	void (*stop_free)(void *rt);
+	/* A /metrics scrape (common/metrics.h): write this module's gauge
+	 * families into o. rt: as start gave it (NULL without start). */
+	void (*metrics)(void *rt, const struct config *cfg, struct metrics_out *o);
 };
 
 /* The daemon's table (server/modules.c). */

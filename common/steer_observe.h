@@ -11,6 +11,7 @@
 
 #include "common/config.h"
 #include "common/decision_log.h"
+#include "common/metrics.h"
 #include "common/query_ctx.h"
 #include "common/steer_method.h"
 
@@ -24,7 +25,7 @@ static inline void steer_observe(const struct config *cfg, const struct query_ct
 		out->pop = cfg->self_pop;
 		out->pop_name = cfg->self_pop_name;
 	}
-	/* Per-worker counters (metrics) go here, beside the decision log. */
+	metrics_count_steered(out);
 	decision_log(cfg, q, qtype, out);
 }
 

@@ -13,6 +13,7 @@
 #include "common/file_watch.h"
 #include "common/health.h"
 #include "common/log.h"
+#include "common/metrics.h"
 #include "common/yaml_doc.h"
 #include "geodns/geo_compile.h"
 #include "geodns/geo_config.h"
@@ -77,6 +78,13 @@ static void geodns_bind(struct config *cfg)
 		                                                        cfg->geo_compiled };
 	cfg->self_pop = self_pop(cfg);
 	cfg->self_pop_name = cfg->self_pop >= 0 ? cfg->geo->pops[cfg->self_pop].name : NULL;
+	if (cfg->geo && cfg->geo->n_pops) {
+		const char **names = arena_alloc(&cfg->arena, cfg->geo->n_pops * sizeof(*names));
+		for (size_t i = 0; i < cfg->geo->n_pops; i++)
+			names[i] = cfg->geo->pops[i].name;
+		cfg->pop_names = names;
+		cfg->n_pops = cfg->geo->n_pops;
+	}
 }
 
 static void geodns_free(struct config *cfg)
@@ -192,6 +200,58 @@ static void geodns_reload(void *p, const struct config *cfg)
 	watch_dbs(rt->dbwatch, cfg);
 }
 
+/* --- metrics: PoP health and admin state --- */
+
+static const char *check_type_name(enum check_type t)
+{
+	switch (t) {
+	case CHECK_TCP: return "tcp";
+	case CHECK_HTTP: return "http";
+	case CHECK_DNS: return "dns";
+	case CHECK_FILE: return "file";
+	}
+	return "other";
+}
+
+static void geodns_metrics(void *rt, const struct config *cfg, struct metrics_out *o)
+{
+	const struct geo_config *geo = cfg->geo;
+	(void)rt;
+	if (!geo)
+		return;
+	metrics_family(o, "steerdns_pop_up", "gauge",
+	               "1 when the PoP is answered (healthy or failed open), 0 when down or draining.");
+	for (size_t i = 0; i < geo->n_pops; i++) {
+		_Atomic uint8_t *slot = health_slot(geo->pops[i].name);
+		int st = slot ? atomic_load_explicit(slot, memory_order_relaxed) : HEALTH_UP;
+		const char *l[] = { "pop", geo->pops[i].name, NULL };
+		metrics_sample(o, "steerdns_pop_up", l, st == HEALTH_UP);
+	}
+	/* `steerdns ctl pop NAME down|up|auto` (health.h). */
+	metrics_family(o, "steerdns_pop_admin_state", "gauge",
+	               "1 for the PoP's admin state (auto: follows its checks; up; down).");
+	static const enum health_admin states[] = { HEALTH_ADMIN_AUTO, HEALTH_ADMIN_UP,
+		                                    HEALTH_ADMIN_DOWN };
+	for (size_t i = 0; i < geo->n_pops; i++) {
+		enum health_admin a = health_admin_get(geo->pops[i].name);
+		for (int s = 0; s < 3; s++) {
+			const char *l[] = { "pop", geo->pops[i].name, "state", health_admin_name(states[s]),
+				            NULL };
+			metrics_sample(o, "steerdns_pop_admin_state", l, a == states[s]);
+		}
+	}
+	metrics_family(o, "steerdns_health_check_up", "gauge",
+	               "1 when the PoP's health check passes, by PoP and check type.");
+	for (size_t i = 0; i < geo->n_pops; i++) {
+		if (!geo->pops[i].check)
+			continue;
+		int st = health_check_get(geo->pops[i].name);
+		const char *l[] = { "pop", geo->pops[i].name, "check",
+			            check_type_name(geo->pops[i].check->type), NULL };
+		metrics_sample(o, "steerdns_health_check_up", l, st == HEALTH_UP);
+	}
+}
+
 const struct steer_module geodns_module = {
 	.name = "geodns",
 	.sections = { &geo_section_rows[0], &geo_section_rows[1], &geo_section_rows[2],
@@ -204,4 +264,5 @@ const struct steer_module geodns_module = {
 	.start = geodns_start,
 	.reload = geodns_reload,
 	.stop_free = geodns_stop_free,
+	.metrics = geodns_metrics,
 };

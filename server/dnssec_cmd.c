@@ -12,10 +12,10 @@
 
 #define DEFAULT_CONFIG "/etc/steerdns/steerdns.yaml"
 
-static int usage(void)
+static int usage(FILE *f, int rc)
 {
-	fprintf(stderr, "usage: steerdns dnssec [-c FILE] ds ZONE\n");
-	return 2;
+	fprintf(f, "usage: steerdns dnssec [-c FILE] ds ZONE\n");
+	return rc;
 }
 
 /* "ZONE. IN DS tag alg digest-type HEX", hex in capitals. */
@@ -33,19 +33,22 @@ int dnssec_cmd(int argc, char **argv)
 {
 	static const struct option longopts[] = {
 		{ "config", required_argument, NULL, 'c' },
+		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
 	const char *config = DEFAULT_CONFIG;
 	int ch;
 	optind = 1;
 	opterr = 0;
-	while ((ch = getopt_long(argc, argv, "c:", longopts, NULL)) != -1) {
+	while ((ch = getopt_long(argc, argv, "c:h", longopts, NULL)) != -1) {
+		if (ch == 'h')
+			return usage(stdout, 0);  /* every command answers --help */
 		if (ch != 'c')
-			return usage();
+			return usage(stderr, 2);
 		config = optarg;
 	}
 	if (argc - optind != 2 || strcmp(argv[optind], "ds") != 0)
-		return usage();
+		return usage(stderr, 2);
 	uint8_t want[DNAME_MAXLEN];
 	static const uint8_t root[1] = { 0 };
 	if (dname_from_text(argv[optind + 1], root, want) < 0) {

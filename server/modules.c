@@ -13,6 +13,8 @@
 #include "anycast/anycast_module.h"
 #include "common/config_guard.h"
 #include "common/decision_log.h"
+#include "common/control.h"
+#include "common/metrics.h"
 #include "geodns/geodns_module.h"
 #include "steer/ab.h"
 
@@ -22,6 +24,8 @@ static const struct steer_module *const table[] = {
 	&ab_module,            /* ab; method ab (composes geodns and anycast) */
 	&decision_log_module,  /* decision_log */
 	&guard_module,         /* cookies, rrl: the answer path's defences */
+	&metrics_module,       /* metrics: the /metrics endpoint's address */
+	&control_module,       /* control: the control socket and admin-state file */
 };
 
 const struct steer_modules steerdns_modules = { table, sizeof(table) / sizeof(table[0]) };

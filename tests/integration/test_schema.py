@@ -210,7 +210,12 @@ def test_defaults_empty_config():
     assert got['zones'] == []
     assert got['ab'] == {'anycast_percent': 50}
     assert got['cookies'] == {'enabled': True}
-    assert set(got) == {'server', 'zones', 'ab', 'cookies'}, sorted(got)
+    # control: on by default, under systemd's directories when set (control.h).
+    rt = (os.environ.get('RUNTIME_DIRECTORY') or '/run/steerdns').split(':')[0]
+    st = (os.environ.get('STATE_DIRECTORY') or '/var/lib/steerdns').split(':')[0]
+    assert got['control'] == {'socket': rt + '/steerdns.sock', 'state': st + '/admin-state'}, \
+        got['control']
+    assert set(got) == {'server', 'zones', 'ab', 'cookies', 'control'}, sorted(got)
 
 
 def test_defaults_geodns():

@@ -110,21 +110,32 @@ START_TEST(file_states)
 	ck_assert_int_eq(state_of("t-file"), HEALTH_DOWN);
 	write_file(path, "up");
 	ck_assert_int_le(wait_state(base, "t-file", HEALTH_UP, 3 * I_FILE), I_FILE + 30);
-	/* The file is re-read only when its stat changes: a slot poked by
-	 * hand stays poked while the file is untouched. */
-	atomic_store(health_slot("t-file"), HEALTH_DRAIN);
+	/* An operator's override (`ctl pop NAME down`) publishes DOWN over
+	 * the checks, which keep their own state underneath and report no
+	 * change; auto publishes theirs again. */
+	ck_assert_int_eq(health_admin_set("t-file", HEALTH_ADMIN_DOWN), 0);
 	run_for(base, 2 * I_FILE);
+	ck_assert_int_eq(state_of("t-file"), HEALTH_DOWN);
+	ck_assert_int_eq(health_check_get("t-file"), HEALTH_UP);
+	write_file(path, "drain");
+	run_for(base, 2 * I_FILE);
+	ck_assert_int_eq(health_check_get("t-file"), HEALTH_DRAIN);
+	ck_assert_int_eq(state_of("t-file"), HEALTH_DOWN);
+	ck_assert_int_eq(health_admin_set("t-file", HEALTH_ADMIN_UP), 0);
+	ck_assert_int_eq(state_of("t-file"), HEALTH_UP);
+	ck_assert_int_eq(health_admin_set("t-file", HEALTH_ADMIN_AUTO), 0);
 	ck_assert_int_eq(state_of("t-file"), HEALTH_DRAIN);
 	write_file(path, "up ");
 	wait_state(base, "t-file", HEALTH_UP, 3 * I_FILE);
 
-	ck_assert_int_eq(calls, 6);
+	ck_assert_int_eq(calls, 7);
 	assert_change(0, "t-file", HEALTH_UP, HEALTH_DRAIN);
 	assert_change(1, "t-file", HEALTH_DRAIN, HEALTH_DOWN);
 	assert_change(2, "t-file", HEALTH_DOWN, HEALTH_UP);
 	assert_change(3, "t-file", HEALTH_UP, HEALTH_DOWN);
 	assert_change(4, "t-file", HEALTH_DOWN, HEALTH_UP);
-	assert_change(5, "t-file", HEALTH_DRAIN, HEALTH_UP);  /* the poked value */
+	assert_change(5, "t-file", HEALTH_UP, HEALTH_DRAIN);  /* under the override */
+	assert_change(6, "t-file", HEALTH_DRAIN, HEALTH_UP);
 
 	health_checker_free(hc);
 	unlink(path);
