@@ -602,6 +602,11 @@ void mmdb_record_memo_free(struct mmdb_record_memo *m)
 	free(m);
 }
 
+void mmdb_record_memo_clear(struct mmdb_record_memo *m)
+{
+	memset(m, 0, sizeof(*m));
+}
+
 int mmdb_record_read(const struct mmdb_record_paths *p, struct mmdb_record_memo *memo,
                      const uint8_t *data, uint32_t size, uint32_t offset, MMDB_entry_data_s *out)
 {

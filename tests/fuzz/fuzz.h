@@ -33,9 +33,13 @@ int LLVMFuzzerInitialize(int *argc, char ***argv);
 	} while (0)
 
 /* A path naming a file that holds data[0..size), for loaders that take
- * a path (config, zones, compare inputs): one memfd per process, rewritten
- * per input, named through /proc/self/fd. NULL on failure. */
+ * a path (zones, compare inputs): one memfd per process, rewritten per
+ * input, named through /proc/self/fd. Aborts on failure. */
 const char *fuzz_data_path(const uint8_t *data, size_t size);
+
+/* tests/data/fuzz/query.yaml, loaded once (aborts if it does not load). */
+struct config;
+const struct config *fuzz_query_config(void);
 
 /* Quiet the logs and make stdin /dev/null (a fuzzed path naming
  * /dev/stdin must not block). Call from LLVMFuzzerInitialize. */

@@ -7,6 +7,7 @@
 #include <sys/mman.h>
 #include <unistd.h>
 
+#include "common/config.h"
 #include "common/log.h"
 
 const char *fuzz_data_path(const uint8_t *data, size_t size)
@@ -15,13 +16,23 @@ const char *fuzz_data_path(const uint8_t *data, size_t size)
 	static char path[64];
 	if (fd < 0) {
 		fd = memfd_create("fuzz-input", 0);
-		if (fd < 0)
-			return NULL;
+		FUZZ_CHECK(fd >= 0, "memfd_create");
 		snprintf(path, sizeof(path), "/proc/self/fd/%d", fd);
 	}
-	if (ftruncate(fd, 0) < 0 || pwrite(fd, data, size, 0) != (ssize_t)size)
-		return NULL;
+	FUZZ_CHECK(ftruncate(fd, 0) == 0 && pwrite(fd, data, size, 0) == (ssize_t)size,
+	           "write the memfd");
 	return path;
+}
+
+const struct config *fuzz_query_config(void)
+{
+	static struct config *cfg;
+	char err[CONFIG_ERRLEN];
+	if (!cfg && config_load("tests/data/fuzz/query.yaml", &cfg, err) != 0) {
+		fprintf(stderr, "%s (fuzz targets run from the repository root)\n", err);
+		abort();
+	}
+	return cfg;
 }
 
 void fuzz_common_init(void)

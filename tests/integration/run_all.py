@@ -25,7 +25,7 @@ import harness  # noqa: E402
 
 MODULES = ['test_cli', 'test_basic', 'test_malformed', 'test_tcp', 'test_knot_diff', 'test_reload',
            'test_geodns', 'test_gdnsd_diff', 'test_anycast_answers', 'test_bgp_interop',
-           'test_probe', 'test_compare', 'test_ab', 'test_decision_log', 'test_lab']
+           'test_probe', 'test_compare', 'test_ab', 'test_decision_log', 'test_bad_db_reload', 'test_lab']
 
 
 def _short_tb(exc):
