@@ -186,6 +186,17 @@ def record_offset(m, ip):
     return node - m.node_count - 16
 
 
+def mmdb_meta_seeds():
+    for f in ('MaxMind-DB-test-ipv4-24.mmdb', 'MaxMind-DB-test-mixed-24.mmdb',
+              'MaxMind-DB-no-ipv4-search-tree.mmdb'):
+        shutil.copy(os.path.join('tests/data/mmdb', f), os.path.join(OUT, 'mmdb_meta', f))
+    for f in ('libmaxminddb-empty-array-last-in-metadata.mmdb',
+              'libmaxminddb-empty-map-last-in-metadata.mmdb', 'libmaxminddb-metadata-marker-only.mmdb'):
+        shutil.copy(os.path.join('tests/data/mmdb/bad-data', f), os.path.join(OUT, 'mmdb_meta', f))
+    shutil.copy('tests/data/findings/libmaxminddb-1.7.1-MMDB_open-leak.mmdb',
+                os.path.join(OUT, 'mmdb_meta', 'languages-pointer-leak.mmdb'))
+
+
 # ---- configs, zones, compare inputs ---------------------------------------
 
 def text_seeds():
@@ -225,12 +236,14 @@ def text_seeds():
 
 
 def main():
-    for t in ('query', 'edns', 'bgp_msg', 'bgp_session', 'mmdb_record', 'config', 'zone', 'cmp_input'):
+    for t in ('query', 'edns', 'bgp_msg', 'bgp_session', 'mmdb_record', 'mmdb_meta', 'config', 'zone',
+              'cmp_input'):
         shutil.rmtree(os.path.join(OUT, t), ignore_errors=True)
         os.makedirs(os.path.join(OUT, t))
     dns_seeds()
     bgp_seeds()
     mmdb_seeds()
+    mmdb_meta_seeds()
     text_seeds()
     for t in sorted(os.listdir(OUT)):
         fs = os.listdir(os.path.join(OUT, t))
