@@ -42,7 +42,8 @@ struct config;
 const struct config *fuzz_query_config(void);
 
 /* Quiet the logs and make stdin /dev/null (a fuzzed path naming
- * /dev/stdin must not block). Call from LLVMFuzzerInitialize. */
+ * /dev/stdin must not block). Call from LLVMFuzzerInitialize; a target
+ * without one gets fuzz_util.c's, which only calls this. */
 void fuzz_common_init(void);
 
 #endif

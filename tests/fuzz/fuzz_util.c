@@ -35,6 +35,15 @@ const struct config *fuzz_query_config(void)
 	return cfg;
 }
 
+/* Targets that need nothing more get this one. */
+__attribute__((weak)) int LLVMFuzzerInitialize(int *argc, char ***argv)
+{
+	(void)argc;
+	(void)argv;
+	fuzz_common_init();
+	return 0;
+}
+
 void fuzz_common_init(void)
 {
 	log_set_level(LOG_LVL_ERR);
