@@ -195,23 +195,7 @@ int ydoc_err(const struct ydoc *d, const yaml_node_t *n, char *err, size_t errle
 int ydoc_err_prefix(const struct ydoc *d, const yaml_node_t *n, char *err, size_t errlen,
                     const char *msg)
 {
-	/* One line whatever the quoted token holds: a multi-line YAML
-	 * scalar's newlines (and other control bytes) are written escaped,
-	 * so a log line stays one line (found by tests/fuzz zone/config). */
-	char esc[1024];
-	size_t o = 0;
-	for (const unsigned char *p = (const unsigned char *)msg; *p && o + 5 < sizeof(esc); p++) {
-		if (*p == '\n') {
-			esc[o++] = '\\';
-			esc[o++] = 'n';
-		} else if (*p < 0x20 || *p == 0x7f) {
-			o += (size_t)snprintf(esc + o, sizeof(esc) - o, "\\x%02x", *p);
-		} else {
-			esc[o++] = (char)*p;
-		}
-	}
-	esc[o] = 0;
-	snprintf(err, errlen, "%s:%u:%u: %s", d->file, ydoc_line(n), ydoc_col(n), esc);
+	snprintf(err, errlen, "%s:%u:%u: %s", d->file, ydoc_line(n), ydoc_col(n), msg);
 	return -1;
 }
 
