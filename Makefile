@@ -8,7 +8,7 @@ UNITDIR ?= /lib/systemd/system
 SANITIZE ?= 0
 VERSION := 0.1.0
 
-PKGS    := libevent libevent_pthreads yaml-0.1 libmaxminddb jansson
+PKGS    := libevent libevent_pthreads yaml-0.1 libmaxminddb jansson libzscanner libknot libdnssec
 CC      ?= cc
 WARN    := -Wall -Wextra -Wshadow -Wstrict-prototypes -Wmissing-prototypes -Wformat=2
 OPT     ?= -O2 -g
@@ -28,14 +28,41 @@ PKG_LIBS   = $(shell pkg-config --libs $(PKGS) 2>/dev/null)
 CHECK_LIBS = $(shell pkg-config --libs check 2>/dev/null)
 
 BUILD   := build$(if $(filter 1,$(SANITIZE)),-san,)
-LIB_SRC := $(sort $(wildcard common/*.c geodns/*.c anycast/*.c compare/*.c))
+
+# Layers (README "Architecture"), each built into one static archive. A
+# layer links only against the layers listed after it in USES_<layer>
+# (itself first; tests/check_layers.sh checks includes and symbols against
+# the same rule): common/ is the bottom, geodns/, anycast/ and steer/ sit
+# on it side by side, server/ wires them, compare/ is a command beside main.c.
+LAYERS       := common geodns anycast steer server compare
+USES_common  := common
+USES_geodns  := geodns common
+USES_anycast := anycast common
+USES_steer   := steer common
+USES_server  := server steer geodns anycast common
+USES_compare := compare server steer geodns anycast common
+layer_lib  = $(BUILD)/lib$(1).a
+layer_libs = $(foreach L,$(USES_$(1)),$(call layer_lib,$(L)))
+LIB_SRC := $(sort $(foreach L,$(LAYERS),$(wildcard $(L)/*.c)))
 LIB_OBJ := $(LIB_SRC:%.c=$(BUILD)/%.o)
+LIB_A   := $(foreach L,$(LAYERS),$(call layer_lib,$(L)))
 UNIT_SRC := $(sort $(wildcard tests/unit/test_*.c))
 UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
 
+# The layer of each unit test (default common): it links that layer's
+# archives and those below only, so a common/ test proves common/ needs
+# nothing above it.
+TESTS_geodns  := test_geodb test_mmdb_record test_mmdb_record_dbs test_geotree test_geotree_tables \
+                 test_geotree_ops test_steer_private test_distance
+TESTS_anycast := test_bgp_msg test_bgp_session test_announcer test_query_edns
+TESTS_steer   := test_ab
+TESTS_server  := test_config test_geo_config test_anycast_config test_steer_method test_conf_schema
+TESTS_compare := test_compare test_probe_dns
+test_layer = $(or $(firstword $(foreach L,$(LAYERS),$(if $(filter $(1),$(TESTS_$(L))),$(L)))),common)
+
 # Debian packages needed to build (first line) and to test (second line).
-DEPS_BUILD := build-essential pkg-config libevent-dev libyaml-dev libmaxminddb-dev check libjansson-dev
-DEPS_TEST  := python3 bind9-dnsutils knot-dnsutils knot iproute2 procps libmaxmind-db-writer-perl gdnsd libxml2-utils chromium bird2 gobgpd unbound
+DEPS_BUILD := build-essential pkg-config libevent-dev libyaml-dev libmaxminddb-dev check libjansson-dev libknot-dev
+DEPS_TEST  := python3 bind9-dnsutils knot-dnsutils knot iproute2 procps libmaxmind-db-writer-perl gdnsd libxml2-utils chromium bird2 gobgpd unbound clickhouse-server pdns-recursor
 # Debian packages for `make bench` (peers, dnsperf, npm for the GeoIP DBs, perf/valgrind to profile).
 DEPS_BENCH := dnsperf gdnsd knot knot-module-geoip nsd npm util-linux linux-perf valgrind
 
@@ -46,16 +73,33 @@ all: steerdns
 steerdns: $(BUILD)/steerdns
 	cp $< $@
 
-$(BUILD)/steerdns: $(BUILD)/main.o $(LIB_OBJ)
+# main.c is the top: it links every layer.
+$(BUILD)/steerdns: $(BUILD)/main.o $(call layer_libs,compare)
 	$(CC) $(LDFLAGS) -o $@ $^ $(PKG_LIBS) -lm
 
-$(BUILD)/%.o: %.c $(wildcard common/*.h geodns/*.h anycast/*.h compare/*.h)
+$(BUILD)/%.o: %.c $(foreach L,$(LAYERS),$(wildcard $(L)/*.h))
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) $(PKG_CFLAGS) -c -o $@ $<
 
-$(BUILD)/tests/test_%: tests/unit/test_%.c $(LIB_OBJ) $(wildcard tests/unit/*.h)
+# lib<layer>.a from the objects of that folder.
+$(foreach L,$(LAYERS),$(eval $(call layer_lib,$(L)): $(filter $(BUILD)/$(L)/%,$(LIB_OBJ))))
+$(LIB_A):
+	@rm -f $@
+	$(AR) rcs $@ $^
+
+.SECONDEXPANSION:
+$(BUILD)/tests/test_%: tests/unit/test_%.c $$(call layer_libs,$$(call test_layer,test_$$*)) $(wildcard tests/unit/*.h)
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS) $(PKG_CFLAGS) -o $@ $< $(LIB_OBJ) $(LDFLAGS) $(PKG_LIBS) $(CHECK_LIBS) -lm
+	$(CC) $(CFLAGS) $(PKG_CFLAGS) -o $@ $< $(call layer_libs,$(call test_layer,test_$*)) $(LDFLAGS) $(PKG_LIBS) $(CHECK_LIBS) -lm
+
+# layers: the include rule at once, then the symbol rule on the built archives.
+.PHONY: layers
+LAYER_RULES = $(foreach L,$(LAYERS),$(L):$(subst $(eval) ,$(comma),$(USES_$(L))))
+comma := ,
+layers:
+	sh tests/check_layers.sh "$(LAYER_RULES)"
+	$(MAKE) $(LIB_A)
+	sh tests/check_layers.sh "$(LAYER_RULES)" $(BUILD)
 
 # $(call apt_install,PACKAGES,WHAT): install whichever of PACKAGES is missing
 # (apt-get as root, else print the command and fail). A package whose command
@@ -82,16 +126,24 @@ unit: $(UNIT_BIN)
 integration: $(BUILD)/steerdns
 	python3 tests/integration/run_all.py ./$(BUILD)/steerdns
 
-# check: warnings are errors; every unit suite and the integration suite (the
+# check: the layering first (tests/check_layers.sh), then (warnings are
+# errors) every unit suite and the integration suite (the
 # real binary against dig/kdig/Knot), once as built and once under ASan+UBSan,
 # so a memory error or leak that a malformed packet provokes fails the run;
 # under ASan it also replays every fuzz corpus and regression (tests/fuzz).
 check: deps
+	$(MAKE) layers
 	$(MAKE) steerdns unit
 	$(MAKE) integration
 	$(MAKE) SANITIZE=1 unit
 	$(MAKE) SANITIZE=1 fuzz-replay
 	$(MAKE) SANITIZE=1 integration
+
+# readme-schema: rewrite the README's configuration reference from the
+# schema (`steerdns checkconf --schema-markdown`); test_schema checks it.
+.PHONY: readme-schema
+readme-schema: steerdns
+	python3 tests/integration/test_schema.py --write-readme ./steerdns
 
 run: deps-run steerdns
 	@echo "serving config/example.yaml on 127.0.0.1:5353 (Ctrl-C to stop). Try:"

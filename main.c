@@ -2,13 +2,20 @@
  * main.c: the steerdns command line.
  *
  *   steerdns serve -c FILE [-v]   serve until SIGTERM (SIGHUP reloads)
- *   steerdns checkconf -c FILE    load config and zones, report, exit
+ *   steerdns checkconf -c FILE [--print]   load config and zones, report (or print
+ *                                 the effective configuration), exit
+ *   steerdns checkconf --schema-markdown   the README's configuration reference
  *   steerdns lookup -c FILE ADDR[/LEN] [--resolver ADDR]   explain a GeoDNS answer
  *   steerdns probe -c FILE [...]  measure steering from a vantage point (compare/probe.h)
  *   steerdns compare [-c FILE] [--json F] [--html F] INPUT...  compare steering (compare/compare.h)
+ *   steerdns dnssec -c FILE ds ZONE   print a signed zone's DS (server/dnssec_cmd.h)
  *   steerdns --help | --version
  *
  * Exit codes: 0 success, 1 bad configuration or runtime failure, 2 usage.
+ *
+ * The daemon's parts are wired here and in server/modules.c (the module
+ * table handed to the config loader and the server); nothing below
+ * this file and that table names them.
  */
 #include <getopt.h>
 #include <pthread.h>
@@ -20,15 +27,18 @@
 #include <event2/event.h>
 #include <event2/thread.h>
 
+#include "common/conf_schema.h"
 #include "common/config.h"
+#include "server/dnssec_cmd.h"
 #include "common/log.h"
 #include "common/privdrop.h"
 #include "common/server.h"
 #include "common/zone.h"
 #include "common/health.h"
-#include "geodns/lookup_cmd.h"
 #include "compare/compare.h"
 #include "compare/probe.h"
+#include "geodns/lookup_cmd.h"
+#include "server/modules.h"
 
 #define DEFAULT_CONFIG "/etc/steerdns/steerdns.yaml"
 
@@ -40,7 +50,11 @@ static void usage(FILE *f)
 	        "commands:\n"
 	        "  serve -c FILE [-v]   serve DNS with the configuration in FILE\n"
 	        "                       (SIGHUP reloads it, SIGTERM/SIGINT stop)\n"
-	        "  checkconf -c FILE    load FILE and its zones, report errors, exit\n"
+	        "  checkconf -c FILE [--print]\n"
+	        "                       load FILE and its zones, report errors, exit;\n"
+	        "                       --print: write the effective configuration (YAML)\n"
+	        "  checkconf --schema-markdown\n"
+	        "                       write the configuration reference (Markdown)\n"
 	        "  lookup -c FILE ADDR[/LEN] [--resolver ADDR]\n"
 	        "                       explain the GeoDNS answer for a client address\n"
 	        "                       (ADDR/LEN: as an ECS subnet sent by the resolver)\n"
@@ -48,6 +62,8 @@ static void usage(FILE *f)
 	        "                       (one JSON line; `steerdns probe --help`)\n"
 	        "  compare [-c FILE] [--json F] [--html F] [--min-samples N] INPUT...\n"
 	        "                       report which steering method picks the best PoP\n"
+	        "  dnssec -c FILE ds ZONE\n"
+	        "                       print the DS record of a signed zone's key\n"
 	        "\n"
 	        "options:\n"
 	        "  -c, --config FILE    configuration file (default " DEFAULT_CONFIG ")\n"
@@ -78,6 +94,8 @@ struct opts {
 	int verbose;
 	const char *resolver;   /* lookup --resolver */
 	const char *client;     /* lookup's ADDR[/LEN] */
+	int print;              /* checkconf --print */
+	int schema_markdown;    /* checkconf --schema-markdown */
 };
 
 /* Parse the options after the subcommand. Returns 0, 1 for --help (done),
@@ -89,6 +107,8 @@ static int parse_opts(int argc, char **argv, struct opts *o)
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "help", no_argument, NULL, 'h' },
 		{ "resolver", required_argument, NULL, 'r' },
+		{ "print", no_argument, NULL, 'P' },
+		{ "schema-markdown", no_argument, NULL, 'M' },
 		{ NULL, 0, NULL, 0 },
 	};
 	int ch;
@@ -97,6 +117,8 @@ static int parse_opts(int argc, char **argv, struct opts *o)
 	o->verbose = 0;
 	o->resolver = NULL;
 	o->client = NULL;
+	o->print = 0;
+	o->schema_markdown = 0;
 	optind = 1;
 	opterr = 0;  /* we print usage ourselves */
 	while ((ch = getopt_long(argc, argv, "c:vhr:", longopts, NULL)) != -1) {
@@ -112,6 +134,14 @@ static int parse_opts(int argc, char **argv, struct opts *o)
 			break;
 		case 'h':
 			return 1;
+		case 'P':
+		case 'M':
+			if (strcmp(argv[0], "checkconf") != 0) {
+				fprintf(stderr, "steerdns: %s is an option of checkconf\n", argv[optind - 1]);
+				return -1;
+			}
+			*(ch == 'P' ? &o->print : &o->schema_markdown) = 1;
+			break;
 		default:
 			if (optopt && optopt != '?')
 				fprintf(stderr, "steerdns: bad option '-%c'\n", optopt);
@@ -130,19 +160,38 @@ static int parse_opts(int argc, char **argv, struct opts *o)
 	return 0;
 }
 
+/* checkconf [--print | --schema-markdown]: load and report; --print
+ * writes the effective configuration instead of the summary (the summary
+ * goes to stderr then); --schema-markdown writes the configuration
+ * reference of the README and loads nothing. */
 static int cmd_checkconf(const struct opts *o)
 {
 	struct config *cfg = NULL;
 	char err[CONFIG_ERRLEN];
+	struct ydoc_key keys[CONFIG_MAX_SECTIONS];
+	struct conf_schema schema = { keys, config_schema_keys(&steerdns_modules, keys,
+	                                                       CONFIG_MAX_SECTIONS) };
 
+	if (o->schema_markdown) {
+		conf_markdown(&schema, stdout);
+		return 0;
+	}
 	if (config_load(o->config, &cfg, err) != 0) {
 		fprintf(stderr, "%s\n", err);
 		return 1;
 	}
-	printf("%s: OK (%zu zones, %zu records)\n", o->config, cfg->zones.count,
-	       count_records(&cfg->zones));
+	int rc = 0;
+	if (o->print) {
+		if (conf_print(&schema, o->config, cfg, stdout, err, sizeof(err)) < 0) {
+			fprintf(stderr, "%s\n", err);
+			rc = 1;
+		}
+	} else {
+		printf("%s: OK (%zu zones, %zu records)\n", o->config, cfg->zones.count,
+		       count_records(&cfg->zones));
+	}
 	config_free(cfg);
-	return 0;
+	return rc;
 }
 
 static int cmd_lookup(const struct opts *o)
@@ -185,7 +234,7 @@ static int cmd_serve(const struct opts *o)
 		config_free(cfg);
 		return 1;
 	}
-	srv = server_open(cfg, o->config, err, sizeof(err));
+	srv = server_open(cfg, o->config, &steerdns_modules, err, sizeof(err));
 	if (!srv) {
 		log_err("server", "cannot bind %s", err);
 		config_free(cfg);
@@ -197,10 +246,22 @@ static int cmd_serve(const struct opts *o)
 		log_err("server", "cannot drop privileges: %s", err);
 		goto out;
 	}
-	if (cfg->server.user || cfg->server.group)
+	if (cfg->server.user || cfg->server.group) {
 		log_info("server", "running as user %s group %s",
 		         cfg->server.user ? cfg->server.user : "(unchanged)",
 		         cfg->server.group ? cfg->server.group : "(user's)");
+		/* Every later reload reads the files as this user: read them all
+		 * again now, so that a file only root can read stops the start
+		 * here instead of failing every SIGHUP while we look healthy.
+		 * (A module may reuse what did not change, e.g. compiled GeoIP
+		 * trees, as on any reload.) */
+		if (server_load_again(srv, err, sizeof(err)) != 0) {
+			log_err("server", "%s", err);
+			log_err("server", "every file the configuration names must be readable by the "
+			                  "user it runs as (server.user/group); not starting");
+			goto out;
+		}
+	}
 	/* Hold the control signals until server_run has its handlers in
 	 * place: workers answer (and tests send SIGHUP) as soon as they
 	 * start, and an unhandled SIGHUP would kill us. Worker threads
@@ -250,6 +311,9 @@ int main(int argc, char **argv)
 	/* compare has its own options (compare/compare_cmd.c). */
 	if (!strcmp(cmd, "compare"))
 		return compare_cmd(argc - 1, argv + 1);
+	/* dnssec ds ZONE (server/dnssec_cmd.c). */
+	if (!strcmp(cmd, "dnssec"))
+		return dnssec_cmd(argc - 1, argv + 1);
 	if (strcmp(cmd, "serve") != 0 && strcmp(cmd, "checkconf") != 0 &&
 	    strcmp(cmd, "lookup") != 0) {
 		fprintf(stderr, "steerdns: unknown command '%s'\n", cmd);

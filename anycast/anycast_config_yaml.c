@@ -13,21 +13,15 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "anycast/anycast_schema.h"
 #include "common/check_conf_yaml.h"
+#include "common/rdata_text.h"
 #include "common/yaml_values.h"
 #include "common/zone.h"
 
 #define NKEYS(a) (sizeof(a) / sizeof((a)[0]))
 
-#define DEFAULT_INTERVAL_MS 1000
-#define DEFAULT_FAST_MS 200
-#define DEFAULT_RISE 3
-#define DEFAULT_FALL 2
-#define DEFAULT_LINGER_MS 2000
-#define BACKOFF_MIN_MS 100            /* backoff min/max: 0.1 .. 3600 s */
-#define BACKOFF_MAX_MS 3600000
 #define CHECK_TIMEOUT_MIN_MS 10
-#define CHECK_TIMEOUT_DEFAULT_MS 2000
 #define MAX_PEER_NAME 63
 
 /* Everything a parser needs; errors go through E(). */
@@ -49,19 +43,20 @@ static yaml_node_t *get(struct actx *c, yaml_node_t *map, const char *key)
 	return ydoc_map_get(c->d, map, key);
 }
 
-/* Optional integer key, range checked again with its table row. */
-static int get_u32_key(struct actx *c, yaml_node_t *map, const struct ydoc_key *keys,
-                       size_t nkeys, const char *key, uint32_t def, uint32_t *out)
+/* Optional integer key, range checked again with its row of table t;
+ * absent: the row's default (*out untouched when it has none). */
+static int get_u32_key(struct actx *c, yaml_node_t *map, const struct ydoc_table *t,
+                       const char *key, uint32_t *out)
 {
-	return yv_u32_key(c->d, map, yv_find_key(keys, nkeys, key), def, out, c->err, c->errlen);
+	return yv_u32_key(c->d, map, ydoc_table_key(t, key), out, c->err, c->errlen);
 }
 
-/* Seconds as milliseconds in lo_ms..hi_ms; see yv_seconds_ms. */
-static int get_ms(struct actx *c, yaml_node_t *n, const char *what, unsigned lo_ms,
-                  unsigned hi_ms, unsigned *ms)
+/* Seconds as milliseconds: the value or the default of key's row in t. */
+static int get_ms(struct actx *c, yaml_node_t *map, const struct ydoc_table *t, const char *key,
+                  unsigned *ms)
 {
-	return yv_seconds_ms(c->d, n, what, YV_EXPECT_SECONDS, lo_ms, hi_ms, ms, c->err,
-	                     c->errlen);
+	return yv_seconds_key(c->d, map, ydoc_table_key(t, key), YV_EXPECT_SECONDS, ms, c->err,
+	                      c->errlen);
 }
 
 static int get_bool(struct actx *c, yaml_node_t *n, const char *what, bool *out)
@@ -175,26 +170,8 @@ static int parse_prefix(struct actx *c, yaml_node_t *n, int af, struct bgp_prefi
 
 /* ---- bgp peers ---- */
 
-static const struct ydoc_key peer_keys[] = {
-	{ "address", YK_STR, 0, 0, true, NULL },
-	{ "as", YK_UINT, 1, UINT32_MAX, true, NULL },
-	{ "port", YK_UINT, 1, 65535, false, NULL },
-	{ "name", YK_STR, 0, 0, false, NULL },
-	{ "local_address", YK_STR, 0, 0, false, NULL },
-	{ "passive", YK_ANY, 0, 0, false, NULL },
-	{ "passive_only", YK_ANY, 0, 0, false, NULL },
-	{ "password", YK_STR, 0, 0, false, NULL },
-	{ "prepend", YK_UINT, 0, BGP_MAX_PREPEND, false, NULL },
-	{ "next_hop", YK_ANY, 0, 0, false, NULL },
-	{ "next_hop6_link_local", YK_STR, 0, 0, false, NULL },
-	{ "med", YK_UINT, 0, UINT32_MAX, false, NULL },
-	{ "local_pref", YK_UINT, 0, UINT32_MAX, false, NULL },
-	{ "communities", YK_SEQ, 0, 0, false, NULL },
-	{ "large_communities", YK_SEQ, 0, 0, false, NULL },
-};
-
-#define PEER_GET_U32(c, n, key, def, out) \
-	get_u32_key((c), (n), peer_keys, NKEYS(peer_keys), (key), (def), (out))
+/* A peer's integer key: its value, else its row's default. */
+#define PEER_GET_U32(c, n, key, out) get_u32_key((c), (n), &anycast_peer_table, (key), (out))
 
 /*
  * Peer address: "a.b.c.d", "a.b.c.d:port", "v6", "[v6]", "[v6]:port".
@@ -359,28 +336,57 @@ static int parse_next_hop(struct actx *c, yaml_node_t *n, struct bgp_peer_conf *
 }
 
 /* Normalised "addr" / "[v6]" plus ":port" when it is not 179, for logs. */
-static const char *peer_text(struct actx *c, const struct bgp_peer_conf *p)
+static void peer_text_of(const struct sockaddr_storage *ss, char *t, size_t len)
 {
-	char a[INET6_ADDRSTRLEN], t[INET6_ADDRSTRLEN + 10];
+	char a[INET6_ADDRSTRLEN];
 	uint16_t port;
-	if (p->addr.ss_family == AF_INET) {
-		const struct sockaddr_in *sa = (const struct sockaddr_in *)&p->addr;
+	if (ss->ss_family == AF_INET) {
+		const struct sockaddr_in *sa = (const struct sockaddr_in *)ss;
 		inet_ntop(AF_INET, &sa->sin_addr, a, sizeof(a));
 		port = ntohs(sa->sin_port);
 		if (port == BGP_PORT)
-			snprintf(t, sizeof(t), "%s", a);
+			snprintf(t, len, "%s", a);
 		else
-			snprintf(t, sizeof(t), "%s:%u", a, port);
+			snprintf(t, len, "%s:%u", a, port);
 	} else {
-		const struct sockaddr_in6 *sa = (const struct sockaddr_in6 *)&p->addr;
+		const struct sockaddr_in6 *sa = (const struct sockaddr_in6 *)ss;
 		inet_ntop(AF_INET6, &sa->sin6_addr, a, sizeof(a));
 		port = ntohs(sa->sin6_port);
 		if (port == BGP_PORT)
-			snprintf(t, sizeof(t), "%s", a);
+			snprintf(t, len, "%s", a);
 		else
-			snprintf(t, sizeof(t), "[%s]:%u", a, port);
+			snprintf(t, len, "[%s]:%u", a, port);
 	}
+}
+
+static const char *peer_text(struct actx *c, const struct bgp_peer_conf *p)
+{
+	char t[INET6_ADDRSTRLEN + 10];
+	peer_text_of(&p->addr, t, sizeof(t));
 	return arena_strdup(c->a, t);
+}
+
+int anycast_peer_name(const char *address, const char *port, char *buf, size_t len)
+{
+	uint8_t a[16];
+	uint32_t pt = BGP_PORT;
+	bool has_port;
+	int af = parse_peer_addr(address, a, &pt, &has_port);
+	if (af == 0 || (*port && ydoc_parse_u32(port, &pt) < 0))
+		return -1;
+	struct sockaddr_storage ss;
+	socklen_t sl;
+	yv_set_sockaddr(&ss, &sl, af, a, (uint16_t)pt);
+	peer_text_of(&ss, buf, len);
+	return 0;
+}
+
+bool anycast_peer_has_port(const char *address)
+{
+	uint8_t a[16];
+	uint32_t pt;
+	bool has_port = false;
+	return parse_peer_addr(address, a, &pt, &has_port) != 0 && has_port;
 }
 
 static int parse_peer(struct actx *c, yaml_node_t *n, struct bgp_peer_conf *p)
@@ -388,8 +394,7 @@ static int parse_peer(struct actx *c, yaml_node_t *n, struct bgp_peer_conf *p)
 	yaml_node_t *v;
 	uint32_t u;
 
-	if (ydoc_walk_map(c->d, n, "peer", peer_keys, NKEYS(peer_keys), NULL, c->err,
-	                  c->errlen) < 0)
+	if (ydoc_walk_table(c->d, n, &anycast_peer_table, NULL, c->err, c->errlen) < 0)
 		return -1;
 	bgp_peer_conf_defaults(p);
 
@@ -409,12 +414,12 @@ static int parse_peer(struct actx *c, yaml_node_t *n, struct bgp_peer_conf *p)
 	if (pn) {
 		if (has_port)
 			return E(c, pn, "port: the address already has a port");
-		if (PEER_GET_U32(c, n, "port", BGP_PORT, &port) < 0)
+		if (PEER_GET_U32(c, n, "port", &port) < 0)
 			return -1;
 	}
 	yv_set_sockaddr(&p->addr, &p->addrlen, af, buf, (uint16_t)port);
 
-	if (PEER_GET_U32(c, n, "as", 0, &p->remote_as) < 0)
+	if (PEER_GET_U32(c, n, "as", &p->remote_as) < 0)
 		return -1;
 
 	if ((v = get(c, n, "local_address"))) {
@@ -454,7 +459,7 @@ static int parse_peer(struct actx *c, yaml_node_t *n, struct bgp_peer_conf *p)
 			         BGP_PASSWORD_MAX);
 		p->password = arena_strdup(c->a, s);
 	}
-	if (PEER_GET_U32(c, n, "prepend", 0, &u) < 0)
+	if (PEER_GET_U32(c, n, "prepend", &u) < 0)
 		return -1;
 	p->prepend = u;
 
@@ -470,11 +475,11 @@ static int parse_peer(struct actx *c, yaml_node_t *n, struct bgp_peer_conf *p)
 	}
 
 	if ((v = get(c, n, "med"))) {
-		if (PEER_GET_U32(c, n, "med", 0, &p->med) < 0)
+		if (PEER_GET_U32(c, n, "med", &p->med) < 0)
 			return -1;
 		p->has_med = true;
 	}
-	if (PEER_GET_U32(c, n, "local_pref", BGP_LOCAL_PREF_DEFAULT, &p->local_pref) < 0)
+	if (PEER_GET_U32(c, n, "local_pref", &p->local_pref) < 0)
 		return -1;
 	if ((v = get(c, n, "communities")) && parse_communities(c, v, p) < 0)
 		return -1;
@@ -522,32 +527,16 @@ static int parse_peers(struct actx *c, yaml_node_t *n, struct bgp_conf *b)
 
 /* ---- bgp ---- */
 
-static const struct ydoc_key bgp_keys[] = {
-	{ "local_as", YK_UINT, 1, UINT32_MAX, true, NULL },
-	{ "router_id", YK_STR, 0, 0, true, NULL },
-	{ "hold_time", YK_UINT, 0, 65535, false, NULL },
-	{ "prefix4", YK_STR, 0, 0, false, NULL },
-	{ "prefix6", YK_STR, 0, 0, false, NULL },
-	{ "graceful_restart", YK_ANY, 0, 0, false, NULL },
-	{ "backoff", YK_MAP, 0, 0, false, NULL },
-	{ "peers", YK_SEQ, 0, 0, true, NULL },
-};
-
-static const struct ydoc_key backoff_keys[] = {
-	{ "min", YK_ANY, 0, 0, false, NULL },
-	{ "max", YK_ANY, 0, 0, false, NULL },
-};
-
 static int parse_bgp(struct actx *c, yaml_node_t *n)
 {
 	struct bgp_conf *b = &c->ac->bgp;
 	yaml_node_t *v;
 	uint32_t u;
 
-	if (ydoc_walk_map(c->d, n, "bgp", bgp_keys, NKEYS(bgp_keys), NULL, c->err, c->errlen) < 0)
+	if (ydoc_walk_table(c->d, n, &anycast_bgp_table, NULL, c->err, c->errlen) < 0)
 		return -1;
 	bgp_conf_defaults(b);
-	if (get_u32_key(c, n, bgp_keys, NKEYS(bgp_keys), "local_as", 0, &b->local_as) < 0)
+	if (get_u32_key(c, n, &anycast_bgp_table, "local_as", &b->local_as) < 0)
 		return -1;
 
 	v = get(c, n, "router_id");
@@ -559,7 +548,7 @@ static int parse_bgp(struct actx *c, yaml_node_t *n)
 		return E(c, v, "router_id: must not be 0.0.0.0 (RFC 6286)");
 	b->router_id = ntohl(rid.s_addr);
 
-	if (get_u32_key(c, n, bgp_keys, NKEYS(bgp_keys), "hold_time", BGP_HOLD_DEFAULT, &u) < 0)
+	if (get_u32_key(c, n, &anycast_bgp_table, "hold_time", &u) < 0)
 		return -1;
 	/* RFC 4271 4.2: the Hold Time MUST be either zero or at least three
 	 * seconds. */
@@ -580,21 +569,16 @@ static int parse_bgp(struct actx *c, yaml_node_t *n)
 	    get_bool(c, v, "graceful_restart", &b->graceful_restart) < 0)
 		return -1;
 
-	if ((v = get(c, n, "backoff"))) {
-		yaml_node_t *mn, *mx;
-		if (ydoc_walk_map(c->d, v, "backoff", backoff_keys, NKEYS(backoff_keys), NULL, c->err,
-		                  c->errlen) < 0)
-			return -1;
-		if ((mn = get(c, v, "min")) &&
-		    get_ms(c, mn, "min", BACKOFF_MIN_MS, BACKOFF_MAX_MS, &b->backoff_min_ms) < 0)
-			return -1;
-		if ((mx = get(c, v, "max")) &&
-		    get_ms(c, mx, "max", BACKOFF_MIN_MS, BACKOFF_MAX_MS, &b->backoff_max_ms) < 0)
-			return -1;
-		if (b->backoff_min_ms > b->backoff_max_ms)
-			return E(c, v, "backoff: min %g s is greater than max %g s",
-			         b->backoff_min_ms / 1000.0, b->backoff_max_ms / 1000.0);
-	}
+	/* The rows' defaults, also without a backoff mapping. */
+	v = get(c, n, "backoff");
+	if (v && ydoc_walk_table(c->d, v, &anycast_backoff_table, NULL, c->err, c->errlen) < 0)
+		return -1;
+	if (get_ms(c, v, &anycast_backoff_table, "min", &b->backoff_min_ms) < 0 ||
+	    get_ms(c, v, &anycast_backoff_table, "max", &b->backoff_max_ms) < 0)
+		return -1;
+	if (v && b->backoff_min_ms > b->backoff_max_ms)
+		return E(c, v, "backoff: min %g s is greater than max %g s",
+		         b->backoff_min_ms / 1000.0, b->backoff_max_ms / 1000.0);
 
 	if (parse_peers(c, get(c, n, "peers"), b) < 0)
 		return -1;
@@ -619,10 +603,8 @@ static int parse_check(struct actx *c, yaml_node_t *n, struct check_conf *ck)
 		.interval_ms = ac->interval_ms, .rise = ac->rise, .fall = ac->fall,
 		.pace_ms = ac->fast_interval_ms < ac->interval_ms ? ac->fast_interval_ms
 		                                                  : ac->interval_ms,
-		.timeout_min_ms = CHECK_TIMEOUT_MIN_MS, .timeout_max_ms = ANYCAST_INTERVAL_MAX_MS,
-		.timeout_default_ms = CHECK_TIMEOUT_DEFAULT_MS,
 		.seconds_expect = YV_EXPECT_SECONDS,
-		.default_af = AF_INET,
+		.default_af = AF_INET,   /* the address row's default (loopback) applies */
 		.default_addr = loopback,
 		.dir = c->dir,
 		.a = c->a,
@@ -630,37 +612,19 @@ static int parse_check(struct actx *c, yaml_node_t *n, struct check_conf *ck)
 	return check_conf_from_yaml(c->d, n, &o, ck, c->err, c->errlen);
 }
 
-static const struct ydoc_key health_keys[] = {
-	{ "self_check", YK_MAP, 0, 0, false, NULL },
-	{ "checks", YK_SEQ, 0, 0, false, NULL },
-	{ "interval", YK_ANY, 0, 0, false, NULL },
-	{ "fast_interval", YK_ANY, 0, 0, false, NULL },
-	{ "rise", YK_UINT, 1, 100, false, NULL },
-	{ "fall", YK_UINT, 1, 100, false, NULL },
-	{ "drain_file", YK_STR, 0, 0, false, NULL },
-};
-
-static const struct ydoc_key self_keys[] = {
-	{ "name", YK_STR, 0, 0, true, NULL },
-	{ "type", YK_STR, 0, 0, false, NULL },
-};
-
 static int parse_health(struct actx *c, yaml_node_t *n)
 {
 	struct anycast_conf *ac = c->ac;
 	yaml_node_t *v;
 	uint32_t u;
 
-	if (ydoc_walk_map(c->d, n, "health", health_keys, NKEYS(health_keys), NULL, c->err,
-	                  c->errlen) < 0)
+	if (ydoc_walk_table(c->d, n, &anycast_health_table, NULL, c->err, c->errlen) < 0)
 		return -1;
-	if ((v = get(c, n, "interval")) &&
-	    get_ms(c, v, "interval", ANYCAST_INTERVAL_MIN_MS, ANYCAST_INTERVAL_MAX_MS,
-	           &ac->interval_ms) < 0)
+	const struct ydoc_table *ht = &anycast_health_table;
+	if (get_ms(c, n, ht, "interval", &ac->interval_ms) < 0)
 		return -1;
 	if ((v = get(c, n, "fast_interval"))) {
-		if (get_ms(c, v, "fast_interval", ANYCAST_INTERVAL_MIN_MS, ANYCAST_INTERVAL_MAX_MS,
-		           &ac->fast_interval_ms) < 0)
+		if (get_ms(c, n, ht, "fast_interval", &ac->fast_interval_ms) < 0)
 			return -1;
 		if (ac->fast_interval_ms > ac->interval_ms)
 			return E(c, v, "fast_interval: %g s is longer than the interval (%g s)",
@@ -668,16 +632,15 @@ static int parse_health(struct actx *c, yaml_node_t *n)
 	} else if (ac->fast_interval_ms > ac->interval_ms) {
 		ac->fast_interval_ms = ac->interval_ms;  /* a short interval is fast already */
 	}
-	if (get_u32_key(c, n, health_keys, NKEYS(health_keys), "rise", DEFAULT_RISE, &u) < 0)
+	if (get_u32_key(c, n, ht, "rise", &u) < 0)
 		return -1;
 	ac->rise = u;
-	if (get_u32_key(c, n, health_keys, NKEYS(health_keys), "fall", DEFAULT_FALL, &u) < 0)
+	if (get_u32_key(c, n, ht, "fall", &u) < 0)
 		return -1;
 	ac->fall = u;
 
 	if ((v = get(c, n, "self_check"))) {
-		if (ydoc_walk_map(c->d, v, "self_check", self_keys, NKEYS(self_keys), NULL, c->err,
-		                  c->errlen) < 0)
+		if (ydoc_walk_table(c->d, v, &anycast_self_table, NULL, c->err, c->errlen) < 0)
 			return -1;
 		if (yv_qname(c->d, c->a, get(c, v, "name"), "name", &ac->self_qname, c->err, c->errlen) < 0)
 			return -1;
@@ -709,16 +672,6 @@ static int parse_health(struct actx *c, yaml_node_t *n)
 
 /* ---- the section ---- */
 
-static const struct ydoc_key anycast_keys[] = {
-	{ "ipv4", YK_STR, 0, 0, false, NULL },
-	{ "ipv6", YK_STR, 0, 0, false, NULL },
-	{ "bgp", YK_MAP, 0, 0, false, NULL },
-	{ "health", YK_MAP, 0, 0, false, NULL },
-	{ "linger", YK_ANY, 0, 0, false, NULL },
-	{ "on_announce", YK_STR, 0, 0, false, NULL },
-	{ "on_withdraw", YK_STR, 0, 0, false, NULL },
-};
-
 #define MAX_COMMAND 4096
 
 int anycast_config_from_yaml(struct ydoc *d, yaml_node_t *n, struct arena *a, const char *dir,
@@ -728,17 +681,23 @@ int anycast_config_from_yaml(struct ydoc *d, yaml_node_t *n, struct arena *a, co
 	yaml_node_t *v;
 
 	*out = NULL;
-	if (ydoc_walk_map(d, n, "anycast", anycast_keys, NKEYS(anycast_keys), NULL, err,
-	                  errlen) < 0)
+	if (ydoc_walk_table(d, n, &anycast_table, NULL, err, errlen) < 0)
 		return -1;
 	struct anycast_conf *ac = arena_alloc(a, sizeof(*ac));
 	c.ac = ac;
-	ac->self_qtype = RRT_A;
-	ac->interval_ms = DEFAULT_INTERVAL_MS;
-	ac->fast_interval_ms = DEFAULT_FAST_MS;
-	ac->rise = DEFAULT_RISE;
-	ac->fall = DEFAULT_FALL;
-	ac->linger_ms = DEFAULT_LINGER_MS;
+	ac->self_qtype = (uint16_t)rr_type_from_name(ydoc_table_key(&anycast_self_table, "type")->def);
+	/* The health and linger defaults (rows), for a section without them. */
+	uint32_t u = 0;
+	ac->fast_interval_ms = ANYCAST_FAST_INTERVAL_DEFAULT_MS;
+	if (get_ms(&c, NULL, &anycast_health_table, "interval", &ac->interval_ms) < 0 ||
+	    get_u32_key(&c, NULL, &anycast_health_table, "rise", &u) < 0)
+		return -1;
+	ac->rise = u;
+	if (get_u32_key(&c, NULL, &anycast_health_table, "fall", &u) < 0)
+		return -1;
+	ac->fall = u;
+	if (ac->fast_interval_ms > ac->interval_ms)
+		ac->fast_interval_ms = ac->interval_ms;
 	bgp_conf_defaults(&ac->bgp);
 
 	/* Addresses first: the BGP prefixes are checked against them. */
@@ -750,8 +709,7 @@ int anycast_config_from_yaml(struct ydoc *d, yaml_node_t *n, struct arena *a, co
 		return -1;
 	if ((v = get(&c, n, "health")) && parse_health(&c, v) < 0)
 		return -1;
-	if ((v = get(&c, n, "linger")) &&
-	    get_ms(&c, v, "linger", 0, ANYCAST_LINGER_MAX_MS, &ac->linger_ms) < 0)
+	if (get_ms(&c, n, &anycast_table, "linger", &ac->linger_ms) < 0)
 		return -1;
 	if ((v = get(&c, n, "on_announce")) &&
 	    get_text(&c, v, "on_announce", MAX_COMMAND, &ac->on_announce) < 0)

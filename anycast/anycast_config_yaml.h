@@ -16,6 +16,7 @@
 #ifndef STEERDNS_ANYCAST_CONFIG_YAML_H
 #define STEERDNS_ANYCAST_CONFIG_YAML_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 #include "anycast/anycast_conf.h"
@@ -38,5 +39,14 @@ int anycast_config_from_yaml(struct ydoc *d, yaml_node_t *n, struct arena *a, co
 #define ANYCAST_LINGER_MAX_MS  3600000   /* linger: 0..3600 s */
 #define ANYCAST_INTERVAL_MIN_MS 50       /* interval, fast_interval: 0.05..3600 s */
 #define ANYCAST_INTERVAL_MAX_MS 3600000
+#define ANYCAST_FAST_INTERVAL_DEFAULT_MS 200   /* at most the interval */
+
+/* A peer's default name (for logs and --print) from its address text and
+ * port key text ("" when absent): "addr", "[v6]" or with ":port" when it
+ * is not 179. Returns 0, or -1 for a bad address. */
+int anycast_peer_name(const char *address, const char *port, char *buf, size_t len);
+
+/* Does a peer address text carry its own port ("a.b.c.d:1179")? */
+bool anycast_peer_has_port(const char *address);
 
 #endif

@@ -187,9 +187,42 @@ int bgp_encode_update(struct wire_wr *w, const struct bgp_route_attrs *a,
 /* End-of-RIB marker (RFC 4724 §2) for AF_INET or AF_INET6. */
 int bgp_encode_eor(struct wire_wr *w, int family);
 
+/*
+ * RFC 7606 §2 error-handling approaches, weakest first, so that the one to
+ * use when an UPDATE has several errors is the largest (§3.h).
+ */
+enum bgp_upd_action {
+	BGP_ACT_NONE = 0,
+	BGP_ACT_ATTR_DISCARD,       /* the attribute is dropped, the UPDATE processed */
+	BGP_ACT_TREAT_AS_WITHDRAW,  /* every route in the UPDATE is taken as withdrawn */
+	BGP_ACT_AFI_SAFI_DISABLE,   /* RFC 4760 §7: that family's routes ignored for the session */
+	BGP_ACT_SESSION_RESET,      /* NOTIFICATION (3/x) and close */
+};
+
+/* One error of a received UPDATE: what to do, and why (for the log). */
+struct bgp_upd_error {
+	enum bgp_upd_action action;
+	uint8_t attr;               /* type code of the attribute at fault, 0 = none */
+	const char *rule;           /* the section that names the action, "RFC 7606 7.1" */
+	const char *why;            /* static text, "value not 0..2" */
+};
+
+/* "discard", "treat-as-withdraw", ... */
+const char *bgp_upd_action_name(enum bgp_upd_action a);
+/* "ORIGIN", "AS_PATH", ... or "attribute" for codes we do not know. */
+const char *bgp_attr_name(uint8_t type);
+
 #define BGP_PATH_MAX 32
 /* What a received UPDATE contained; only for logs and tests. */
 struct bgp_update_in {
+	/* RFC 7606: the strongest error found (action NONE when clean), the
+	 * number of errors, and with AFI_SAFI_DISABLE the family to ignore.
+	 * With treat-as-withdraw the reachable prefixes are counted as
+	 * withdrawn (n_nlri -> n_withdrawn, n_mp_reach -> n_mp_unreach). */
+	struct bgp_upd_error error;
+	unsigned n_errors;
+	uint16_t disable_afi;
+	uint8_t disable_safi;
 	unsigned n_withdrawn, n_nlri;          /* IPv4 prefixes */
 	unsigned n_mp_reach, n_mp_unreach;     /* MP prefixes */
 	uint16_t mp_afi;                       /* of MP_REACH or MP_UNREACH */
@@ -214,10 +247,21 @@ struct bgp_update_in {
 };
 
 /*
- * Validate an UPDATE body per RFC 4271 §6.3 (framing, flags, lengths,
- * well-known attributes, NLRI) and summarise it into *u. as4: the session
- * negotiated 4-octet AS (AS_PATH uses 4-byte ASNs). ibgp: LOCAL_PREF is
- * then mandatory with NLRI.
+ * Validate an UPDATE body per RFC 4271 §6.3 as revised by RFC 7606 (and
+ * RFC 6793 §6 for AS4_PATH / AS4_AGGREGATOR, RFC 8092 for large
+ * communities) and summarise it into *u. as4: the session negotiated
+ * 4-octet AS (AS_PATH uses 4-byte ASNs). ibgp: the peer is internal
+ * (LOCAL_PREF expected; ORIGINATOR_ID and CLUSTER_LIST checked rather
+ * than discarded).
+ *
+ * Returns -1 with *err (the NOTIFICATION) only when the session must be
+ * reset: lengths that do not fit the message (7606 §3.b), unparsable NLRI
+ * or withdrawn routes (§3.j, §5.3), a repeated MP attribute (§3.g), an
+ * MP attribute too short to name its family (§5.3), or any error other
+ * than attribute discard in an UPDATE that announces nothing (§5.2).
+ * Otherwise 0, with u->error naming the strongest handled error (and
+ * *err the NOTIFICATION RFC 4271 would have sent, for the log).
+ * Only reads body[0..len).
  */
 int bgp_decode_update(const uint8_t *body, size_t len, bool as4, bool ibgp,
 		      struct bgp_update_in *u, struct bgp_err *err);

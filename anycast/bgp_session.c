@@ -118,6 +118,10 @@ void bgp_drop(struct bgp_session *s, bool flush, enum bgp_state next)
 		bgp_set_state(s, BGP_ST_ACTIVE);  /* wait for the peer to call */
 		return;
 	}
+	/* The backoff starts over only after a session that held; one that
+	 * dropped sooner counts as another failure (see bgp_backoff_next). */
+	if (s->state == BGP_ST_ESTABLISHED && now_s() - s->since >= s->conf->backoff_max_ms / 1e3)
+		s->backoff_ms = bgp_backoff_next(0, s->conf->backoff_min_ms, s->conf->backoff_max_ms);
 	/* retry_ms first, so the state callback already sees it */
 	s->retry_ms = s->backoff_ms;
 	s->backoff_ms = bgp_backoff_next(s->backoff_ms, s->conf->backoff_min_ms,
@@ -217,7 +221,6 @@ static void send_routes(struct bgp_session *s, bool announce)
 static void enter_established(struct bgp_session *s)
 {
 	bgp_set_state(s, BGP_ST_ESTABLISHED);
-	s->backoff_ms = s->conf->backoff_min_ms;
 	s->last_error[0] = '\0';
 	if (s->hold) {
 		/* KEEPALIVE every third of the hold time (§4.4). */
@@ -272,6 +275,70 @@ static void handle_notification(struct bgp_session *s, const uint8_t *body, size
 	bgp_drop(s, false, BGP_ST_IDLE);
 }
 
+/* Up to this many bytes of a malformed UPDATE go into its log line. */
+#define UPD_LOG_BYTES 64
+#define BGP_UPD_LOG_EVERY_S 60
+
+/*
+ * Log an UPDATE error (RFC 7606 §6: the error, the routes involved and
+ * the message). The first of each (action, attribute type) per peer is
+ * logged in full; the rest are counted, and summed up at most once a
+ * BGP_UPD_LOG_EVERY_S, so a peer flooding bad UPDATEs cannot flood the log.
+ */
+static void report_update_error(struct bgp_session *s, const struct bgp_update_in *u,
+				const struct bgp_err *e, const uint8_t *body, size_t len)
+{
+	const struct bgp_upd_error *er = &u->error;
+	uint8_t *bits = s->upd_logged[er->action];
+	uint8_t bit = (uint8_t)(1u << (er->attr % 8));
+	double t = now_s();
+	s->upd_errors++;
+	if (bits[er->attr / 8] & bit) {
+		s->upd_unlogged++;
+		if (t - s->upd_log_at < BGP_UPD_LOG_EVERY_S)
+			return;
+		log_warn("bgp", "peer %s: %u more malformed UPDATEs handled in the last %.0f s "
+			 "(latest: %s type %u, %s, %s)", s->name, s->upd_unlogged, t - s->upd_log_at,
+			 bgp_attr_name(er->attr), er->attr, bgp_upd_action_name(er->action), er->rule);
+		s->upd_unlogged = 0;
+		s->upd_log_at = t;
+		return;
+	}
+	bits[er->attr / 8] |= bit;
+	s->upd_log_at = t;
+	char hex[2 * UPD_LOG_BYTES + 4];
+	size_t n = len < UPD_LOG_BYTES ? len : UPD_LOG_BYTES;
+	for (size_t i = 0; i < n; i++)
+		snprintf(hex + 2 * i, 3, "%02x", body[i]);
+	snprintf(hex + 2 * n, 4, "%s", len > n ? "..." : "");
+	char afi[48] = "";
+	if (er->action == BGP_ACT_AFI_SAFI_DISABLE)
+		snprintf(afi, sizeof(afi), ", AFI %u SAFI %u ignored from now on", u->disable_afi,
+			 u->disable_safi);
+	log_warn("bgp", "peer %s: malformed UPDATE: %s (type %u) %s -> %s (%s; RFC 4271 "
+		 "NOTIFICATION %u/%u)%s; %u error(s), %u+%u routes withdrawn; body %zu bytes %s",
+		 s->name, bgp_attr_name(er->attr), er->attr, er->why, bgp_upd_action_name(er->action),
+		 er->rule, e->code, e->subcode, afi, u->n_errors, u->n_withdrawn, u->n_mp_unreach,
+		 len, hex);
+}
+
+/* A received UPDATE: validated (RFC 7606), its routes ignored. Returns
+ * false when it reset the session. */
+static bool handle_update(struct bgp_session *s, const uint8_t *body, size_t len)
+{
+	struct bgp_update_in u;
+	struct bgp_err e;
+	bool ibgp = s->peer->remote_as == s->conf->local_as;
+	int rc = bgp_decode_update(body, len, s->peer_as4, ibgp, &u, &e);
+	if (u.error.action != BGP_ACT_NONE)
+		report_update_error(s, &u, &e, body, len);
+	if (rc < 0) {
+		fail(s, &e, "malformed UPDATE");
+		return false;
+	}
+	return true;
+}
+
 /* One whole message; returns false once the connection is gone. */
 static bool handle_msg(struct bgp_session *s, uint8_t type, const uint8_t *body, size_t len)
 {
@@ -302,14 +369,8 @@ static bool handle_msg(struct bgp_session *s, uint8_t type, const uint8_t *body,
 		}
 		restart_hold(s, s->hold);
 		if (type == BGP_MSG_UPDATE) {
-			struct bgp_update_in u;
-			struct bgp_err e;
-			bool ibgp = s->peer->remote_as == s->conf->local_as;
-			if (bgp_decode_update(body, len, s->peer_as4, ibgp, &u, &e) < 0) {
-				fail(s, &e, "malformed UPDATE");
+			if (!handle_update(s, body, len))
 				return false;
-			}
-			/* Received routes are validated and ignored. */
 		} else if (type == BGP_MSG_ROUTE_REFRESH && s->announced) {
 			send_routes(s, true);
 		}
@@ -444,6 +505,7 @@ void bgp_session_get_info(const struct bgp_session *s, struct bgp_session_info *
 	out->announced = s->announced && s->state == BGP_ST_ESTABLISHED;
 	out->flaps = s->flaps;
 	out->connect_attempts = s->attempts;
+	out->malformed_updates = s->upd_errors;
 	out->retry_ms = s->retry_ms;
 	out->hold_time = s->hold;
 	out->peer_id = s->peer_id;

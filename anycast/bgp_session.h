@@ -39,6 +39,7 @@ struct bgp_session_info {
 	bool announced;            /* our routes are out on this session now */
 	unsigned flaps;            /* times Established was left */
 	unsigned connect_attempts; /* outgoing connects started */
+	unsigned malformed_updates;/* UPDATEs with an RFC 7606 error (any action) */
 	unsigned retry_ms;         /* delay before the pending/last reconnect */
 	uint16_t hold_time;        /* negotiated; valid from OpenConfirm */
 	uint32_t peer_id;          /* peer BGP identifier, host order, 0 = unknown */
@@ -100,7 +101,14 @@ const struct bgp_peer_conf *bgp_session_peer(const struct bgp_session *s);
 /* "Idle", "Connect", ... */
 const char *bgp_state_name(enum bgp_state st);
 
-/* The next reconnect delay after one of cur_ms: doubled, within [min, max]. */
+/*
+ * The next reconnect delay after one of cur_ms: doubled, within [min, max].
+ * The delay grows across failed connects and across sessions that drop
+ * soon after reaching Established; it starts over at min only when the
+ * session that dropped had stayed Established for at least max (the
+ * backoff cap, 60 s by default). So a peer that resets every new session
+ * (e.g. re-sending a route it breaks on) is retried ever more slowly.
+ */
 unsigned bgp_backoff_next(unsigned cur_ms, unsigned min_ms, unsigned max_ms);
 
 /* Set the RFC 2385 TCP MD5 key for peer on fd (a socket before connect, or

@@ -34,6 +34,12 @@ struct bgp_session {
 	bool fam_v4, fam_v6;                /* negotiated */
 	struct bgp_route_attrs attrs;       /* prepared per connection */
 	char last_error[192];
+	/* RFC 7606 errors handled without a reset: each (action, attribute
+	 * type) is logged in full once per peer; later ones are counted and
+	 * summed up in one line at most every BGP_UPD_LOG_EVERY_S. */
+	uint8_t upd_logged[BGP_ACT_SESSION_RESET + 1][32];
+	unsigned upd_errors, upd_unlogged;
+	double upd_log_at;
 	bgp_state_fn cb;
 	void *cb_arg;
 };

@@ -4,9 +4,13 @@
  * Each section is a schema table (struct ydoc_key: key, kind, range,
  * handler) walked by ydoc_walk_map, which rejects unknown and duplicate
  * keys. A new top-level section is one more row in top_keys plus its
- * handler. Message positions follow yaml_doc.h. Sections that depend on
- * each other (geoip/pops/policy/ecs, anycast, zones, server.mode) are
- * collected in the walk and read afterwards in that order.
+ * handler. Message positions follow yaml_doc.h. Only `server` and
+ * `zones` are this file's; every other section belongs to a module of the
+ * table the caller passes (common/steer_module.h), which this file walks
+ * without naming any. Sections are collected in the walk and read
+ * afterwards, whatever their order in the file: first the modules' (in
+ * table order), then server.mode (it needs to know which methods are
+ * usable), then the zones (their `steer:` names need usable methods).
  */
 #include "common/config.h"
 
@@ -18,33 +22,31 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "anycast/anycast_conf.h"
-#include "anycast/anycast_config_yaml.h"
-#include "common/config_compare.h"
+#include "common/conf_schema.h"
 #include "common/dname.h"
+#include "common/steer_module.h"
 #include "common/yaml_doc.h"
+#include "common/zone_entry.h"
 #include "common/zone_yaml.h"
-#include "geodns/geo_compile.h"
-#include "geodns/geo_config.h"
-#include "geodns/geo_config_yaml.h"
 
 #define NKEYS(a) (sizeof(a) / sizeof((a)[0]))
 #define MAX_LISTEN 64
 #define MAX_WORKERS 64
 #define DEFAULT_PORT 53
+#define MAX_MODULES 16
+#define MAX_TOP_KEYS (2 + MAX_MODULES * STEER_MODULE_SECTIONS)
+_Static_assert(MAX_TOP_KEYS <= CONFIG_MAX_SECTIONS, "CONFIG_MAX_SECTIONS too small");
 
 struct load_ctx {
 	struct config *cfg;
+	const struct steer_modules *mods;
 	const char *dir;        /* config file's directory with a trailing '/', or "" */
 	size_t zones_cap;
-	/* Sections read after the top-level walk, because they depend on each
-	 * other whatever their order in the file: rules name PoPs, and zones
-	 * may use `steer:` only when geoip and pops are configured. */
-	struct geo_yaml_sections geo;
+	/* Sections read after the top-level walk (see the top of the file):
+	 * the zones, and each module's sections by table row and position. */
 	yaml_node_t *zones;
-	yaml_node_t *anycast;
-	yaml_node_t *ab, *qlog;   /* `ab:` and `decision_log:` (config_compare.h) */
-	/* server.mode, checked once geoip and anycast are known. */
+	yaml_node_t *sections[MAX_MODULES][STEER_MODULE_SECTIONS];
+	/* server.mode, checked once the modules are loaded. */
 	yaml_node_t *mode;
 };
 
@@ -178,6 +180,8 @@ static int on_server_field(struct ydoc *d, const struct ydoc_key *k, yaml_node_t
 		sv->edns_payload = (uint16_t)num;
 	} else if (strcmp(k->key, "tcp_idle_timeout") == 0) {
 		sv->tcp_idle_timeout_ms = num * 1000;
+	} else if (strcmp(k->key, "tcp_io_timeout") == 0) {
+		sv->tcp_io_timeout_ms = num;
 	} else if (strcmp(k->key, "tcp_max_clients") == 0) {
 		sv->tcp_max_clients = num;
 	} else if (strcmp(k->key, "identity") == 0 || strcmp(k->key, "version") == 0) {
@@ -192,16 +196,14 @@ static int on_server_field(struct ydoc *d, const struct ydoc_key *k, yaml_node_t
 			sv->version = arena_strdup(&cfg->arena, s);
 		}
 	} else if (strcmp(k->key, "mode") == 0) {
-		if (strcmp(s, "geodns") == 0) {
-			sv->mode = STEER_MODE_GEODNS;
-		} else if (strcmp(s, "anycast") == 0) {
-			sv->mode = STEER_MODE_ANYCAST;
-		} else if (strcmp(s, "ab") == 0) {
-			sv->mode = STEER_MODE_AB;  /* sections checked in resolve_mode */
-		} else {
+		/* A method slot's name; whether it is usable is resolve_mode's. */
+		sv->mode = STEER_MODE_DEFAULT;
+		for (int m = STEER_MODE_DEFAULT + 1; m < STEER_MODE_COUNT; m++)
+			if (strcmp(s, steer_mode_name((enum steer_mode)m)) == 0)
+				sv->mode = (enum steer_mode)m;
+		if (sv->mode == STEER_MODE_DEFAULT)
 			return ydoc_err(d, val, err, errlen,
 			                "mode: unknown mode '%s' (expected geodns, anycast or ab)", s);
-		}
 		((struct load_ctx *)ctx)->mode = val;
 	} else if (strcmp(k->key, "user") == 0 || strcmp(k->key, "group") == 0) {
 		if (!*s)
@@ -211,25 +213,69 @@ static int on_server_field(struct ydoc *d, const struct ydoc_key *k, yaml_node_t
 	return 0;
 }
 
+/* Computed defaults, printed from the loaded config (conf_schema.h). */
+static bool def_workers(const struct ydoc_penv *e, char *buf, size_t len)
+{
+	snprintf(buf, len, "%u", ((const struct config *)e->user)->server.workers);
+	return true;
+}
+
+static bool def_identity(const struct ydoc_penv *e, char *buf, size_t len)
+{
+	snprintf(buf, len, "%s", ((const struct config *)e->user)->server.identity);
+	return true;
+}
+
+/* The mode in force, when a method is usable (without one, no mode can
+ * be written, and none is printed). */
+static bool def_mode(const struct ydoc_penv *e, char *buf, size_t len)
+{
+	const struct config *cfg = e->user;
+	char why[256];
+	if (cfg->server.mode == STEER_MODE_DEFAULT ||
+	    steer_usable(cfg, cfg->server.mode, false, why, sizeof(why)) < 0)
+		return false;
+	snprintf(buf, len, "%s", steer_mode_name(cfg->server.mode));
+	return true;
+}
+
 static const struct ydoc_key server_keys[] = {
-	{ "listen", YK_ANY, 0, 0, false, on_listen },
-	{ "workers", YK_UINT, 0, MAX_WORKERS, false, on_server_field },
-	{ "identity", YK_STR, 0, 0, false, on_server_field },
-	{ "version", YK_STR, 0, 0, false, on_server_field },
-	{ "edns_payload", YK_UINT, 512, 4096, false, on_server_field },
-	{ "tcp_idle_timeout", YK_UINT, 1, 3600, false, on_server_field },
-	{ "tcp_max_clients", YK_UINT, 1, 65535, false, on_server_field },
-	{ "user", YK_STR, 0, 0, false, on_server_field },
-	{ "group", YK_STR, 0, 0, false, on_server_field },
-	{ "mode", YK_STR, 0, 0, false, on_server_field },
+	{ .key = "listen", .kind = YK_ANY, .handler = on_listen,
+	  .def = "[\"127.0.0.1:53\", \"[::1]:53\"]", .type = "address or list",
+	  .doc = "addresses to answer on: addr, addr:port, [v6] or [v6]:port (port 53 when none)" },
+	{ .key = "workers", .kind = YK_UINT, .lo = 0, .hi = MAX_WORKERS, .handler = on_server_field,
+	  .def = "the number of CPUs", .defprint = def_workers,
+	  .doc = "per address: a UDP reader and a TCP worker each; 0: the number of CPUs" },
+	{ .key = "identity", .kind = YK_STR, .handler = on_server_field, .def = "the host name",
+	  .defprint = def_identity, .doc = "NSID and CHAOS id.server / hostname.bind, at most 255 bytes" },
+	{ .key = "version", .kind = YK_STR, .handler = on_server_field,
+	  .doc = "CHAOS version.bind / version.server; absent: REFUSED" },
+	{ .key = "edns_payload", .kind = YK_UINT, .lo = 512, .hi = 4096, .handler = on_server_field,
+	  .def = "1232", .doc = "our EDNS UDP payload size" },
+	{ .key = "tcp_idle_timeout", .kind = YK_UINT, .lo = 1, .hi = 3600, .handler = on_server_field,
+	  .def = "10", .doc = "seconds before a TCP connection that sends or reads nothing is closed" },
+	{ .key = "tcp_io_timeout", .kind = YK_UINT, .lo = 10, .hi = 60000, .handler = on_server_field,
+	  .def = "500", .doc = "milliseconds within which a begun TCP query must arrive whole" },
+	{ .key = "tcp_max_clients", .kind = YK_UINT, .lo = 1, .hi = 65535,
+	  .handler = on_server_field, .def = "1024",
+	  .doc = "TCP connections across the server; a newcomer evicts the least active" },
+	{ .key = "user", .kind = YK_STR, .handler = on_server_field,
+	  .doc = "drop to this user after binding; absent: stay as started" },
+	{ .key = "group", .kind = YK_STR, .handler = on_server_field,
+	  .doc = "drop to this group after binding; absent: the user's" },
+	{ .key = "mode", .kind = YK_STR, .handler = on_server_field, .type = "geodns | anycast | ab",
+	  .def = "geodns with geoip, else anycast with an anycast section", .defprint = def_mode,
+	  .doc = "how steered names without their own steer mode answer" },
 };
+
+static const struct ydoc_table server_table = YDOC_TABLE("server", server_keys);
 
 static int on_server(struct ydoc *d, const struct ydoc_key *k, yaml_node_t *val, uint32_t num,
                      void *ctx, char *err, size_t errlen)
 {
 	(void)k;
 	(void)num;
-	return ydoc_walk_map(d, val, "server", server_keys, NKEYS(server_keys), ctx, err, errlen);
+	return ydoc_walk_table(d, val, &server_table, ctx, err, errlen);
 }
 
 /* --- zones section --- */
@@ -239,32 +285,13 @@ static int load_zones(struct ydoc *d, struct load_ctx *lc, yaml_node_t *val, cha
                       size_t errlen)
 {
 	struct zoneset *zs = &lc->cfg->zones;
-	const struct anycast_conf *ac = lc->cfg->anycast;
-	struct zone_steer_caps caps = {
-		.geodns = lc->cfg->geo != NULL,
-		.anycast = ac && (ac->has_v4 || ac->has_v6),
-		.server_mode = lc->cfg->server.mode,
-	};
+	struct zone_steer_caps caps = { .cfg = lc->cfg, .server_mode = lc->cfg->server.mode };
 
 	for (yaml_node_item_t *it = val->data.sequence.items.start;
 	     it < val->data.sequence.items.top; it++) {
 		yaml_node_t *item = ydoc_node(d, *it);
-		const char *rel;
-		if (ydoc_expect_str(d, item, "zones entry", &rel, err, errlen) < 0)
-			return -1;
-		/* Relative zone paths are relative to the config file, not to the
-		 * working directory, so the server can be started from anywhere. */
-		size_t plen = strlen(lc->dir) + strlen(rel) + 1;
-		char *path = arena_alloc(&lc->cfg->arena, plen);
-		snprintf(path, plen, "%s%s", rel[0] == '/' ? "" : lc->dir, rel);
-
 		struct zone *z = NULL;
-		int open_errno = 0;
-		int rc = zone_yaml_load_caps(path, &caps, &z, err, errlen, &open_errno);
-		if (rc == -2)
-			return ydoc_err(d, item, err, errlen, "cannot open %s: %s", rel,
-			                strerror(open_errno));
-		if (rc < 0)
+		if (zone_entry_load(d, item, lc->dir, &caps, &z, err, errlen) < 0)
 			return -1;
 		for (size_t i = 0; i < zs->count; i++) {
 			if (dname_equal(zs->zones[i]->origin, z->origin)) {
@@ -300,59 +327,84 @@ static int on_deferred(struct ydoc *d, const struct ydoc_key *k, yaml_node_t *va
 	(void)num;
 	(void)err;
 	(void)errlen;
-	if (strcmp(k->key, "zones") == 0)
+	if (strcmp(k->key, "zones") == 0) {
 		lc->zones = val;
-	else if (strcmp(k->key, "geoip") == 0)
-		lc->geo.geoip = val;
-	else if (strcmp(k->key, "pops") == 0)
-		lc->geo.pops = val;
-	else if (strcmp(k->key, "policy") == 0)
-		lc->geo.policy = val;
-	else if (strcmp(k->key, "ecs") == 0)
-		lc->geo.ecs = val;
-	else if (strcmp(k->key, "anycast") == 0)
-		lc->anycast = val;
-	else if (strcmp(k->key, "ab") == 0)
-		lc->ab = val;
-	else if (strcmp(k->key, "decision_log") == 0)
-		lc->qlog = val;
+		return 0;
+	}
+	for (size_t m = 0; m < lc->mods->n; m++)
+		for (size_t i = 0; lc->mods->mods[m]->sections[i]; i++)
+			if (strcmp(k->key, lc->mods->mods[m]->sections[i]->key) == 0)
+				lc->sections[m][i] = val;
 	return 0;
 }
 
-/* Top-level sections. Later sections (anycast, ab) each add one row here. */
-static const struct ydoc_key top_keys[] = {
-	{ "server", YK_MAP, 0, 0, false, on_server },
-	{ "zones", YK_SEQ, 0, 0, false, on_deferred },
-	{ "geoip", YK_MAP, 0, 0, false, on_deferred },
-	{ "pops", YK_MAP, 0, 0, false, on_deferred },
-	{ "policy", YK_MAP, 0, 0, false, on_deferred },
-	{ "ecs", YK_MAP, 0, 0, false, on_deferred },
-	{ "anycast", YK_MAP, 0, 0, false, on_deferred },
-	{ "ab", YK_MAP, 0, 0, false, on_deferred },
-	{ "decision_log", YK_MAP, 0, 0, false, on_deferred },
+/* Top-level sections: server and zones here, then every module's rows
+ * (their keys are in each row's table). */
+static const struct ydoc_key server_row = {
+	.key = "server", .kind = YK_MAP, .handler = on_server, .sub = &server_table,
+	.flags = YF_IMPLIED, .doc = "the DNS server itself",
 };
 
+static const struct ydoc_key zones_row = {
+	.key = "zones", .kind = YK_SEQ, .handler = on_deferred, .def = "[]", .flags = YF_PATH,
+	.type = "list of paths", .doc = "zone files, relative to this file's directory",
+};
+
+size_t config_schema_keys(const struct steer_modules *mods, struct ydoc_key *keys, size_t max)
+{
+	size_t n = 0;
+	if (max < 2)
+		return 0;
+	keys[n++] = server_row;
+	keys[n++] = zones_row;
+	for (size_t m = 0; mods && m < mods->n; m++) {
+		for (size_t i = 0; mods->mods[m]->sections[i] && n < max; i++) {
+			keys[n] = *mods->mods[m]->sections[i];
+			keys[n].handler = on_deferred;
+			n++;
+		}
+	}
+	return n;
+}
+
 /* --- defaults --- */
+
+/* A server key's default, from its row. */
+static unsigned server_default(const char *key)
+{
+	uint32_t v = 0;
+	ydoc_parse_u32(ydoc_table_key(&server_table, key)->def, &v);
+	return v;
+}
 
 static void set_defaults(struct config *cfg)
 {
 	struct server_config *sv = &cfg->server;
 	sv->workers = 0;
-	sv->edns_payload = 1232;
-	sv->tcp_idle_timeout_ms = 10000;
-	sv->tcp_max_clients = 1024;
+	sv->edns_payload = (uint16_t)server_default("edns_payload");
+	sv->tcp_idle_timeout_ms = server_default("tcp_idle_timeout") * 1000;
+	sv->tcp_io_timeout_ms = server_default("tcp_io_timeout");
+	sv->tcp_max_clients = server_default("tcp_max_clients");
 }
 
 static int finish_defaults(struct config *cfg)
 {
 	struct server_config *sv = &cfg->server;
 	if (!sv->listen) {
-		static const char *const defaults[] = { "127.0.0.1", "[::1]" };
-		sv->listen = arena_alloc(&cfg->arena, 2 * sizeof(*sv->listen));
-		for (int i = 0; i < 2; i++)
-			if (parse_listen(defaults[i], &sv->listen[i]) < 0)
+		/* The row's default: the quoted addresses of its flow list. */
+		const char *def = ydoc_table_key(&server_table, "listen")->def;
+		sv->listen = arena_alloc(&cfg->arena, MAX_LISTEN * sizeof(*sv->listen));
+		for (const char *q = strchr(def, '"'); q && sv->n_listen < MAX_LISTEN;
+		     q = strchr(q + 1, '"')) {
+			const char *end = strchr(q + 1, '"');
+			char one[64];
+			if (!end || (size_t)(end - q) > sizeof(one))
 				return -1;
-		sv->n_listen = 2;
+			snprintf(one, sizeof(one), "%.*s", (int)(end - q - 1), q + 1);
+			if (parse_listen(one, &sv->listen[sv->n_listen++]) < 0)
+				return -1;
+			q = end;
+		}
 	}
 	if (sv->workers == 0) {
 		long n = sysconf(_SC_NPROCESSORS_ONLN);
@@ -368,45 +420,79 @@ static int finish_defaults(struct config *cfg)
 	return 0;
 }
 
-/* server.mode: the default follows the sections present; an explicit
- * mode needs its section (reported at the mode value). */
+int steer_usable(const struct config *cfg, enum steer_mode m, bool answers, char *why,
+                 size_t whylen)
+{
+	const struct steer_modules *mods = cfg->mods;
+	const struct steer_module *first = NULL;
+	snprintf(why, whylen, "a steering method");
+	for (size_t i = 0; mods && i < mods->n; i++) {
+		const struct steer_module *mod = mods->mods[i];
+		if (mod->mode == STEER_MODE_DEFAULT || !mod->usable)
+			continue;
+		if (!first)
+			first = mod;
+		if (m == STEER_MODE_DEFAULT ? mod->usable(cfg, answers, why, whylen) == 0
+		                            : mod->mode == m)
+			return m == STEER_MODE_DEFAULT ? 0 : mod->usable(cfg, answers, why, whylen);
+	}
+	if (m == STEER_MODE_DEFAULT && first)
+		first->usable(cfg, answers, why, whylen);
+	return -1;
+}
+
+/* server.mode: by default the first method of the table that cfg can use
+ * (else the first); an explicit mode must be usable (reported at the mode
+ * value). */
 static int resolve_mode(struct ydoc *d, struct load_ctx *lc, char *err, size_t errlen)
 {
 	struct config *cfg = lc->cfg;
 	struct server_config *sv = &cfg->server;
-	if (!lc->mode) {
-		sv->mode = !cfg->geo && cfg->anycast ? STEER_MODE_ANYCAST : STEER_MODE_GEODNS;
+	char why[256];
+	if (lc->mode) {
+		if (steer_usable(cfg, sv->mode, false, why, sizeof(why)) < 0)
+			return ydoc_err(d, lc->mode, err, errlen, "mode: %s requires %s",
+			                steer_mode_name(sv->mode), why);
 		return 0;
 	}
-	if (sv->mode == STEER_MODE_GEODNS && !cfg->geo)
-		return ydoc_err(d, lc->mode, err, errlen, "mode: geodns requires geoip and pops sections");
-	if (sv->mode == STEER_MODE_ANYCAST && !cfg->anycast)
-		return ydoc_err(d, lc->mode, err, errlen, "mode: anycast requires an anycast section");
-	if (sv->mode == STEER_MODE_AB) {
-		const struct anycast_conf *ac = cfg->anycast;
-		bool any = ac && (ac->has_v4 || ac->has_v6);
-		if (!cfg->geo || !any)
-			return ydoc_err(d, lc->mode, err, errlen, "mode: ab requires %s%s%s",
-			                cfg->geo ? "" : "geoip and pops sections",
-			                !cfg->geo && !any ? " and " : "",
-			                any ? "" : "anycast ipv4 or ipv6");
+	sv->mode = STEER_MODE_DEFAULT;
+	for (size_t i = 0; i < lc->mods->n; i++) {
+		const struct steer_module *mod = lc->mods->mods[i];
+		if (mod->mode == STEER_MODE_DEFAULT || !mod->usable)
+			continue;
+		if (sv->mode == STEER_MODE_DEFAULT)
+			sv->mode = mod->mode;  /* the first, unless one is usable */
+		if (mod->usable(cfg, false, why, sizeof(why)) == 0) {
+			sv->mode = mod->mode;
+			break;
+		}
 	}
 	return 0;
 }
 
 /* --- entry points --- */
 
-int config_load(const char *path, struct config **out, char *err)
+int config_load_mods(const char *path, const struct steer_modules *mods,
+                     const struct config *prev, struct config **out, char *err)
 {
+	static const struct steer_modules none = { NULL, 0 };
 	struct ydoc d;
 	struct config *cfg = calloc(1, sizeof(*cfg));
-	struct load_ctx lc = { .cfg = cfg, .dir = "" };
+	struct ydoc_key keys[MAX_TOP_KEYS];
+	struct load_ctx lc = { .cfg = cfg, .mods = mods ? mods : &none, .dir = "" };
 	int rc;
 
 	if (!cfg) {
 		snprintf(err, CONFIG_ERRLEN, "%s: out of memory", path);
 		return -1;
 	}
+	if (lc.mods->n > MAX_MODULES) {
+		snprintf(err, CONFIG_ERRLEN, "%s: more than %d modules", path, MAX_MODULES);
+		free(cfg);
+		return -1;
+	}
+	cfg->mods = lc.mods;
+	cfg->self_pop = -1;
 	cfg->path = arena_strdup(&cfg->arena, path);
 	set_defaults(cfg);
 
@@ -424,52 +510,27 @@ int config_load(const char *path, struct config **out, char *err)
 	rc = -1;
 	yaml_node_t *root = ydoc_root(&d);
 	/* An empty file is a valid config: every default, no zones. */
-	if (root && ydoc_walk_map(&d, root, "config", top_keys, NKEYS(top_keys), &lc, err,
+	if (root && ydoc_walk_map(&d, root, "config", keys,
+	                          config_schema_keys(lc.mods, keys, MAX_TOP_KEYS), &lc, err,
 	                          CONFIG_ERRLEN) < 0)
 		goto fail;
-	struct geo_config *geo = NULL;
-	if (geo_config_from_yaml(&d, &lc.geo, &cfg->arena, lc.dir, &geo, err, CONFIG_ERRLEN) < 0)
-		goto fail;
-	cfg->geo = geo;
-	if (geo) {
-		/* Open the DBs and compile them with the policy now, so a
-		 * missing or corrupt DB fails this load (and a reload keeps the
-		 * old config serving). Reported at the databases list. */
-		char gerr[CONFIG_ERRLEN];
-		cfg->geo_compiled = geo_compile(geo, gerr, sizeof(gerr));
-		if (!cfg->geo_compiled) {
-			yaml_node_t *dbs = ydoc_map_get(&d, lc.geo.geoip, "databases");
-			ydoc_err_prefix(&d, dbs ? dbs : lc.geo.geoip, err, CONFIG_ERRLEN, gerr);
+	struct steer_load sl = { .d = &d, .cfg = cfg, .prev = prev, .dir = lc.dir };
+	for (size_t m = 0; m < lc.mods->n; m++) {
+		const struct steer_module *mod = lc.mods->mods[m];
+		if (mod->load && mod->load(&sl, lc.sections[m], err, CONFIG_ERRLEN) < 0)
 			goto fail;
-		}
-	}
-	if (lc.anycast) {
-		struct anycast_conf *ac = NULL;
-		if (anycast_config_from_yaml(&d, lc.anycast, &cfg->arena, lc.dir, &ac, err,
-		                             CONFIG_ERRLEN) < 0)
-			goto fail;
-		cfg->anycast = ac;
 	}
 	if (resolve_mode(&d, &lc, err, CONFIG_ERRLEN) < 0)
 		goto fail;
-	if (lc.ab) {
-		struct ab_conf *ab = NULL;
-		if (ab_config_from_yaml(&d, lc.ab, &cfg->arena, &ab, err, CONFIG_ERRLEN) < 0)
-			goto fail;
-		cfg->ab = ab;
-	}
-	if (lc.qlog) {
-		struct qlog_conf *q = NULL;
-		if (qlog_config_from_yaml(&d, lc.qlog, &cfg->arena, lc.dir, &q, err, CONFIG_ERRLEN) < 0)
-			goto fail;
-		cfg->qlog = q;
-	}
 	if (lc.zones && load_zones(&d, &lc, lc.zones, err, CONFIG_ERRLEN) < 0)
 		goto fail;
 	if (finish_defaults(cfg) < 0) {
 		snprintf(err, CONFIG_ERRLEN, "%s: cannot set default listen addresses", path);
 		goto fail;
 	}
+	for (size_t m = 0; m < lc.mods->n; m++)
+		if (lc.mods->mods[m]->bind)
+			lc.mods->mods[m]->bind(cfg);
 	ydoc_free(&d);
 	*out = cfg;
 	return 0;
@@ -484,7 +545,9 @@ void config_free(struct config *cfg)
 	if (!cfg)
 		return;
 	zoneset_free(&cfg->zones);
-	geo_compiled_free(cfg->geo_compiled);
+	for (size_t m = cfg->mods ? cfg->mods->n : 0; m-- > 0;)
+		if (cfg->mods->mods[m]->free)
+			cfg->mods->mods[m]->free(cfg);
 	arena_free(&cfg->arena);
 	free(cfg);
 }

@@ -16,6 +16,9 @@
 #include <sys/socket.h>
 
 #include "common/arena.h"
+#include "common/cookie.h"
+#include "common/rrl.h"
+#include "common/steer_method.h"
 #include "common/steer_rec.h"
 #include "common/zone.h"
 
@@ -33,6 +36,7 @@ struct server_config {
 	const char *version;          /* version.bind answer; NULL = REFUSED */
 	uint16_t edns_payload;        /* our EDNS UDP payload size, default 1232, 512..4096 */
 	unsigned tcp_idle_timeout_ms; /* default 10000 */
+	unsigned tcp_io_timeout_ms;   /* one whole query must arrive within this, default 500 */
 	unsigned tcp_max_clients;     /* whole-server TCP connection limit, default 1024 */
 	const char *user;             /* drop privileges to after binding; NULL = stay */
 	const char *group;
@@ -49,24 +53,42 @@ struct geo_compiled;
 struct anycast_conf;
 struct ab_conf;
 struct qlog_conf;
+struct steer_modules;
 
 struct config {
 	const char *path;             /* the main file as given */
 	struct server_config server;
 	struct zoneset zones;
-	/* GeoDNS sections (geodns/geo_config.h), in the arena; NULL when the
-	 * file has no geoip/pops. */
+	/* The modules (common/steer_module.h) this config was loaded with. */
+	const struct steer_modules *mods;
+	/* Steering: the method bound to each mode slot (ops NULL: none), and
+	 * the decision log's client locator; bound by the modules. */
+	struct steer_binding steer[STEER_MODE_COUNT];
+	struct steer_locator locator;
+	/* This server's PoP in the PoP table (anycast answers), -1 and NULL
+	 * when none: set by the module that owns the PoP table. */
+	int self_pop;
+	const char *self_pop_name;
+	/*
+	 * The modules' sections. common/ only carries these pointers (their
+	 * types are the modules'), so tests and tools can read them; each is
+	 * set by its module's load and NULL when the section is absent.
+	 *   geo, geo_compiled   geodns/geo_config.h, geo_compile.h (geodns)
+	 *   anycast             anycast/anycast_conf.h (anycast)
+	 *   ab                  common/config_compare.h (A/B split)
+	 *   qlog                common/qlog.h (decision log)
+	 */
 	const struct geo_config *geo;
-	/* Compiled from geo by the compile step (geodns/geo_compile.h); NULL
-	 * until then. Not allocated by config_load. */
 	struct geo_compiled *geo_compiled;
-	/* The anycast section (anycast/anycast_conf.h), in the arena; NULL
-	 * when the file has none. */
 	const struct anycast_conf *anycast;
-	/* `ab:` (geodns/ab.h), in the arena; NULL: the default 50 %. */
 	const struct ab_conf *ab;
-	/* `decision_log:` (common/qlog.h), in the arena; NULL: no log. */
 	const struct qlog_conf *qlog;
+	/* `cookies:` and `rrl:` (common/config_guard.h); always set. */
+	struct cookie_conf cookies;
+	struct rrl_conf rrl;
+	/* The accounts RRL counts in: one table for the process, kept
+	 * across reloads (rrl_shared); NULL while RRL is off. */
+	struct rrl_table *rrl_table;
 	struct arena arena;           /* strings and arrays above */
 };
 
@@ -74,31 +96,42 @@ struct config {
 #define CONFIG_ERRLEN 512
 
 /*
- * Load path and its zones. On success returns 0 and sets *out (owned by the
- * caller; free with config_free). On error returns -1 and writes
- * "file:line:col: message" into err (CONFIG_ERRLEN bytes).
+ * Load path and its zones with the sections of the modules mods (the
+ * daemon's: config_load in server/modules.h). prev is the config serving
+ * now (a reload), for modules that reuse compiled data; NULL otherwise. On
+ * success returns 0 and sets *out (owned by the caller; free with
+ * config_free). On error returns -1 and writes "file:line:col: message"
+ * into err (CONFIG_ERRLEN bytes).
  */
-int config_load(const char *path, struct config **out, char *err);
+int config_load_mods(const char *path, const struct steer_modules *mods,
+                     const struct config *prev, struct config **out, char *err);
 
 void config_free(struct config *cfg);
 
+/* The rows of the top-level sections (common/conf_schema.h): server and
+ * zones, then every module's in table order, at most max, copied into
+ * keys; returns how many. The loader walks them; `checkconf --print` and
+ * `--schema-markdown` print from them. */
+#define CONFIG_MAX_SECTIONS (2 + 16 * 4)
+struct ydoc_key;
+struct steer_modules;
+size_t config_schema_keys(const struct steer_modules *mods, struct ydoc_key *keys, size_t max);
+
 /*
- * What the zones of a config may steer, for the zone loader. Belongs in
- * zone_yaml.h's struct zone_yaml_opts (which has only steer_ok); kept here
- * until that header grows these fields.
+ * What the zones of a config may steer, for the zone loader: names may
+ * carry `steer:` when some method is usable; each name's mode (or
+ * server_mode) is checked with usable (steer_usable, steer_module.h).
  */
 struct zone_steer_caps {
-	bool geodns;                  /* geoip and pops are configured */
-	bool anycast;                 /* anycast ipv4 or ipv6 is configured */
+	const struct config *cfg;
 	enum steer_mode server_mode;  /* what a name without `mode:` uses */
 };
 
 /*
  * zone_yaml_load_ex (common/zone_yaml.h) with steering checked against
- * caps (implemented in common/zone_yaml.c): `steer:` needs geodns or
- * anycast; a name whose effective mode is geodns needs caps->geodns, one
- * whose mode is anycast needs caps->anycast, one whose mode is ab needs
- * both (errors at the steer key). caps NULL allows no steering.
+ * caps (implemented in common/zone_yaml.c): `steer:` needs some usable
+ * method, and the name's effective mode must be usable (errors at the
+ * steer key). caps NULL allows no steering.
  */
 int zone_yaml_load_caps(const char *path, const struct zone_steer_caps *caps, struct zone **out,
                         char *err, size_t errlen, int *open_errno);

@@ -9,10 +9,9 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "common/config.h"
+#include "common/decision_log.h"
 #include "common/qlog.h"
-#include "geodns/ab.h"
-
-#define NKEYS(a) (sizeof(a) / sizeof((a)[0]))
 
 /* A plain decimal number (no inf/nan/hex) in lo..hi. */
 static int get_real(struct ydoc *d, yaml_node_t *n, const char *what, double lo, double hi,
@@ -39,24 +38,30 @@ static int on_ab(struct ydoc *d, const struct ydoc_key *k, yaml_node_t *val, uin
 {
 	struct ab_conf *ab = ctx;
 	double p;
-	(void)k;
 	(void)num;
-	if (get_real(d, val, "anycast_percent", 0, 100, false, &p, err, errlen) < 0)
+	if (get_real(d, val, "anycast_percent", k->lo, k->hi, false, &p, err, errlen) < 0)
 		return -1;
 	ab->anycast_bp = (uint32_t)lround(p * 100);
 	return 0;
 }
 
 static const struct ydoc_key ab_keys[] = {
-	{ "anycast_percent", YK_ANY, 0, 0, false, on_ab },
+	{ .key = "anycast_percent", .kind = YK_NUMBER, .lo = 0, .hi = 100, .handler = on_ab,
+	  .def = "50", .doc = "share of client subnets (/24, /56) in the anycast arm, may be fractional" },
+};
+static const struct ydoc_table ab_table = YDOC_TABLE("ab", ab_keys);
+
+const struct ydoc_key ab_section_row = {
+	.key = "ab", .kind = YK_MAP, .sub = &ab_table, .flags = YF_IMPLIED,
+	.doc = "the A/B split of `mode: ab` between GeoDNS and anycast",
 };
 
 int ab_config_from_yaml(struct ydoc *d, yaml_node_t *n, struct arena *a, struct ab_conf **out,
                         char *err, size_t errlen)
 {
 	struct ab_conf *ab = arena_alloc(a, sizeof(*ab));
-	ab->anycast_bp = AB_DEFAULT_BP;
-	if (ydoc_walk_map(d, n, "ab", ab_keys, NKEYS(ab_keys), ab, err, errlen) < 0)
+	ab->anycast_bp = (uint32_t)lround(strtod(ab_keys[0].def, NULL) * 100);
+	if (ydoc_walk_table(d, n, &ab_table, ab, err, errlen) < 0)
 		return -1;
 	*out = ab;
 	return 0;
@@ -107,7 +112,7 @@ static int on_qlog(struct ydoc *d, const struct ydoc_key *k, yaml_node_t *val, u
 	(void)num;
 	if (strcmp(k->key, "sample") == 0) {
 		double s;
-		if (get_real(d, val, "sample", 0, 1, true, &s, err, errlen) < 0)
+		if (get_real(d, val, "sample", k->lo, k->hi, true, &s, err, errlen) < 0)
 			return -1;
 		long ppm = lround(s * 1e6);
 		c->q->sample_ppm = ppm < 1 ? 1 : (uint32_t)ppm;
@@ -128,8 +133,16 @@ static int on_qlog(struct ydoc *d, const struct ydoc_key *k, yaml_node_t *val, u
 }
 
 static const struct ydoc_key qlog_keys[] = {
-	{ "path", YK_STR, 0, 0, true, on_qlog },
-	{ "sample", YK_ANY, 0, 0, false, on_qlog },
+	{ .key = "path", .kind = YK_STR, .required = true, .handler = on_qlog, .flags = YF_PATH,
+	  .doc = "the JSON-lines file, writable now (renamed or removed: reopened)" },
+	{ .key = "sample", .kind = YK_NUMBER, .lo = 0, .hi = 1, .handler = on_qlog, .def = "1",
+	  .doc = "share of steered answers logged, above 0" },
+};
+static const struct ydoc_table qlog_table = YDOC_TABLE("decision_log", qlog_keys);
+
+const struct ydoc_key decision_log_section_row = {
+	.key = "decision_log", .kind = YK_MAP, .sub = &qlog_table,
+	.doc = "one JSON line per steered answer; absent: no log",
 };
 
 int qlog_config_from_yaml(struct ydoc *d, yaml_node_t *n, struct arena *a, const char *dir,
@@ -138,9 +151,27 @@ int qlog_config_from_yaml(struct ydoc *d, yaml_node_t *n, struct arena *a, const
 	struct qlog_conf *q = arena_alloc(a, sizeof(*q));
 	struct qlog_ctx c = { q, a, dir };
 	q->path = NULL;
-	q->sample_ppm = 1000000;
-	if (ydoc_walk_map(d, n, "decision_log", qlog_keys, NKEYS(qlog_keys), &c, err, errlen) < 0)
+	q->sample_ppm = (uint32_t)lround(strtod(qlog_keys[1].def, NULL) * 1e6);
+	if (ydoc_walk_table(d, n, &qlog_table, &c, err, errlen) < 0)
 		return -1;
 	*out = q;
 	return 0;
 }
+
+static int decision_log_load(const struct steer_load *l, yaml_node_t *const *v, char *err,
+                             size_t errlen)
+{
+	struct qlog_conf *q = NULL;
+	if (!v[0])
+		return 0;
+	if (qlog_config_from_yaml(l->d, v[0], &l->cfg->arena, l->dir, &q, err, errlen) < 0)
+		return -1;
+	l->cfg->qlog = q;
+	return 0;
+}
+
+const struct steer_module decision_log_module = {
+	.name = "decision_log",
+	.sections = { &decision_log_section_row, NULL },
+	.load = decision_log_load,
+};

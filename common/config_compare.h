@@ -9,12 +9,23 @@
 #define STEERDNS_CONFIG_COMPARE_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 #include "common/arena.h"
 #include "common/yaml_doc.h"
 
-struct ab_conf;
+/* ab.anycast_percent when not configured: 50 %. */
+#define AB_DEFAULT_BP 5000u
+
+/* The `ab:` section (the split itself is steer/ab.h). */
+struct ab_conf {
+	uint32_t anycast_bp;   /* anycast share in basis points (percent * 100), default 5000 */
+};
+
 struct qlog_conf;
+
+/* The sections' schema rows (common/conf_schema.h). */
+extern const struct ydoc_key ab_section_row, decision_log_section_row;
 
 /* `ab:` mapping n -> *out (arena). */
 int ab_config_from_yaml(struct ydoc *d, yaml_node_t *n, struct arena *a, struct ab_conf **out,

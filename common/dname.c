@@ -287,6 +287,20 @@ int dname_from_text(const char *text, const uint8_t *origin, uint8_t out[DNAME_M
 	return (int)(outlen + ol);
 }
 
+/* Label bytes written as they are in presentation format: printable
+ * ASCII but the space and the characters RFC 1035 5.1 gives a meaning
+ * (. \ " ( ) ; @ $), which are escaped, as are all others (\DDD). */
+static const bool text_plain[256] = {
+	[0x21] = true,              /* ! (0x22 is the quote) */
+	['#'] = true,
+	['%' ... '\''] = true,     /* % & ' (0x24 is $) */
+	['*' ... '-'] = true,       /* * + , - (0x28-0x29 are the parentheses) */
+	['/' ... ':'] = true,       /* / 0-9 : (0x2e is the dot) */
+	['<' ... '?'] = true,       /* < = > ? (0x3b is ;) */
+	['A' ... '['] = true,       /* A-Z [ (0x40 is @) */
+	[']' ... '~'] = true,       /* ] ^ _ ` a-z { | } ~ (0x5c is the backslash) */
+};
+
 int dname_to_text(const uint8_t *name, char *buf, size_t cap)
 {
 	size_t n = 0;
@@ -298,21 +312,37 @@ int dname_to_text(const uint8_t *name, char *buf, size_t cap)
 		return 1;
 	}
 	for (size_t i = 0; name[i]; i += 1 + (size_t)name[i]) {
-		for (size_t j = 1; j <= name[i]; j++) {
-			uint8_t c = name[i + j];
-			char tmp[5];
-			int k;
-			if (c == '.' || c == '\\' || c == '"' || c == '(' || c == ')' ||
-			    c == ';' || c == '@' || c == '$')
-				k = snprintf(tmp, sizeof(tmp), "\\%c", c);
-			else if (c <= 0x20 || c >= 0x7f)
-				k = snprintf(tmp, sizeof(tmp), "\\%03u", c);
-			else
-				k = snprintf(tmp, sizeof(tmp), "%c", c);
-			if (n + (size_t)k + 1 > cap)
+		const uint8_t *l = name + i + 1;
+		size_t ll = name[i];
+		/* Written by hand, not with snprintf, and plain runs copied
+		 * whole: the decision log turns every logged name into text
+		 * (300k a second). */
+		for (size_t j = 0; j < ll;) {
+			size_t run = j;
+			while (run < ll && text_plain[l[run]])
+				run++;
+			if (n + (run - j) + 1 > cap)
 				return -1;
-			memcpy(buf + n, tmp, (size_t)k);
-			n += (size_t)k;
+			memcpy(buf + n, l + j, run - j);
+			n += run - j;
+			if (run == ll)
+				break;
+			uint8_t c = l[run];
+			char tmp[4];
+			size_t k = 0;
+			tmp[k++] = '\\';
+			if (c <= 0x20 || c >= 0x7f) {
+				tmp[k++] = (char)('0' + c / 100);
+				tmp[k++] = (char)('0' + c / 10 % 10);
+				tmp[k++] = (char)('0' + c % 10);
+			} else {
+				tmp[k++] = (char)c;   /* . \\ " ( ) ; @ $ */
+			}
+			if (n + k + 1 > cap)
+				return -1;
+			memcpy(buf + n, tmp, k);
+			n += k;
+			j = run + 1;
 		}
 		if (n + 2 > cap)
 			return -1;

@@ -86,6 +86,11 @@ int edns_parse_opt(uint16_t rrclass, uint32_t ttl, const uint8_t *rdata, uint16_
 			else
 				out->ecs_invalid = true;
 			break;
+		case EDNS_OPT_COOKIE:
+			/* RFC 7873 has no rule for two; the first one counts. */
+			if (!out->cookie.present)
+				cookie_parse(odata, olen, &out->cookie);
+			break;
 		default:
 			break;  /* RFC 6891 6.1.2: unknown options are ignored */
 		}
@@ -110,6 +115,8 @@ size_t edns_opt_size(const struct edns_answer *a)
 		n += 4 + nl;
 	if (a->ecs)
 		n += 4 + ecs_data_len(a->ecs);
+	if (a->cookie)
+		n += 4 + (size_t)a->cookie_len;
 	return n;
 }
 
@@ -147,6 +154,12 @@ void edns_write_opt(struct wire_wr *w, const struct edns_answer *a)
 		*b++ = a->ecs->scope;
 		memcpy(b, a->ecs->addr, alen);
 		b += alen;
+	}
+	if (a->cookie) {
+		b = wire_put_u16(b, EDNS_OPT_COOKIE);
+		b = wire_put_u16(b, a->cookie_len);
+		memcpy(b, a->cookie, a->cookie_len);
+		b += a->cookie_len;
 	}
 	w->pos += total;
 }

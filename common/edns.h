@@ -13,6 +13,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "common/cookie.h"
 #include "common/wire.h"
 
 #define EDNS_OPT_NSID 3
@@ -40,6 +41,7 @@ struct edns_query {
 	bool has_ecs;      /* a valid ECS option was present */
 	bool ecs_invalid;  /* an ECS option was present but malformed */
 	struct ecs ecs;
+	struct cookie_query cookie;  /* RFC 7873: cookie.present when sent */
 };
 
 /* Results of edns_parse_opt. */
@@ -76,6 +78,8 @@ struct edns_answer {
 	bool do_bit;            /* echoed from the query (RFC 3225 3) */
 	const char *nsid;       /* borrowed; NULL or "" = no NSID option */
 	const struct ecs *ecs;  /* borrowed; NULL = no ECS option */
+	const uint8_t *cookie;  /* borrowed: client + server cookie; NULL = none */
+	uint8_t cookie_len;
 };
 
 /* Wire size of the OPT RR edns_write_opt would write. */

@@ -5,8 +5,6 @@
 
 #include "common/dname.h"
 
-#define RRT_RRSIG 46
-#define RRT_NSEC 47
 
 /* The wildcard child "*.<parent>" of a node, or NULL. */
 static const struct znode *wildcard_child(const struct zone *z, const struct znode *parent)
@@ -214,8 +212,7 @@ void lookup_answer(const struct zone *z, const uint8_t *qname, const uint8_t *qn
 	}
 }
 
-/* Is n at or below a zone cut of its zone (that is, not authoritative)? */
-static bool at_or_below_cut(const struct znode *n)
+bool lookup_below_cut(const struct znode *n)
 {
 	for (; n && !(n->flags & ZN_APEX); n = n->parent)
 		if (n->flags & ZN_DELEG)
@@ -252,7 +249,29 @@ const struct znode *lookup_additional(const struct zone *z, const uint8_t *targe
 			return NULL;
 	}
 	/* RFC 9471: glue below the delegation it belongs to is required. */
-	if (ns_owner && at_or_below_cut(n) && dname_is_sub(target, ns_owner))
+	if (ns_owner && lookup_below_cut(n) && dname_is_sub(target, ns_owner))
 		*mandatory = true;
 	return n;
+}
+
+const uint8_t *lookup_additional_target(uint16_t type, const struct rdata *rd)
+{
+	size_t off;
+	switch (type) {
+	case RRT_NS: off = 0; break;
+	case RRT_MX: off = 2; break;
+	case RRT_SRV: off = 6; break;
+	case RRT_SVCB:
+	case RRT_HTTPS: off = 2; break;  /* after SvcPriority (RFC 9460 2.2) */
+	default: return NULL;
+	}
+	if (rd->len <= off)
+		return NULL;
+	/* The zone holds well-formed names; check the length anyway. */
+	size_t i = off;
+	while (i < rd->len && rd->data[i])
+		i += 1 + (size_t)rd->data[i];
+	if (i >= rd->len)
+		return NULL;
+	return rd->data + off;
 }

@@ -93,4 +93,43 @@ void lookup_answer(const struct zone *z, const uint8_t *qname, const uint8_t *qn
 const struct znode *lookup_additional(const struct zone *z, const uint8_t *target,
                                       const uint8_t *ns_owner, bool *mandatory);
 
+/* Is n at or below a zone cut of its zone, that is glue or other data the
+ * zone is not authoritative for (and does not sign)? */
+bool lookup_below_cut(const struct znode *n);
+
+/*
+ * Additional-section processing (RFC 1034 4.3.2 step 6, RFC 9460 4.1 for
+ * SVCB/HTTPS, as Knot): the types whose rdata names a target are NS, MX,
+ * SRV, SVCB and HTTPS. lookup_additional_types writes which RRsets of a
+ * target node go to the additional section (A, AAAA, and for SVCB/HTTPS
+ * the target's own RRset of that type) and returns how many, 0 for a type
+ * without targets. lookup_additional_target is the target in one rdata, or
+ * NULL when the rdata holds no well-formed name there.
+ */
+static inline unsigned lookup_additional_types(uint16_t type, uint16_t out[3])
+{
+	/* Inline: the answer path asks this of every RRset it writes, and
+	 * most have no targets: decide that first. */
+	unsigned n;
+	switch (type) {
+	case RRT_NS:
+	case RRT_MX:
+	case RRT_SRV:
+		n = 2;
+		break;
+	case RRT_SVCB:
+	case RRT_HTTPS:
+		n = 3;
+		out[2] = type;
+		break;
+	default:
+		return 0;
+	}
+	out[0] = RRT_A;
+	out[1] = RRT_AAAA;
+	return n;
+}
+
+const uint8_t *lookup_additional_target(uint16_t type, const struct rdata *rd);
+
 #endif

@@ -76,6 +76,30 @@ int msg_question(struct msg *m, const uint8_t *qname, uint16_t qtype, uint16_t q
 int msg_put_rrset(struct msg *m, enum msg_section sec, const uint8_t *owner, uint16_t type,
                   uint16_t rclass, uint32_t ttl, const struct rdata *rr, uint16_t count);
 
+/* A point in the message to roll back to: several RRsets that must go
+ * together (an RRset and its RRSIG) are written whole or not at all. */
+struct msg_mark {
+	struct wire_wr w;
+	unsigned ncompr;
+	uint16_t count[4];
+};
+
+static inline void msg_mark(const struct msg *m, struct msg_mark *mk)
+{
+	mk->w = m->w;
+	mk->ncompr = m->ncompr;
+	for (int i = 0; i < 4; i++)
+		mk->count[i] = m->count[i];
+}
+
+static inline void msg_rollback(struct msg *m, const struct msg_mark *mk)
+{
+	m->w = mk->w;
+	m->ncompr = mk->ncompr;
+	for (int i = 0; i < 4; i++)
+		m->count[i] = mk->count[i];
+}
+
 /* Release the reserve so the OPT RR can be written through m->w. */
 void msg_open_reserve(struct msg *m);
 

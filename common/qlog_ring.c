@@ -6,6 +6,7 @@
  * consumer's release store of tail hands the slots back the same way.
  */
 #include <stdlib.h>
+#include <unistd.h>
 
 #include "common/qlog.h"
 
@@ -15,7 +16,15 @@ static _Thread_local struct qlog_ring *thread_ring;
 
 struct qlog_ring *qlog_ring_new(void)
 {
-	return calloc(1, sizeof(struct qlog_ring));
+	struct qlog_ring *r = calloc(1, sizeof(struct qlog_ring));
+	if (r)
+		atomic_init(&r->wake_fd, -1);
+	return r;
+}
+
+void qlog_ring_set_wake(struct qlog_ring *r, int fd)
+{
+	atomic_store_explicit(&r->wake_fd, fd, memory_order_relaxed);
 }
 
 void qlog_ring_free(struct qlog_ring *r)
@@ -39,6 +48,14 @@ struct qlog_rec *qlog_ring_reserve(struct qlog_ring *r, uint32_t sample_ppm)
 	if (h - t >= QLOG_RING_SIZE) {
 		atomic_fetch_add_explicit(&r->dropped, 1, memory_order_relaxed);
 		return NULL;
+	}
+	if (h - t == QLOG_RING_SIZE / 4) {
+		/* A quarter full: wake the writer now rather than at its next
+		 * tick (one syscall per QLOG_RING_SIZE / 4 records at most). */
+		int fd = atomic_load_explicit(&r->wake_fd, memory_order_relaxed);
+		uint64_t one = 1;
+		if (fd >= 0)
+			(void)!write(fd, &one, sizeof(one));
 	}
 	return &r->rec[h & (QLOG_RING_SIZE - 1)];
 }

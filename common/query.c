@@ -17,18 +17,18 @@
 #include <stddef.h>
 #include <string.h>
 
-#include "anycast/anycast_conf.h"
 #include "common/config.h"
 #include "common/dname.h"
+#include "common/dnssec_answer.h"
 #include "common/edns.h"
 #include "common/lookup.h"
 #include "common/msg_build.h"
 #include "common/query_ctx.h"
+#include "common/query_guard.h"
+#include "common/steer_method.h"
+#include "common/steer_observe.h"
 #include "common/wire.h"
 #include "common/zone.h"
-#include "geodns/ab.h"
-#include "geodns/decision_log.h"
-#include "geodns/steer.h"
 
 enum {
 	RCODE_NOERROR = 0, RCODE_FORMERR = 1, RCODE_SERVFAIL = 2, RCODE_NXDOMAIN = 3,
@@ -154,6 +154,8 @@ struct responder {
 	struct edns_answer opt;
 	bool with_opt;
 	struct ecs ecs_echo;
+	uint8_t cookie[COOKIE_CLIENT_LEN + COOKIE_SERVER_LEN];
+	const struct dnssec_zone *sign;  /* DO query to a signed zone: sign with this */
 };
 
 static uint16_t base_flags(const struct query_ctx *q)
@@ -195,6 +197,14 @@ static void start(struct responder *rs, const struct query_client *cl, uint8_t *
 			rs->ecs_echo = q->edns.ecs;
 			rs->ecs_echo.scope = 0;
 			rs->opt.ecs = &rs->ecs_echo;
+		}
+		/* RFC 7873 5.2.3/5.2.4: every answer to a client cookie carries
+		 * a server cookie (a fresh one also when the client's was
+		 * stale or not ours). */
+		if (q->edns.cookie.present) {
+			rs->opt.cookie_len = (uint8_t)guard_cookie(rs->cfg, q, rs->cookie);
+			if (rs->opt.cookie_len)
+				rs->opt.cookie = rs->cookie;
 		}
 	}
 	size_t reserve = rs->with_opt ? edns_opt_size(&rs->opt) : 0;
@@ -263,27 +273,6 @@ static unsigned answer_chaos(struct responder *rs)
 
 /* ---- IN ---------------------------------------------------------------- */
 
-/* Target name inside rdata of types that get additional processing. */
-static const uint8_t *additional_target(uint16_t type, const struct rdata *rd)
-{
-	size_t off;
-	switch (type) {
-	case RRT_NS: off = 0; break;
-	case RRT_MX: off = 2; break;
-	case RRT_SRV: off = 6; break;
-	default: return NULL;
-	}
-	if (rd->len <= off)
-		return NULL;
-	/* The zone holds well-formed names; check the length anyway. */
-	size_t i = off;
-	while (i < rd->len && rd->data[i])
-		i += 1 + (size_t)rd->data[i];
-	if (i >= rd->len)
-		return NULL;
-	return rd->data + off;
-}
-
 struct glue_state {
 	const struct znode *done[MAX_GLUE_NODES];
 	unsigned ndone;
@@ -309,11 +298,13 @@ static bool glue_seen(struct glue_state *g, const struct znode *n)
 static void add_glue(struct responder *rs, const struct zone *z, const uint8_t *owner,
                      const struct rrset *s, bool referral, struct glue_state *g)
 {
-	if (s->type != RRT_NS && s->type != RRT_MX && s->type != RRT_SRV)
-		return;  /* no targets (additional_target): most answers end here */
+	uint16_t types[3];
+	unsigned ntypes = lookup_additional_types(s->type, types);
+	if (ntypes == 0)
+		return;  /* no targets: most answers end here */
 	for (int pass = 0; pass < 2 && !g->stop; pass++) {
 		for (uint16_t i = 0; i < s->count && !g->stop; i++) {
-			const uint8_t *t = additional_target(s->type, &s->rr[i]);
+			const uint8_t *t = lookup_additional_target(s->type, &s->rr[i]);
 			if (!t)
 				continue;
 			bool mandatory;
@@ -321,8 +312,7 @@ static void add_glue(struct responder *rs, const struct zone *z, const uint8_t *
 			                                          &mandatory);
 			if (!n || mandatory != (pass == 0) || glue_seen(g, n))
 				continue;
-			static const uint16_t types[2] = { RRT_A, RRT_AAAA };
-			for (int k = 0; k < 2; k++) {
+			for (unsigned k = 0; k < ntypes; k++) {
 				const struct rrset *a = znode_rrset(n, types[k]);
 				if (!a || a->count == 0)
 					continue;
@@ -333,106 +323,53 @@ static void add_glue(struct responder *rs, const struct zone *z, const uint8_t *
 					g->stop = true;
 					break;
 				}
+				/* RFC 4035 3.1.1: authoritative additional data with its
+				 * RRSIG, which may be dropped for room; glue unsigned. */
+				if (rs->sign && !lookup_below_cut(n) &&
+				    dnssec_put_rrsig(&rs->m, rs->sign, MSG_AR, t, a->type, a->ttl, a->ttl,
+				                     a->rr, a->count) < 0) {
+					g->stop = true;
+					break;
+				}
 			}
 		}
 	}
 }
 
 /*
- * Anycast answer of a steered name: the one configured address of the
- * asked family, the same for every client. The ECS option was already
- * echoed with SCOPE 0 by start(): RFC 7871 7.2.1, the answer does not
- * depend on the client's subnet. Returns as put_steered.
+ * Write the client-dependent A/AAAA of a steered name through the method
+ * bound to its mode (the name's, or else the server's; common/
+ * steer_method.h) and set the ECS scope of the answer: the method's scope
+ * when it located the client by ECS (RFC 7871 7.2.1), else the SCOPE 0
+ * start() already echoed. Every answer written is observed once
+ * (steer_observe). Returns 1 if written, 0 if there was nothing to write
+ * (NODATA), -1 if it did not fit. Not inlined: the outcome's STEER_MAX_RR
+ * records stay out of query_answer's frame (inlined, they moved the
+ * question's buffers and cost ~12 instructions a query in memcmp
+ * alignment paths on every lookup, steered or not).
  */
-static int put_anycast(struct responder *rs, const struct lookup_rr *e,
-                       const struct steer_rec *sr)
+static __attribute__((noinline)) int put_steered(struct responder *rs, const struct lookup_rr *e)
 {
-	const struct anycast_conf *ac = rs->cfg->anycast;
-	struct rdata rd;
-	if (!ac)
-		return 0;
-	if (e->steer_type == RRT_A && ac->has_v4)
-		rd = (struct rdata){ 4, (const uint8_t *)&ac->v4 };
-	else if (e->steer_type == RRT_AAAA && ac->has_v6)
-		rd = (struct rdata){ 16, ac->v6.s6_addr };
-	else
-		return 0;  /* that family is not configured: NODATA */
-	return msg_put_rrset(&rs->m, MSG_AN, e->owner, e->steer_type, CLASS_IN, sr->ttl, &rd, 1) < 0
-	               ? -1
-	               : 1;
-}
-
-/* The ECS scope this answer returns (decision log), -1 without ECS. */
-static int returned_scope(const struct responder *rs)
-{
-	return rs->opt.ecs ? rs->ecs_echo.scope : -1;
-}
-
-/* GeoDNS answer for client c at a name steered by sr; ab: raise the
- * scope to the A/B granularity (geodns/ab.h) for the GeoDNS arm of an A/B
- * name. Returns as put_steered. */
-static int put_geodns(struct responder *rs, const struct lookup_rr *e, const struct steer_rec *sr,
-                      const struct steer_client *c, bool ab)
-{
-	const struct geo_compiled *gc = rs->cfg->geo_compiled;
-	struct steer_result sres;
-	steer_answer(gc, sr, c, e->steer_type, &sres);
-	uint8_t scope = ab ? ab_scope(c, AB_ARM_GEODNS, sres.scope) : sres.scope;
-	/* RFC 7871 7.2.1: the scope says over which prefix this answer holds;
-	 * it stays 0 when the answer did not come from the ECS subnet. */
-	if (c->from_ecs && rs->opt.ecs)
-		rs->ecs_echo.scope = scope;
-	if (sres.n == 0)
-		return 0;
-	if (msg_put_rrset(&rs->m, MSG_AN, e->owner, e->steer_type, CLASS_IN, sr->ttl, sres.rr,
-	                  (uint16_t)sres.n) < 0)
-		return -1;
-	struct decision d = { QLOG_GEODNS, ab ? QLOG_GEODNS : 0, e->steer_type, c, &sres,
-	                      returned_scope(rs) };
-	decision_log(rs->cfg, rs->q, &d);
-	return 1;
-}
-
-/*
- * Write the client-dependent A/AAAA of a steered name and set the ECS
- * scope of the answer: anycast (above) when the name's mode, or else the
- * server's, is anycast; GeoDNS (geodns/steer.h) when it is geodns; for ab
- * the client's A/B arm (geodns/ab.h) picks one of the two, and the scope
- * is at least the split's /24 or /56 so no cached answer spans both arms.
- * Every answer written is offered to the decision log. Returns 1 if
- * written, 0 if there was nothing to write (NODATA), -1 if it did not fit.
- */
-static int put_steered(struct responder *rs, const struct lookup_rr *e)
-{
-	const struct geo_compiled *gc = rs->cfg->geo_compiled;
 	const struct steer_rec *sr = e->steer;
 	enum steer_mode mode = sr->mode != STEER_MODE_DEFAULT ? sr->mode : rs->cfg->server.mode;
-	struct steer_client c;
-	if (mode == STEER_MODE_ANYCAST) {
-		int r = put_anycast(rs, e, sr);
-		if (r > 0) {
-			struct decision d = { QLOG_ANYCAST, 0, e->steer_type, NULL, NULL,
-			                      returned_scope(rs) };
-			decision_log(rs->cfg, rs->q, &d);
-		}
-		return r;
-	}
-	if (!gc || !steer_client(gc->conf, rs->q, &c))
+	const struct steer_binding *b = &rs->cfg->steer[mode];
+	struct steer_outcome out;
+	if (!b->ops)
 		return 0;
-	if (mode != STEER_MODE_AB)
-		return put_geodns(rs, e, sr, &c, false);
-	uint32_t bp = rs->cfg->ab ? rs->cfg->ab->anycast_bp : AB_DEFAULT_BP;
-	if (ab_arm_of(&c, bp) == AB_ARM_GEODNS)
-		return put_geodns(rs, e, sr, &c, true);
-	if (c.from_ecs && rs->opt.ecs)
-		rs->ecs_echo.scope = ab_scope(&c, AB_ARM_ANYCAST, 0);
-	int r = put_anycast(rs, e, sr);
-	if (r > 0) {
-		struct decision d = { QLOG_ANYCAST, QLOG_ANYCAST, e->steer_type, &c, NULL,
-		                      returned_scope(rs) };
-		decision_log(rs->cfg, rs->q, &d);
-	}
-	return r;
+	steer_outcome_init(&out);
+	b->ops->answer(b->state, sr, rs->q, e->steer_type, &out);
+	if (out.from_ecs && rs->opt.ecs)
+		rs->ecs_echo.scope = (uint8_t)out.scope;
+	if (out.n == 0)
+		return 0;
+	if (msg_put_rrset(&rs->m, MSG_AN, e->owner, e->steer_type, CLASS_IN, sr->ttl, out.rr,
+	                  (uint16_t)out.n) < 0 ||
+	    (rs->sign && dnssec_put_rrsig(&rs->m, rs->sign, MSG_AN, e->owner, e->steer_type, sr->ttl,
+	                                  sr->ttl, out.rr, (uint16_t)out.n) < 0))
+		return -1;
+	out.scope = rs->opt.ecs ? rs->ecs_echo.scope : -1;
+	steer_observe(rs->cfg, rs->q, e->steer_type, &out);
+	return 1;
 }
 
 static unsigned answer_in(struct responder *rs)
@@ -454,8 +391,10 @@ static unsigned answer_in(struct responder *rs)
 	lookup_answer(z, q->qname, q->qname_lc, &q->qlabels, q->qtype, &res);
 	if (res.aa)
 		rs->m.flags |= MSG_FLAG_AA;
+	rs->sign = q->edns.do_bit ? z->dnssec : NULL;
 
 	unsigned rcode = RCODE_NOERROR;
+	const uint8_t *steer_owner = NULL;   /* a steered name that had no answer */
 	for (unsigned i = 0; i < res.n_an; i++) {
 		const struct rrset *s = res.an[i].rrset;
 		if (!s) {
@@ -467,17 +406,34 @@ static unsigned answer_in(struct responder *rs)
 			}
 			if (r == 0)
 				res.state = LS_NODATA;  /* no PoP has this family */
+			steer_owner = res.an[i].owner;
 			res.n_an = i;               /* nothing to add glue for */
 			break;
 		}
-		if (msg_put_rrset(&rs->m, MSG_AN, res.an[i].owner, s->type, CLASS_IN, s->ttl,
-		                  s->rr, s->count) < 0) {
+		if (msg_put_rrset(&rs->m, MSG_AN, res.an[i].owner, s->type, CLASS_IN, s->ttl, s->rr,
+		                  s->count) < 0 ||
+		    (rs->sign && dnssec_put_rrsig(&rs->m, rs->sign, MSG_AN, res.an[i].owner, s->type,
+		                                  s->ttl, s->ttl, s->rr, s->count) < 0)) {
 			/* Knot keeps the RRsets that fit, sets TC and stops. */
 			rs->m.flags |= MSG_FLAG_TC;
 			return rcode;
 		}
 	}
 
+	if (rs->sign && (res.state == LS_NXDOMAIN || res.state == LS_NODATA)) {
+		/* Compact denial (RFC 9824): NOERROR, one NSEC at the name the
+		 * answer is about: the question, the end of its CNAME chain, or
+		 * the steered name without an address of that family. */
+		const uint8_t *name = q->qname;
+		if (steer_owner)
+			name = steer_owner;
+		else if (res.n_an > 0 && res.an[res.n_an - 1].rrset->type == RRT_CNAME)
+			name = res.an[res.n_an - 1].rrset->rr[0].data;
+		if (dnssec_put_denial(&rs->m, z, name, res.state == LS_NODATA ? res.last : NULL,
+		                      q->qtype) < 0)
+			rs->m.flags |= MSG_FLAG_TC;  /* a denial without its proof is bogus */
+		return rcode;
+	}
 	switch (res.state) {
 	case LS_NXDOMAIN:
 		rcode = RCODE_NXDOMAIN;
@@ -494,7 +450,8 @@ static unsigned answer_in(struct responder *rs)
 		if (!ns || ns->count == 0)
 			return RCODE_SERVFAIL;
 		if (msg_put_rrset(&rs->m, MSG_NS, res.cut->name, RRT_NS, CLASS_IN, ns->ttl,
-		                  ns->rr, ns->count) < 0) {
+		                  ns->rr, ns->count) < 0 ||
+		    (rs->sign && dnssec_put_referral(&rs->m, z, res.cut) < 0)) {
 			rs->m.flags |= MSG_FLAG_TC;
 			return rcode;
 		}
@@ -569,6 +526,11 @@ size_t query_answer(const struct config *cfg, const struct query_client *cl,
 	}
 
 	if (q.edns.present) {
+		if (q.edns.cookie.malformed) {
+			/* RFC 7873 5.2.2: FORMERR for a malformed COOKIE option. */
+			start(&rs, cl, out, outcap, true, false);
+			return finish(&rs, RCODE_FORMERR);
+		}
 		if (q.edns.ecs_invalid) {
 			/* RFC 7871 7.1.2: FORMERR for a broken ECS option. */
 			start(&rs, cl, out, outcap, true, false);
@@ -603,5 +565,24 @@ size_t query_answer(const struct config *cfg, const struct query_client *cl,
 		rcode = RCODE_REFUSED;
 		break;
 	}
+	size_t n = finish(&rs, rcode);
+	if (!cfg->rrl.enabled || q.tcp)
+		return n;
+	switch (guard_rrl(cfg, &q, out, n)) {
+	case RRL_PASS:
+		return n;
+	case RRL_DROP:
+		return 0;
+	case RRL_SLIP:
+		break;
+	}
+	/* Over the limit, this one slips: a client with a client cookie gets
+	 * BADCOOKIE and a server cookie, which its retry will carry and be
+	 * exempt with (RFC 7873 5.2.3); others get an empty truncated answer
+	 * and retry over TCP. Either is no larger than the query. */
+	start(&rs, cl, out, outcap, true, false);
+	if (rs.opt.cookie)
+		return finish(&rs, RCODE_BADCOOKIE);
+	rs.m.flags |= MSG_FLAG_TC;
 	return finish(&rs, rcode);
 }

@@ -1,9 +1,12 @@
 /*
  * rdata_text.h: record data in presentation format (what a zone file says,
- * e.g. "10 mail" for MX) to uncompressed wire form, lowercasing names.
+ * e.g. "10 mail" for MX) to uncompressed wire form, as the YAML zones write
+ * it. The parsing is libzscanner's (rdata_zscanner.h), so every type a
+ * master file takes is taken here too, with names kept as written.
  *
- * Supported types: A NS CNAME SOA PTR MX TXT AAAA SRV CAA. Messages carry
- * no file position; the zone loader adds it.
+ * One YAML convenience on top: TXT text that does not start with '"' is
+ * the text itself, cut into 255-byte strings ("v=spf1 -all" needs no
+ * quoting). Messages carry no file position; the zone loader adds it.
  */
 #ifndef STEERDNS_RDATA_TEXT_H
 #define STEERDNS_RDATA_TEXT_H
@@ -11,27 +14,27 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "common/rdata_zscanner.h"
+
 /*
- * Convert text (NUL-terminated) for type into out (cap bytes). Names not
- * ending in '.' are relative to origin (wire form, may be NULL if every
- * name is absolute). Fields:
- *   A "192.0.2.1"; AAAA "2001:db8::1"; NS/CNAME/PTR "name";
- *   MX "pref exchange"; SRV "prio weight port target";
- *   SOA "mname rname serial refresh retry expire minimum";
- *   CAA "flags tag value" (value quoted or a single token, RFC 8659 4.1.1);
- *   TXT: text starting with '"' is one or more presentation character-
- *   strings ("..." with \" \\ \DDD, or bare tokens) separated by blanks;
- *   any other text is taken literally and cut into 255-byte strings.
- * Returns the rdata length (0..65535), or -1 with a message in err.
+ * Convert text (NUL-terminated) for type into out (cap bytes) with the
+ * zone's scanner rs (relative names are relative to its origin). Returns
+ * the rdata length (0..65535), or -1 with a message in err.
  */
+int rdata_text_parse(struct rdata_scanner *rs, uint16_t type, const char *text,
+                     uint8_t *out, size_t cap, char *err, size_t errlen);
+
+/* The same with a scanner made for this one call (origin: wire form, NULL
+ * for the root). */
 int rdata_from_text(uint16_t type, const char *text, const uint8_t *origin,
                     uint8_t *out, size_t cap, char *err, size_t errlen);
 
-/* Type code for a mnemonic (case-insensitive) among the supported types,
- * or -1. */
+/* Type code for a mnemonic (case-insensitive) or "TYPEnnn", or -1 for an
+ * unknown name and for the meta types (OPT, TSIG, AXFR, ANY, ...), which
+ * are not data a zone can hold (RFC 6895 3.1). */
 int rr_type_from_name(const char *name);
 
-/* Mnemonic for a type code ("A", "CAA", ...), or NULL if not supported. */
+/* Mnemonic for a type code ("A", "CAA", ...), or NULL if it has none. */
 const char *rr_type_name(uint16_t type);
 
 #endif

@@ -22,21 +22,18 @@
 #include <event2/event.h>
 
 #include "common/config.h"
-#include "common/file_watch.h"
 #include "common/health.h"
+#include "common/listen_guard.h"
 #include "common/log.h"
 #include "common/qlog.h"
-#include "common/server_anycast.h"
-#include "common/server_health.h"
 #include "common/snapshot.h"
+#include "common/steer_module.h"
 #include "common/tcp.h"
 #include "common/udp.h"
-#include "anycast/anycast_conf.h"
-#include "anycast/bgp_session.h"
-#include "geodns/geo_config.h"
 
 #define TCP_BACKLOG 1024
 #define MAX_WORKERS 256
+#define MAX_MODULES 16
 
 struct worker {
 	struct server *srv;
@@ -61,6 +58,7 @@ struct reader {
 
 struct server {
 	char *path;
+	const struct steer_modules *mods;  /* the daemon's (server/modules.c) */
 	struct listen_addr *listen;  /* copy: configs come and go on reload */
 	size_t n_listen;
 	size_t n_workers;
@@ -74,9 +72,13 @@ struct server {
 
 	struct event_base *ctl;
 	struct event *sig_hup, *sig_term, *sig_int, *reclaim;
-	struct health_checker *health;  /* on ctl; NULL until server_run */
-	struct file_watch *dbwatch;     /* GeoIP DBs of the current config */
-	struct server_anycast *anycast; /* on ctl; NULL until server_run */
+	/* The modules' runtime services on ctl (steer_module.h start),
+	 * by table row; started[] until server_free. */
+	struct steer_runtime_env env;
+	void *rt[MAX_MODULES];
+	bool started[MAX_MODULES];
+	bool prebound[MAX_MODULES];
+	unsigned stopping;              /* graceful stops still running after SIGTERM */
 	/* Snapshot slots and decision-log rings: TCP workers first, then
 	 * the UDP readers, one each. */
 	size_t n_threads;
@@ -137,23 +139,19 @@ fail:
 	return -1;
 }
 
-static bool has_passive_peer(const struct config *cfg)
-{
-	if (!cfg->anycast || !cfg->anycast->has_bgp)
-		return false;
-	for (unsigned i = 0; i < cfg->anycast->bgp.n_peers; i++)
-		if (cfg->anycast->bgp.peers[i].passive || cfg->anycast->bgp.peers[i].passive_only)
-			return true;
-	return false;
-}
-
-struct server *server_open(struct config *cfg, const char *path, char *err, size_t errlen)
+struct server *server_open(struct config *cfg, const char *path, const struct steer_modules *mods,
+                           char *err, size_t errlen)
 {
 	struct server *srv = calloc(1, sizeof(*srv));
 	size_t n_listen, n_workers, nsock;
 
 	if (!srv)
 		goto oom;
+	if (mods->n > MAX_MODULES) {
+		snprintf(err, errlen, "more than %d modules", MAX_MODULES);
+		goto fail;
+	}
+	srv->mods = mods;
 	n_listen = cfg->server.n_listen;
 	n_workers = cfg->server.workers ? cfg->server.workers : 1;
 	if (n_workers > MAX_WORKERS)
@@ -175,6 +173,16 @@ struct server *server_open(struct config *cfg, const char *path, char *err, size
 
 	for (size_t a = 0; a < srv->n_listen; a++) {
 		const struct listen_addr *la = &srv->listen[a];
+		/* SO_REUSEPORT only among our own sockets (listen_guard.h). */
+		for (int t = 0; t < 2; t++) {
+			int type = t ? SOCK_STREAM : SOCK_DGRAM;
+			if (listen_guard_check((const struct sockaddr *)&la->ss, la->sslen, type) != 0) {
+				snprintf(err, errlen, "%s (%s): %s%s", la->text, t ? "tcp" : "udp",
+				         strerror(errno),
+				         errno == EADDRINUSE ? " (another server is listening there)" : "");
+				goto fail;
+			}
+		}
 		for (size_t w = 0; w < srv->n_workers; w++) {
 			size_t k = w * srv->n_listen + a;
 			srv->udp_fd[k] = open_socket(la, SOCK_DGRAM, 0);
@@ -193,14 +201,13 @@ struct server *server_open(struct config *cfg, const char *path, char *err, size
 		}
 		log_info("server", "listening on %s (udp, tcp)", la->text);
 	}
-	/* Passive BGP peers need port 179: bind it now, before privileges
-	 * are dropped, so the announcer (and every reload) can listen. */
-	if (has_passive_peer(cfg)) {
-		if (bgp_listen_prebind() != 0) {
-			snprintf(err, errlen, "[::]:179 (bgp): %s", strerror(errno));
+	/* What modules must bind before privileges are dropped (BGP's 179). */
+	for (size_t m = 0; m < mods->n; m++) {
+		if (!mods->mods[m]->prebind)
+			continue;
+		if (mods->mods[m]->prebind(cfg, err, errlen) != 0)
 			goto fail;
-		}
-		log_info("server", "listening on [::]:179 (bgp, passive peers)");
+		srv->prebound[m] = true;
 	}
 	srv->n_threads = srv->n_workers + nsock;
 	if (snapshot_init(&srv->snap, cfg, srv->n_threads, config_free) != 0)
@@ -318,6 +325,21 @@ int server_start(struct server *srv)
 			return -1;
 		}
 	}
+	/* The decision log's writer (a thread of its own) drains the rings.
+	 * It opens the file here, as the user we run as, before anything
+	 * answers: a log that cannot be written fails the start before
+	 * "ready", never after (the config check ran before privileges were
+	 * dropped). */
+	{
+		const struct config *cur = snapshot_current(&srv->snap);
+		char qerr[512];
+		srv->qlog = qlog_writer_new(srv->qlog_rings, srv->n_threads,
+		                            cur->qlog ? cur->qlog->path : NULL, qerr, sizeof(qerr));
+		if (!srv->qlog) {
+			log_err("server", "%s", qerr);
+			return -1;
+		}
+	}
 	/* Threads inherit a mask blocking every signal, so SIGHUP/SIGTERM
 	 * always reach the control thread's loop. */
 	sigfillset(&all);
@@ -361,21 +383,17 @@ static bool listen_changed(const struct server *srv, const struct config *cfg)
 	return false;
 }
 
-/* Watch the current config's GeoIP databases: a DB replaced on disk is
- * picked up like a SIGHUP once it has been quiet for a while. */
-static void watch_dbs(struct server *srv, const struct config *cfg)
+int server_load_again(struct server *srv, char *err, size_t errlen)
 {
-	const char *paths[64];
-	size_t n = 0;
-	if (!srv->dbwatch)
-		return;
-	if (cfg->geo) {
-		for (size_t i = 0; i < cfg->geo->n_databases && n < 63; i++)
-			paths[n++] = cfg->geo->databases[i];
-		if (cfg->geo->asn_database)
-			paths[n++] = cfg->geo->asn_database;
+	struct config *cfg = NULL;
+	char e[CONFIG_ERRLEN];
+
+	if (config_load_mods(srv->path, srv->mods, snapshot_current(&srv->snap), &cfg, e) != 0) {
+		snprintf(err, errlen, "%s", e);
+		return -1;
 	}
-	file_watch_set(srv->dbwatch, paths, n);
+	snapshot_publish(&srv->snap, cfg);
+	return 0;
 }
 
 int server_reload(struct server *srv)
@@ -383,7 +401,10 @@ int server_reload(struct server *srv)
 	struct config *cfg = NULL;
 	char err[CONFIG_ERRLEN];
 
-	if (config_load(srv->path, &cfg, err) != 0) {
+	/* The config serving now is handed to the modules, which may reuse
+	 * what did not change; the reclaim timer runs on this thread, so it
+	 * stays valid for the whole load. */
+	if (config_load_mods(srv->path, srv->mods, snapshot_current(&srv->snap), &cfg, err) != 0) {
 		log_err("reload", "%s", err);
 		log_err("reload", "keeping the previous configuration");
 		return -1;
@@ -396,10 +417,10 @@ int server_reload(struct server *srv)
 	snapshot_publish(&srv->snap, cfg);
 	log_info("reload", "serving %zu zones", cfg->zones.count);
 	/* cfg is current, so the reclaim timer (same thread) cannot free it
-	 * under us; the checker copies what it keeps. */
-	server_health_sync(srv->health, cfg);
-	server_anycast_reload(srv->anycast, cfg);
-	watch_dbs(srv, cfg);
+	 * under us; the modules copy what they keep. */
+	for (size_t m = 0; m < srv->mods->n; m++)
+		if (srv->started[m] && srv->mods->mods[m]->reload)
+			srv->mods->mods[m]->reload(srv->rt[m], cfg);
 	/* A reload (SIGHUP) also reopens the decision log: the path may have
 	 * changed, or logrotate may want it reopened. */
 	if (srv->qlog)
@@ -407,9 +428,9 @@ int server_reload(struct server *srv)
 	return 0;
 }
 
-static void db_changed_cb(void *arg)
+/* A module asks for a reload (steer_runtime_env.reload). */
+static void module_reload_cb(void *arg)
 {
-	log_info("reload", "a GeoIP database changed: reloading");
 	server_reload(arg);
 }
 
@@ -428,17 +449,33 @@ static void stop_now(void *arg)
 	event_base_loopbreak(srv->ctl);
 }
 
+/* A module's graceful stop is over; the last one stops the loop. */
+static void module_stopped(void *arg)
+{
+	struct server *srv = arg;
+
+	if (srv->stopping && --srv->stopping == 0)
+		stop_now(srv);
+}
+
 static void sigterm_cb(evutil_socket_t sig, short what, void *arg)
 {
 	struct server *srv = arg;
 
 	(void)what;
 	log_info("server", "signal %d: shutting down", (int)sig);
-	/* Anycast: withdraw, keep answering while traffic moves away, say
-	 * goodbye to the BGP peers, then stop (stop_now). */
-	if (server_anycast_stop(srv->anycast, stop_now, srv))
-		return;
-	stop_now(srv);
+	/* A module may stop gracefully while DNS is still answered (anycast:
+	 * withdraw, linger while traffic moves away, say goodbye to the BGP
+	 * peers); the loop stops when the last one is done. A second signal
+	 * reaches the modules again (anycast: done at once). */
+	srv->stopping = 1;
+	for (size_t m = 0; m < srv->mods->n; m++)
+		if (srv->started[m] && srv->mods->mods[m]->stop) {
+			srv->stopping++;
+			if (!srv->mods->mods[m]->stop(srv->rt[m], module_stopped, srv))
+				srv->stopping--;
+		}
+	module_stopped(srv);
 }
 
 static void reclaim_cb(evutil_socket_t fd, short what, void *arg)
@@ -484,33 +521,16 @@ int server_run(struct server *srv)
 	sigaddset(&ctl, SIGUSR1);
 	sigaddset(&ctl, SIGUSR2);
 	pthread_sigmask(SIG_UNBLOCK, &ctl, NULL);
-	/* Health checks run here, on the control loop, never on a worker. */
-	srv->health = health_checker_new(srv->ctl);
-	if (!srv->health)
-		goto fail;
-	server_health_sync(srv->health, snapshot_current(&srv->snap));
-	srv->dbwatch = file_watch_new(srv->ctl, SERVER_DBWATCH_POLL_MS, SERVER_DBWATCH_QUIET_MS,
-	                              db_changed_cb, srv);
-	if (!srv->dbwatch)
-		goto fail;
-	watch_dbs(srv, snapshot_current(&srv->snap));
-	/* The decision log's writer drains the workers' rings from here. A
-	 * file that cannot be opened at start is fatal (the config check
-	 * said it was writable, so something changed or privileges dropped). */
-	{
-		const struct config *cur = snapshot_current(&srv->snap);
-		char qerr[512];
-		srv->qlog = qlog_writer_new(srv->ctl, srv->qlog_rings, srv->n_threads,
-		                            cur->qlog ? cur->qlog->path : NULL, qerr, sizeof(qerr));
-		if (!srv->qlog) {
-			log_err("server", "%s", qerr);
-			return -1;
-		}
+	/* The modules' services (e.g. health checks, the BGP announcer),
+	 * after server_start: the listeners answer, so announcing is allowed. */
+	srv->env = (struct steer_runtime_env){ srv->ctl, module_reload_cb, srv };
+	for (size_t m = 0; m < srv->mods->n; m++) {
+		if (!srv->mods->mods[m]->start)
+			continue;
+		if (srv->mods->mods[m]->start(&srv->env, snapshot_current(&srv->snap), &srv->rt[m]) != 0)
+			goto fail;
+		srv->started[m] = true;
 	}
-	/* After server_start: the listeners answer, so announcing is allowed. */
-	srv->anycast = server_anycast_new(srv->ctl, snapshot_current(&srv->snap));
-	if (!srv->anycast)
-		goto fail;
 	event_base_dispatch(srv->ctl);
 	return 0;
 fail:
@@ -522,10 +542,16 @@ void server_free(struct server *srv)
 {
 	if (!srv)
 		return;
-	/* Withdraw before the listeners close. */
-	server_anycast_free(srv->anycast);
-	srv->anycast = NULL;
-	bgp_listen_unbind();
+	/* Stop the modules' services (anycast: withdraw) before the
+	 * listeners close, in reverse table order. */
+	for (size_t m = srv->mods ? srv->mods->n : 0; m-- > 0;) {
+		const struct steer_module *mod = srv->mods->mods[m];
+		if (srv->started[m] && mod->stop_free)
+			mod->stop_free(srv->rt[m]);
+		srv->started[m] = false;
+		if (srv->prebound[m] && mod->unbind)
+			mod->unbind();
+	}
 	if (srv->readers) {
 		for (size_t k = 0; k < n_readers(srv); k++)
 			if (srv->readers[k].running)
@@ -578,8 +604,6 @@ void server_free(struct server *srv)
 		event_free(srv->sig_int);
 	if (srv->reclaim)
 		event_free(srv->reclaim);
-	health_checker_free(srv->health);
-	file_watch_free(srv->dbwatch);
 	if (srv->ctl)
 		event_base_free(srv->ctl);
 	for (size_t i = 0; srv->udp_fd && i < srv->n_listen * srv->n_workers; i++)

@@ -20,21 +20,23 @@
 
 struct config;
 struct server;
+struct steer_modules;
 
 /* How often the control loop tries to free retired configs. */
 #define SERVER_RECLAIM_MS 100
-/* GeoIP DBs are polled this often, and reloaded once quiet this long. */
-#define SERVER_DBWATCH_POLL_MS 1000
-#define SERVER_DBWATCH_QUIET_MS 2000
 
 /*
  * Bind cfg->server.workers UDP and TCP sockets per listen address and log
- * one line per address. path is the config file re-read on SIGHUP (copied).
+ * one line per address, and run the modules' prebind hooks. path is the
+ * config file re-read on SIGHUP (copied) with the modules mods (the
+ * daemon's table, common/steer_module.h; borrowed for the server's life),
+ * whose runtime services server_run starts, reloads and stops.
  * On success returns the server, which owns cfg from then on. On failure
  * returns NULL with "address: reason" in err (errlen bytes); cfg stays the
  * caller's.
  */
-struct server *server_open(struct config *cfg, const char *path, char *err, size_t errlen);
+struct server *server_open(struct config *cfg, const char *path, const struct steer_modules *mods,
+                           char *err, size_t errlen);
 
 /* Start the worker threads and log "ready". Returns 0, or -1 with a
  * message logged (the caller then calls server_free and exits). */
@@ -43,6 +45,13 @@ int server_start(struct server *srv);
 /* Run the control loop until SIGTERM or SIGINT. Returns 0, -1 on setup
  * failure. */
 int server_run(struct server *srv);
+
+/*
+ * Before server_start: load the file again, with the privileges the
+ * process has now, and serve that instead. 0, or -1 with the load's
+ * "file:line:col: message" in err (errlen bytes), the old config kept.
+ */
+int server_load_again(struct server *srv, char *err, size_t errlen);
 
 /* Reload now, as SIGHUP does: load the file again and publish it, or log
  * the error and keep the current config. Returns 0 when published. */

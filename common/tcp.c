@@ -13,9 +13,18 @@
  *
  * Idle timeouts without a timer per connection: the worker's connection
  * list is kept in order of last activity (a connection moves to the front
- * when it reads a query or gets answers out), and one sweep timer closes
- * from the back those idle too long. A per-event timeout would make
+ * when a whole query arrives or answers get out), and one sweep timer
+ * closes from the back those idle too long. A per-event timeout would make
  * libevent re-arm it on every activation.
+ *
+ * Bytes of a message that is not complete yet are not activity: a client
+ * dripping one byte a second would otherwise hold its slot for ever. A
+ * connection holding a partial message is also on a second list, in the
+ * order its message began, and must complete it within the I/O timeout
+ * (Knot DNS: tcp-io-timeout); the same sweep closes it from the front of
+ * that list. At the connection limit a new connection evicts this
+ * worker's least recently active one (Knot and NSD do the same), so idle
+ * connections cannot lock newcomers out.
  */
 #include "common/tcp.h"
 
@@ -56,6 +65,11 @@ struct tcp_conn {
 	struct event *ev;       /* EV_READ, or EV_WRITE while out holds bytes */
 	struct tcp_conn *prev, *next;  /* worker's list, most recently active first */
 	uint64_t active_ms;            /* last activity, monotonic */
+	/* On the worker's partial list (a message begun, not complete, no
+	 * answers pending), oldest first; msg_ms is when that message began. */
+	struct tcp_conn *pprev, *pnext;
+	bool partial;
+	uint64_t msg_ms;
 	struct sockaddr_storage peer;
 	socklen_t peerlen;
 	int fd;
@@ -78,14 +92,17 @@ struct tcp_worker {
 	struct tcp_listener **ls;
 	size_t nls;
 	struct tcp_conn *conns, *conns_tail;
+	struct tcp_conn *partials, *partials_tail;
 	size_t nconns;
 	struct event *sweep;    /* pending while there are connections */
 	unsigned idle_ms;       /* of the config seen at the last accept */
+	unsigned io_ms;         /* likewise: deadline for one whole message */
 	uint8_t rx[TCP_RX_MAX];
 	uint8_t tx[TCP_TX_MAX];
 };
 
 static void conn_cb(evutil_socket_t fd, short what, void *arg);
+static void sweep_arm(struct tcp_worker *tw);
 
 /* CLOCK_MONOTONIC_COARSE: a few ms of resolution is plenty for timeouts
  * of seconds, and it costs no syscall. */
@@ -133,10 +150,51 @@ static void conn_touch(struct tcp_conn *c)
 	}
 }
 
+/* Leave the partial list (message complete, answers pending, or closing). */
+static void partial_leave(struct tcp_conn *c)
+{
+	struct tcp_worker *tw = c->tw;
+
+	if (!c->partial)
+		return;
+	if (c->pprev)
+		c->pprev->pnext = c->pnext;
+	else
+		tw->partials = c->pnext;
+	if (c->pnext)
+		c->pnext->pprev = c->pprev;
+	else
+		tw->partials_tail = c->pprev;
+	c->pprev = c->pnext = NULL;
+	c->partial = false;
+}
+
+/* A new message has begun (its first bytes are in c->in): its deadline
+ * runs from now. The list stays in deadline order because every entry
+ * gets the same timeout. */
+static void partial_begin(struct tcp_conn *c)
+{
+	struct tcp_worker *tw = c->tw;
+
+	partial_leave(c);
+	c->msg_ms = now_ms();
+	c->partial = true;
+	c->pnext = NULL;
+	c->pprev = tw->partials_tail;
+	if (tw->partials_tail) {
+		tw->partials_tail->pnext = c;
+	} else {
+		tw->partials = c;
+		sweep_arm(tw);  /* the idle sweep may be up to 1 s away */
+	}
+	tw->partials_tail = c;
+}
+
 static void conn_free(struct tcp_conn *c)
 {
 	struct tcp_worker *tw = c->tw;
 
+	partial_leave(c);
 	list_unlink(tw, c);
 	tw->nconns--;
 	if (c->ev)
@@ -283,6 +341,13 @@ static void conn_serve(struct tcp_conn *c, const uint8_t *buf, size_t len)
 		conn_free(c);
 		return;
 	}
+	/* A whole query arrived: that, not a stray byte, is activity. */
+	if (off > 0)
+		conn_touch(c);
+	if (sent == 0 || c->in_len == 0)
+		partial_leave(c);   /* answers pending: the idle rule bounds it */
+	else if (off > 0 || !c->partial)
+		partial_begin(c);   /* what is left is the start of a new message */
 	if (sent == 0 && conn_wait(c, true) != 0)
 		conn_free(c);
 }
@@ -333,7 +398,6 @@ static void conn_read(struct tcp_conn *c)
 		conn_free(c);
 		return;
 	}
-	conn_touch(c);
 	if (dst == tw->rx) {
 		conn_serve(c, tw->rx, (size_t)n);
 		return;
@@ -416,6 +480,19 @@ static struct timeval sweep_interval(unsigned idle_ms)
 	return tv;
 }
 
+/* (Re)arm the sweep while there are connections: often enough for the
+ * I/O deadline while a message is partial, else for the idle timeout. */
+static void sweep_arm(struct tcp_worker *tw)
+{
+	struct timeval tv;
+
+	if (!tw->conns)
+		return;
+	tv = sweep_interval(tw->partials && tw->io_ms < tw->idle_ms ? tw->io_ms : tw->idle_ms);
+	evtimer_del(tw->sweep);
+	evtimer_add(tw->sweep, &tv);
+}
+
 /* Close, from the least recently active end, every connection idle (or
  * stalled) for the timeout; come back while any remain. */
 static void sweep_cb(evutil_socket_t fd, short what, void *arg)
@@ -425,16 +502,17 @@ static void sweep_cb(evutil_socket_t fd, short what, void *arg)
 
 	(void)fd;
 	(void)what;
+	while (tw->partials && now - tw->partials->msg_ms >= tw->io_ms) {
+		log_debug("tcp", "closing a connection whose message took over %u ms", tw->io_ms);
+		conn_free(tw->partials);
+	}
 	while (tw->conns_tail && now - tw->conns_tail->active_ms >= tw->idle_ms) {
 		struct tcp_conn *c = tw->conns_tail;
 		log_debug("tcp", "closing %s connection",
 		          c->out_len ? "stalled (answers not read)" : "idle");
 		conn_free(c);
 	}
-	if (tw->conns) {
-		struct timeval tv = sweep_interval(tw->idle_ms);
-		evtimer_add(tw->sweep, &tv);
-	}
+	sweep_arm(tw);
 }
 
 static void conn_open(struct tcp_worker *tw, int fd, const struct sockaddr_storage *ss,
@@ -454,10 +532,8 @@ static void conn_open(struct tcp_worker *tw, int fd, const struct sockaddr_stora
 	c->active_ms = now_ms();
 	list_push_front(tw, c);
 	tw->nconns++;
-	if (!evtimer_pending(tw->sweep, NULL)) {
-		struct timeval tv = sweep_interval(tw->idle_ms);
-		evtimer_add(tw->sweep, &tv);
-	}
+	if (!evtimer_pending(tw->sweep, NULL))
+		sweep_arm(tw);
 	/* The listener defers accept until data arrives (server.c), so the
 	 * first query is usually here already: answer it now rather than
 	 * after another turn of the loop. */
@@ -479,8 +555,9 @@ static void listener_cb(evutil_socket_t fd, short what, void *arg)
 	const struct config *cfg = snapshot_enter(tw->snap, tw->idx);
 	unsigned max = cfg->server.tcp_max_clients;
 
-	/* A reload's new timeout applies from its first accept on. */
+	/* A reload's new timeouts apply from its first accept on. */
 	tw->idle_ms = cfg->server.tcp_idle_timeout_ms;
+	tw->io_ms = cfg->server.tcp_io_timeout_ms;
 	snapshot_exit(tw->snap, tw->idx);
 	(void)what;
 	for (int i = 0; i < TCP_ACCEPT_BATCH; i++) {
@@ -497,13 +574,16 @@ static void listener_cb(evutil_socket_t fd, short what, void *arg)
 				listener_pause(l);
 			return;
 		}
-		/* Server-wide limit: over it, accept and close at once so the
-		 * client fails fast instead of waiting in the backlog. */
-		if (atomic_fetch_add(tw->clients, 1) >= max) {
-			atomic_fetch_sub(tw->clients, 1);
-			close(cfd);
-			log_debug("tcp", "connection limit %u reached, closed a new one", max);
-			continue;
+		/* Server-wide limit: over it, make room by closing this
+		 * worker's least recently active connection, so idle ones
+		 * cannot lock newcomers out. A worker that holds none (the
+		 * others hold them all) admits the newcomer anyway: refusing
+		 * it would let idle connections on other workers lock out
+		 * everyone this worker's listener is handed, and the limit is
+		 * exceeded by at most one connection per such worker. */
+		if (atomic_fetch_add(tw->clients, 1) >= max && tw->conns_tail) {
+			log_debug("tcp", "connection limit %u reached, evicting the longest idle", max);
+			conn_free(tw->conns_tail);   /* its count goes; the newcomer's stays */
 		}
 		conn_open(tw, cfd, &ss, sslen);
 	}

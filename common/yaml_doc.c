@@ -4,6 +4,8 @@
  */
 #include "common/yaml_doc.h"
 
+#include "common/suggest.h"
+
 #include <errno.h>
 #include <fcntl.h>
 #include <stdarg.h>
@@ -192,10 +194,32 @@ int ydoc_err(const struct ydoc *d, const yaml_node_t *n, char *err, size_t errle
 	return ydoc_err_prefix(d, n, err, errlen, msg);
 }
 
+/* msg with control characters as \xHH: messages quote tokens of files
+ * that may be anything (a zone path pointing at a binary, an identity
+ * with escape sequences), and they end up on terminals and in journals. */
+static void escape_controls(const char *msg, char *out, size_t cap)
+{
+	static const char hex[] = "0123456789abcdef";
+	size_t o = 0;
+	for (const unsigned char *p = (const unsigned char *)msg; *p && o + 5 < cap; p++) {
+		if (*p < 0x20 || *p == 0x7f) {
+			out[o++] = '\\';
+			out[o++] = 'x';
+			out[o++] = hex[*p >> 4];
+			out[o++] = hex[*p & 15];
+		} else {
+			out[o++] = (char)*p;
+		}
+	}
+	out[o] = 0;
+}
+
 int ydoc_err_prefix(const struct ydoc *d, const yaml_node_t *n, char *err, size_t errlen,
                     const char *msg)
 {
-	snprintf(err, errlen, "%s:%u:%u: %s", d->file, ydoc_line(n), ydoc_col(n), msg);
+	char safe[1024];
+	escape_controls(msg, safe, sizeof(safe));
+	snprintf(err, errlen, "%s:%u:%u: %s", d->file, ydoc_line(n), ydoc_col(n), safe);
 	return -1;
 }
 
@@ -317,6 +341,9 @@ static int check_kind(struct ydoc *d, const struct ydoc_key *k, yaml_node_t *v, 
 	const char *s;
 	switch (k->kind) {
 	case YK_ANY:
+	case YK_SECONDS:
+	case YK_NUMBER:
+	case YK_BOOL:
 		return 0;
 	case YK_STR:
 		return ydoc_expect_str(d, v, k->key, &s, err, errlen);
@@ -328,6 +355,21 @@ static int check_kind(struct ydoc *d, const struct ydoc_key *k, yaml_node_t *v, 
 		return ydoc_expect_map(d, v, k->key, err, errlen);
 	}
 	return 0;
+}
+
+/* "unknown key 'listn' in server; did you mean 'listen'?" at the key; the
+ * hint names the nearest key of the table when it is close (suggest.h). */
+static int unknown_key(struct ydoc *d, yaml_node_t *kn, const char *ks, const char *what,
+                       const struct ydoc_key *keys, size_t nkeys, char *err, size_t errlen)
+{
+	struct suggest_best b = { 0 };
+	for (size_t i = 0; i < nkeys; i++)
+		suggest_consider(&b, ks, keys[i].key);
+	const char *best = b.best;
+	if (best)
+		return ydoc_err(d, kn, err, errlen, "unknown key '%s' in %s; did you mean '%s'?", ks,
+		                what, best);
+	return ydoc_err(d, kn, err, errlen, "unknown key '%s' in %s", ks, what);
 }
 
 int ydoc_walk_map(struct ydoc *d, yaml_node_t *n, const char *what,
@@ -348,7 +390,7 @@ int ydoc_walk_map(struct ydoc *d, yaml_node_t *n, const char *what,
 			}
 		}
 		if (!k)
-			return ydoc_err(d, kn, err, errlen, "unknown key '%s' in %s", ks, what);
+			return unknown_key(d, kn, ks, what, keys, nkeys, err, errlen);
 		uint32_t num = 0;
 		if (check_kind(d, k, vn, &num, err, errlen) < 0)
 			return -1;
@@ -361,4 +403,18 @@ int ydoc_walk_map(struct ydoc *d, yaml_node_t *n, const char *what,
 			                keys[i].key, what);
 	}
 	return 0;
+}
+
+int ydoc_walk_table(struct ydoc *d, yaml_node_t *n, const struct ydoc_table *t, void *ctx,
+                    char *err, size_t errlen)
+{
+	return ydoc_walk_map(d, n, t->what, t->keys, t->n, ctx, err, errlen);
+}
+
+const struct ydoc_key *ydoc_table_key(const struct ydoc_table *t, const char *name)
+{
+	for (size_t i = 0; i < t->n; i++)
+		if (strcmp(t->keys[i].key, name) == 0)
+			return &t->keys[i];
+	return NULL;
 }

@@ -109,33 +109,79 @@ yaml_node_t *ydoc_map_get(struct ydoc *d, const yaml_node_t *n, const char *key)
 
 /* --- schema tables --- */
 
+/*
+ * A schema table lists the keys of one mapping. Each row declares a key
+ * once: its name, kind and range (checked by ydoc_walk_map or read with the
+ * row by the yv_*_key helpers of yaml_values.h), whether it is required,
+ * its default and a one-line description. The same rows drive `checkconf
+ * --print` and the README's configuration reference (common/conf_schema.h).
+ */
 enum ydoc_kind {
-	YK_ANY,       /* handler checks */
+	YK_ANY,       /* handler or section parser checks; `type` says what it is */
 	YK_STR,       /* scalar; num unused */
 	YK_UINT,      /* scalar integer in lo..hi, passed as num */
 	YK_SEQ,       /* sequence */
 	YK_MAP,       /* mapping */
+	YK_SECONDS,   /* seconds, fractions allowed, lo..hi in ms: read with yv_seconds_key */
+	YK_NUMBER,    /* a decimal number: read by the section's parser */
+	YK_BOOL,      /* true or false: read with yv_bool */
 };
 
+/* ydoc_key.flags */
+#define YF_IMPLIED 1u  /* a section that exists with its defaults when absent */
+#define YF_PATH    2u  /* a file path (or a list of them), relative to the config's directory */
+#define YF_NAMED   4u  /* YK_MAP whose keys are names, each value an entry of `sub` */
+#define YF_ENTRIES 8u  /* YK_SEQ whose items are entries of `sub` */
+
 struct ydoc_key;
+struct ydoc_table;
+struct ydoc_penv;
 
 /* Called for one key present in the mapping after its kind was checked.
  * ctx is the walker's ctx. Returns 0, or -1 with err written. */
 typedef int (*ydoc_handler)(struct ydoc *d, const struct ydoc_key *k, yaml_node_t *val,
                             uint32_t num, void *ctx, char *err, size_t errlen);
 
+/* A default that depends on other values (common/conf_schema.h): writes the
+ * YAML text --print shows into buf and returns true, or false for none. */
+typedef bool (*ydoc_defprint)(const struct ydoc_penv *e, char *buf, size_t len);
+
 struct ydoc_key {
 	const char *key;
 	enum ydoc_kind kind;
-	uint32_t lo, hi;        /* YK_UINT range, inclusive */
+	uint32_t lo, hi;        /* YK_UINT range, inclusive; YK_SECONDS: in milliseconds */
 	bool required;
 	ydoc_handler handler;
+	const char *def;        /* default, as YAML text (a computed one: its description) */
+	const char *doc;        /* one line for the configuration reference */
+	const char *type;       /* the value's shape when the kind does not say it */
+	const struct ydoc_table *sub;  /* YK_MAP: its keys; YF_NAMED / YF_ENTRIES: an entry's */
+	unsigned flags;         /* YF_* */
+	const char *with;       /* YF_IMPLIED only when this sibling key is present */
+	ydoc_defprint defprint; /* the default is computed (then def describes it) */
 };
+
+struct ydoc_table {
+	const char *what;       /* its name in messages: "server", "peer", "tcp check" */
+	const struct ydoc_key *keys;
+	size_t n;
+	/* A mapping whose keys depend on one of its values (a check's type):
+	 * the value of variant_key picks the variant whose tag it is; keys is
+	 * then empty and the reference merges the variants' rows. */
+	const char *variant_key;
+	const struct ydoc_table *const *variants;
+	size_t nvariants;
+	const char *tag;        /* a variant's value of variant_key */
+};
+
+#define YDOC_NKEYS(keys) (sizeof(keys) / sizeof((keys)[0]))
+#define YDOC_TABLE(name_, keys_) { .what = (name_), .keys = (keys_), .n = YDOC_NKEYS(keys_) }
 
 /*
  * Walk mapping n (`what` names it in messages) against keys[0..nkeys):
  * ydoc_check_map, then "unknown key '<k>' in <what>" at a key not in the
- * table, kind/range errors at values (YK_STR "<key>: expected a string",
+ * table (with "; did you mean '<nearest>'?" when a key of the table is
+ * close, common/suggest.h), kind/range errors at values (YK_STR "<key>: expected a string",
  * YK_SEQ "<key>: expected a sequence", YK_MAP "<key>: expected a mapping",
  * YK_UINT as ydoc_get_u32 with what = key), then the handler, in file
  * order. Finally "missing required key '<k>' in <what>" at n.
@@ -143,5 +189,12 @@ struct ydoc_key {
 int ydoc_walk_map(struct ydoc *d, yaml_node_t *n, const char *what,
                   const struct ydoc_key *keys, size_t nkeys, void *ctx,
                   char *err, size_t errlen);
+
+/* ydoc_walk_map with a table. */
+int ydoc_walk_table(struct ydoc *d, yaml_node_t *n, const struct ydoc_table *t, void *ctx,
+                    char *err, size_t errlen);
+
+/* The row named name in t, or NULL. */
+const struct ydoc_key *ydoc_table_key(const struct ydoc_table *t, const char *name);
 
 #endif

@@ -69,21 +69,27 @@ int yv_seconds_ms(const struct ydoc *d, const yaml_node_t *n, const char *what,
 	return 0;
 }
 
-int yv_bool(const struct ydoc *d, const yaml_node_t *n, const char *what, bool *out, char *err,
-            size_t errlen)
+int yv_bool_text(const char *s)
 {
 	static const char *const yes[] = { "true", "True", "TRUE", "yes", "Yes", "on", "On" };
 	static const char *const no[] = { "false", "False", "FALSE", "no", "No", "off", "Off" };
-	const char *s = ydoc_scalar(n);
 	for (size_t i = 0; s && i < NKEYS(yes); i++) {
-		if (strcmp(s, yes[i]) == 0) {
-			*out = true;
+		if (strcmp(s, yes[i]) == 0)
+			return 1;
+		if (strcmp(s, no[i]) == 0)
 			return 0;
-		}
-		if (strcmp(s, no[i]) == 0) {
-			*out = false;
-			return 0;
-		}
+	}
+	return -1;
+}
+
+int yv_bool(const struct ydoc *d, const yaml_node_t *n, const char *what, bool *out, char *err,
+            size_t errlen)
+{
+	const char *s = ydoc_scalar(n);
+	int v = yv_bool_text(s);
+	if (v >= 0) {
+		*out = v == 1;
+		return 0;
 	}
 	if (!s)
 		return ydoc_err(d, n, err, errlen, "%s: expected true or false", what);
@@ -104,24 +110,29 @@ int yv_text(const struct ydoc *d, struct arena *a, const yaml_node_t *n, const c
 	return 0;
 }
 
-int yv_u32_key(struct ydoc *d, const yaml_node_t *n, const struct ydoc_key *k, uint32_t def,
-               uint32_t *out, char *err, size_t errlen)
+int yv_u32_key(struct ydoc *d, const yaml_node_t *n, const struct ydoc_key *k, uint32_t *out,
+               char *err, size_t errlen)
 {
-	*out = def;
 	if (!k)
 		return 0;
 	yaml_node_t *v = ydoc_map_get(d, n, k->key);
-	if (!v)
+	if (!v) {
+		if (k->def && ydoc_parse_u32(k->def, out) < 0)
+			return ydoc_err(d, n, err, errlen, "%s: bad built-in default '%s'", k->key, k->def);
 		return 0;
+	}
 	return ydoc_get_u32(d, v, k->key, k->lo, k->hi, out, err, errlen);
 }
 
-const struct ydoc_key *yv_find_key(const struct ydoc_key *keys, size_t nkeys, const char *name)
+int yv_seconds_key(struct ydoc *d, const yaml_node_t *n, const struct ydoc_key *k,
+                   const char *expect, unsigned *ms, char *err, size_t errlen)
 {
-	for (size_t i = 0; i < nkeys; i++)
-		if (strcmp(keys[i].key, name) == 0)
-			return &keys[i];
-	return NULL;
+	yaml_node_t *v = ydoc_map_get(d, n, k->key);
+	if (v)
+		return yv_seconds_ms(d, v, k->key, expect, k->lo, k->hi, ms, err, errlen);
+	if (k->def)
+		*ms = (unsigned)lround(strtod(k->def, NULL) * 1000.0);
+	return 0;
 }
 
 int yv_addr_af(const struct ydoc *d, const yaml_node_t *n, const char *what, int af,

@@ -55,6 +55,9 @@ int yv_seconds_ms(const struct ydoc *d, const yaml_node_t *n, const char *what,
 int yv_bool(const struct ydoc *d, const yaml_node_t *n, const char *what, bool *out, char *err,
             size_t errlen);
 
+/* The same booleans without YAML context: 1 true, 0 false, -1 neither. */
+int yv_bool_text(const char *s);
+
 /* A non-empty string of at most max bytes, copied into a. Errors: as
  * ydoc_expect_str, "<what>: must not be empty", "<what>: longer than <max>
  * bytes". */
@@ -63,14 +66,17 @@ int yv_text(const struct ydoc *d, struct arena *a, const yaml_node_t *n, const c
 
 /*
  * An integer key of mapping n that ydoc_walk_map already range checked
- * with table row k: *out = def when absent (or k is NULL), else the value
- * read again with k's range.
+ * with table row k: the value read again with k's range, else k's default
+ * (k->def); *out is left alone when k is NULL or has no default.
  */
-int yv_u32_key(struct ydoc *d, const yaml_node_t *n, const struct ydoc_key *k, uint32_t def,
-               uint32_t *out, char *err, size_t errlen);
+int yv_u32_key(struct ydoc *d, const yaml_node_t *n, const struct ydoc_key *k, uint32_t *out,
+               char *err, size_t errlen);
 
-/* The row named name in keys[0..nkeys), or NULL. */
-const struct ydoc_key *yv_find_key(const struct ydoc_key *keys, size_t nkeys, const char *name);
+/* A YK_SECONDS key of mapping n, as yv_seconds_ms with row k's range
+ * (k->lo..k->hi ms) and `what` k's name; absent: k's default, or *ms left
+ * alone when k has none. */
+int yv_seconds_key(struct ydoc *d, const yaml_node_t *n, const struct ydoc_key *k,
+                   const char *expect, unsigned *ms, char *err, size_t errlen);
 
 /* A string address of family af ("ipv4" / "ipv6" keys): bytes (4 or 16)
  * in buf, *text the document's string. Errors: as ydoc_expect_str, then

@@ -5,6 +5,10 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <libknot/descriptor.h>
+
+#include "common/dnssec_zone.h"
+
 #define ZONE_INITIAL_TABLE 64
 
 static uint32_t bucket(const struct zone *z, uint32_t hash)
@@ -111,21 +115,12 @@ struct zone *zone_new(const uint8_t *origin, const char *file)
 	return z;
 }
 
-static const char *type_name(uint16_t type)
+/* A type's mnemonic for messages (knot's table, "TYPEnnn" without one). */
+static const char *type_name(uint16_t type, char buf[16])
 {
-	switch (type) {
-	case RRT_A: return "A";
-	case RRT_NS: return "NS";
-	case RRT_CNAME: return "CNAME";
-	case RRT_SOA: return "SOA";
-	case RRT_PTR: return "PTR";
-	case RRT_MX: return "MX";
-	case RRT_TXT: return "TXT";
-	case RRT_AAAA: return "AAAA";
-	case RRT_SRV: return "SRV";
-	case RRT_CAA: return "CAA";
-	default: return "record";
-	}
+	if (knot_rrtype_to_string(type, buf, 16) < 0)
+		snprintf(buf, 16, "TYPE%u", type);
+	return buf;
 }
 
 int zone_add_rr(struct zone *z, const uint8_t *owner, uint16_t type, uint32_t ttl,
@@ -139,6 +134,7 @@ int zone_add_rr(struct zone *z, const uint8_t *owner, uint16_t type, uint32_t tt
 		snprintf(err, errlen, "SOA is only allowed at the zone apex");
 		return -1;
 	}
+	char tn[16];
 	struct znode *n = node_get(z, owner);
 	/* RFC 1034 3.6.2 / RFC 2181 10.1: a CNAME owner has no other data. */
 	for (struct rrset *s = n->rrsets; s; s = s->next) {
@@ -149,25 +145,25 @@ int zone_add_rr(struct zone *z, const uint8_t *owner, uint16_t type, uint32_t tt
 	}
 	/* Steered names answer A/AAAA themselves. */
 	if (n->steer && (type == RRT_A || type == RRT_AAAA || type == RRT_CNAME)) {
-		snprintf(err, errlen, "%s at a steered name", type_name(type));
+		snprintf(err, errlen, "%s at a steered name", type_name(type, tn));
 		return -1;
 	}
 	struct rrset *set = (struct rrset *)znode_rrset(n, type);
 	if (set) {
 		if ((type == RRT_SOA || type == RRT_CNAME) && set->count) {
-			snprintf(err, errlen, "only one %s record is allowed at a name", type_name(type));
+			snprintf(err, errlen, "only one %s record is allowed at a name", type_name(type, tn));
 			return -1;
 		}
 		if (set->ttl != ttl) {
 			snprintf(err, errlen, "TTL %u differs from the TTL %u of the other %s records at this name",
-			         ttl, set->ttl, type_name(type));
+			         ttl, set->ttl, type_name(type, tn));
 			return -1;
 		}
 		for (unsigned i = 0; i < set->count; i++)
 			if (set->rr[i].len == rdlen && memcmp(set->rr[i].data, rdata, rdlen) == 0)
 				return 0;   /* RFC 2181 5: an RRset has no duplicates */
 		if (set->count == UINT16_MAX) {
-			snprintf(err, errlen, "too many %s records at this name", type_name(type));
+			snprintf(err, errlen, "too many %s records at this name", type_name(type, tn));
 			return -1;
 		}
 		/* Arrays are regrown in the arena; the old copy is left behind,
@@ -244,6 +240,7 @@ void zone_free(struct zone *z)
 	if (!z)
 		return;
 	free(z->table);
+	dnssec_zone_free(z->dnssec);
 	arena_free(&z->arena);
 	free(z);
 }

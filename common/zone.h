@@ -20,7 +20,9 @@
 enum rr_type {
 	RRT_A = 1, RRT_NS = 2, RRT_CNAME = 5, RRT_SOA = 6, RRT_PTR = 12,
 	RRT_MX = 15, RRT_TXT = 16, RRT_AAAA = 28, RRT_SRV = 33, RRT_OPT = 41,
-	RRT_DS = 43, RRT_IXFR = 251, RRT_AXFR = 252, RRT_ANY = 255, RRT_CAA = 257,
+	RRT_DS = 43, RRT_RRSIG = 46, RRT_NSEC = 47, RRT_DNSKEY = 48, RRT_CDS = 59,
+	RRT_CDNSKEY = 60, RRT_SVCB = 64, RRT_HTTPS = 65,
+	RRT_IXFR = 251, RRT_AXFR = 252, RRT_ANY = 255, RRT_CAA = 257,
 };
 
 struct rdata {
@@ -54,6 +56,8 @@ struct znode {
 	void *steer;           /* steered-name data (geodns/anycast), NULL if static */
 };
 
+struct dnssec_zone;
+
 struct zone {
 	const uint8_t *origin; /* lowercase wire form */
 	uint8_t origin_len;    /* its wire length */
@@ -65,6 +69,7 @@ struct zone {
 	struct znode **table;
 	uint32_t table_mask;
 	size_t nodes;
+	struct dnssec_zone *dnssec;  /* signing key (dnssec_zone.h), NULL: unsigned */
 	struct arena arena;
 };
 

@@ -19,13 +19,14 @@
 #include "common/config.h"
 #include "common/dname.h"
 #include "common/rdata_text.h"
+#include "common/steer_module.h"
+#include "common/steer_rec_yaml.h"
 #include "common/wire.h"
 #include "common/yaml_doc.h"
-#include "geodns/geo_config.h"
-#include "geodns/geo_config_yaml.h"
+#include "common/zone_rfc1035.h"
 
 struct zone_keys {
-	yaml_node_t *origin, *ttl, *soa, *records;
+	yaml_node_t *origin, *ttl, *soa, *records, *include;
 	uint32_t ttl_val;
 };
 
@@ -51,14 +52,17 @@ static int store_top(struct ydoc *d, const struct ydoc_key *k, yaml_node_t *val,
 		zk->soa = val;
 	else if (strcmp(k->key, "records") == 0)
 		zk->records = val;
+	else if (strcmp(k->key, "include") == 0)
+		zk->include = val;
 	return 0;
 }
 
 static const struct ydoc_key top_keys[] = {
-	{ "origin", YK_STR, 0, 0, true, store_top },
-	{ "ttl", YK_UINT, 0, ZONE_MAX_TTL, false, store_top },
-	{ "soa", YK_MAP, 0, 0, true, store_top },
-	{ "records", YK_MAP, 0, 0, false, store_top },
+	{ .key = "origin", .kind = YK_STR, .required = true, .handler = store_top },
+	{ .key = "ttl", .kind = YK_UINT, .lo = 0, .hi = ZONE_MAX_TTL, .handler = store_top },
+	{ .key = "soa", .kind = YK_MAP, .handler = store_top },
+	{ .key = "records", .kind = YK_MAP, .handler = store_top },
+	{ .key = "include", .kind = YK_STR, .handler = store_top },
 };
 
 static int store_soa(struct ydoc *d, const struct ydoc_key *k, yaml_node_t *val, uint32_t num,
@@ -87,14 +91,14 @@ static int store_soa(struct ydoc *d, const struct ydoc_key *k, yaml_node_t *val,
 /* RFC 1035 3.3.13: SERIAL is a full 32-bit number; the timers are TTL-like
  * and limited to 2^31-1 (RFC 2181 8). */
 static const struct ydoc_key soa_keys[] = {
-	{ "mname", YK_STR, 0, 0, true, store_soa },
-	{ "rname", YK_STR, 0, 0, true, store_soa },
-	{ "serial", YK_UINT, 0, UINT32_MAX, true, store_soa },
-	{ "refresh", YK_UINT, 0, ZONE_MAX_TTL, true, store_soa },
-	{ "retry", YK_UINT, 0, ZONE_MAX_TTL, true, store_soa },
-	{ "expire", YK_UINT, 0, ZONE_MAX_TTL, true, store_soa },
-	{ "minimum", YK_UINT, 0, ZONE_MAX_TTL, true, store_soa },
-	{ "ttl", YK_UINT, 0, ZONE_MAX_TTL, false, store_soa },
+	{ .key = "mname", .kind = YK_STR, .required = true, .handler = store_soa },
+	{ .key = "rname", .kind = YK_STR, .required = true, .handler = store_soa },
+	{ .key = "serial", .kind = YK_UINT, .lo = 0, .hi = UINT32_MAX, .required = true, .handler = store_soa },
+	{ .key = "refresh", .kind = YK_UINT, .lo = 0, .hi = ZONE_MAX_TTL, .required = true, .handler = store_soa },
+	{ .key = "retry", .kind = YK_UINT, .lo = 0, .hi = ZONE_MAX_TTL, .required = true, .handler = store_soa },
+	{ .key = "expire", .kind = YK_UINT, .lo = 0, .hi = ZONE_MAX_TTL, .required = true, .handler = store_soa },
+	{ .key = "minimum", .kind = YK_UINT, .lo = 0, .hi = ZONE_MAX_TTL, .required = true, .handler = store_soa },
+	{ .key = "ttl", .kind = YK_UINT, .lo = 0, .hi = ZONE_MAX_TTL, .handler = store_soa },
 };
 
 #define NKEYS(a) (sizeof(a) / sizeof((a)[0]))
@@ -156,16 +160,17 @@ static int load_soa(struct ydoc *d, struct zone *z, yaml_node_t *soa, uint32_t z
 }
 
 /* One record value (a scalar) of type at owner. */
-static int load_value(struct ydoc *d, struct zone *z, const uint8_t *owner, uint16_t type,
-                      uint32_t ttl, yaml_node_t *v, char *err, size_t errlen)
+static int load_value(struct ydoc *d, struct zone *z, struct rdata_scanner *rs,
+                      const uint8_t *owner, uint16_t type, uint32_t ttl, yaml_node_t *v,
+                      char *err, size_t errlen)
 {
 	uint8_t rd[65535];
-	char msg[CONFIG_ERRLEN];
+	char msg[CONFIG_ERRLEN], tn[16];
 	const char *s = ydoc_scalar(v);
 	if (!s || ydoc_is_null(v))
 		return ydoc_err(d, v, err, errlen, "%s: expected a value or a list of values",
-		                rr_type_name(type));
-	int len = rdata_from_text(type, s, z->origin, rd, sizeof(rd), msg, sizeof(msg));
+		                rr_type_text(type, tn, sizeof(tn)));
+	int len = rdata_text_parse(rs, type, s, rd, sizeof(rd), msg, sizeof(msg));
 	if (len < 0)
 		return ydoc_err_prefix(d, v, err, errlen, msg);
 	if (zone_add_rr(z, owner, type, ttl, rd, (uint16_t)len, msg, sizeof(msg)) < 0)
@@ -178,31 +183,22 @@ static int load_value(struct ydoc *d, struct zone *z, const uint8_t *owner, uint
  * caps (every name checked against what the config offers). */
 struct steer_policy {
 	bool allowed;
-	bool check_modes;
-	struct zone_steer_caps caps;
+	const struct zone_steer_caps *caps;   /* NULL: no mode checks */
 };
 
 /* The steering a name asks for must exist in the main config; the
  * messages point at the steer key. */
 static int check_steer_mode(struct ydoc *d, const struct steer_policy *pol,
-                            const struct steer_rec *rec, yaml_node_t *kn, yaml_node_t *vn,
-                            char *err, size_t errlen)
+                            const struct steer_rec *rec, yaml_node_t *kn, char *err,
+                            size_t errlen)
 {
-	if (!pol->check_modes)
+	char why[256];
+	if (!pol->caps)
 		return 0;
-	enum steer_mode m = rec->mode != STEER_MODE_DEFAULT ? rec->mode : pol->caps.server_mode;
-	(void)vn;
-	if (m == STEER_MODE_AB && (!pol->caps.anycast || !pol->caps.geodns))
-		return ydoc_err(d, kn, err, errlen, "steer: mode ab requires %s%s%s in the main config",
-		                pol->caps.geodns ? "" : "geoip and pops",
-		                !pol->caps.geodns && !pol->caps.anycast ? " and " : "",
-		                pol->caps.anycast ? "" : "anycast ipv4 or ipv6");
-	if (m == STEER_MODE_ANYCAST && !pol->caps.anycast)
-		return ydoc_err(d, kn, err, errlen,
-		                "steer: mode anycast requires anycast ipv4 or ipv6 in the main config");
-	if (m != STEER_MODE_ANYCAST && !pol->caps.geodns)
-		return ydoc_err(d, kn, err, errlen,
-		                "steer: mode geodns requires geoip and pops in the main config");
+	enum steer_mode m = rec->mode != STEER_MODE_DEFAULT ? rec->mode : pol->caps->server_mode;
+	if (steer_usable(pol->caps->cfg, m, true, why, sizeof(why)) < 0)
+		return ydoc_err(d, kn, err, errlen, "steer: mode %s requires %s in the main config",
+		                steer_mode_name(m), why);
 	return 0;
 }
 
@@ -213,11 +209,16 @@ static int load_steer(struct ydoc *d, struct zone *z, const uint8_t *owner, yaml
 {
 	struct steer_rec rec;
 	char msg[CONFIG_ERRLEN];
-	if (!pol->allowed)
-		return ydoc_err(d, kn, err, errlen, "steer: requires geoip and pops in the main config");
+	if (!pol->allowed) {
+		/* What the first method needs; without a config, GeoDNS's. */
+		char why[256] = "geoip and pops";
+		if (pol->caps)
+			steer_usable(pol->caps->cfg, STEER_MODE_DEFAULT, true, why, sizeof(why));
+		return ydoc_err(d, kn, err, errlen, "steer: requires %s in the main config", why);
+	}
 	if (steer_rec_from_yaml(d, vn, &rec, err, errlen) < 0)
 		return -1;
-	if (check_steer_mode(d, pol, &rec, kn, vn, err, errlen) < 0)
+	if (check_steer_mode(d, pol, &rec, kn, err, errlen) < 0)
 		return -1;
 	void *copy = arena_memdup(&z->arena, &rec, sizeof(rec));
 	if (zone_set_steer(z, owner, copy, msg, sizeof(msg)) < 0)
@@ -226,9 +227,9 @@ static int load_steer(struct ydoc *d, struct zone *z, const uint8_t *owner, yaml
 }
 
 /* All records at one owner: `{ TYPE: value-or-list, ..., ttl: N, steer: {...} }`. */
-static int load_owner(struct ydoc *d, struct zone *z, yaml_node_t *kn, yaml_node_t *vn,
-                      uint32_t zone_ttl, const struct steer_policy *opts, char *err,
-                      size_t errlen)
+static int load_owner(struct ydoc *d, struct zone *z, struct rdata_scanner *rs, yaml_node_t *kn,
+                      yaml_node_t *vn, uint32_t zone_ttl, const struct steer_policy *opts,
+                      char *err, size_t errlen)
 {
 	const char *os = ydoc_scalar(kn);
 	uint8_t owner[DNAME_MAXLEN];
@@ -277,15 +278,41 @@ static int load_owner(struct ydoc *d, struct zone *z, yaml_node_t *kn, yaml_node
 				return ydoc_err(d, tk, err, errlen, "duplicate record type '%s'", ts);
 		if (tv->type == YAML_SEQUENCE_NODE) {
 			if (tv->data.sequence.items.start == tv->data.sequence.items.top)
-				return ydoc_err(d, tv, err, errlen, "%s: empty list", rr_type_name((uint16_t)type));
+				return ydoc_err(d, tv, err, errlen, "%s: empty list", ts);
 			for (yaml_node_item_t *it = tv->data.sequence.items.start;
 			     it < tv->data.sequence.items.top; it++)
-				if (load_value(d, z, owner, (uint16_t)type, ttl, ydoc_node(d, *it), err,
-				               errlen) < 0)
+				if (load_value(d, z, rs, owner, (uint16_t)type, ttl, ydoc_node(d, *it),
+				               err, errlen) < 0)
 					return -1;
-		} else if (load_value(d, z, owner, (uint16_t)type, ttl, tv, err, errlen) < 0) {
+		} else if (load_value(d, z, rs, owner, (uint16_t)type, ttl, tv, err, errlen) < 0) {
 			return -1;
 		}
+	}
+	return 0;
+}
+
+/* `include: FILE`: the static records of a master file (relative to the
+ * YAML file's directory), added before the YAML's own records. */
+static int include_master(struct ydoc *d, struct zone *z, const char *path, yaml_node_t *val,
+                          char *err, size_t errlen)
+{
+	const char *rel = ydoc_scalar(val);
+	const char *slash = strrchr(path, '/');
+	size_t dl = rel[0] == '/' || !slash ? 0 : (size_t)(slash - path) + 1;
+	char full[4096], msg[CONFIG_ERRLEN];
+	int open_errno = 0;
+	if (dl + strlen(rel) >= sizeof(full))
+		return ydoc_err(d, val, err, errlen, "include: path too long");
+	memcpy(full, path, dl);
+	strcpy(full + dl, rel);
+	int rc = zone_rfc1035_add_file(z, full, msg, sizeof(msg), &open_errno);
+	if (rc == -2)
+		return ydoc_err(d, val, err, errlen, "include: cannot open %s: %s", rel,
+		                strerror(open_errno));
+	if (rc < 0) {
+		/* The master file's own file:line says where. */
+		snprintf(err, errlen, "%s", msg);
+		return -1;
 	}
 	return 0;
 }
@@ -296,6 +323,7 @@ static int load_zone(const char *path, const struct steer_policy *opts, struct z
 	struct ydoc d;
 	struct zone_keys zk = { .ttl_val = 3600 };
 	struct zone *z = NULL;
+	struct rdata_scanner *rs = NULL;
 	uint8_t origin[DNAME_MAXLEN];
 	char msg[CONFIG_ERRLEN];
 	int rc = ydoc_load(&d, path, path, err, errlen);
@@ -318,15 +346,22 @@ static int load_zone(const char *path, const struct steer_policy *opts, struct z
 	if (node_name(&d, zk.origin, "origin", root_name, origin, err, errlen) < 0)
 		goto out;
 	z = zone_new(origin, path);
-	if (load_soa(&d, z, zk.soa, zk.ttl_val, err, errlen) < 0)
+	if (zk.soa && load_soa(&d, z, zk.soa, zk.ttl_val, err, errlen) < 0)
 		goto out;
+	if (zk.include && include_master(&d, z, path, zk.include, err, errlen) < 0)
+		goto out;
+	rs = rdata_scanner_new(z->origin);
+	if (!rs) {
+		ydoc_err(&d, zk.origin, err, errlen, "out of memory");
+		goto out;
+	}
 	if (zk.records) {
 		yaml_node_t *r = zk.records;
 		if (ydoc_check_map(&d, r, "records", err, errlen) < 0)
 			goto out;
 		for (yaml_node_pair_t *p = r->data.mapping.pairs.start; p < r->data.mapping.pairs.top; p++)
-			if (load_owner(&d, z, ydoc_node(&d, p->key), ydoc_node(&d, p->value), zk.ttl_val,
-			               opts, err, errlen) < 0)
+			if (load_owner(&d, z, rs, ydoc_node(&d, p->key), ydoc_node(&d, p->value),
+			               zk.ttl_val, opts, err, errlen) < 0)
 				goto out;
 	}
 	if (zone_finish(z, msg, sizeof(msg)) < 0) {
@@ -337,6 +372,7 @@ static int load_zone(const char *path, const struct steer_policy *opts, struct z
 	z = NULL;
 	rc = 0;
 out:
+	rdata_scanner_free(rs);
 	if (z)
 		zone_free(z);
 	ydoc_free(&d);
@@ -346,17 +382,18 @@ out:
 int zone_yaml_load_ex(const char *path, const struct zone_yaml_opts *opts, struct zone **out,
                       char *err, size_t errlen, int *open_errno)
 {
-	struct steer_policy pol = { .allowed = opts && opts->steer_ok, .check_modes = false };
+	struct steer_policy pol = { .allowed = opts && opts->steer_ok, .caps = NULL };
 	return load_zone(path, &pol, out, err, errlen, open_errno);
 }
 
 int zone_yaml_load_caps(const char *path, const struct zone_steer_caps *caps, struct zone **out,
                         char *err, size_t errlen, int *open_errno)
 {
-	struct steer_policy pol = { .allowed = caps && (caps->geodns || caps->anycast),
-	                            .check_modes = caps != NULL };
-	if (caps)
-		pol.caps = *caps;
+	char why[256];
+	struct steer_policy pol = {
+		.allowed = caps && steer_usable(caps->cfg, STEER_MODE_DEFAULT, true, why, sizeof(why)) == 0,
+		.caps = caps,
+	};
 	return load_zone(path, &pol, out, err, errlen, open_errno);
 }
 

@@ -19,8 +19,8 @@
 
 /* What the main config offers the zones it names. */
 struct zone_yaml_opts {
-	/* geoip and pops are configured, so names may carry `steer:`
-	 * (struct steer_rec, geodns/geo_config.h, hung on znode.steer). */
+	/* names may carry `steer:` (struct steer_rec, common/steer_rec.h,
+	 * hung on znode.steer), in any mode, unchecked. */
 	bool steer_ok;
 };
 

@@ -182,6 +182,10 @@ static int dns_entry(struct cmp_ctx *c, const json_t *rec, const json_t *ent, ui
 	cmp_obs_init(&o, CG_ANYCAST, p);
 	o.join = CJ_PROBE;
 	cmp_probe_key(prb, &o.key);
+	char label[24];
+	snprintf(label, sizeof(label), "atlas-prb-%u", prb);
+	if (!(o.client = cmp_label(c, label)))
+		return WHY("out of memory");
 	/* The anycast path's RTT is taken as the ping RTT to the unicast
 	 * address of the PoP it reached (same measurement as the best
 	 * PoP's); the DNS `rt` mixes in UDP and server time, so unused. */

@@ -42,6 +42,15 @@ void cmp_ctx_free(struct cmp_ctx *c)
 	for (size_t i = 0; i < c->n_files; i++)
 		free(c->files[i].path);
 	free(c->obs);
+	free(c->obs_index);
+	for (size_t i = 0; i < c->n_labels; i++)
+		free(c->labels[i]);
+	free(c->labels);
+	free(c->resolvers);
+	free(c->rindex);
+	free(c->tslots);
+	free(c->tindex);
+	cmp_scratch_free_ptr(c->scratch);
 	free(c->rows);
 	free(c->files);
 	free(c);
@@ -107,6 +116,28 @@ static int parse_addr16(const char *text, uint8_t out[16])
 	return 0;
 }
 
+int cmp_prefix_parse(const char *text, uint8_t a[16], unsigned *len)
+{
+	int af = parse_addr16(text, a);
+	if (!af)
+		return -1;
+	unsigned max = af == 4 ? 32 : 128;
+	const char *slash = strchr(text, '/');
+	unsigned l = max;
+	if (slash) {
+		char *end;
+		unsigned long v = strtoul(slash + 1, &end, 10);
+		if (end == slash + 1 || *end || v > max)
+			return -1;
+		l = (unsigned)v;
+	}
+	*len = (af == 4 ? 96 : 0) + l;
+	/* Bits past the length do not matter. */
+	for (unsigned bit = *len; bit < 128; bit++)
+		a[bit / 8] &= (uint8_t) ~(0x80u >> (bit % 8));
+	return 0;
+}
+
 int cmp_subnet_key(const char *text, struct cmp_key *k)
 {
 	uint8_t a[16];
@@ -165,8 +196,24 @@ void cmp_obs_init(struct cmp_obs *o, enum cmp_group g, int chosen)
 	o->experienced = NAN;
 }
 
-/* Grow *arr (element size sz) to hold one more. */
-static int grow(void **arr, size_t *cap, size_t n, size_t sz)
+uint32_t cmp_label(struct cmp_ctx *c, const char *name)
+{
+	/* Linear: probe and Atlas inputs have hundreds of clients, and the
+	 * last one added is the likeliest. */
+	for (size_t i = c->n_labels; i-- > 0;)
+		if (!strcmp(c->labels[i], name))
+			return (uint32_t)i + 1;
+	char *dup = strdup(name);
+	if (!dup ||
+	    cmp_grow((void **)&c->labels, &c->cap_labels, c->n_labels, sizeof(*c->labels)) < 0) {
+		free(dup);
+		return 0;
+	}
+	c->labels[c->n_labels++] = dup;
+	return (uint32_t)c->n_labels;
+}
+
+int cmp_grow(void **arr, size_t *cap, size_t n, size_t sz)
 {
 	if (n < *cap)
 		return 0;
@@ -179,17 +226,113 @@ static int grow(void **arr, size_t *cap, size_t n, size_t sz)
 	return 0;
 }
 
+/* The fields that make two observations the same, packed without padding
+ * bytes so that equal observations have equal bytes. */
+struct obs_id {
+	double experienced, lat, lon;
+	int32_t chosen;
+	uint32_t client;
+	uint8_t key[17];
+	uint8_t group, join, has_coords, at_resolver;
+	char continent[3], country[3];
+	uint8_t zero[5];   /* to 64 bytes: a whole number of 8-byte words */
+};
+
+_Static_assert(sizeof(struct obs_id) % 8 == 0, "hash_words reads whole words");
+
+static void obs_id(const struct cmp_obs *o, struct obs_id *id)
+{
+	memset(id, 0, sizeof(*id));
+	id->experienced = o->experienced;
+	id->lat = o->has_coords ? o->lat : 0;
+	id->lon = o->has_coords ? o->lon : 0;
+	id->chosen = o->chosen;
+	id->client = o->client;
+	memcpy(id->key, o->key.b, sizeof(id->key));
+	id->group = o->group;
+	id->join = o->join;
+	id->has_coords = o->has_coords;
+	id->at_resolver = o->at_resolver;
+	memcpy(id->continent, o->continent, 3);
+	memcpy(id->country, o->country, 3);
+}
+
+/* A 64-bit hash of n bytes (n a multiple of 8), 8 at a time: multiply,
+ * xor-shift (the finaliser of MurmurHash3, as a mixing step). */
+static uint64_t hash_words(const void *p, size_t n)
+{
+	const uint8_t *b = p;
+	uint64_t h = 0x9e3779b97f4a7c15ull;
+	for (size_t i = 0; i + 8 <= n; i += 8) {
+		uint64_t w;
+		memcpy(&w, b + i, 8);
+		h = (h ^ w) * 0xff51afd7ed558ccdull;
+		h ^= h >> 33;
+	}
+	h *= 0xc4ceb9fe1a85ec53ull;
+	return h ^ (h >> 33);
+}
+
+static int index_grow(struct cmp_ctx *c)
+{
+	size_t nc = c->index_cap ? c->index_cap * 2 : 1024;
+	uint32_t *t = calloc(nc, sizeof(*t));
+	if (!t)
+		return -1;
+	for (size_t i = 0; i < c->n_obs; i++) {
+		if (c->obs[i].rtt)
+			continue;
+		size_t h = c->obs[i].hash & (nc - 1);
+		while (t[h])
+			h = (h + 1) & (nc - 1);
+		t[h] = (uint32_t)i + 1;
+	}
+	free(c->obs_index);
+	c->obs_index = t;
+	c->index_cap = nc;
+	return 0;
+}
+
 int cmp_add_obs(struct cmp_ctx *c, const struct cmp_obs *o)
 {
-	if (grow((void **)&c->obs, &c->cap_obs, c->n_obs, sizeof(*c->obs)) < 0)
+	uint64_t n = o->count ? o->count : 1, hash = 0;
+	size_t slot = 0;
+	if (!o->rtt) {
+		if (c->n_obs + 1 > c->index_cap / 2 && index_grow(c) < 0)
+			return -1;
+		struct obs_id id, other;
+		obs_id(o, &id);
+		hash = hash_words(&id, sizeof(id));
+		slot = hash & (c->index_cap - 1);
+		for (; c->obs_index[slot]; slot = (slot + 1) & (c->index_cap - 1)) {
+			struct cmp_obs *e = &c->obs[c->obs_index[slot] - 1];
+			if (e->hash != hash)
+				continue;
+			obs_id(e, &other);
+			if (!memcmp(&id, &other, sizeof(id))) {
+				e->count += n;
+				c->last_obs = (size_t)(e - c->obs);
+				return 0;
+			}
+		}
+	}
+	if (c->n_obs >= UINT32_MAX - 1 ||
+	    cmp_grow((void **)&c->obs, &c->cap_obs, c->n_obs, sizeof(*c->obs)) < 0)
 		return -1;
-	c->obs[c->n_obs++] = *o;
+	c->obs[c->n_obs] = *o;
+	c->obs[c->n_obs].count = n;
+	c->obs[c->n_obs].memo_rows = 0;
+	c->last_obs = c->n_obs;
+	c->obs[c->n_obs].hash = hash;
+	if (!o->rtt)
+		c->obs_index[slot] = (uint32_t)c->n_obs + 1;
+	c->n_obs++;
 	return 0;
 }
 
 int cmp_add_rtt(struct cmp_ctx *c, const struct cmp_key *k, int pop, double rtt)
 {
-	if (grow((void **)&c->rows, &c->cap_rows, c->n_rows, sizeof(*c->rows)) < 0)
+	if (cmp_grow((void **)&c->rows, &c->cap_rows, c->n_rows, sizeof(*c->rows)) < 0)
 		return -1;
 	struct cmp_rtt_row *r = &c->rows[c->n_rows++];
 	r->key = *k;

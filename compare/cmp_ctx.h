@@ -24,8 +24,10 @@ struct geotree;
 
 /* The groups every figure is reported for: three methods, two A/B arms. */
 enum cmp_group {
-	CG_GEODNS_ECS,      /* probe geodns_ecs; decision log method geodns with ecs */
-	CG_GEODNS_RESOLVER, /* probe geodns_resolver; decision log geodns without ecs */
+	CG_GEODNS_ECS,      /* probe: a resolver that sent ECS, else the direct ECS query;
+	                     * decision log: geodns that located the client by its ECS */
+	CG_GEODNS_RESOLVER, /* probe: a resolver that sent no ECS (or unknown); decision
+	                     * log: geodns steered by the resolver's address */
 	CG_ANYCAST,         /* probe anycast NSID; Atlas DNS NSID; decision log anycast */
 	CG_AB_GEODNS,       /* decision log arm "geodns" */
 	CG_AB_ANYCAST,      /* decision log arm "anycast" */
@@ -49,14 +51,25 @@ struct cmp_key {
 };
 
 struct cmp_obs {
+	uint64_t count;           /* identical observations folded into this one */
+	uint64_t hash;            /* of its identity, for folding (cmp_ctx.c) */
+	size_t memo_rows;         /* time series: rated with this many RTT rows, + 1 */
+	int32_t memo_optimal;     /* ... the rating then (cmp_time.c) */
+	bool memo_have_lat;
+	double memo_lat;
 	uint8_t group;            /* enum cmp_group */
 	uint8_t join;             /* enum cmp_join */
+	uint32_t client;          /* per-client table: 1 + index in ctx labels, 0 none */
 	int chosen;               /* PoP index the method chose */
 	struct cmp_key key;       /* for CJ_SUBNET / CJ_PROBE */
-	double *rtt;              /* CJ_OWN: n_pops RTTs, NAN = not measured (owned) */
+	double *rtt;              /* CJ_OWN: n_pops RTTs, NAN = not measured,
+	                           * INFINITY = measured, no reply (owned) */
 	double experienced;       /* RTT the client saw on the chosen path (anycast
 	                           * address RTT), NAN = use rtt[chosen] */
 	bool has_coords;
+	bool at_resolver;         /* the location is the resolver's, not the client's
+	                           * (a decision-log GeoDNS answer steered by the
+	                           * resolver's address): never rated by distance */
 	double lat, lon;
 	char continent[3];        /* "" = unknown */
 	char country[3];
@@ -77,6 +90,7 @@ struct cmp_file {
 	size_t records;           /* turned into observations or RTT rows */
 	size_t malformed;         /* unreadable lines, each reported as file:line */
 	size_t skipped;           /* well-formed but unusable (unknown PoP, no NSID, ...) */
+	size_t scanned;           /* decision-log lines read by the fixed-form scanner */
 };
 
 /* Atlas specifics, counted over all Atlas inputs. */
@@ -91,21 +105,65 @@ struct cmp_atlas_stats {
 	size_t ping_unmapped;     /* dst_addr is no PoP's unicast address */
 };
 
+/* One second of one group in the time series (compare/cmp_time.c). */
+struct cmp_tslot {
+	int64_t sec;              /* Unix time, seconds */
+	uint8_t group;
+	uint64_t samples, rated, hits, n_lat;
+	int64_t lat_sum_us;       /* latency inflation, sum of whole microseconds */
+};
+
+#define CMP_NO_TS INT64_MIN
+struct cmp_scratch;
+/* Free a scratch allocated for the context (compare/cmp_rate.c). */
+void cmp_scratch_free_ptr(struct cmp_scratch *s);
+
+/* One resolver of the decision logs (compare/cmp_resolvers.c). */
+struct cmp_resolver {
+	char addr[48];
+	uint64_t answers;         /* answers to it */
+	uint64_t ecs_present;     /* ... to queries that carried ECS */
+	uint64_t geodns;          /* ... by GeoDNS */
+	uint64_t ecs_used;        /* ... of which located by that ECS */
+};
+
 struct cmp_ctx {
 	const struct geo_config *geo;   /* borrowed: PoPs */
 	const struct geotree *loc;      /* borrowed, may be NULL: locates addresses */
 	size_t n_pops;
 	FILE *errf;                     /* where file:line messages go (stderr) */
 	unsigned max_msgs;              /* per file, then a summary line */
+	bool progress;                  /* a progress line on errf (a terminal) */
 
-	struct cmp_obs *obs;
+	struct cmp_obs *obs;            /* distinct observations, each with its count */
 	size_t n_obs, cap_obs;
+	size_t last_obs;                /* index of the entry the last cmp_add_obs hit */
+	uint32_t *obs_index;            /* open-addressing table over obs (index + 1) */
+	size_t index_cap;               /* power of two, or 0 */
 	struct cmp_rtt_row *rows;
 	size_t n_rows, cap_rows;
 	struct cmp_file *files;
 	size_t n_files, cap_files;
 	struct cmp_atlas_stats atlas;
+	struct cmp_tslot *tslots;       /* the time series, one slot per group and second */
+	size_t n_tslots, cap_tslots, last_tslot;
+	uint32_t *tindex;               /* open addressing over tslots (index + 1) */
+	size_t tindex_cap;
+	struct cmp_scratch *scratch;    /* for rating while reading */
+	size_t rows_sorted;             /* rows[0..rows_sorted) sorted by key */
+	struct cmp_resolver *resolvers; /* per resolver, decision logs */
+	size_t n_resolvers, cap_resolvers;
+	uint32_t *rindex;               /* open addressing over resolvers (index + 1) */
+	size_t rindex_cap;
+	char **labels;                  /* clients of the per-client table (VP, probe) */
+	size_t n_labels, cap_labels;
 	size_t unknown_pop;             /* chosen PoP names not in the config */
+	size_t resolver_ecs_unknown;    /* probe resolver answers without "ecs": filed
+	                                 * as geodns-resolver */
+	size_t ecs_direct_superseded;   /* probe direct ECS answers not counted: the same
+	                                 * line's resolver sent ECS (counted instead) */
+	size_t ecs_unused;              /* decision-log geodns answers whose query carried
+	                                 * ECS the server did not use */
 };
 
 /* A context over geo's PoPs (geo must have pops); loc may be NULL (then
@@ -124,6 +182,36 @@ void cmp_ctx_free(struct cmp_ctx *c);
  */
 int cmp_read_file(struct cmp_ctx *c, const char *path);
 
+/* Write c's read state to path as a partial file, which cmp_read_file
+ * accepts as an input (compare/cmp_partial.c). 0, or -1 with err. */
+int cmp_save_partial(const struct cmp_ctx *c, const char *path, char *err, size_t errlen);
+
+/* Grow *arr (n elements of sz bytes, room for *cap) to hold one more:
+ * doubling, from 64. 0, or -1 out of memory (arr unchanged). */
+int cmp_grow(void **arr, size_t *cap, size_t n, size_t sz);
+
+/* compare/cmp_time.c. A line's "ts" (RFC 3339 UTC) as Unix ms, or
+ * CMP_NO_TS. */
+int64_t cmp_parse_ts(const char *s);
+/* Rate o now (the RTT rows read so far) and count it in its second. held:
+ * the context's entry o was just folded into (c->obs[c->last_obs]), whose
+ * rating is kept while the RTT rows do not change; or NULL. */
+int cmp_time_add(struct cmp_ctx *c, const struct cmp_obs *o, struct cmp_obs *held, int64_t ts_ms);
+/* Add a slot's counts (partial files). */
+int cmp_tslot_add(struct cmp_ctx *c, const struct cmp_tslot *add);
+/* True when path's first line is the RTT CSV header (read those first:
+ * the time series rates lines as they are read). */
+bool cmp_file_is_rtt_csv(const char *path);
+
+/* Add add's counts to the resolver add->addr (new if unknown). 0, -1 OOM. */
+int cmp_resolver_add(struct cmp_ctx *c, const struct cmp_resolver *add);
+
+/* The per-client label id of name (added if new): 1 + index; 0 on OOM. */
+uint32_t cmp_label(struct cmp_ctx *c, const char *name);
+
+/* A new file entry for path (compare/cmp_input.c); NULL out of memory. */
+struct cmp_file *cmp_add_file(struct cmp_ctx *c, const char *path);
+
 /* --- helpers shared by the readers (compare/cmp_ctx.c) --- */
 
 /* Index of the PoP named name, or -1. */
@@ -136,10 +224,17 @@ int cmp_pop_by_addr(const struct cmp_ctx *c, const char *addr);
  * truncated to /24 or /56. Returns 0, or -1 when it is no address. */
 int cmp_subnet_key(const char *text, struct cmp_key *k);
 void cmp_probe_key(uint32_t prb_id, struct cmp_key *k);
+/* "addr" or "addr/len" to 16 bytes (IPv4 as ::ffff:a.b.c.d, length + 96),
+ * bits past the length cleared. 0, or -1 when it is no prefix. */
+int cmp_prefix_parse(const char *text, uint8_t a[16], unsigned *len);
 /* Fill o's location from the DB for address text (no-op without a DB or
  * an unparsable address; never overwrites known fields). */
 void cmp_locate(const struct cmp_ctx *c, const char *addr, struct cmp_obs *o);
-/* Append (copies o; o->rtt ownership moves). 0, or -1 out of memory. */
+/* Add o->count (1 when 0) observations like o. Observations without their
+ * own RTT vector that equal one already held (every field but count) are
+ * folded into it, so memory grows with distinct clients, not lines; one
+ * with an RTT vector (probe lines) is appended and owns it (o->rtt
+ * ownership moves). 0, or -1 out of memory. */
 int cmp_add_obs(struct cmp_ctx *c, const struct cmp_obs *o);
 int cmp_add_rtt(struct cmp_ctx *c, const struct cmp_key *k, int pop, double rtt);
 /* An observation with defaults (no RTTs, no location, experienced NAN). */

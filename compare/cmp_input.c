@@ -13,13 +13,14 @@
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "compare/cmp_ctx.h"
 #include "compare/cmp_sources.h"
 
 static const char *const format_name[] = {
 	[CF_NONE] = "unknown", [CF_PROBE] = "probe", [CF_DECISION] = "decision-log",
-	[CF_ATLAS] = "atlas", [CF_CSV] = "rtt-csv",
+	[CF_ATLAS] = "atlas", [CF_CSV] = "rtt-csv", [CF_PARTIAL] = "partial",
 };
 
 enum cmp_format cmp_detect_json(const json_t *rec)
@@ -53,6 +54,20 @@ __attribute__((format(printf, 4, 5))) static void note(struct cmp_ctx *c, struct
 	fputc('\n', c->errf);
 }
 
+/* Count the outcome r of a reader (0 used, 1 skipped, -1 malformed). */
+static void outcome(struct cmp_ctx *c, struct cmp_file *f, int r, const char *why, size_t lineno)
+{
+	if (r == 0) {
+		f->records++;
+	} else if (r == 1) {
+		f->skipped++;
+		note(c, f, lineno, "skipped: %s", why);
+	} else {
+		f->malformed++;
+		note(c, f, lineno, "%s", why);
+	}
+}
+
 /* Hand one record to its reader and count the outcome. */
 static void dispatch(struct cmp_ctx *c, struct cmp_file *f, enum cmp_format fmt, const json_t *rec,
                      const char *line, size_t lineno)
@@ -77,15 +92,7 @@ static void dispatch(struct cmp_ctx *c, struct cmp_file *f, enum cmp_format fmt,
 		r = -1;
 		snprintf(why, sizeof(why), "no format");
 	}
-	if (r == 0) {
-		f->records++;
-	} else if (r == 1) {
-		f->skipped++;
-		note(c, f, lineno, "skipped: %s", why);
-	} else {
-		f->malformed++;
-		note(c, f, lineno, "%s", why);
-	}
+	outcome(c, f, r, why, lineno);
 }
 
 static bool blank(const char *s)
@@ -93,6 +100,19 @@ static bool blank(const char *s)
 	while (*s && isspace((unsigned char)*s))
 		s++;
 	return *s == 0;
+}
+
+/* "\rpath: N lines, x of y MB (z%)" on errf, every 2^18 lines, when
+ * c->progress (compare_cmd sets it when stderr is a terminal). */
+static void progress(const struct cmp_ctx *c, const struct cmp_file *f, FILE *in, size_t lineno,
+                     off_t size)
+{
+	if (!c->progress || !c->errf || (lineno & ((1u << 18) - 1)))
+		return;
+	double at = (double)ftello(in) / 1e6, all = (double)size / 1e6;
+	fprintf(c->errf, "\r%s: %zu lines, %.0f of %.0f MB (%.0f%%)\033[K", f->path, lineno, at, all,
+	        all > 0 ? 100 * at / all : 0);
+	fflush(c->errf);
 }
 
 /* JSON Lines or CSV, one line at a time. */
@@ -104,9 +124,12 @@ static int read_lines(struct cmp_ctx *c, struct cmp_file *f, FILE *in)
 	ssize_t n;
 	size_t lineno = 0;
 	size_t first_bad = 0;
+	struct stat st;
+	off_t size = fstat(fileno(in), &st) == 0 ? st.st_size : 0;
 
 	while ((n = getline(&line, &cap, in)) >= 0) {
 		lineno++;
+		progress(c, f, in, lineno, size);
 		while (n > 0 && (line[n - 1] == '\n' || line[n - 1] == '\r'))
 			line[--n] = 0;
 		if (blank(line))
@@ -115,6 +138,17 @@ static int read_lines(struct cmp_ctx *c, struct cmp_file *f, FILE *in)
 		if (fmt == CF_CSV) {
 			dispatch(c, f, fmt, NULL, line, lineno);
 			continue;
+		}
+		if (fmt == CF_DECISION) {
+			/* The form steerdns writes, without a JSON tree; any
+			 * other form falls through to jansson. */
+			char why[256] = "";
+			int r = cmp_scan_decision(c, line, (size_t)n, why, sizeof(why));
+			if (r != 2) {
+				f->scanned++;
+				outcome(c, f, r, why, lineno);
+				continue;
+			}
 		}
 		if (fmt == CF_NONE && cmp_csv_is_header(line)) {
 			fmt = CF_CSV;
@@ -149,6 +183,8 @@ static int read_lines(struct cmp_ctx *c, struct cmp_file *f, FILE *in)
 		json_decref(rec);
 	}
 	free(line);
+	if (c->progress && c->errf && lineno >= (1u << 18))
+		fputs("\r\033[K", c->errf);   /* the progress line goes away */
 	if (ferror(in)) {
 		if (c->errf)
 			fprintf(c->errf, "%s: read error: %s\n", f->path, strerror(errno));
@@ -259,6 +295,82 @@ out:
 	return rc;
 }
 
+bool cmp_file_is_rtt_csv(const char *path)
+{
+	FILE *in = fopen(path, "r");
+	char *line = NULL;
+	size_t cap = 0;
+	ssize_t n;
+	bool csv = false;
+	if (!in)
+		return false;
+	while ((n = getline(&line, &cap, in)) >= 0) {
+		while (n > 0 && (line[n - 1] == '\n' || line[n - 1] == '\r'))
+			line[--n] = 0;
+		if (blank(line))
+			continue;
+		csv = cmp_csv_is_header(line);
+		break;
+	}
+	free(line);
+	fclose(in);
+	return csv;
+}
+
+struct cmp_file *cmp_add_file(struct cmp_ctx *c, const char *path)
+{
+	if (cmp_grow((void **)&c->files, &c->cap_files, c->n_files, sizeof(*c->files)) < 0)
+		return NULL;
+	struct cmp_file *f = &c->files[c->n_files];
+	memset(f, 0, sizeof(*f));
+	f->path = strdup(path);
+	if (!f->path)
+		return NULL;
+	f->format = format_name[CF_NONE];
+	c->n_files++;
+	return f;
+}
+
+const char *cmp_format_name(const char *name)
+{
+	for (size_t i = 0; i < sizeof(format_name) / sizeof(format_name[0]); i++)
+		if (!strcmp(format_name[i], name))
+			return format_name[i];
+	return format_name[CF_NONE];
+}
+
+#define PARTIAL_MAGIC "{\"steerdns_compare_partial\":"
+
+/* A partial file: one JSON object a line (compare/cmp_partial.c); any bad
+ * line makes the whole file an error, since a partial result with a line
+ * missing is no longer exact. */
+static int read_partial(struct cmp_ctx *c, const char *path, FILE *in)
+{
+	char *line = NULL, why[256];
+	size_t cap = 0, lineno = 0;
+	ssize_t n;
+	int rc = 0;
+	while (rc == 0 && (n = getline(&line, &cap, in)) >= 0) {
+		json_error_t je;
+		lineno++;
+		json_t *rec = json_loadb(line, (size_t)n, 0, &je);
+		if (!rec) {
+			snprintf(why, sizeof(why), "bad JSON at column %d: %s", je.column, je.text);
+			rc = -1;
+		} else if (lineno == 1 && !json_object_get(rec, "steerdns_compare_partial")) {
+			snprintf(why, sizeof(why), "not a partial file");
+			rc = -1;
+		} else {
+			rc = cmp_rec_partial(c, rec, why, sizeof(why)) == 0 ? 0 : -1;
+		}
+		json_decref(rec);
+	}
+	free(line);
+	if (rc < 0 && c->errf)
+		fprintf(c->errf, "%s:%zu: %s\n", path, lineno, why);
+	return rc;
+}
+
 int cmp_read_file(struct cmp_ctx *c, const char *path)
 {
 	FILE *in = fopen(path, "r");
@@ -269,25 +381,22 @@ int cmp_read_file(struct cmp_ctx *c, const char *path)
 			fprintf(c->errf, "%s: cannot open: %s\n", path, strerror(errno));
 		return -1;
 	}
-	if (c->n_files == c->cap_files) {
-		size_t nc = c->cap_files ? c->cap_files * 2 : 8;
-		struct cmp_file *p = realloc(c->files, nc * sizeof(*p));
-		if (!p) {
-			fclose(in);
-			return -1;
-		}
-		c->files = p;
-		c->cap_files = nc;
+	struct cmp_file *f = NULL;
+	char head[32] = "";
+	size_t hn = fread(head, 1, sizeof(head) - 1, in);
+	head[hn] = 0;
+	rewind(in);
+	/* A partial file (--save-partial) brings its own file entries. */
+	if (!strncmp(head, PARTIAL_MAGIC, strlen(PARTIAL_MAGIC))) {
+		rc = read_partial(c, path, in);
+		fclose(in);
+		return rc;
 	}
-	struct cmp_file *f = &c->files[c->n_files];
-	memset(f, 0, sizeof(*f));
-	f->path = strdup(path);
-	if (!f->path) {
+	f = cmp_add_file(c, path);
+	if (!f) {
 		fclose(in);
 		return -1;
 	}
-	f->format = format_name[CF_NONE];
-	c->n_files++;
 	/* A JSON array starts with '[' (after whitespace); anything else is
 	 * read line by line. */
 	do

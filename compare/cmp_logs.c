@@ -8,6 +8,7 @@
 
 #include "compare/cmp_ctx.h"
 #include "compare/cmp_sources.h"
+#include "geodns/geo_config.h"
 
 #define WHY(...) (snprintf(why, whylen, __VA_ARGS__), -1)
 
@@ -37,15 +38,6 @@ static int opt_num(const json_t *rec, const char *k, double *out, bool *have)
 	return 0;
 }
 
-static void set_code(char dst[3], const char *s)
-{
-	if (s && strlen(s) == 2) {
-		dst[0] = s[0];
-		dst[1] = s[1];
-		dst[2] = 0;
-	}
-}
-
 /* Location fields lat, lon, country, continent of obj into o. */
 static int read_location(const json_t *obj, struct cmp_obs *o)
 {
@@ -60,25 +52,37 @@ static int read_location(const json_t *obj, struct cmp_obs *o)
 		o->lat = lat;
 		o->lon = lon;
 	}
-	set_code(o->country, cc);
-	set_code(o->continent, ct);
+	cmp_code_copy(o->country, cc);
+	cmp_code_copy(o->continent, ct);
 	return 0;
 }
 
-static const struct {
-	const char *key;
-	enum cmp_group g;
-} probe_methods[] = {
-	{ "geodns_ecs", CG_GEODNS_ECS },
-	{ "geodns_resolver", CG_GEODNS_RESOLVER },
-	{ "anycast", CG_ANYCAST },
-};
+/* The three answers of a probe line and the group each counts for. */
+enum { PM_ECS, PM_RESOLVER, PM_ANYCAST, PM_N };
+static const char *const probe_keys[PM_N] = { "geodns_ecs", "geodns_resolver", "anycast" };
+
+/*
+ * Whether the resolver of a probe's geodns_resolver answer sent ECS: its
+ * "ecs" field (true / false; null or absent = unknown, as in files of
+ * older probes). Returns 1, 0, -1 unknown, -2 malformed.
+ */
+static int resolver_ecs(const json_t *mo)
+{
+	const json_t *v = json_object_get(mo, "ecs");
+	if (!v || json_is_null(v))
+		return -1;
+	if (!json_is_boolean(v))
+		return -2;
+	return json_is_true(v) ? 1 : 0;
+}
 
 int cmp_rec_probe(struct cmp_ctx *c, const json_t *rec, char *why, size_t whylen)
 {
-	const char *vp, *vp_addr;
+	const char *vp, *vp_addr, *ts;
 	const json_t *loc = json_object_get(rec, "vp_location");
 	const json_t *rtts = json_object_get(rec, "rtt_ms");
+	const json_t *lost = json_object_get(rec, "lost");
+	const json_t *k = json_object_get(rec, "k");
 	struct cmp_obs base;
 	double anycast_rtt = NAN;
 	int used = 0, unknown = 0;
@@ -94,39 +98,61 @@ int cmp_rec_probe(struct cmp_ctx *c, const json_t *rec, char *why, size_t whylen
 	cmp_obs_init(&base, CG_ANYCAST, -1);
 	if (json_is_object(loc) && read_location(loc, &base) < 0)
 		return WHY("probe result: bad 'vp_location' field types");
+	if (!(base.client = cmp_label(c, vp)))
+		return WHY("out of memory");
 	cmp_locate(c, vp_addr, &base);
+	int64_t ts_ms = opt_str(rec, "ts", &ts) == 0 ? cmp_parse_ts(ts) : CMP_NO_TS;
 
-	/* RTTs per PoP (medians of k queries); a PoP whose queries all
-	 * timed out is absent. "anycast" is the anycast address. */
+	/* The geodns_resolver answer counts as GeoDNS with ECS when its
+	 * resolver sent ECS; the line's direct ECS answer then is not
+	 * counted, so that one vantage point is one geodns-ecs sample. */
+	const json_t *mo_res = json_object_get(rec, "geodns_resolver");
+	int res_ecs = json_is_object(mo_res) ? resolver_ecs(mo_res) : -1;
+	if (res_ecs == -2)
+		return WHY("probe result: geodns_resolver.ecs must be true, false or null");
+
+	/* RTTs per PoP (medians of k queries). A PoP absent from rtt_ms
+	 * whose k queries are all in "lost" was measured and never replied
+	 * (INFINITY); absent otherwise, it was not measured (NAN). */
 	double *rtt = malloc((c->n_pops ? c->n_pops : 1) * sizeof(double));
 	if (!rtt)
 		return WHY("out of memory");
-	for (size_t i = 0; i < c->n_pops; i++)
-		rtt[i] = NAN;
+	for (size_t i = 0; i < c->n_pops; i++) {
+		const json_t *l = json_is_object(lost) ? json_object_get(lost, c->geo->pops[i].name)
+		                                       : NULL;
+		bool all_lost = json_is_integer(k) && json_is_integer(l) &&
+		                json_integer_value(k) > 0 &&
+		                json_integer_value(l) >= json_integer_value(k);
+		rtt[i] = all_lost ? INFINITY : NAN;
+	}
 	if (json_is_object(rtts)) {
-		const char *k;
+		const char *key;
 		json_t *v;
-		json_object_foreach((json_t *)rtts, k, v) {
+		json_object_foreach((json_t *)rtts, key, v) {
 			if (!json_is_number(v) || json_number_value(v) < 0) {
 				free(rtt);
-				return WHY("probe result: rtt_ms.%s is not a non-negative number", k);
+				return WHY("probe result: rtt_ms.%s is not a non-negative number", key);
 			}
-			int p = cmp_pop_by_name(c, k);
+			int p = cmp_pop_by_name(c, key);
 			if (p >= 0)
 				rtt[p] = json_number_value(v);
-			else if (!strcmp(k, "anycast"))
+			else if (!strcmp(key, "anycast"))
 				anycast_rtt = json_number_value(v);
 		}
 	}
-	for (size_t m = 0; m < sizeof(probe_methods) / sizeof(probe_methods[0]); m++) {
-		const json_t *mo = json_object_get(rec, probe_methods[m].key);
+	for (int m = 0; m < PM_N; m++) {
+		const json_t *mo = json_object_get(rec, probe_keys[m]);
 		const char *pop;
 		if (!mo || json_is_null(mo))
 			continue;
 		if (!json_is_object(mo) || opt_str(mo, "pop", &pop) < 0) {
 			free(rtt);
 			return WHY("probe result: '%s' must be an object with a string or null 'pop'",
-			           probe_methods[m].key);
+			           probe_keys[m]);
+		}
+		if (m == PM_ECS && res_ecs == 1) {
+			c->ecs_direct_superseded++;
+			continue;
 		}
 		int p = cmp_pop_by_name(c, pop);
 		if (p < 0) {
@@ -135,7 +161,11 @@ int cmp_rec_probe(struct cmp_ctx *c, const json_t *rec, char *why, size_t whylen
 			continue;
 		}
 		struct cmp_obs o = base;
-		o.group = (uint8_t)probe_methods[m].g;
+		o.group = (uint8_t)(m == PM_ANYCAST                     ? CG_ANYCAST
+		                    : m == PM_ECS || res_ecs == 1       ? CG_GEODNS_ECS
+		                                                        : CG_GEODNS_RESOLVER);
+		if (m == PM_RESOLVER && res_ecs < 0)
+			c->resolver_ecs_unknown++;
 		o.chosen = p;
 		o.rtt = malloc((c->n_pops ? c->n_pops : 1) * sizeof(double));
 		if (!o.rtt) {
@@ -145,9 +175,9 @@ int cmp_rec_probe(struct cmp_ctx *c, const json_t *rec, char *why, size_t whylen
 		memcpy(o.rtt, rtt, c->n_pops * sizeof(double));
 		/* Anycast's latency is what the anycast address answers in,
 		 * not the unicast RTT of the PoP it lands on. */
-		if (probe_methods[m].g == CG_ANYCAST)
+		if (m == PM_ANYCAST)
 			o.experienced = anycast_rtt;
-		if (cmp_add_obs(c, &o) < 0) {
+		if (cmp_time_add(c, &o, NULL, ts_ms) < 0 || cmp_add_obs(c, &o) < 0) {
 			free(o.rtt);
 			free(rtt);
 			return WHY("out of memory");
@@ -163,45 +193,34 @@ int cmp_rec_probe(struct cmp_ctx *c, const json_t *rec, char *why, size_t whylen
 	return 0;
 }
 
+/* A decision-log line read with jansson (any key order, escapes, extra
+ * keys): its fields, then the common rules of cmp_decision_apply. */
 int cmp_rec_decision(struct cmp_ctx *c, const json_t *rec, char *why, size_t whylen)
 {
-	const char *method, *arm, *ecs, *client, *pop;
-	struct cmp_obs o;
+	struct cmp_decision d = { .ecs_used = -1 };
+	double lat = 0, lon = 0;
+	const char *cc, *ct, *ts;
+	bool hlat, hlon;
 
-	if (opt_str(rec, "method", &method) < 0 || !method ||
-	    (strcmp(method, "geodns") != 0 && strcmp(method, "anycast") != 0))
-		return WHY("decision log: 'method' must be \"geodns\" or \"anycast\"");
-	if (opt_str(rec, "arm", &arm) < 0 ||
-	    (arm && strcmp(arm, "geodns") != 0 && strcmp(arm, "anycast") != 0))
-		return WHY("decision log: 'arm' must be \"geodns\", \"anycast\" or null");
-	if (opt_str(rec, "ecs", &ecs) < 0 || opt_str(rec, "client", &client) < 0 ||
-	    opt_str(rec, "pop", &pop) < 0)
-		return WHY("decision log: 'ecs', 'client' and 'pop' must be strings or null");
-	enum cmp_group g = !strcmp(method, "anycast") ? CG_ANYCAST
-	                   : ecs                       ? CG_GEODNS_ECS
-	                                               : CG_GEODNS_RESOLVER;
-	int p = cmp_pop_by_name(c, pop);
-	cmp_obs_init(&o, g, p);
-	if (read_location(rec, &o) < 0)
+	if (opt_str(rec, "method", &d.method) < 0 || opt_str(rec, "arm", &d.arm) < 0 ||
+	    opt_str(rec, "ecs", &d.ecs) < 0 || opt_str(rec, "client", &d.client) < 0 ||
+	    opt_str(rec, "pop", &d.pop) < 0 || opt_str(rec, "resolver", &d.resolver) < 0)
+		return WHY("decision log: 'method', 'arm', 'ecs', 'client', 'pop' and 'resolver' must "
+		           "be strings or null");
+	const json_t *v = json_object_get(rec, "ecs_used");
+	if (v && !json_is_null(v)) {
+		if (!json_is_boolean(v))
+			return WHY("decision log: 'ecs_used' must be true, false or null");
+		d.ecs_used = json_is_true(v);
+	}
+	d.ts = opt_str(rec, "ts", &ts) == 0 ? cmp_parse_ts(ts) : CMP_NO_TS;
+	if (opt_num(rec, "lat", &lat, &hlat) < 0 || opt_num(rec, "lon", &lon, &hlon) < 0 ||
+	    opt_str(rec, "country", &cc) < 0 || opt_str(rec, "continent", &ct) < 0)
 		return WHY("decision log: bad location field types");
-	if (p < 0) {
-		c->unknown_pop++;
-		snprintf(why, whylen, "decision log: PoP %s%s%s is not in the config",
-		         pop ? "'" : "", pop ? pop : "null", pop ? "'" : "");
-		return 1;
-	}
-	cmp_locate(c, client, &o);
-	/* RTTs come from the RTT CSV, joined by the client's /24 or /56. */
-	if (client && cmp_subnet_key(client, &o.key) == 0)
-		o.join = CJ_SUBNET;
-	else
-		o.join = CJ_OWN;  /* no RTTs: rated by distance if located */
-	if (cmp_add_obs(c, &o) < 0)
-		return WHY("out of memory");
-	if (arm) {
-		o.group = !strcmp(arm, "geodns") ? CG_AB_GEODNS : CG_AB_ANYCAST;
-		if (cmp_add_obs(c, &o) < 0)
-			return WHY("out of memory");
-	}
-	return 0;
+	d.has_coords = hlat && hlon;
+	d.lat = lat;
+	d.lon = lon;
+	d.country = cc;
+	d.continent = ct;
+	return cmp_decision_apply(c, &d, why, whylen);
 }

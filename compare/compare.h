@@ -12,6 +12,7 @@
 /*
  * The subcommand: argv[0] is "compare", then
  *   [-c CONFIG] [--json FILE] [--html FILE] [--min-samples N] INPUT...
+ *   [-c CONFIG] --save-partial FILE INPUT...   (the read state, mergeable)
  * Prints the terminal report on stdout, file:line messages on stderr.
  * Returns the exit code: 0 done (malformed lines are counted and
  * reported, not fatal), 1 a config, input (unreadable, unknown format)

@@ -6,12 +6,14 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "common/config.h"
 #include "compare/cmp_ctx.h"
 #include "compare/cmp_report.h"
 #include "compare/compare.h"
 #include "geodns/geo_compile.h"
+#include "server/modules.h"
 
 #define DEFAULT_CONFIG "/etc/steerdns/steerdns.yaml"
 
@@ -19,8 +21,14 @@ static void usage(FILE *f)
 {
 	fprintf(f, "usage: steerdns compare [-c CONFIG] [--json FILE] [--html FILE] "
 	           "[--min-samples N] INPUT...\n"
+	           "       steerdns compare [-c CONFIG] --save-partial FILE INPUT...\n"
+	           "       steerdns compare [-c CONFIG] --sql clickhouse [--sql-table NAME]\n"
 	           "  INPUT: probe results, decision logs, RIPE Atlas results (JSON Lines or a\n"
-	           "  JSON array) or RTT CSV (client,pop,rtt_ms); the format is detected.\n");
+	           "  JSON array), RTT CSV (client,pop,rtt_ms) or partial files written by\n"
+	           "  --save-partial; the format is detected. --save-partial writes what was\n"
+	           "  read (the aggregate state) instead of a report, for merging later.\n"
+	           "  --sql clickhouse prints the query for the main figures of decision logs\n"
+	           "  in ClickHouse (table steerdns_decisions, compare/formats.md).\n");
 }
 
 int compare_cmd(int argc, char **argv)
@@ -30,10 +38,14 @@ int compare_cmd(int argc, char **argv)
 		{ "json", required_argument, NULL, 'j' },
 		{ "html", required_argument, NULL, 'H' },
 		{ "min-samples", required_argument, NULL, 'm' },
+		{ "save-partial", required_argument, NULL, 'P' },
+		{ "sql", required_argument, NULL, 'S' },
+		{ "sql-table", required_argument, NULL, 'T' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
-	const char *config = DEFAULT_CONFIG, *json = NULL, *html = NULL;
+	const char *config = DEFAULT_CONFIG, *json = NULL, *html = NULL, *partial = NULL;
+	const char *sql = NULL, *table = "steerdns_decisions";
 	unsigned long min_samples = 30;
 	struct config *cfg = NULL;
 	struct cmp_ctx *c = NULL;
@@ -54,6 +66,24 @@ int compare_cmd(int argc, char **argv)
 		case 'H':
 			html = optarg;
 			break;
+		case 'P':
+			partial = optarg;
+			break;
+		case 'S':
+			sql = optarg;
+			if (strcmp(sql, "clickhouse") != 0) {
+				fprintf(stderr, "steerdns compare: --sql knows only 'clickhouse'\n");
+				return 2;
+			}
+			break;
+		case 'T':
+			table = optarg;
+			if (!*table || strspn(table, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
+			                             "0123456789_.") != strlen(table)) {
+				fprintf(stderr, "steerdns compare: bad --sql-table '%s'\n", table);
+				return 2;
+			}
+			break;
 		case 'm': {
 			char *end;
 			min_samples = strtoul(optarg, &end, 10);
@@ -72,7 +102,7 @@ int compare_cmd(int argc, char **argv)
 			return 2;
 		}
 	}
-	if (optind >= argc) {
+	if (optind >= argc && !sql) {
 		fprintf(stderr, "steerdns compare: give at least one input file\n");
 		usage(stderr);
 		return 2;
@@ -85,12 +115,29 @@ int compare_cmd(int argc, char **argv)
 		fprintf(stderr, "%s: compare needs the PoPs of a `pops:` section\n", config);
 		goto out;
 	}
+	if (sql) {
+		rc = cmp_sql_clickhouse(cfg->geo, table, stdout) == 0 ? 0 : 1;
+		goto out;
+	}
 	c = cmp_ctx_new(cfg->geo, cfg->geo_compiled ? cfg->geo_compiled->loc_tree : NULL, stderr);
 	if (!c)
 		goto out;
-	for (int i = optind; i < argc; i++)
-		if (cmp_read_file(c, argv[i]) < 0)
+	c->progress = isatty(STDERR_FILENO);
+	/* RTT CSVs first: lines are rated for the time series as they are
+	 * read, with the RTT rows known by then. */
+	for (int pass = 0; pass < 2; pass++)
+		for (int i = optind; i < argc; i++)
+			if (cmp_file_is_rtt_csv(argv[i]) == (pass == 0) && cmp_read_file(c, argv[i]) < 0)
+				goto out;
+	if (partial) {
+		/* Each shard reduces its own inputs; the merge reports. */
+		if (cmp_save_partial(c, partial, err, sizeof(err)) < 0) {
+			fprintf(stderr, "%s\n", err);
 			goto out;
+		}
+		rc = 0;
+		goto out;
+	}
 	r = cmp_report_build(c, (unsigned)min_samples);
 	if (!r) {
 		fprintf(stderr, "steerdns compare: out of memory\n");

@@ -20,6 +20,8 @@
 #include "geodns/geo_compile.h"
 #include "geodns/geo_config.h"
 #include "geodns/geotree.h"
+#include "geodns/steer.h"
+#include "server/modules.h"
 
 #define DEFAULT_CONFIG "/etc/steerdns/steerdns.yaml"
 #define TYPE_A 1
@@ -351,6 +353,20 @@ static void question(struct probe_question *q, const uint8_t *qname, uint16_t qt
 
 static const uint8_t id_server[] = { 2, 'i', 'd', 6, 's', 'e', 'r', 'v', 'e', 'r', 0 };
 
+/* True when subnet is not routable (steer_addr_private): a resolver would
+ * not forward it, nor GeoDNS use it. */
+static bool subnet_private(const struct ecs *e)
+{
+	uint8_t a[16] = { 0 };
+	if (e->family == ECS_FAMILY_IPV4) {
+		a[10] = a[11] = 0xff;
+		memcpy(a + 12, e->addr, 4);
+	} else {
+		memcpy(a, e->addr, 16);
+	}
+	return steer_addr_private(a);
+}
+
 /* Fill the jobs from the options. Returns 0, or 2 for a usage error. */
 static int plan(struct run *r)
 {
@@ -444,6 +460,17 @@ static int plan(struct run *r)
 		r->jobs[J_ECS].q.has_ecs = true;
 		r->jobs[J_ECS].q.ecs = r->subnet;
 	}
+	/* Whether the resolver sends ECS upstream: we send it the subnet it
+	 * would derive from our address itself, and a resolver that does
+	 * ECS answers with the authoritative's SCOPE (RFC 7871 7.2.2); one
+	 * that does not drops the option. Only that subnet, and only when it
+	 * is public: any other (--subnet, a private one behind NAT) would
+	 * change the answer users of the resolver get. */
+	if (r->jobs[J_RESOLVER].count && r->have_subnet && !o->subnet &&
+	    !subnet_private(&r->subnet)) {
+		r->jobs[J_RESOLVER].q.has_ecs = true;
+		r->jobs[J_RESOLVER].q.ecs = r->subnet;
+	}
 	return 0;
 }
 
@@ -475,6 +502,17 @@ static json_t *result_json(struct run *r, const char *ts)
 		dname_to_text(r->geo_name, host, sizeof(host));
 		json_object_set_new(g, "qname", json_bytes_text(host));
 		geo_answer_json(g, cfg, j);
+		/* ecs: true when the answer came back with ECS SCOPE > 0 (the
+		 * resolver forwarded our subnet and the authoritative used it),
+		 * false when the option was dropped, null when unknown (not
+		 * asked, no reply, or SCOPE 0: forwarded but not used). */
+		bool asked = j->q.has_ecs && j->have_reply;
+		json_object_set_new(g, "ecs", !asked                ? json_null()
+		                              : !j->first.has_ecs   ? json_false()
+		                              : j->first.ecs_scope  ? json_true()
+		                                                    : json_null());
+		json_object_set_new(g, "ecs_scope", asked && j->first.has_ecs
+		                                    ? json_integer(j->first.ecs_scope) : json_null());
 		json_object_set_new(root, "geodns_resolver", g);
 	} else {
 		json_object_set_new(root, "geodns_resolver", json_null());

@@ -19,9 +19,11 @@
 #include <unistd.h>
 
 #include "common/check_conf_yaml.h"
+#include "common/suggest.h"
 #include "common/yaml_values.h"
 #include "common/zone.h"
 #include "common/zone_yaml.h"
+#include "geodns/geo_schema.h"
 #include "geodns/iso3166.h"
 
 #define NKEYS(a) (sizeof(a) / sizeof((a)[0]))
@@ -29,9 +31,6 @@
 #define MAX_POPS 1024          /* sanity bound; PoP indexes are small ints */
 #define MAX_POP_NAME 63
 #define MAX_FIELD_PARTS 8      /* as geodb.c's path parser */
-#define MAX_STEER_ANSWERS 16
-#define CHECK_MIN_MS 100       /* interval and timeout: 0.1 s .. 1 h */
-#define CHECK_MAX_MS 3600000
 
 /* Everything a section parser needs; err goes through E(). */
 struct gctx {
@@ -64,11 +63,10 @@ static int get_number(struct gctx *c, yaml_node_t *n, const char *what, double *
 }
 
 /* Optional integer key of mapping n that ydoc_walk_map already range
- * checked; read it again with the same table row. */
-static int get_u32_key(struct gctx *c, yaml_node_t *n, const struct ydoc_key *k, uint32_t def,
-                       uint32_t *out)
+ * checked; read it again with the same table row (absent: its default). */
+static int get_u32_key(struct gctx *c, yaml_node_t *n, const struct ydoc_key *k, uint32_t *out)
 {
-	return yv_u32_key(c->d, n, k, def, out, c->err, c->errlen);
+	return yv_u32_key(c->d, n, k, out, c->err, c->errlen);
 }
 
 static const char *resolve(struct gctx *c, const char *rel)
@@ -161,20 +159,6 @@ static int get_cidr(struct gctx *c, yaml_node_t *n, const char *what, struct geo
 
 /* --- geoip --- */
 
-static const struct ydoc_key geoip_keys[] = {
-	{ "databases", YK_ANY, 0, 0, true, NULL },
-	{ "schema", YK_ANY, 0, 0, false, NULL },
-	{ "asn_database", YK_STR, 0, 0, false, NULL },
-};
-
-static const struct ydoc_key schema_keys[] = {
-	{ "latitude", YK_STR, 0, 0, false, NULL },
-	{ "longitude", YK_STR, 0, 0, false, NULL },
-	{ "country", YK_STR, 0, 0, false, NULL },
-	{ "continent", YK_STR, 0, 0, false, NULL },
-	{ "subdivision", YK_STR, 0, 0, false, NULL },
-};
-
 /* "a/b/0/c": non-empty components, at most MAX_FIELD_PARTS of them. */
 static bool field_path_ok(const char *s)
 {
@@ -206,20 +190,19 @@ static int parse_schema(struct gctx *c, yaml_node_t *n)
 	}
 	if (n->type != YAML_MAPPING_NODE)
 		return E(c, n, "schema: expected a preset name or a mapping of field paths");
-	if (ydoc_walk_map(c->d, n, "schema", schema_keys, NKEYS(schema_keys), NULL, c->err,
-	                  c->errlen) < 0)
+	if (ydoc_walk_table(c->d, n, &geo_fields_table, NULL, c->err, c->errlen) < 0)
 		return -1;
 	const char **slots[] = { &f->latitude, &f->longitude, &f->country, &f->continent,
 	                         &f->subdivision };
 	memset(f, 0, sizeof(*f));
-	for (size_t i = 0; i < NKEYS(schema_keys); i++) {
-		yaml_node_t *v = ydoc_map_get(c->d, n, schema_keys[i].key);
+	for (size_t i = 0; i < geo_fields_table.n; i++) {
+		yaml_node_t *v = ydoc_map_get(c->d, n, geo_fields_table.keys[i].key);
 		if (!v)
 			continue;
 		const char *s = ydoc_scalar(v);
 		if (!field_path_ok(s))
 			return E(c, v, "%s: bad field path '%s' (expected keys and array indexes "
-			         "separated by '/', e.g. location/latitude)", schema_keys[i].key, s);
+			         "separated by '/', e.g. location/latitude)", geo_fields_table.keys[i].key, s);
 		*slots[i] = arena_strdup(c->a, s);
 	}
 	if (!f->latitude != !f->longitude)
@@ -234,8 +217,7 @@ static int parse_geoip(struct gctx *c, yaml_node_t *n)
 	struct geo_config *g = c->g;
 	yaml_node_t **items;
 
-	if (ydoc_walk_map(c->d, n, "geoip", geoip_keys, NKEYS(geoip_keys), NULL, c->err,
-	                  c->errlen) < 0)
+	if (ydoc_walk_table(c->d, n, &geo_geoip_table, NULL, c->err, c->errlen) < 0)
 		return -1;
 	long cnt = list_items(c, ydoc_map_get(c->d, n, "databases"), "databases", &items);
 	if (cnt < 0)
@@ -257,7 +239,8 @@ static int parse_geoip(struct gctx *c, yaml_node_t *n)
 	}
 	g->n_databases = (size_t)cnt;
 
-	g->schema = geodb_preset_maxmind;
+	/* The row's default is a preset name. */
+	g->schema = *geodb_preset(ydoc_table_key(&geo_geoip_table, "schema")->def);
 	yaml_node_t *schema = ydoc_map_get(c->d, n, "schema");
 	if (schema && parse_schema(c, schema) < 0)
 		return -1;
@@ -281,11 +264,7 @@ static int parse_check(struct gctx *c, yaml_node_t *n, const struct pop *p,
                        struct check_conf **out)
 {
 	struct check_yaml_opts o = {
-		.pace_keys = true,
-		.interval_ms = 5000, .rise = 2, .fall = 3,
-		.interval_min_ms = CHECK_MIN_MS, .interval_max_ms = CHECK_MAX_MS,
-		.timeout_min_ms = CHECK_MIN_MS, .timeout_max_ms = CHECK_MAX_MS,
-		.timeout_default_ms = 2000,
+		.pace_keys = true,   /* interval, rise, fall: the rows of check_paced_table */
 		.seconds_expect = YV_EXPECT_NUMBER,
 		.default_af = p->n_v4 ? AF_INET : AF_INET6,
 		.default_addr = p->n_v4 ? (const uint8_t *)&p->v4[0] : (const uint8_t *)&p->v6[0],
@@ -300,14 +279,6 @@ static int parse_check(struct gctx *c, yaml_node_t *n, const struct pop *p,
 }
 
 /* --- pops --- */
-
-static const struct ydoc_key pop_keys[] = {
-	{ "location", YK_ANY, 0, 0, true, NULL },
-	{ "ipv4", YK_ANY, 0, 0, false, NULL },
-	{ "ipv6", YK_ANY, 0, 0, false, NULL },
-	{ "check", YK_ANY, 0, 0, false, NULL },
-	{ "identity", YK_ANY, 0, 0, false, NULL },
-};
 
 /* identity: the server.identity (NSID, RFC 5001) of the steerdns at the
  * PoP, so `compare` and `probe` can map an NSID back to its PoP. Printable
@@ -389,8 +360,12 @@ static int parse_pop(struct gctx *c, yaml_node_t *kn, yaml_node_t *n, struct pop
 	if (!pop_name_ok(name))
 		return E(c, kn, "bad PoP name '%.80s' (letters, digits, '-' and '_', at most %d)", name,
 		         MAX_POP_NAME);
+	if (geo_pop_name_reserved(name))
+		return E(c, kn, "PoP name '%s' is reserved (it reads as a steering method or keyword: "
+		         "geodns, anycast, ab, all, none, self, default, auto)", name);
 	snprintf(what, sizeof(what), "pop '%s'", name);
-	if (ydoc_walk_map(c->d, n, what, pop_keys, NKEYS(pop_keys), NULL, c->err, c->errlen) < 0)
+	if (ydoc_walk_map(c->d, n, what, geo_pop_table.keys, geo_pop_table.n, NULL, c->err,
+	                  c->errlen) < 0)
 		return -1;
 	p->name = arena_strdup(c->a, name);
 	if (parse_location(c, ydoc_map_get(c->d, n, "location"), p) < 0)
@@ -453,8 +428,15 @@ static int parse_pop_list(struct gctx *c, yaml_node_t *n, const char *what, unsi
 		for (j = 0; j < g->n_pops; j++)
 			if (strcmp(g->pops[j].name, s) == 0)
 				break;
-		if (j == g->n_pops)
+		if (j == g->n_pops) {
+			struct suggest_best b = { 0 };
+			for (j = 0; j < g->n_pops; j++)
+				suggest_consider(&b, s, g->pops[j].name);
+			if (b.best)
+				return E(c, items[i], "%s: unknown PoP '%s'; did you mean '%s'?", what, s,
+				         b.best);
 			return E(c, items[i], "%s: unknown PoP '%s'", what, s);
+		}
 		for (long k = 0; k < i; k++)
 			if (idx[k] == j)
 				return E(c, items[i], "%s: duplicate PoP '%s'", what, s);
@@ -522,23 +504,9 @@ ok:
 	return 0;
 }
 
-static const struct ydoc_key rule_keys[] = {
-	{ "match", YK_MAP, 0, 0, true, NULL },
-	{ "pops", YK_ANY, 0, 0, true, NULL },
-};
-
-static const struct ydoc_key match_keys[] = {
-	{ "continent", YK_ANY, 0, 0, false, NULL },
-	{ "country", YK_ANY, 0, 0, false, NULL },
-	{ "subdivision", YK_ANY, 0, 0, false, NULL },
-	{ "asn", YK_ANY, 0, 0, false, NULL },
-	{ "cidr", YK_ANY, 0, 0, false, NULL },
-};
-
 static int parse_match(struct gctx *c, yaml_node_t *n, struct geo_rule *r)
 {
-	if (ydoc_walk_map(c->d, n, "match", match_keys, NKEYS(match_keys), NULL, c->err,
-	                  c->errlen) < 0)
+	if (ydoc_walk_table(c->d, n, &geo_match_table, NULL, c->err, c->errlen) < 0)
 		return -1;
 	yaml_node_pair_t *p0 = n->data.mapping.pairs.start;
 	if (p0 == n->data.mapping.pairs.top)
@@ -548,7 +516,8 @@ static int parse_match(struct gctx *c, yaml_node_t *n, struct geo_rule *r)
 		         "match: only one of continent, country, subdivision, asn or cidr per rule");
 	const char *ks = ydoc_scalar(ydoc_node(c->d, p0->key));
 	yaml_node_t *v = ydoc_node(c->d, p0->value);
-	r->kind = (enum geo_match)((size_t)(yv_find_key(match_keys, NKEYS(match_keys), ks) - match_keys) + 1);
+	/* The match table's rows are in enum geo_match order. */
+	r->kind = (enum geo_match)((size_t)(ydoc_table_key(&geo_match_table, ks) - geo_match_table.keys) + 1);
 
 	yaml_node_t **items;
 	long cnt = list_items(c, v, ks, &items);
@@ -592,16 +561,10 @@ static int parse_match(struct gctx *c, yaml_node_t *n, struct geo_rule *r)
 	return 0;
 }
 
-static const struct ydoc_key policy_keys[] = {
-	{ "rules", YK_SEQ, 0, 0, false, NULL },
-	{ "fallback", YK_ANY, 0, 0, false, NULL },
-};
-
 static int parse_policy(struct gctx *c, yaml_node_t *n)
 {
 	struct geo_config *g = c->g;
-	if (ydoc_walk_map(c->d, n, "policy", policy_keys, NKEYS(policy_keys), NULL, c->err,
-	                  c->errlen) < 0)
+	if (ydoc_walk_table(c->d, n, &geo_policy_table, NULL, c->err, c->errlen) < 0)
 		return -1;
 	yaml_node_t *rules = ydoc_map_get(c->d, n, "rules");
 	if (rules) {
@@ -610,8 +573,7 @@ static int parse_policy(struct gctx *c, yaml_node_t *n)
 		for (size_t i = 0; i < cnt; i++) {
 			yaml_node_t *rn = ydoc_node(c->d, rules->data.sequence.items.start[i]);
 			struct geo_rule *r = &g->rules[i];
-			if (ydoc_walk_map(c->d, rn, "rule", rule_keys, NKEYS(rule_keys), NULL, c->err,
-			                  c->errlen) < 0)
+			if (ydoc_walk_table(c->d, rn, &geo_rule_table, NULL, c->err, c->errlen) < 0)
 				return -1;
 			r->line = ydoc_line(rn);
 			if (parse_match(c, ydoc_map_get(c->d, rn, "match"), r) < 0)
@@ -630,42 +592,35 @@ static int parse_policy(struct gctx *c, yaml_node_t *n)
 
 /* --- ecs --- */
 
-static const struct ydoc_key ecs_keys[] = {
-	{ "trust", YK_ANY, 0, 0, false, NULL },
-	{ "scope", YK_MAP, 0, 0, false, NULL },
-};
-static const struct ydoc_key scope_keys[] = {
-	{ "ipv4", YK_MAP, 0, 0, false, NULL },
-	{ "ipv6", YK_MAP, 0, 0, false, NULL },
-};
-static const struct ydoc_key clamp4_keys[] = {
-	{ "min", YK_UINT, 0, 32, false, NULL },
-	{ "max", YK_UINT, 0, 32, false, NULL },
-};
-static const struct ydoc_key clamp6_keys[] = {
-	{ "min", YK_UINT, 0, 128, false, NULL },
-	{ "max", YK_UINT, 0, 128, false, NULL },
-};
-
-static int parse_clamp(struct gctx *c, yaml_node_t *n, const char *what,
-                       const struct ydoc_key *keys, struct ecs_scope_clamp *out)
+/* A scope clamp; its defaults are the rows' (the family's whole range). */
+static int parse_clamp(struct gctx *c, yaml_node_t *n, const struct ydoc_table *t,
+                       struct ecs_scope_clamp *out)
 {
-	uint32_t lo, hi;
-	if (ydoc_walk_map(c->d, n, what, keys, 2, NULL, c->err, c->errlen) < 0)
+	uint32_t lo = 0, hi = 0;
+	if (ydoc_walk_table(c->d, n, t, NULL, c->err, c->errlen) < 0)
 		return -1;
-	if (get_u32_key(c, n, &keys[0], 0, &lo) < 0 || get_u32_key(c, n, &keys[1], keys[1].hi, &hi) < 0)
+	if (get_u32_key(c, n, &t->keys[0], &lo) < 0 || get_u32_key(c, n, &t->keys[1], &hi) < 0)
 		return -1;
 	if (lo > hi)
-		return E(c, n, "%s: min %u is greater than max %u", what, lo, hi);
+		return E(c, n, "%s: min %u is greater than max %u", t->what, lo, hi);
 	out->min = (uint8_t)lo;
 	out->max = (uint8_t)hi;
 	return 0;
 }
 
+/* The clamp with the defaults of table t's rows. */
+static struct ecs_scope_clamp clamp_default(const struct ydoc_table *t)
+{
+	uint32_t lo = 0, hi = 0;
+	ydoc_parse_u32(t->keys[0].def, &lo);
+	ydoc_parse_u32(t->keys[1].def, &hi);
+	return (struct ecs_scope_clamp){ (uint8_t)lo, (uint8_t)hi };
+}
+
 static int parse_ecs(struct gctx *c, yaml_node_t *n)
 {
 	struct geo_config *g = c->g;
-	if (ydoc_walk_map(c->d, n, "ecs", ecs_keys, NKEYS(ecs_keys), NULL, c->err, c->errlen) < 0)
+	if (ydoc_walk_table(c->d, n, &geo_ecs_table, NULL, c->err, c->errlen) < 0)
 		return -1;
 	yaml_node_t *t = ydoc_map_get(c->d, n, "trust");
 	if (t) {
@@ -686,15 +641,14 @@ static int parse_ecs(struct gctx *c, yaml_node_t *n)
 	}
 	yaml_node_t *sc = ydoc_map_get(c->d, n, "scope");
 	if (sc) {
-		if (ydoc_walk_map(c->d, sc, "scope", scope_keys, NKEYS(scope_keys), NULL, c->err,
-		                  c->errlen) < 0)
+		if (ydoc_walk_table(c->d, sc, &geo_scope_table, NULL, c->err, c->errlen) < 0)
 			return -1;
 		yaml_node_t *v;
 		if ((v = ydoc_map_get(c->d, sc, "ipv4")) &&
-		    parse_clamp(c, v, "ipv4", clamp4_keys, &g->scope4) < 0)
+		    parse_clamp(c, v, &geo_clamp4_table, &g->scope4) < 0)
 			return -1;
 		if ((v = ydoc_map_get(c->d, sc, "ipv6")) &&
-		    parse_clamp(c, v, "ipv6", clamp6_keys, &g->scope6) < 0)
+		    parse_clamp(c, v, &geo_clamp6_table, &g->scope6) < 0)
 			return -1;
 	}
 	return 0;
@@ -721,9 +675,9 @@ int geo_config_from_yaml(struct ydoc *d, const struct geo_yaml_sections *s, stru
 
 	struct geo_config *g = arena_alloc(a, sizeof(*g));
 	c.g = g;
-	g->ecs_trust_all = true;
-	g->scope4 = (struct ecs_scope_clamp){ 0, 32 };
-	g->scope6 = (struct ecs_scope_clamp){ 0, 128 };
+	g->ecs_trust_all = strcmp(ydoc_table_key(&geo_ecs_table, "trust")->def, "all") == 0;
+	g->scope4 = clamp_default(&geo_clamp4_table);
+	g->scope6 = clamp_default(&geo_clamp6_table);
 	if (parse_geoip(&c, s->geoip) < 0 || parse_pops(&c, s->pops) < 0)
 		return -1;
 	if (s->policy && parse_policy(&c, s->policy) < 0)
@@ -737,42 +691,5 @@ int geo_config_from_yaml(struct ydoc *d, const struct geo_yaml_sections *s, stru
 	if (s->ecs && parse_ecs(&c, s->ecs) < 0)
 		return -1;
 	*out = g;
-	return 0;
-}
-
-static const struct ydoc_key steer_keys[] = {
-	{ "ttl", YK_UINT, 0, ZONE_MAX_TTL, false, NULL },
-	{ "answers", YK_UINT, 1, MAX_STEER_ANSWERS, false, NULL },
-	{ "mode", YK_STR, 0, 0, false, NULL },
-};
-
-int steer_rec_from_yaml(struct ydoc *d, yaml_node_t *n, struct steer_rec *out, char *err,
-                        size_t errlen)
-{
-	static const char *const modes[] = { [STEER_MODE_GEODNS] = "geodns",
-	                                     [STEER_MODE_ANYCAST] = "anycast",
-	                                     [STEER_MODE_AB] = "ab" };
-	struct gctx c = { .d = d, .err = err, .errlen = errlen };
-	uint32_t v;
-
-	if (ydoc_walk_map(d, n, "steer", steer_keys, NKEYS(steer_keys), NULL, err, errlen) < 0)
-		return -1;
-	memset(out, 0, sizeof(*out));
-	if (get_u32_key(&c, n, &steer_keys[0], 30, &v) < 0)
-		return -1;
-	out->ttl = v;
-	if (get_u32_key(&c, n, &steer_keys[1], 1, &v) < 0)
-		return -1;
-	out->answers = v;
-	out->mode = STEER_MODE_DEFAULT;
-	yaml_node_t *m = ydoc_map_get(d, n, "mode");
-	if (m) {
-		const char *s = ydoc_scalar(m);
-		for (size_t i = 1; i < NKEYS(modes); i++)
-			if (strcmp(modes[i], s) == 0)
-				out->mode = (enum steer_mode)i;
-		if (out->mode == STEER_MODE_DEFAULT)
-			return E(&c, m, "mode: unknown steer mode '%s' (expected geodns, anycast or ab)", s);
-	}
 	return 0;
 }

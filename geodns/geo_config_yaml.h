@@ -1,7 +1,7 @@
 /*
  * geo_config_yaml.h: the GeoDNS sections of the main config file
- * (`geoip`, `pops`, `policy`, `ecs`) and a zone name's `steer:` mapping,
- * YAML -> struct geo_config / struct steer_rec (geodns/geo_config.h).
+ * (`geoip`, `pops`, `policy`, `ecs`), YAML -> struct geo_config
+ * (geodns/geo_config.h). A zone name's `steer:` is common/steer_rec_yaml.h.
  *
  * Errors follow common/yaml_doc.h exactly ("file:line:col: message", unknown
  * and duplicate keys at the key, bad values at the value, missing keys at
@@ -35,14 +35,6 @@ struct geo_yaml_sections {
  */
 int geo_config_from_yaml(struct ydoc *d, const struct geo_yaml_sections *s, struct arena *a,
                          const char *dir, struct geo_config **out, char *err, size_t errlen);
-
-/*
- * Parse a zone name's `steer: {ttl, answers, mode}` mapping n into *out,
- * applying the defaults (ttl 30, answers 1, mode STEER_MODE_DEFAULT). The
- * caller owns *out.
- */
-int steer_rec_from_yaml(struct ydoc *d, yaml_node_t *n, struct steer_rec *out, char *err,
-                        size_t errlen);
 
 /* geo_cidr_parse() results besides 0. */
 #define GEO_CIDR_ESYNTAX (-1) /* not "addr", "addr/len" */

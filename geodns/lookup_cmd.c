@@ -167,7 +167,8 @@ int lookup_cmd(const struct config *cfg, const char *client, const char *resolve
 	fprintf(out, "\n");
 
 	struct steer_rec sr = { .ttl = 0, .answers = 1, .mode = STEER_MODE_GEODNS };
-	struct steer_result res;
+	struct rdata rr4[STEER_MAX_RR], rr6[STEER_MAX_RR];
+	struct steer_result res = { .rr = rr4 };
 	steer_answer(gc, &sr, &c, RRT_A, &res);
 	uint32_t rule = id < gc->n_locs ? gc->loc_rule[id] : 0;
 	if (res.decision == gc->fallback_list && rule == 0 &&
@@ -203,7 +204,7 @@ int lookup_cmd(const struct config *cfg, const char *client, const char *resolve
 		inet_ntop(AF_INET, res.rr[i].data, buf, sizeof(buf));
 		fprintf(out, "%sA %s", i ? ", " : "", buf);
 	}
-	struct steer_result res6;
+	struct steer_result res6 = { .rr = rr6 };
 	steer_answer(gc, &sr, &c, RRT_AAAA, &res6);
 	for (unsigned i = 0; i < res6.n; i++) {
 		char buf[INET6_ADDRSTRLEN];

@@ -1,4 +1,7 @@
-/* steer.c: GeoDNS answers for steered names; see steer.h. */
+/* steer.c: GeoDNS answers for steered names, and the geodns method
+ * (geodns_module.h) that serves them through the steering interface; see
+ * steer.h. The method lives here so the compiler can inline steer_client
+ * and steer_answer into it: this is the per-query path. */
 #include "geodns/steer.h"
 
 #include <netinet/in.h>
@@ -8,6 +11,7 @@
 
 #include "common/health.h"
 #include "common/log.h"
+#include "geodns/geodns_module.h"
 #include "geodns/geotree.h"
 
 static const uint8_t v4_mapped[12] = { 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff };
@@ -69,7 +73,7 @@ bool steer_addr_private(const uint8_t addr16[16])
 	return v6_private(addr16);
 }
 
-static bool trusted_resolver(const struct geo_config *conf, const uint8_t peer[16])
+static inline __attribute__((always_inline)) bool trusted_resolver(const struct geo_config *conf, const uint8_t peer[16])
 {
 	if (conf->ecs_trust_all)
 		return true;
@@ -102,7 +106,11 @@ static bool peer_addr(const struct query_ctx *q, uint8_t out[16])
 	return false;
 }
 
-bool steer_client(const struct geo_config *conf, const struct query_ctx *q, struct steer_client *out)
+/* steer_client's body, inlined into the geodns method (the per-query
+ * path) and behind steer_client for everyone else. */
+static inline __attribute__((always_inline)) bool locate_client(const struct geo_config *conf,
+                                                                const struct query_ctx *q,
+                                                                struct steer_client *out)
 {
 	memset(out, 0, sizeof(*out));
 	uint8_t peer[16];
@@ -135,7 +143,12 @@ bool steer_client(const struct geo_config *conf, const struct query_ctx *q, stru
 	return true;
 }
 
-static bool pop_up(const struct geo_compiled *gc, unsigned p)
+bool steer_client(const struct geo_config *conf, const struct query_ctx *q, struct steer_client *out)
+{
+	return locate_client(conf, q, out);
+}
+
+static inline __attribute__((always_inline)) bool pop_up(const struct geo_compiled *gc, unsigned p)
 {
 	_Atomic uint8_t *s = gc->pop_state ? gc->pop_state[p] : NULL;
 	return !s || atomic_load_explicit(s, memory_order_relaxed) == HEALTH_UP;
@@ -155,30 +168,34 @@ static void note_fail_open(const struct geo_compiled *gc, uint32_t decision)
 	         n ? gc->conf->pops[l[0]].name : "-");
 }
 
-/* Append the addresses of PoP p for qtype; returns whether it had any. */
-static bool add_pop(const struct pop *pop, uint16_t qtype, struct steer_result *res)
+/* Append the addresses of PoP p for qtype to rr[*n..STEER_MAX_RR); returns
+ * whether it had any. rr and *n are the caller's locals, not res's fields:
+ * stores through res->rr could alias res->n and force a reload per
+ * address. */
+static inline __attribute__((always_inline)) bool add_pop(const struct pop *pop, uint16_t qtype, struct rdata *rr, unsigned *np)
 {
-	bool any = false;
+	unsigned n = *np, n0 = n;
 	if (qtype == RRT_A) {
-		for (size_t i = 0; i < pop->n_v4 && res->n < STEER_MAX_RR; i++, any = true) {
-			res->rr[res->n].len = 4;
-			res->rr[res->n++].data = (const uint8_t *)&pop->v4[i];
-		}
+		for (size_t i = 0; i < pop->n_v4 && n < STEER_MAX_RR; i++)
+			rr[n++] = (struct rdata){ 4, (const uint8_t *)&pop->v4[i] };
 	} else {
-		for (size_t i = 0; i < pop->n_v6 && res->n < STEER_MAX_RR; i++, any = true) {
-			res->rr[res->n].len = 16;
-			res->rr[res->n++].data = (const uint8_t *)&pop->v6[i];
-		}
+		for (size_t i = 0; i < pop->n_v6 && n < STEER_MAX_RR; i++)
+			rr[n++] = (struct rdata){ 16, pop->v6[i].s6_addr };
 	}
-	return any;
+	*np = n;
+	return n != n0;
 }
 
-void steer_answer(const struct geo_compiled *gc, const struct steer_rec *sr,
-                  const struct steer_client *c, uint16_t qtype, struct steer_result *res)
+/* steer_answer's body; inlined as locate_client is. */
+static inline __attribute__((always_inline)) void answer(const struct geo_compiled *gc,
+                                                         const struct steer_rec *sr,
+                                                         const struct steer_client *c,
+                                                         uint16_t qtype, struct steer_result *res)
 {
 	const struct geo_config *conf = gc->conf;
 	unsigned scope;
 	res->n = 0;
+	res->first = NULL;
 	res->failed_open = false;
 	const struct ecs_scope_clamp *cl;
 	if (c->is_v4) {
@@ -214,10 +231,55 @@ void steer_answer(const struct geo_compiled *gc, const struct steer_rec *sr,
 		res->failed_open = true;
 		note_fail_open(gc, res->decision);
 	}
+	struct rdata *rr = res->rr;
+	unsigned nrr = 0;
 	for (unsigned i = 0; i < n && got < want; i++) {
 		if (any_up && !pop_up(gc, list[i]))
 			continue;
-		if (add_pop(&conf->pops[list[i]], qtype, res))
-			got++;
+		const struct pop *p = &conf->pops[list[i]];
+		if (add_pop(p, qtype, rr, &nrr) && got++ == 0)
+			res->first = p;
+	}
+	res->n = nrr;
+}
+
+void steer_answer(const struct geo_compiled *gc, const struct steer_rec *sr,
+                  const struct steer_client *c, uint16_t qtype, struct steer_result *res)
+{
+	answer(gc, sr, c, qtype, res);
+}
+
+/* --- the geodns method (state: the config's struct geo_compiled) --- */
+
+static bool geodns_locate(const void *state, const struct query_ctx *q, struct steer_client *out)
+{
+	const struct geo_compiled *gc = state;
+	return locate_client(gc->conf, q, out);
+}
+
+static void geodns_answer(const void *state, const struct steer_rec *sr, const struct query_ctx *q,
+                          uint16_t qtype, struct steer_outcome *out)
+{
+	const struct geo_compiled *gc = state;
+	if (!out->has_client) {
+		if (!locate_client(gc->conf, q, &out->client))
+			return;  /* no usable address: NODATA */
+		out->has_client = true;
+	}
+	struct steer_result res = { .rr = out->rr };
+	answer(gc, sr, &out->client, qtype, &res);
+	out->n = res.n;
+	out->method = "geodns";
+	out->scope = res.scope;
+	out->from_ecs = out->client.from_ecs;
+	if (res.first) {
+		out->pop = (int)res.first->index;
+		out->pop_name = res.first->name;
 	}
 }
+
+const struct steer_method_ops geodns_method = {
+	.name = "geodns",
+	.answer = geodns_answer,
+	.locate = geodns_locate,
+};

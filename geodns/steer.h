@@ -13,21 +13,13 @@
 #include <stdint.h>
 
 #include "common/query_ctx.h"
+#include "common/steer_method.h"
 #include "common/zone.h"
 #include "geodns/geo_compile.h"
 
-/* Most addresses one steered answer carries (answers: N PoPs x their addresses). */
-#define STEER_MAX_RR 64
-
-/* The client as GeoDNS sees it. */
-struct steer_client {
-	uint8_t addr[16];     /* IPv6, IPv4 as ::ffff:a.b.c.d */
-	bool is_v4;
-	bool from_ecs;        /* located by the ECS subnet (else: the resolver) */
-	bool ecs_v6;          /* the ECS option is family 2, also when the address
-	                       * is v4-mapped: its scope counts in 128 bits */
-	uint8_t source;       /* ECS source prefix length used (family-relative) */
-};
+/* The client (struct steer_client) and STEER_MAX_RR are the steering
+ * interface's (common/steer_method.h); geodns/geodns_method.c binds these
+ * functions to it. */
 
 /*
  * Pick the address to locate (RFC 7871 7.1.1): the ECS subnet when the
@@ -42,8 +34,9 @@ bool steer_client(const struct geo_config *conf, const struct query_ctx *q, stru
 bool steer_addr_private(const uint8_t addr16[16]);
 
 struct steer_result {
-	struct rdata rr[STEER_MAX_RR];
+	struct rdata *rr;     /* the caller's STEER_MAX_RR entries */
 	unsigned n;
+	const struct pop *first;  /* the first PoP answered, NULL none */
 	uint8_t scope;        /* ECS scope to return when the client came from ECS */
 	uint32_t decision;    /* PoP list used */
 	bool failed_open;     /* every PoP in the list was down: all treated as up */

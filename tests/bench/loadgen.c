@@ -3,7 +3,7 @@
  *
  *   loadgen -p PORT -q QUERIES [-s ADDR] [-d SECONDS] [-c OUTSTANDING]
  *           [-e ECSFILE | -E SUBNET] [-T [-C CONNS] [-n PER_CONN]]
- *           [-t TIMEOUT] [-w WARMUP] [-Q RATE]
+ *           [-t TIMEOUT] [-w WARMUP] [-Q RATE] [-K]
  *
  * Keeps OUTSTANDING queries in flight for SECONDS, then waits up to TIMEOUT
  * for the last answers, and prints one JSON line: sent, answered, lost,
@@ -11,13 +11,14 @@
  * count of each rcode. A query is lost when no answer arrives within
  * TIMEOUT (or, over TCP, when its connection fails first).
  *
- * QUERIES has one query per line, "name type [ecs]" (type A, AAAA, TXT, MX,
+ * QUERIES has one query per line, "name type [ecs|do|ecs,do]" (type A, AAAA, TXT, MX,
  * NS, SOA or a number); the lines are used round robin, so a mixed workload
  * is a file with its lines in the proportions wanted. Lines marked "ecs"
  * carry an EDNS Client Subnet option (RFC 7871 section 6) taken from -E (one
  * fixed subnet) or -e (the next record of a file, in file order: mmdb_nets
  * writes every network of a DB shuffled, so each query gets a different
- * one). Every query carries EDNS(0) with a 1232-byte payload, RD clear.
+ * one). Lines marked "do" (or "ecs,do") set the DO bit (RFC 3225): signed
+ * answers. Every query carries EDNS(0) with a 1232-byte payload, RD clear.
  *
  * UDP: one socket, sendmmsg/recvmmsg in batches of up to 64; the query ID
  * names the slot (low bits) and the slot's generation (high bits) so a late
@@ -29,6 +30,8 @@
  * -w runs the load for WARMUP seconds first without counting it.
  * -Q caps the UDP send rate at RATE queries/s (as dnsperf -Q does), for
  * comparing servers or generators at the same offered load.
+ * -K adds a DNS COOKIE option (RFC 7873) with a fixed client cookie to every
+ * query, as a resolver with cookies does before it knows the server cookie.
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -58,6 +61,7 @@ struct qline {             /* one query of the list, header+question built */
 	uint8_t wire[300];
 	size_t len;
 	int ecs;
+	int dnssec_ok;         /* flag "do": the OPT's DO bit (RFC 3225) */
 };
 
 struct ecsnet {            /* same layout as mmdb_nets -b records */
@@ -74,6 +78,7 @@ struct stats {
 static struct qline *qlines;
 static size_t nqlines, qnext;
 static struct ecsnet *ecs;
+static int with_cookie;      /* -K */
 static size_t necs, ecsnext;
 static struct stats st;
 static int counting;       /* 0 during warmup */
@@ -157,7 +162,9 @@ static void load_queries(const char *path)
 		int t = type_code(type);
 		if (t < 0 || build_question(q, name, t) < 0)
 			die("bad line in the query file");
-		q->ecs = n == 3 && !strcasecmp(flag, "ecs");
+		/* flags: "ecs", "do" or "ecs,do" */
+		q->ecs = n == 3 && strstr(flag, "ecs") != NULL;
+		q->dnssec_ok = n == 3 && (!strcasecmp(flag, "do") || strstr(flag, ",do") != NULL);
 		nqlines++;
 	}
 	fclose(f);
@@ -231,9 +238,22 @@ static void load_ecs(const char *path)
 }
 
 /* Next query into buf with the given ID; returns its length. */
+static int last_do;        /* the query make_query built last asks for DNSSEC */
+
+/* Set the DO bit in the OPT RR that follows the question in buf. */
+static void set_do(uint8_t *buf)
+{
+	size_t p = 12;
+	while (buf[p])
+		p += 1u + buf[p];
+	p += 1 + 4;                  /* root, type, class of the question */
+	buf[p + 1 + 2 + 2 + 2] |= 0x80;  /* OPT owner, type, class; TTL's DO byte */
+}
+
 static size_t make_query(uint8_t *buf, uint16_t id)
 {
 	const struct qline *q = &qlines[qnext];
+	last_do = q->dnssec_ok;
 	uint8_t *p;
 	if (++qnext == nqlines)
 		qnext = 0;
@@ -246,8 +266,16 @@ static size_t make_query(uint8_t *buf, uint16_t id)
 	*p++ = 0; *p++ = 41;
 	*p++ = 1232 >> 8; *p++ = 1232 & 0xff;
 	*p++ = 0; *p++ = 0; *p++ = 0; *p++ = 0;
+	uint8_t *rdlen = p;
+	*p++ = 0; *p++ = 0;
+	if (with_cookie) {
+		static const uint8_t cookie[12] = { 0, 10, 0, 8, 's', 't', 'e', 'e', 'r', 'd', 'n', 's' };
+		memcpy(p, cookie, sizeof(cookie));
+		p += sizeof(cookie);
+	}
 	if (!q->ecs) {
-		*p++ = 0; *p++ = 0;
+		rdlen[0] = (uint8_t)((p - rdlen - 2) >> 8);
+		rdlen[1] = (uint8_t)(p - rdlen - 2);
 		return (size_t)(p - buf);
 	}
 	const struct ecsnet *e = &ecs[ecsnext];
@@ -257,7 +285,6 @@ static size_t make_query(uint8_t *buf, uint16_t id)
 	 * truncated to ceil(source/8) bytes (the file's addresses are masked). */
 	unsigned alen = (e->len + 7u) / 8u;
 	unsigned olen = 4 + alen;
-	*p++ = (uint8_t)((olen + 4) >> 8); *p++ = (uint8_t)(olen + 4);
 	*p++ = 0; *p++ = 8;
 	*p++ = (uint8_t)(olen >> 8); *p++ = (uint8_t)olen;
 	*p++ = 0; *p++ = e->fam == 4 ? 1 : 2;
@@ -265,6 +292,8 @@ static size_t make_query(uint8_t *buf, uint16_t id)
 	*p++ = 0;
 	memcpy(p, e->addr, alen);
 	p += alen;
+	rdlen[0] = (uint8_t)((p - rdlen - 2) >> 8);
+	rdlen[1] = (uint8_t)(p - rdlen - 2);
 	return (size_t)(p - buf);
 }
 
@@ -351,6 +380,8 @@ static void run_udp(const struct sockaddr_storage *sa, socklen_t salen, unsigned
 				slots[s].id = (uint16_t)((gen << SLOT_BITS) | s);
 				siov[n].iov_base = sbuf[n];
 				siov[n].iov_len = make_query(sbuf[n], slots[s].id);
+				if (last_do)
+					set_do(sbuf[n]);
 				smsg[n].msg_hdr.msg_iov = &siov[n];
 				smsg[n].msg_hdr.msg_iovlen = 1;
 				sslot[n] = s;
@@ -506,6 +537,8 @@ static int tcp_fill(struct conn *c, unsigned per_conn)
 			continue;  /* slot busy */
 		uint16_t id = (uint16_t)(0x8000 | ((c->idbase++ & 0xff) << 6) | i);
 		size_t l = make_query(buf + off + 2, id);
+		if (last_do)
+			set_do(buf + off + 2);
 		buf[off] = (uint8_t)(l >> 8);
 		buf[off + 1] = (uint8_t)l;
 		off += l + 2;
@@ -678,7 +711,7 @@ int main(int argc, char **argv)
 	struct sockaddr_storage sa;
 	socklen_t salen;
 
-	while ((opt = getopt(argc, argv, "s:p:q:e:E:d:c:TC:n:t:w:Q:")) != -1) {
+	while ((opt = getopt(argc, argv, "s:p:q:e:E:d:c:TC:n:t:w:Q:K")) != -1) {
 		switch (opt) {
 		case 's': addr = optarg; break;
 		case 'p': port = atoi(optarg); break;
@@ -693,6 +726,7 @@ int main(int argc, char **argv)
 		case 't': timeout = atof(optarg); break;
 		case 'w': warmup = atof(optarg); break;
 		case 'Q': rate = atof(optarg); break;
+		case 'K': with_cookie = 1; break;
 		default: usage();
 		}
 	}

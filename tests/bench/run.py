@@ -36,6 +36,7 @@ import tarfile
 import time
 
 import callgrind
+import guard
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 CACHE = os.path.join(ROOT, '.cache', 'bench')
@@ -144,6 +145,10 @@ def write_queries(d):
         mixed += ['nx%d.bench.test A' % ((i * 2 + k) % NNX) for k in range(2)]
     rnd.shuffle(mixed)
     put('mixed', mixed)
+    # Signed answers (DO set): the same lists, for the signed servers.
+    put('static-do', [h + ' do' for h in hosts])
+    put('geo-ecs-do', ['www.geo.test A ecs,do'])
+    put('nxdomain-do', [n + ' do' for n in nx])
     return files
 
 
@@ -340,6 +345,21 @@ class Steerdns(Server):
         return [self.binary, 'serve', '-c', self.conf]
 
 
+class SteerdnsSigned(Steerdns):
+    """steerdns with both zones signed online (dnssec: in the zones entries)."""
+    signed = True
+
+    def __init__(self, resdir, binary, dbs):
+        Steerdns.__init__(self, resdir, binary, 'signed', dbs, 'maxmind')
+        with open(self.conf) as f:
+            conf = f.read()
+        for z in ('bench.test.yaml', 'geo.test.yaml'):
+            conf = conf.replace('  - %s\n' % z, '  - { file: %s, dnssec: { key_dir: keys-%s, '
+                                'algorithm: ecdsap256sha256 } }\n' % (z, z[:-5]))
+        with open(self.conf, 'w') as f:
+            f.write(conf)
+
+
 class Gdnsd(Server):
     name = 'gdnsd'
 
@@ -430,6 +450,22 @@ class Knot(Server):
         return ['knotd', '-c', self.conf]
 
 
+class KnotSigned(Knot):
+    """Knot with mod-onlinesign (automatic keys, ECDSA P-256) after mod-geoip."""
+    name = 'knot-signed'
+    signed = True
+
+    def __init__(self, resdir, db):
+        Knot.__init__(self, resdir, db)
+        with open(self.conf) as f:
+            conf = f.read()
+        conf = conf.replace('    module: mod-geoip/pops', '    module: [mod-geoip/pops, mod-onlinesign]')
+        conf = conf.replace('    file: bench.test.zone\n', '    file: bench.test.zone\n'
+                            '    module: mod-onlinesign\n')
+        with open(self.conf, 'w') as f:
+            f.write(conf)
+
+
 class Nsd(Server):
     name = 'nsd'
     geo = False
@@ -500,9 +536,9 @@ def gen_cpu():
     return ru.ru_utime + ru.ru_stime
 
 
-def loadgen(server, wl, files, dur, ecs_files, rate=0, outstanding=100, conns=64):
+def loadgen(server, wl, files, dur, ecs_files, rate=0, outstanding=100, conns=64, cookie=False):
     args = [os.path.join(BENCH_BIN, 'loadgen'), '-p', str(server.port), '-d', str(dur),
-            '-c', str(outstanding), '-t', '1']
+            '-c', str(outstanding), '-t', '1'] + (['-K'] if cookie else [])
     kind = wl['kind']
     if kind == 'tcp':
         # -c 100 with 64 connections: one query in flight per connection
@@ -565,6 +601,13 @@ WORKLOADS = [
     {'name': 'NXDOMAIN', 'kind': 'udp', 'queries': 'nxdomain', 'geo': False},
     {'name': 'TCP-static-A', 'kind': 'tcp', 'queries': 'static', 'geo': False},
     {'name': 'mixed', 'kind': 'udp', 'queries': 'mixed', 'ecs': 'random', 'geo': True},
+    # DO set, against the servers that sign online (steerdns-signed, knot-signed).
+    {'name': 'signed-static-A', 'kind': 'udp', 'queries': 'static-do', 'geo': False,
+     'signed': True},
+    {'name': 'signed-geo-randomECS', 'kind': 'udp', 'queries': 'geo-ecs-do', 'ecs': 'random',
+     'geo': True, 'signed': True},
+    {'name': 'signed-NXDOMAIN', 'kind': 'udp', 'queries': 'nxdomain-do', 'geo': False,
+     'signed': True},
 ]
 
 
@@ -573,6 +616,8 @@ def servers_for(wl, servers):
     for s in servers:
         if wl['geo'] and not s.geo:
             continue
+        if wl.get('signed', False) != getattr(s, 'signed', False):
+            continue       # signed servers answer only the signed workloads
         if s.name == 'steerdns-dbip' and wl['name'] not in ('geo-A-noECS', 'geo-A-fixedECS',
                                                            'geo-A-randomECS', 'mixed'):
             continue       # DB-IP changes only the steered answers
@@ -839,6 +884,9 @@ def main():
     ap.add_argument('--profile', action='store_true',
                     help='perf record steerdns during geo-A-randomECS (results/perf.*)')
     ap.add_argument('--steerdns', help='use this binary instead of building')
+    ap.add_argument('--no-guard', action='store_true',
+                    help='skip the cost of cookies, RRL and the decision log (guard.py)')
+    ap.add_argument('--guard-only', action='store_true', help='only that')
     a = ap.parse_args()
     # SIGTERM (make interrupted) unwinds like ^C, so the servers are stopped.
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
@@ -848,6 +896,11 @@ def main():
         a.no_loadtime, a.no_callgrind, runs = True, False, 0
     if a.loadtime_only:
         a.no_loadtime, a.no_callgrind, runs = False, True, 0
+    guard_runs = runs or 1
+    if a.callgrind_only or a.loadtime_only:
+        a.no_guard = True
+    if a.guard_only:
+        a.no_loadtime, a.no_callgrind, runs = True, True, 0
     t_start = time.monotonic()
     stamp = time.strftime('%Y%m%d-%H%M%S')
     resdir = os.path.join(ROOT, 'tests', 'bench', 'results', stamp)
@@ -900,8 +953,10 @@ def main():
 
     servers = [Steerdns(resdir, binary, 'geolite', dbs['geolite'], 'maxmind'),
                Steerdns(resdir, binary, 'dbip', dbs['dbip'], 'flat'),
-               Gdnsd(resdir, dbs['geolite'][0]), Knot(resdir, dbs['geolite'][0]), Nsd(resdir)]
-    if a.callgrind_only or a.loadtime_only:
+               Gdnsd(resdir, dbs['geolite'][0]), Knot(resdir, dbs['geolite'][0]), Nsd(resdir),
+               SteerdnsSigned(resdir, binary, dbs['geolite']),
+               KnotSigned(resdir, dbs['geolite'][0])]
+    if a.callgrind_only or a.loadtime_only or a.guard_only:
         servers = []
     results = {}
     dn = None
@@ -968,6 +1023,13 @@ def main():
         for s in servers:
             s.stop()
 
+    guard_res = None
+    if not a.no_guard:
+        log('bench: the cost of cookies, RRL and the decision log')
+        guard_res = guard.run(resdir, binary, dbs, files, ecs_files, dur, guard_runs, Steerdns,
+                              loadgen, WORKLOADS, log)
+        raw.write(json.dumps({'guard': guard_res}) + '\n')
+
     cg_results = None
     if not a.no_callgrind:
         try:
@@ -983,7 +1045,8 @@ def main():
 
     summary, ratios = {}, {}
     for wl, per in results.items():
-        ratios[wl] = paired_ratios(per)
+        ratios[wl] = paired_ratios(per, 'steerdns-signed' if 'steerdns-signed' in per
+                                   else 'steerdns-geolite')
         for srv, rs in per.items():
             summary.setdefault(wl, {})[srv] = {k: med([r[k] for r in rs]) for k in
                                                ('qps', 'lost', 'avg_us', 'p99_us', 'cpu_us_q')}
@@ -1017,6 +1080,10 @@ def main():
                 lt['rss_after_start_kB'] / 1024, lt['rss_peak_during_reload_kB'] / 1024,
                 lt['rss_after_reload_kB'] / 1024,
                 '' if lt['answers_after_reload'] else '  (NO ANSWER after reload)'))
+    if guard_res is not None:
+        out += ['', 'the cost of the defences and the decision log: one steerdns (GeoLite2) per '
+                'variant, full speed; vs base = ratio to the plain server in the same repetition, '
+                'median of %d' % guard_runs, guard.table(guard_res)]
     if cg_results is not None:
         out += ['', 'user-space instructions per query (callgrind Ir; one query in flight, '
                 'UDP at most %d/s, TCP one connection at a time, %g s per interval; %d passes, '
@@ -1035,7 +1102,7 @@ def main():
         json.dump({'meta': meta, 'summary': summary, 'ratios': ratios, 'dnsperf_check': dn,
                    'callgrind': cg_results, 'callgrind_summary':
                    callgrind.summarize(cg_results) if cg_results else None,
-                   'loadtime': loadtimes}, f, indent=1)
+                   'loadtime': loadtimes, 'guard': guard_res}, f, indent=1)
     if a.profile and os.path.exists(os.path.join(resdir, 'perf.data')):
         with open(os.path.join(resdir, 'perf-report.txt'), 'w') as f:
             subprocess.run(['perf', 'report', '-i', os.path.join(resdir, 'perf.data'),

@@ -497,6 +497,36 @@ def yaml_str(s):
     return json.dumps(s)
 
 
+def checkconf_print(binary, path):
+    """`steerdns checkconf -c path --print`: (returncode, stdout, stderr)."""
+    p = subprocess.run([binary, 'checkconf', '-c', path, '--print'], stdout=subprocess.PIPE,
+                       stderr=subprocess.PIPE, timeout=60)
+    return p.returncode, p.stdout, p.stderr.decode(errors='replace')
+
+
+def check_print_roundtrip(binary, path):
+    """Every config the tests write must round-trip through --print: when
+    checkconf accepts path, its printed form is accepted too and printing
+    that gives the same bytes. Configs that are bad on purpose are left to
+    the test that wrote them. Raises AssertionError naming the config."""
+    rc, first, _ = checkconf_print(binary, path)
+    if rc != 0:
+        return None
+    printed = os.path.join(os.path.dirname(path), '.printed-' + os.path.basename(path))
+    try:
+        with open(printed, 'wb') as f:
+            f.write(first)
+        rc, second, err = checkconf_print(binary, printed)
+        assert rc == 0, ('checkconf rejects the --print of %s:\n%s\n--- printed:\n%s' %
+                         (path, err, first.decode(errors='replace')))
+        assert second == first, ('--print of the printed %s differs:\n--- first\n%s--- second\n%s' %
+                                 (path, first.decode(errors='replace'),
+                                  second.decode(errors='replace')))
+    finally:
+        os.unlink(printed)
+    return first
+
+
 class _Daemon:
     """A server child process: launch, wait until it serves, stop, clean up.
 
@@ -609,6 +639,7 @@ class Steerdns(_Daemon):
         self.config_text = '\n'.join(lines) + '\n' + self.extra_config
         with open(self.config, 'w') as f:
             f.write(self.config_text)
+        check_print_roundtrip(self.binary, self.config)
 
     def start(self, timeout=10.0):
         """Start serving and wait until it answers; retries on a port race."""

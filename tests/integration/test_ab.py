@@ -4,7 +4,7 @@ A server with GeoDNS (MaxMind's City test DB, PoPs lon and iad), an
 anycast address and `ab: {anycast_percent: P}`; the zone has `www` in
 `mode: ab`. Each ECS /24 must land in the arm that the stable hash
 (FNV-1a 64 over a family byte and the /24 or /56, then MurmurHash3's
-fmix64; geodns/ab.h) gives, which this test computes itself; the shares
+fmix64; steer/ab.h) gives, which this test computes itself; the shares
 follow the setting; the ECS scope is never shorter than /24 (/56); and
 the first and last address of every returned scope prefix get the same
 arm and the same answer.

@@ -86,6 +86,15 @@ def test_shipped_examples_load():
         assert rc == 0 and 'OK' in out, 'checkconf %s: exit %d\n%s' % (name, rc, err)
 
 
+def test_checkconf_options_only_for_checkconf():
+    """--print and --schema-markdown belong to checkconf: usage error elsewhere."""
+    for cmd in ('serve', 'lookup'):
+        rc, out, err = run(cmd, '-c', '/nonexistent.yaml', '--print')
+        assert rc == 2 and '--print is an option of checkconf' in err, (cmd, rc, err)
+    rc, out, err = run('checkconf', '--schema-markdown')
+    assert rc == 0 and out.startswith('| key | type | default | range | description |'), (rc, err)
+
+
 def test_checkconf_yaml_syntax_error():
     s = make()
     lines = s.config_text.splitlines()

@@ -295,3 +295,43 @@ def test_unwritable_path():
         assert p.returncode == 1 and 'sample: 0 out of range' in p.stderr.decode(), p.stderr
     finally:
         d.cleanup()
+
+
+def test_log_mode_0640():
+    """The log holds client subnets and locations: created 0640 whatever
+    the umask lets through (here 0022), never world-readable."""
+    s = start()
+    q = H.build_query('geo.dl.test', 'A')
+    assert H.udp_exchange(s.addr, s.port, q, 1.0) is not None
+    wait_count([s.log], 1)
+    mode = os.stat(s.log).st_mode & 0o777
+    assert mode == 0o640, 'decision log created %o, want 640' % mode
+
+
+def test_unwritable_after_privilege_drop_fails_before_ready():
+    """Root passes the config check, but the log's directory is root's
+    only (0700) and the server runs as nobody: the start fails with the
+    error, before `ready`, never exits after serving."""
+    if os.geteuid() != 0:
+        raise Skip('needs root to start as root and drop to nobody')
+    import pwd
+    try:
+        pwd.getpwnam('nobody')
+    except KeyError:
+        raise Skip('no user nobody')
+    d = H.Steerdns(BIN, [('dl.test.yaml', zone())], server={'user': 'nobody'},
+                   extra_config=H.geo_config_yaml([CITY], POPS) +
+                   'anycast: { ipv4: %s, linger: 0 }\n' % ANY4 +
+                   'decision_log: { path: private/d.jsonl }\n')
+    try:
+        os.mkdir(os.path.join(d.dir, 'private'), 0o700)
+        # nobody must still read the config, zones and DB: the temp dir is 0700.
+        os.chmod(d.dir, 0o755)
+        p = subprocess.run([BIN, 'serve', '-c', d.config], stdout=subprocess.PIPE,
+                           stderr=subprocess.PIPE, timeout=20)
+        err = p.stderr.decode()
+        assert p.returncode == 1, 'exit %d: %s' % (p.returncode, err)
+        assert 'decision log' in err and 'Permission denied' in err, err
+        assert 'ready' not in err, 'the server said ready before failing:\n' + err
+    finally:
+        d.cleanup()

@@ -90,10 +90,15 @@ def setup_module(binary):
     srv.start()
 
 
-def teardown_module():
+def cleanup(state):
+    """Stop the servers a diff module started (also used by test_master_file)."""
     for k in ('srv', 'knot'):
-        if STATE.get(k):
-            STATE[k].cleanup()
+        if state.get(k):
+            state[k].cleanup()
+
+
+def teardown_module():
+    cleanup(STATE)
 
 
 def _case_mix(name, seed):
@@ -190,10 +195,12 @@ def test_knot_serves_zone():
     assert not m.aa and len(m.authority) == 2, 'knotd referral sanity: %r' % m
 
 
-def test_diff_against_knot():
-    srv, knot = STATE['srv'], STATE['knot']
-    qs = queries()
-    assert len(qs) >= 300, 'only %d queries' % len(qs)
+def diff_queries(srv, knot, qs):
+    """Send each (label, wire, tcp) to both servers and compare the answers.
+
+    Returns (matched, mismatches [(label, tcp, [differences])], used
+    {deliberate difference: times applied}). Also used by test_master_file.
+    """
     matched = 0
     mismatches = []
     used = {}
@@ -219,14 +226,26 @@ def test_diff_against_knot():
             mismatches.append((label, tcp, d))
         else:
             matched += 1
-    print('    knot diff: %d of %d queries matched; deliberate differences applied: %s' %
-          (matched, len(qs), ', '.join('%s x%d' % kv for kv in sorted(used.items())) or 'none'))
-    for key, why in DIFFERENCES:
-        print('      [%s] %s' % (key, why))
+    return matched, mismatches, used
+
+
+def raise_mismatches(mismatches, total):
     if mismatches:
         lines = []
         for label, tcp, d in mismatches[:40]:
             lines.append('  %s%s: %s' % (label, ' (TCP)' if tcp else '', '; '.join(d)))
         raise AssertionError('%d of %d queries differ from Knot:\n%s%s' % (
-            len(mismatches), len(qs), '\n'.join(lines),
+            len(mismatches), total, '\n'.join(lines),
             '\n  ...' if len(mismatches) > 40 else ''))
+
+
+def test_diff_against_knot():
+    srv, knot = STATE['srv'], STATE['knot']
+    qs = queries()
+    assert len(qs) >= 300, 'only %d queries' % len(qs)
+    matched, mismatches, used = diff_queries(srv, knot, qs)
+    print('    knot diff: %d of %d queries matched; deliberate differences applied: %s' %
+          (matched, len(qs), ', '.join('%s x%d' % kv for kv in sorted(used.items())) or 'none'))
+    for key, why in DIFFERENCES:
+        print('      [%s] %s' % (key, why))
+    raise_mismatches(mismatches, len(qs))

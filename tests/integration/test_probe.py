@@ -172,6 +172,8 @@ def test_probe_expected_pops_and_rtts():
     assert r['resolver'] == ADDRS['pop-a'] and r['qname'] == GEO_NAME + '.', r
     assert r['answer'] == [ADDRS['pop-b']] and r['pop'] == 'pop-b', r
     assert r['rcode'] == 'NOERROR', r
+    # --subnet is not the VP's own: not sent to the resolver, ECS unknown.
+    assert r['ecs'] is None and r['ecs_scope'] is None, r
 
     e = doc['geodns_ecs']
     assert e['server'] == ADDRS['pop-a'] and e['subnet'] == '198.51.100.0/24', e
@@ -203,6 +205,9 @@ def test_probe_defaults_from_source_address():
     e = doc['geodns_ecs']
     assert e['subnet'] == '127.0.0.0/24', e
     assert e['pop'] == 'pop-b', e
+    # A private subnet is never sent to the resolver: ECS unknown.
+    r = doc['geodns_resolver']
+    assert r['ecs'] is None and r['pop'] == 'pop-b', r
 
 
 def test_probe_vp_location_and_default_subnet():
@@ -217,6 +222,13 @@ def test_probe_vp_location_and_default_subnet():
     assert e['subnet'] == '81.2.69.0/24', e
     assert e['pop'] == 'pop-a' and e['answer'] == [ADDRS['pop-a']], e
     assert isinstance(e['scope'], int) and 0 < e['scope'] <= 32, e
+    # The "resolver" (pop-a, answering authoritatively, trusting ECS) got
+    # the VP's public /24 as ECS and answered with SCOPE > 0: recorded as a
+    # resolver that sends ECS, and its answer is the one for London.
+    # (tests/lab has the real case: unbound with and without subnetcache.)
+    r = doc['geodns_resolver']
+    assert r['ecs'] is True and r['ecs_scope'] == e['scope'], r
+    assert r['pop'] == 'pop-a', r
 
 
 def test_probe_silent_pop_bounded_by_timeout():

@@ -598,24 +598,24 @@ class Lab:
         return res_out
 
     def compare(self, probes):
-        """Merge the two probe runs per client into one compare input and run
-        `steerdns compare`. The method slots: geodns-ecs = GeoDNS through
-        the ECS resolver, geodns-resolver = through the plain resolver,
-        anycast = NSID. rtt_ms is dropped: veth RTTs are all alike, so the
-        optimal PoP must be the nearest by distance (compare says which
-        basis it used)."""
-        ecs = [r['name'] for r in S.RESOLVERS if r['ecs']][0]
-        plain = [r['name'] for r in S.RESOLVERS if not r['ecs']][0]
+        """Give every probe line, as written, to `steerdns compare`. Each
+        line records whether its resolver sent ECS (geodns_resolver.ecs,
+        found out by the probe from the ECS scope the resolver returns), so
+        compare files the res-ecs answers under geodns-ecs and the
+        res-plain ones under geodns-resolver by itself. rtt_ms is dropped:
+        veth RTTs are all alike, so the optimal PoP must be the nearest by
+        distance (compare says which basis it used)."""
         merged = os.path.join(self.out, 'compare-input.jsonl')
         with open(merged, 'w') as f:
             for c in S.CLIENTS:
-                a, b = probes[c['name']][ecs], probes[c['name']][plain]
-                line = dict(a)
-                line['geodns_ecs'] = a['geodns_resolver']
-                line['geodns_resolver'] = b['geodns_resolver']
-                line['rtt_ms'] = None
-                line.pop('lost', None)
-                f.write(json.dumps(line) + '\n')
+                for res in S.RESOLVERS:
+                    line = dict(probes[c['name']][res['name']])
+                    got = (line['geodns_resolver'] or {}).get('ecs')
+                    assert got is res['ecs'], '%s via %s: probe recorded ecs=%r, want %r' % (
+                        c['name'], res['name'], got, res['ecs'])
+                    line['rtt_ms'] = None
+                    line.pop('lost', None)
+                    f.write(json.dumps(line) + '\n')
         html = os.path.join(self.out, 'report.html')
         js = os.path.join(self.out, 'report.json')
         r = subprocess.run([self.bin, 'compare', '-c', os.path.join(self.out, 'geodns.yaml'),

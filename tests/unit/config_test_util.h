@@ -19,6 +19,7 @@
 #include <unistd.h>
 
 #include "common/config.h"
+#include "server/modules.h"
 #include "common/dname.h"
 
 static char tmpdir[64];

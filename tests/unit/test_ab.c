@@ -1,9 +1,9 @@
-/* test_ab.c: the A/B split (geodns/ab.h): shares, stability, granularity, scopes. */
+/* test_ab.c: the A/B split (steer/ab.h): shares, stability, granularity, scopes. */
 #include <check.h>
 #include <stdint.h>
 #include <string.h>
 
-#include "geodns/ab.h"
+#include "steer/ab.h"
 
 static uint64_t rng = 0x9e3779b97f4a7c15ULL;
 

@@ -100,7 +100,7 @@ static const struct err_case {
 	{ "anycast:\n  ipv4: 198.51.100.1\n  ipv6: \"2001:db8:100::1\"\n  bgp:\n    local_as: 65001\n    router_id: 10.0.0.1\n    prefix4: 198.51.100.0/24\n    peers:\n      - { address: 10.0.0.2, as: 1, passive: false, passive_only: true }\n",
 	  "c.yaml:9:67: passive_only: contradicts passive: false" },
 	{ "anycast:\n  ipv4: 198.51.100.1\n  ipv6: \"2001:db8:100::1\"\n  bgp:\n    local_as: 65001\n    router_id: 10.0.0.1\n    prefix4: 198.51.100.0/24\n    peers:\n      - { address: 10.0.0.2, as: 1, asn: 5 }\n",
-	  "c.yaml:9:37: unknown key 'asn' in peer" },
+	  "c.yaml:9:37: unknown key 'asn' in peer; did you mean 'as'?" },
 	{ "anycast:\n  ipv4: 198.51.100.1\n  ipv6: \"2001:db8:100::1\"\n  bgp:\n    local_as: 65001\n    router_id: 10.0.0.1\n    prefix4: 198.51.100.0/24\n    peers:\n      - { address: 10.0.0.2, as: 1, med: -1 }\n",
 	  "c.yaml:9:42: med: expected an integer, got '-1'" },
 	{ "anycast:\n  ipv4: 198.51.100.1\n  ipv6: \"2001:db8:100::1\"\n  bgp:\n    local_as: 65001\n    router_id: 10.0.0.1\n    prefix4: 198.51.100.0/24\n    peers:\n      - { address: 10.0.0.2, as: 64512 }\n      - { address: 10.0.0.2, as: 64513 }\n",

@@ -1,14 +1,17 @@
 /*
  * test_bgp_msg.c: BGP message encoding against byte vectors written out by
  * hand (comments name each byte group), decoding of peer OPENs (several
- * parameters, unknown capability, RFC 9072), and malformed inputs mapped to
- * their RFC 4271 §6 NOTIFICATION code/subcode.
+ * parameters, unknown capability, RFC 9072), malformed headers and OPENs
+ * mapped to their RFC 4271 §6 NOTIFICATION code/subcode, and malformed
+ * UPDATEs to their RFC 7606 action (the NOTIFICATION only where it resets).
  */
 #include <arpa/inet.h>
 #include <check.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "anycast/bgp_msg.h"
+#include "tests/unit/bgp_7606_vectors.h"
 
 #define M16 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, \
 	    0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff
@@ -410,41 +413,55 @@ END_TEST
 
 struct bad_upd { const char *what; uint8_t b[48]; size_t len; bool ibgp; uint8_t code, sub; };
 
-START_TEST(bad_updates)
+/*
+ * The UPDATEs that still reset the session under RFC 7606, each with the
+ * NOTIFICATION it must send. Most carry one malformed attribute and no
+ * reachable NLRI: RFC 7606 §5.2 makes any error other than attribute
+ * discard in such an UPDATE a session reset, with the RFC 4271 subcode of
+ * the error (the same attributes with NLRI are in bgp_7606_vectors.h).
+ */
+START_TEST(reset_updates)
 {
 	static const struct bad_upd cases[] = {
-		{ "withdrawn past end", { 0x00, 0x09, 0x18, 0xc6, 0x33, 0x64, 0, 0 }, 8, false, 3, 1 },
-		{ "attrs past end", { 0x00, 0x00, 0x00, 0x20, ORIGIN_OK }, 8, false, 3, 1 },
-		{ "attr header cut", { 0x00, 0x00, 0x00, 0x06, ORIGIN_OK, 0x40, 0x02 }, 10, false, 3, 1 },
-		{ "attr value past list", { 0x00, 0x00, 0x00, 0x07, ORIGIN_OK, 0x40, 0x02, 0x08 }, 11, false, 3, 1 },
-		{ "duplicate ORIGIN", { 0x00, 0x00, 0x00, 0x08, ORIGIN_OK, ORIGIN_OK }, 12, false, 3, 1 },
-		{ "unknown well-known", { 0x00, 0x00, 0x00, 0x04, 0x40, 0x63, 0x01, 0x00 }, 8, false, 3, 2 },
-		{ "missing NEXT_HOP", { 0x00, 0x00, 0x00, 0x0d, ORIGIN_OK, PATH_OK, NLRI_OK }, 21, false, 3, 3 },
-		{ "missing ORIGIN", { 0x00, 0x00, 0x00, 0x10, PATH_OK, NH_OK, NLRI_OK }, 24, false, 3, 3 },
-		{ "iBGP no LOCAL_PREF", { 0x00, 0x00, 0x00, 0x0e, ORIGIN_OK, 0x40, 0x02, 0x00, NH_OK, NLRI_OK },
-		  22, true, 3, 3 },
-		{ "ORIGIN optional flag", { 0x00, 0x00, 0x00, 0x04, 0xc0, 0x01, 0x01, 0x00 }, 8, false, 3, 4 },
-		{ "MED transitive flag", { 0x00, 0x00, 0x00, 0x07, 0x40, 0x04, 0x04, 0, 0, 0, 1 }, 11, false, 3, 4 },
-		{ "ORIGIN length 2", { 0x00, 0x00, 0x00, 0x05, 0x40, 0x01, 0x02, 0x00, 0x00 }, 9, false, 3, 5 },
-		{ "NEXT_HOP length 5", { 0x00, 0x00, 0x00, 0x08, 0x40, 0x03, 0x05, 10, 0, 0, 2, 0 }, 12, false, 3, 5 },
-		{ "ORIGIN 3", { 0x00, 0x00, 0x00, 0x04, 0x40, 0x01, 0x01, 0x03 }, 8, false, 3, 6 },
-		{ "NEXT_HOP 0.0.0.0", { 0x00, 0x00, 0x00, 0x07, 0x40, 0x03, 0x04, 0, 0, 0, 0 }, 11, false, 3, 8 },
-		{ "NEXT_HOP multicast", { 0x00, 0x00, 0x00, 0x07, 0x40, 0x03, 0x04, 224, 0, 0, 1 }, 11, false, 3, 8 },
-		{ "COMMUNITIES len 3", { 0x00, 0x00, 0x00, 0x06, 0xc0, 0x08, 0x03, 1, 2, 3 }, 10, false, 3, 9 },
-		{ "LARGE_COMMUNITY len 8", { 0x00, 0x00, 0x00, 0x0b, 0xc0, 0x20, 0x08, 0, 0, 0, 1, 0, 0, 0, 2 },
+		/* §3.b: the two length fields do not fit the message */
+		{ "3.b withdrawn past end", { 0x00, 0x09, 0x18, 0xc6, 0x33, 0x64, 0, 0 }, 8, false, 3, 1 },
+		{ "3.b attrs past end", { 0x00, 0x00, 0x00, 0x20, ORIGIN_OK }, 8, false, 3, 1 },
+		{ "3.b no attribute length", { 0x00, 0x00, 0x00 }, 3, false, 3, 1 },
+		/* §5.2 + §4: framing errors with nothing reachable */
+		{ "5.2 attr header cut", { 0x00, 0x00, 0x00, 0x06, ORIGIN_OK, 0x40, 0x02 }, 10, false, 3, 1 },
+		{ "5.2 attr value past list", { 0x00, 0x00, 0x00, 0x07, ORIGIN_OK, 0x40, 0x02, 0x08 }, 11, false, 3, 1 },
+		/* §5.2 + §3.c / §7.x: one malformed attribute, no NLRI */
+		{ "5.2 unknown well-known", { 0x00, 0x00, 0x00, 0x04, 0x40, 0x63, 0x01, 0x00 }, 8, false, 3, 2 },
+		{ "5.2 ORIGIN optional flag", { 0x00, 0x00, 0x00, 0x04, 0xc0, 0x01, 0x01, 0x00 }, 8, false, 3, 4 },
+		{ "5.2 MED transitive flag", { 0x00, 0x00, 0x00, 0x07, 0x40, 0x04, 0x04, 0, 0, 0, 1 }, 11, false, 3, 4 },
+		{ "5.2 ORIGIN length 2", { 0x00, 0x00, 0x00, 0x05, 0x40, 0x01, 0x02, 0x00, 0x00 }, 9, false, 3, 5 },
+		{ "5.2 NEXT_HOP length 5", { 0x00, 0x00, 0x00, 0x08, 0x40, 0x03, 0x05, 10, 0, 0, 2, 0 }, 12, false, 3, 5 },
+		{ "5.2 ORIGIN 3", { 0x00, 0x00, 0x00, 0x04, 0x40, 0x01, 0x01, 0x03 }, 8, false, 3, 6 },
+		{ "5.2 NEXT_HOP 0.0.0.0", { 0x00, 0x00, 0x00, 0x07, 0x40, 0x03, 0x04, 0, 0, 0, 0 }, 11, false, 3, 8 },
+		{ "5.2 NEXT_HOP multicast", { 0x00, 0x00, 0x00, 0x07, 0x40, 0x03, 0x04, 224, 0, 0, 1 }, 11, false, 3, 8 },
+		{ "5.2 COMMUNITIES len 3", { 0x00, 0x00, 0x00, 0x06, 0xc0, 0x08, 0x03, 1, 2, 3 }, 10, false, 3, 9 },
+		{ "5.2 LARGE_COMMUNITY len 8", { 0x00, 0x00, 0x00, 0x0b, 0xc0, 0x20, 0x08, 0, 0, 0, 1, 0, 0, 0, 2 },
 		  15, false, 3, 9 },
-		{ "MP_REACH nh len 8", { 0x00, 0x00, 0x00, 0x11, 0x80, 0x0e, 0x0e, 0x00, 0x02, 0x01, 0x08,
-					 0x20, 0x01, 0x0d, 0xb8, 0, 0, 0, 1, 0x00, 0x00 }, 21, false, 3, 9 },
-		{ "MP_UNREACH prefix /129", { 0x00, 0x00, 0x00, 0x07, 0x80, 0x0f, 0x04, 0x00, 0x02, 0x01, 0x81 },
-		  11, false, 3, 9 },
-		{ "NLRI /33", { 0x00, 0x00, 0x00, 0x14, ORIGIN_OK, PATH_OK, NH_OK, 0x21, 1, 2, 3, 4, 5 },
-		  30, false, 3, 10 },
-		{ "NLRI cut", { 0x00, 0x00, 0x00, 0x14, ORIGIN_OK, PATH_OK, NH_OK, 0x18, 0xc6 }, 26, false, 3, 10 },
-		{ "withdrawn /40", { 0x00, 0x02, 0x28, 0x01, 0x00, 0x00 }, 6, false, 3, 10 },
-		{ "AS_PATH segment type 5", { 0x00, 0x00, 0x00, 0x09, 0x40, 0x02, 0x06, 0x05, 0x01, 0, 0, 0xfd, 0xea },
+		{ "5.2 AS_PATH segment type 5", { 0x00, 0x00, 0x00, 0x09, 0x40, 0x02, 0x06, 0x05, 0x01, 0, 0, 0xfd, 0xea },
 		  13, false, 3, 11 },
-		{ "AS_PATH count 0", { 0x00, 0x00, 0x00, 0x05, 0x40, 0x02, 0x02, 0x02, 0x00 }, 9, false, 3, 11 },
-		{ "AS_PATH cut", { 0x00, 0x00, 0x00, 0x08, 0x40, 0x02, 0x05, 0x02, 0x01, 0, 0, 0xfd }, 12, false, 3, 11 },
+		{ "5.2 AS_PATH count 0", { 0x00, 0x00, 0x00, 0x05, 0x40, 0x02, 0x02, 0x02, 0x00 }, 9, false, 3, 11 },
+		{ "5.2 AS_PATH cut", { 0x00, 0x00, 0x00, 0x08, 0x40, 0x02, 0x05, 0x02, 0x01, 0, 0, 0xfd }, 12, false, 3, 11 },
+		/* §5.2: withdrawn routes only, plus a bad ORIGIN */
+		{ "5.2 withdraw with ORIGIN 5", { 0x00, 0x04, NLRI_OK, 0x00, 0x04, 0x40, 0x01, 0x01, 0x05 }, 12,
+		  false, 3, 6 },
+		/* §3.j, §5.3: NLRI or withdrawn routes that do not parse */
+		{ "5.3 NLRI /33", { 0x00, 0x00, 0x00, 0x14, ORIGIN_OK, PATH_OK, NH_OK, 0x21, 1, 2, 3, 4, 5 },
+		  30, false, 3, 10 },
+		{ "5.3 NLRI cut", { 0x00, 0x00, 0x00, 0x14, ORIGIN_OK, PATH_OK, NH_OK, 0x18, 0xc6 }, 26, false, 3, 10 },
+		{ "5.3 withdrawn /40", { 0x00, 0x02, 0x28, 0x01, 0x00, 0x00 }, 6, false, 3, 10 },
+		{ "5.3 withdrawn cut", { 0x00, 0x02, 0x18, 0xc6, 0x00, 0x00 }, 6, false, 3, 10 },
+		/* §3.g: MP_UNREACH_NLRI twice */
+		{ "3.g MP_UNREACH twice", { 0x00, 0x00, 0x00, 0x0c, 0x80, 0x0f, 0x03, 0x00, 0x02, 0x01,
+					    0x80, 0x0f, 0x03, 0x00, 0x02, 0x01 }, 16, false, 3, 1 },
+		/* §5.3: MP_UNREACH_NLRI too short to name its family */
+		{ "5.3 MP_UNREACH length 2", { 0x00, 0x00, 0x00, 0x05, 0x80, 0x0f, 0x02, 0x00, 0x02 }, 9, false, 3, 9 },
+		{ "5.3 MP_REACH length 0", { 0x00, 0x00, 0x00, 0x10, 0x80, 0x0e, 0x00, ORIGIN_OK, PATH_OK }, 20,
+		  false, 3, 9 },
 	};
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
 		struct bgp_update_in u;
@@ -453,16 +470,135 @@ START_TEST(bad_updates)
 			      "%s: accepted", cases[i].what);
 		ck_assert_msg(e.code == cases[i].code && e.subcode == cases[i].sub,
 			      "%s: got %u/%u", cases[i].what, e.code, e.subcode);
+		ck_assert_msg(u.error.action == BGP_ACT_SESSION_RESET, "%s", cases[i].what);
+		/* the section named: the case's own, before its first space */
+		char sec[16];
+		snprintf(sec, sizeof(sec), "%.*s", (int)strcspn(cases[i].what, " "), cases[i].what);
+		ck_assert_msg(strcmp(u.error.rule + strlen("RFC 7606 "), sec) == 0, "%s: rule %s",
+			      cases[i].what, u.error.rule);
 	}
-	/* data: missing attribute -> its type; ORIGIN 3 -> the attribute */
+	/* data: ORIGIN 3 -> the attribute */
 	struct bgp_update_in u;
 	struct bgp_err e;
-	bgp_decode_update(cases[6].b, cases[6].len, true, false, &u, &e);
-	ck_assert_uint_eq(e.data_len, 1);
-	ck_assert_uint_eq(e.data[0], 3);
-	bgp_decode_update(cases[13].b, cases[13].len, true, false, &u, &e);
+	bgp_decode_update(cases[10].b, cases[10].len, true, false, &u, &e);
 	ck_assert_uint_eq(e.data_len, 4);
 	ck_assert_mem_eq(e.data, ((uint8_t[]){ 0x40, 0x01, 0x01, 0x03 }), 4);
+}
+END_TEST
+
+/* The attributes of a case, walked by their own length fields, end
+ * exactly at its total length (checks the hand-written vectors; the §4
+ * cases are the ones that must not). */
+static bool attrs_frame(const struct v7606 *c)
+{
+	size_t pos = 0;
+	while (pos < c->alen) {
+		if (pos + 3 > c->alen)
+			return false;
+		bool ext = c->attrs[pos] & 0x10;
+		size_t hl = ext ? 4 : 3;
+		if (pos + hl > c->alen)
+			return false;
+		size_t vl = ext ? (size_t)c->attrs[pos + 2] << 8 | c->attrs[pos + 3] : c->attrs[pos + 2];
+		pos += hl + vl;
+	}
+	return pos == c->alen;
+}
+
+/*
+ * Every case of bgp_7606_vectors.h: the UPDATE is accepted (no reset),
+ * with the action, attribute and section RFC 7606 (or RFC 6793 / 8092)
+ * names, the RFC 4271 subcode kept for the log, and treat-as-withdraw
+ * turning the announced prefix into a withdrawn one.
+ */
+START_TEST(handled_updates)
+{
+	uint8_t b[128];
+	for (size_t i = 0; i < V7606_N; i++) {
+		const struct v7606 *c = &v7606_cases[i];
+		ck_assert_msg(attrs_frame(c) == (strncmp(c->what, "4 ", 2) != 0), "%s: vector framing",
+			      c->what);
+		size_t n = v7606_body(c, b);
+		struct bgp_update_in u;
+		struct bgp_err e;
+		ck_assert_msg(bgp_decode_update(b, n, c->as4, c->ibgp, &u, &e) == 0, "%s: reset (%u/%u)",
+			      c->what, e.code, e.subcode);
+		ck_assert_msg(u.error.action == c->act, "%s: action %s", c->what,
+			      bgp_upd_action_name(u.error.action));
+		ck_assert_msg(u.error.attr == c->attr, "%s: attribute %u", c->what, u.error.attr);
+		ck_assert_msg(strcmp(u.error.rule, c->rule) == 0, "%s: rule %s", c->what, u.error.rule);
+		ck_assert_msg(e.code == 3 && e.subcode == c->sub, "%s: would send %u/%u", c->what,
+			      e.code, e.subcode);
+		ck_assert_msg(u.n_errors >= 1, "%s", c->what);
+		ck_assert(!u.eor);
+		switch (c->act) {
+		case BGP_ACT_TREAT_AS_WITHDRAW:   /* §2: the /24 is withdrawn, not announced */
+			ck_assert_msg(u.n_nlri == 0 && u.n_withdrawn == 1, "%s", c->what);
+			break;
+		case BGP_ACT_ATTR_DISCARD:        /* §2: the UPDATE is processed */
+			ck_assert_msg(u.n_nlri == 1 && u.n_withdrawn == 0, "%s", c->what);
+			break;
+		default:                          /* RFC 4760 §7: IPv6 unicast ignored */
+			ck_assert_msg(u.disable_afi == 2 && u.disable_safi == 1, "%s", c->what);
+			ck_assert_msg(u.n_mp_reach == 0 && u.n_mp_unreach == 0, "%s", c->what);
+			break;
+		}
+	}
+	ck_assert_uint_ge(V7606_N, 45);
+
+	/* §3.g: of two ORIGINs the first counts */
+	struct bgp_update_in u;
+	struct bgp_err e;
+	size_t n;
+	for (size_t i = 0; i < V7606_N; i++) {
+		if (strcmp(v7606_cases[i].what, "3.g ORIGIN twice") == 0) {
+			n = v7606_body(&v7606_cases[i], b);
+			ck_assert_int_eq(bgp_decode_update(b, n, true, false, &u, &e), 0);
+			ck_assert_uint_eq(u.origin, 0);
+		}
+	}
+	/* §3.h: of several errors the strongest action wins: an ATOMIC_AGGREGATE
+	 * to discard, then a COMMUNITIES to treat-as-withdraw */
+	static const uint8_t two[] = {
+		0x00, 0x00, 0x00, 0x1e, ORIGIN_OK, PATH_OK, NH_OK,
+		0x40, 0x06, 0x01, 0x00,                   /* ATOMIC_AGGREGATE length 1 */
+		0xc0, 0x08, 0x03, 1, 2, 3,                /* COMMUNITIES length 3 */
+		NLRI_OK,
+	};
+	ck_assert_int_eq(bgp_decode_update(two, sizeof(two), true, false, &u, &e), 0);
+	ck_assert_uint_eq(u.error.action, BGP_ACT_TREAT_AS_WITHDRAW);
+	ck_assert_uint_eq(u.error.attr, 8);
+	ck_assert_uint_eq(u.n_errors, 2);
+	/* §3.d: the missing type is the NOTIFICATION data */
+	static const uint8_t noorigin[] = { 0x00, 0x00, 0x00, 0x10, PATH_OK, NH_OK, NLRI_OK };
+	ck_assert_int_eq(bgp_decode_update(noorigin, sizeof(noorigin), true, false, &u, &e), 0);
+	ck_assert_uint_eq(e.data_len, 1);
+	ck_assert_uint_eq(e.data[0], 1);
+	/* §7.14: an unknown extended community type is not an error */
+	static const uint8_t ext[] = {
+		0x00, 0x00, 0x00, 0x1f, ORIGIN_OK, PATH_OK, NH_OK,
+		0xc0, 0x10, 0x08, 0xee, 0xee, 1, 2, 3, 4, 5, 6, NLRI_OK,
+	};
+	ck_assert_int_eq(bgp_decode_update(ext, sizeof(ext), true, false, &u, &e), 0);
+	ck_assert_uint_eq(u.error.action, BGP_ACT_NONE);
+	ck_assert_uint_eq(u.n_nlri, 1);
+	/* RFC 6793 §6: AS_CONFED segments of an AS4_PATH are dropped, the rest kept */
+	static const uint8_t as4conf[] = {
+		0x00, 0x00, 0x00, 0x25, ORIGIN_OK,
+		0x40, 0x02, 0x08, 0x03, 0x01, 0xfd, 0xe8,             /* 2-octet: CONFED_SEQ 65000, */
+		0x02, 0x01, 0x5b, 0xa0,                               /* SEQ AS_TRANS */
+		NH_OK,
+		0xc0, 0x11, 0x0c, 0x03, 0x01, 0, 0, 0xfd, 0xe8,       /* AS4_PATH: CONFED_SEQ 65000 */
+		0x02, 0x01, 0xfa, 0x56, 0xea, 0x01,                   /* SEQ 4200000001 */
+		NLRI_OK,
+	};
+	ck_assert_int_eq(bgp_decode_update(as4conf, sizeof(as4conf), false, false, &u, &e), 0);
+	ck_assert_uint_eq(u.error.action, BGP_ACT_NONE);
+	ck_assert(u.has_as4_path);
+	ck_assert_uint_eq(u.as4_path_len, 1);
+	ck_assert_uint_eq(u.as4_path[0], 4200000001u);
+	ck_assert_str_eq(bgp_attr_name(17), "AS4_PATH");
+	ck_assert_str_eq(bgp_upd_action_name(BGP_ACT_ATTR_DISCARD), "attribute-discard");
 }
 END_TEST
 
@@ -488,8 +624,10 @@ START_TEST(good_update_variants)
 	};
 	ck_assert_int_eq(bgp_decode_update(as2, sizeof(as2), false, false, &u, &e), 0);
 	ck_assert_uint_eq(u.as_path[0], 65002);
-	/* the same bytes read as 4-byte ASNs do not frame: 3/11 */
-	ck_assert_int_lt(bgp_decode_update(as2, sizeof(as2), true, false, &u, &e), 0);
+	/* the same bytes read as 4-byte ASNs do not frame: RFC 7606 7.2
+	 * treat-as-withdraw (3/11 before) */
+	ck_assert_int_eq(bgp_decode_update(as2, sizeof(as2), true, false, &u, &e), 0);
+	ck_assert_uint_eq(u.error.action, BGP_ACT_TREAT_AS_WITHDRAW);
 	ck_assert_uint_eq(e.subcode, 11);
 	/* withdraw-only UPDATE with no attributes is fine */
 	static const uint8_t wd[] = { 0x00, 0x04, NLRI_OK, 0x00, 0x00 };
@@ -558,7 +696,8 @@ static Suite *make_suite(void)
 	tcase_add_test(tc, open_decode_peer);
 	tcase_add_test(tc, bad_headers);
 	tcase_add_test(tc, bad_opens);
-	tcase_add_test(tc, bad_updates);
+	tcase_add_test(tc, reset_updates);
+	tcase_add_test(tc, handled_updates);
 	tcase_add_test(tc, good_update_variants);
 	tcase_add_test(tc, random_inputs);
 	suite_add_tcase(s, tc);

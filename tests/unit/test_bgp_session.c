@@ -1,8 +1,9 @@
 /*
  * test_bgp_session.c: the BGP session FSM over a socketpair against a
  * scripted fake peer (it sends hand-written OPEN/KEEPALIVE/UPDATE bytes and
- * checks what the session sends), the hold timer, errors, shutdown, the
- * passive listener, and reconnect backoff against a closed port.
+ * checks what the session sends), the hold timer, RFC 7606 handling of
+ * malformed UPDATEs, errors, shutdown, the passive listener, and reconnect
+ * backoff against a closed port and across short-lived sessions.
  */
 #include <arpa/inet.h>
 #include <check.h>
@@ -18,6 +19,7 @@
 
 #include "anycast/bgp_msg.h"
 #include "anycast/bgp_session.h"
+#include "tests/unit/bgp_7606_vectors.h"
 #include "tests/unit/bgp_test_util.h"
 
 struct env {
@@ -252,17 +254,63 @@ START_TEST(hold_timer_expiry)
 }
 END_TEST
 
+/* Send UPDATE body b (n bytes) with its header from the fake peer. */
+static void send_update(struct env *e, const uint8_t *b, size_t n)
+{
+	uint8_t m[4096];
+	memset(m, 0xff, 16);
+	m[16] = (uint8_t)((n + BGP_HDR_LEN) >> 8);
+	m[17] = (uint8_t)(n + BGP_HDR_LEN);
+	m[18] = BGP_MSG_UPDATE;
+	memcpy(m + BGP_HDR_LEN, b, n);
+	send_raw(e, m, n + BGP_HDR_LEN);
+}
+
+/*
+ * RFC 7606: the peer sends every malformed UPDATE of bgp_7606_vectors.h
+ * (each handled by treat-as-withdraw, attribute discard or AFI/SAFI
+ * disable); the session stays Established, sends nothing (no
+ * NOTIFICATION, no withdraw of our prefixes) and still answers a ROUTE-
+ * REFRESH with our UPDATEs. The reset cases still reset, with their
+ * NOTIFICATION.
+ */
 START_TEST(malformed_update)
 {
 	struct env e;
-	setup(&e, 9, false);
+	setup(&e, 9, true);
 	establish(&e);
+	expect_msg(&e, upd_v4);
+	expect_msg(&e, upd_v6);
 	expect_msg(&e, eor_v4);
 	expect_msg(&e, eor_v6);
+	uint8_t b[128], m[4096];
+	unsigned ebgp = 0;
+	for (size_t i = 0; i < V7606_N; i++) {
+		const struct v7606 *c = &v7606_cases[i];
+		if (c->ibgp || !c->as4)
+			continue;  /* this session: eBGP, 4-octet AS */
+		send_update(&e, b, v7606_body(c, b));
+		ebgp++;
+	}
+	ck_assert_uint_eq(ebgp, 41);
+	ck_assert_int_eq(recv_msg(&e, m, 300), -1);   /* nothing sent back */
+	struct bgp_session_info i;
+	bgp_session_get_info(e.s, &i);
+	ck_assert_int_eq(i.state, BGP_ST_ESTABLISHED);
+	ck_assert(i.announced);
+	ck_assert_uint_eq(i.flaps, 0);
+	ck_assert_uint_eq(i.malformed_updates, ebgp);
+	ck_assert_str_eq(i.last_error, "");
+	/* our route is still out: a ROUTE-REFRESH (RFC 2918) gets it again */
+	static const uint8_t rr[] = { M16, 0x00, 0x17, 0x05, 0x00, 0x01, 0x00, 0x01 };
+	send_raw(&e, rr, sizeof(rr));
+	expect_msg(&e, upd_v4);
+	expect_msg(&e, upd_v6);
+
+	/* RFC 7606 §5.2: withdrawn routes only, plus ORIGIN 3: reset, 3/6 */
 	static const uint8_t bad[] = {
-		M16, 0x00, 0x1f, 0x02, 0x00, 0x00, 0x00, 0x04,
-		0x40, 0x01, 0x01, 0x03,          /* ORIGIN 3: invalid */
-		0x18, 0xcb, 0x00, 0x71,
+		M16, 0x00, 0x1f, 0x02, 0x00, 0x04, 0x18, 0xcb, 0x00, 0x71,
+		0x00, 0x04, 0x40, 0x01, 0x01, 0x03,  /* ORIGIN 3: invalid */
 	};
 	send_raw(&e, bad, sizeof(bad));
 	static const uint8_t notif[] = {
@@ -271,11 +319,41 @@ START_TEST(malformed_update)
 	};
 	expect_msg(&e, notif);
 	expect_eof(&e);
-	struct bgp_session_info i;
 	bgp_session_get_info(e.s, &i);
 	ck_assert_uint_eq(i.flaps, 1);
 	ck_assert_ptr_nonnull(strstr(i.last_error, "3/6"));
 	teardown(&e);
+}
+END_TEST
+
+/* The UPDATEs RFC 7606 still answers with a reset, each with its
+ * NOTIFICATION (code, subcode) sent before the close. */
+START_TEST(reset_cases_still_reset)
+{
+	static const struct { const char *what; uint8_t b[32]; size_t n; uint8_t sub; } cases[] = {
+		/* §3.b: total attribute length past the message */
+		{ "3.b", { 0x00, 0x00, 0x00, 0x20, 0x40, 0x01, 0x01, 0x00 }, 8, 1 },
+		/* §3.g: MP_UNREACH_NLRI twice */
+		{ "3.g", { 0x00, 0x00, 0x00, 0x0c, 0x80, 0x0f, 0x03, 0x00, 0x02, 0x01,
+			   0x80, 0x0f, 0x03, 0x00, 0x02, 0x01 }, 16, 1 },
+		/* §5.3: an NLRI of length 33 */
+		{ "5.3", { 0x00, 0x00, 0x00, 0x00, 0x21, 1, 2, 3, 4, 5 }, 10, 10 },
+	};
+	for (size_t k = 0; k < sizeof(cases) / sizeof(cases[0]); k++) {
+		struct env e;
+		setup(&e, 9, false);
+		establish(&e);
+		expect_msg(&e, eor_v4);
+		expect_msg(&e, eor_v6);
+		send_update(&e, cases[k].b, cases[k].n);
+		uint8_t m[4096];
+		int n = recv_msg(&e, m, 2000);
+		ck_assert_msg(n >= 21 && m[18] == BGP_MSG_NOTIFICATION, "%s: no NOTIFICATION", cases[k].what);
+		ck_assert_msg(m[19] == 3 && m[20] == cases[k].sub, "%s: sent %u/%u", cases[k].what,
+			      m[19], m[20]);
+		expect_eof(&e);
+		teardown(&e);
+	}
 }
 END_TEST
 
@@ -356,19 +434,29 @@ START_TEST(shutdown_message)
 }
 END_TEST
 
+/* A listening socket on 127.0.0.1 (an ephemeral port), which also
+ * becomes the peer's configured address. */
+static int loopback_listener(struct env *e, int flags, struct sockaddr_in *sin)
+{
+	int lfd = socket(AF_INET, SOCK_STREAM | flags, 0);
+	memset(sin, 0, sizeof(*sin));
+	sin->sin_family = AF_INET;
+	sin->sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	socklen_t sl = sizeof(*sin);
+	ck_assert_int_eq(bind(lfd, (struct sockaddr *)sin, sizeof(*sin)), 0);
+	ck_assert_int_eq(listen(lfd, 4), 0);
+	ck_assert_int_eq(getsockname(lfd, (struct sockaddr *)sin, &sl), 0);
+	memcpy(&e->peer.addr, sin, sizeof(*sin));
+	e->peer.addrlen = sizeof(*sin);
+	return lfd;
+}
+
 START_TEST(listener_accepts_peer)
 {
 	struct env e;
 	conf_init(&e, 9);
-	int lfd = socket(AF_INET, SOCK_STREAM, 0);
-	struct sockaddr_in sin = { .sin_family = AF_INET };
-	sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-	socklen_t sl = sizeof(sin);
-	ck_assert_int_eq(bind(lfd, (struct sockaddr *)&sin, sizeof(sin)), 0);
-	ck_assert_int_eq(listen(lfd, 4), 0);
-	ck_assert_int_eq(getsockname(lfd, (struct sockaddr *)&sin, &sl), 0);
-	memcpy(&e.peer.addr, &sin, sizeof(sin));  /* the peer is 127.0.0.1 */
-	e.peer.addrlen = sizeof(sin);
+	struct sockaddr_in sin;
+	int lfd = loopback_listener(&e, 0, &sin);  /* the peer is 127.0.0.1 */
 	e.peer.has_nh4 = false;  /* next hop self: 127.0.0.1 */
 	e.s = bgp_session_new(e.base, &e.conf, &e.peer);
 	bgp_session_start(e.s);
@@ -473,6 +561,77 @@ START_TEST(reconnect_backoff)
 }
 END_TEST
 
+/* Accept one connection on the nonblocking listener lfd while the
+ * session's loop runs; the fake peer's end, or -1 on timeout. */
+static int accept_peer(struct env *e, int lfd, int timeout_ms)
+{
+	double end = now_ms() + timeout_ms;
+	for (;;) {
+		int fd = accept(lfd, NULL, NULL);
+		if (fd >= 0) {
+			fcntl(fd, F_SETFL, O_NONBLOCK);
+			return fd;
+		}
+		if (now_ms() > end)
+			return -1;
+		event_base_loop(e->base, EVLOOP_NONBLOCK);
+		usleep(500);
+	}
+}
+
+/*
+ * The rule of bgp_backoff_next across sessions: a peer that resets every
+ * session right after it reaches Established (here with an UPDATE that
+ * RFC 7606 §5.3 still resets on) is retried after 100, 200, 400, 400 ms
+ * (min 100, max 400), not after 100 ms each time; a session that stayed
+ * Established for max (400 ms) or longer starts the backoff over.
+ */
+START_TEST(backoff_grows_across_short_sessions)
+{
+	struct env e;
+	conf_init(&e, 9);
+	struct sockaddr_in sin;
+	int lfd = loopback_listener(&e, SOCK_NONBLOCK, &sin);
+	e.peer.passive = e.peer.passive_only = false;
+	e.conf.backoff_min_ms = 100;
+	e.conf.backoff_max_ms = 400;
+	e.s = bgp_session_new(e.base, &e.conf, &e.peer);
+	bgp_session_set_callback(e.s, on_state, &e);
+	bgp_session_start(e.s);
+	static const uint8_t nlri33[] = { M16, 0x00, 0x1d, 0x02, 0, 0, 0, 0, 0x21, 1, 2, 3, 4, 5 };
+	static const unsigned want[] = { 100, 200, 400, 400 };
+	uint8_t m[4096];
+	struct bgp_session_info i;
+	for (unsigned k = 0; k < 5; k++) {
+		e.rx.fd = accept_peer(&e, lfd, 3000);
+		ck_assert_int_ge(e.rx.fd, 0);
+		e.rx.have = 0;
+		establish(&e);
+		expect_msg(&e, eor_v4);
+		expect_msg(&e, eor_v6);
+		if (k < 4) {
+			send_raw(&e, nlri33, sizeof(nlri33));
+			int n = recv_msg(&e, m, 2000);
+			ck_assert_int_eq(n, 21);
+			ck_assert_uint_eq(m[18], BGP_MSG_NOTIFICATION);
+			ck_assert_uint_eq(m[20], BGP_UPD_NETWORK);
+		} else {
+			pump(&e, 500);  /* held for longer than max */
+		}
+		close(e.rx.fd);
+		e.rx.fd = -1;
+		pump(&e, 20);
+		bgp_session_get_info(e.s, &i);
+		ck_assert_int_ne(i.state, BGP_ST_ESTABLISHED);
+		ck_assert_msg(i.retry_ms == (k < 4 ? want[k] : 100), "session %u: retry %u ms", k, i.retry_ms);
+	}
+	ck_assert_uint_eq(i.flaps, 5);
+	bgp_session_shutdown(e.s, "bye");
+	close(lfd);
+	teardown(&e);
+}
+END_TEST
+
 static Suite *make_suite(void)
 {
 	Suite *s = suite_create("bgp_session");
@@ -482,11 +641,13 @@ static Suite *make_suite(void)
 	tcase_add_test(tc, partial_reads_eor_only);
 	tcase_add_test(tc, hold_timer_expiry);
 	tcase_add_test(tc, malformed_update);
+	tcase_add_test(tc, reset_cases_still_reset);
 	tcase_add_test(tc, bad_open_and_fsm_errors);
 	tcase_add_test(tc, shutdown_message);
 	tcase_add_test(tc, listener_accepts_peer);
 	tcase_add_test(tc, collision);
 	tcase_add_test(tc, reconnect_backoff);
+	tcase_add_test(tc, backoff_grows_across_short_sessions);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -17,7 +17,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <unistd.h>
 
 #include "compare/cmp_ctx.h"
@@ -104,7 +103,7 @@ START_TEST(percentile_nearest_rank)
 	/* n=4: median is rank 2 (no averaging); n=1: the value. */
 	ck_assert_double_eq(cmp_percentile(v, 4, 50), 2);
 	ck_assert_double_eq(cmp_percentile(v + 6, 1, 99), 7);
-	ck_assert_double_eq(cmp_percentile(v, 0, 50), 0);
+	ck_assert(isnan(cmp_percentile(v, 0, 50)));  /* no values: n/a, never 0 */
 	/* n=100: p99 is rank 99, not 100 (integer rank, no 0.99*100 drift). */
 	double w[100];
 	for (int i = 0; i < 100; i++)
@@ -246,9 +245,14 @@ START_TEST(probe_figures)
 	FILE *t = open_memstream(&txt, &tl);
 	cmp_report_text(r, t);
 	fclose(t);
-	ck_assert_ptr_nonnull(strstr(txt, "optimal-PoP hit rate   60.0% (3/5)\n"));
-	ck_assert_ptr_nonnull(strstr(txt, "median 1.0  p90 70.0  p99 70.0  >10ms 50.0%  >25ms 25.0%  (n=4)\n"));
-	ck_assert_ptr_nonnull(strstr(txt, "optimal-PoP hit rate   100.0% (2/2) (few samples)"));
+	/* Wilson 95% of 3/5: 0.2307-0.8824; of 2/2: 0.3424-1 (python, from
+	 * the formula in cmp_report.h). Rank intervals for n=4: median ranks
+	 * floor(2 - 1.96) -> 1 .. ceil(2 + 1.96) + 1 -> 4: [0, 70]; p90 ranks
+	 * floor(3.6 - 1.96 * 0.6) = 2 .. 4: [1, 70]. */
+	ck_assert_ptr_nonnull(strstr(txt, "optimal-PoP hit rate   60.0% [23.1-88.2] (3/5)\n"));
+	ck_assert_ptr_nonnull(strstr(txt, "median 1.0 [0.0-70.0]  p90 70.0 [1.0-70.0]  p99 70.0  >10ms "
+	                                  "50.0%  >25ms 25.0%  (n=4)\n"));
+	ck_assert_ptr_nonnull(strstr(txt, "optimal-PoP hit rate   100.0% [34.2-100.0] (2/2) (few samples)"));
 	ck_assert_ptr_nonnull(strstr(txt, "nearest-rank"));
 	free(txt);
 	cmp_report_free(r);
@@ -258,12 +262,14 @@ END_TEST
 
 /*
  * Decision logs joined to an RTT CSV by client /24:
- *  a geodns arm geodns, ECS 198.51.100.0/24 -> fra; CSV for 198.51.100.x:
- *    fra min(30, 25) = 25, ams 12: best ams, miss, inflation 25-12 = 13.
+ *  a geodns arm geodns, ECS 198.51.100.0/24 used (client = the ECS subnet)
+ *    -> fra; CSV for 198.51.100.x: fra min(30, 25) = 25, ams 12, iad 90:
+ *    best ams, miss, inflation 25-12 = 13.
  *  b anycast arm anycast, resolver 203.0.113.7 -> ams; CSV 203.0.113.x:
- *    ams 7, fra 9: hit, 0.
- *  c geodns no arm no ECS, 192.0.2.1, located at iad -> iad: no CSV rows,
- *    nearest iad: hit by distance.
+ *    ams 7, fra 9, iad 80: hit, 0.
+ *  c geodns no arm no ECS, 192.0.2.1, located at iad -> iad: steered by
+ *    the resolver's address and located there: not rated (it would be a
+ *    hit by construction).
  *  d pop "nope" -> skipped (unknown PoP), reported with its line number.
  */
 START_TEST(decision_log_ab)
@@ -284,7 +290,9 @@ START_TEST(decision_log_ab)
 	                          "198.51.100.7, fra , 25\n"
 	                          "203.0.113.200,ams,7\n"
 	                          "203.0.113.9,fra,9\n"
-	                          "198.51.101.1,iad,1\n";
+	                          "198.51.101.1,iad,1\n"
+	                          "198.51.100.3,iad,90\n"
+	                          "203.0.113.1,iad,80\n";
 	struct cmp_ctx *c = cmp_ctx_new(&geo, NULL, errf);
 	/* CSV after the log on the command line: the join is in phase two. */
 	const char *lp = put("decisions.jsonl", log);
@@ -292,7 +300,7 @@ START_TEST(decision_log_ab)
 	ck_assert_int_eq(cmp_read_file(c, put("rtt.csv", csv)), 0);
 	ck_assert_str_eq(c->files[0].format, "decision-log");
 	ck_assert_str_eq(c->files[1].format, "rtt-csv");
-	ck_assert_uint_eq(c->files[1].records, 6);
+	ck_assert_uint_eq(c->files[1].records, 8);
 	ck_assert_uint_eq(c->files[0].skipped, 1);
 	char want[256];
 	snprintf(want, sizeof(want), "%s:4: skipped: decision log: PoP 'nope' is not in the config",
@@ -316,9 +324,11 @@ START_TEST(decision_log_ab)
 	ck_assert_str_eq(r->g[CG_ANYCAST].continents[0].key, "??");
 	const struct cmp_group_fig *g = &r->g[CG_GEODNS_RESOLVER];
 	ck_assert_uint_eq(g->samples, 1);
-	ck_assert_uint_eq(g->by_dist, 1);
-	ck_assert_uint_eq(g->hits, 1);
+	ck_assert_uint_eq(g->rated, 0);
+	ck_assert_uint_eq(g->unrated_resolver, 1);
+	ck_assert_uint_eq(g->km.n, 0);
 	ck_assert_uint_eq(g->lat.n, 0);
+	ck_assert(isnan(g->lat.median) && isnan(g->km.median));
 	ck_assert(cmp_few(r, g->rated));
 	cmp_report_free(r);
 	cmp_ctx_free(c);
@@ -462,9 +472,9 @@ END_TEST
 
 /*
  * Atlas as one JSON array, joined by prb_id: probe 1 reached fra (NSID
- * fra1) and pings fra 30, ams 10: miss, inflation 20. Probe 2 reached iad
- * (NSID iad1), pings iad 5: hit, 0. A timeout result is counted. The
- * sixth element is broken on its second line: reported at file line 8
+ * fra1) and pings fra 30, ams 10, iad 90: miss, inflation 20. Probe 2
+ * reached iad (NSID iad1), pings iad 5, fra 40, ams 45: hit, 0. A timeout result is counted. The
+ * ninth element is broken on its second line: reported at file line 11
  * (where the bad token is), the rest unread.
  */
 START_TEST(atlas_array_join)
@@ -478,6 +488,9 @@ START_TEST(atlas_array_join)
 		"{\"type\":\"ping\",\"prb_id\":1,\"dst_addr\":\"192.0.2.10\",\"result\":[{\"rtt\":31},{\"rtt\":30}]},\n"
 		"{\"type\":\"ping\",\"prb_id\":1,\"dst_addr\":\"192.0.2.20\",\"result\":[{\"x\":\"*\"},{\"rtt\":10}]},\n"
 		"{\"type\":\"ping\",\"prb_id\":2,\"dst_addr\":\"192.0.2.30\",\"result\":[{\"rtt\":5}]},\n"
+		"{\"type\":\"ping\",\"prb_id\":1,\"dst_addr\":\"192.0.2.30\",\"result\":[{\"rtt\":90}]},\n"
+		"{\"type\":\"ping\",\"prb_id\":2,\"dst_addr\":\"192.0.2.10\",\"result\":[{\"rtt\":40}]},\n"
+		"{\"type\":\"ping\",\"prb_id\":2,\"dst_addr\":\"192.0.2.20\",\"result\":[{\"rtt\":45}]},\n"
 		"{\"type\":\"ping\",\"prb_id\":2,\n"
 		"  \"dst_addr\": oops},\n"
 		"{\"type\":\"ping\",\"prb_id\":2,\"dst_addr\":\"192.0.2.10\",\"result\":[{\"rtt\":1}]}\n"
@@ -485,11 +498,11 @@ START_TEST(atlas_array_join)
 	struct cmp_ctx *c = cmp_ctx_new(&geo, NULL, errf);
 	const char *p = put("atlas.json", arr);
 	ck_assert_int_eq(cmp_read_file(c, p), 0);
-	ck_assert_uint_eq(c->files[0].records, 5);
+	ck_assert_uint_eq(c->files[0].records, 8);
 	ck_assert_uint_eq(c->files[0].malformed, 1);
 	ck_assert_uint_eq(c->atlas.dns_errors, 1);
 	char want[256];
-	snprintf(want, sizeof(want), "%s:8: bad JSON", p);
+	snprintf(want, sizeof(want), "%s:11: bad JSON", p);
 	ck_assert_msg(strstr(errs(), want), "no '%s' in:\n%s", want, errs());
 	struct cmp_report *r = cmp_report_build(c, 30);
 	const struct cmp_group_fig *a = &r->g[CG_ANYCAST];
@@ -497,10 +510,97 @@ START_TEST(atlas_array_join)
 	ck_assert_uint_eq(a->by_rtt, 2);
 	ck_assert_uint_eq(a->hits, 1);
 	ck_assert_uint_eq(a->lat.n, 2);
-	ck_assert_double_eq(a->lat.sorted[0], 0);
-	ck_assert_double_eq(a->lat.sorted[1], 20);
+	ck_assert_uint_eq(a->lat.n_vals, 2);
+	ck_assert_double_eq(a->lat.vals[0].v, 0);
+	ck_assert_double_eq(a->lat.vals[1].v, 20);
 	ck_assert_uint_eq(a->confusion[0 * 3 + 1], 1);  /* fra chosen, ams optimal */
 	ck_assert_uint_eq(a->confusion[2 * 3 + 2], 1);
+	cmp_report_free(r);
+	cmp_ctx_free(c);
+}
+END_TEST
+
+/*
+ * The decision-log scanner (the fixed form steerdns writes) and jansson
+ * (any form) give the same observations: the attribution fixture as
+ * written (9 of its 10 lines in the fixed form; D6 has an extra key), and
+ * the same lines with their keys in reverse order and a string escaped
+ * (all jansson).
+ */
+START_TEST(decision_scanner_matches_jansson)
+{
+	FILE *in = fopen("tests/data/compare/attribution/decisions.jsonl", "r");
+	ck_assert_ptr_nonnull(in);
+	char path[128];
+	snprintf(path, sizeof(path), "%s/reordered.jsonl", tmpdir);
+	FILE *out = fopen(path, "w");
+	char *line = NULL;
+	size_t cap = 0;
+	while (getline(&line, &cap, in) > 0) {
+		json_t *o = json_loads(line, 0, NULL);
+		ck_assert_ptr_nonnull(o);
+		json_object_set_new(o, "qname", json_string("a\"b."));
+		char *t = json_dumps(o, JSON_COMPACT | JSON_SORT_KEYS | JSON_REAL_PRECISION(17));
+		fprintf(out, "%s\n", t);
+		free(t);
+		json_decref(o);
+	}
+	free(line);
+	fclose(in);
+	fclose(out);
+	struct cmp_ctx *a = cmp_ctx_new(&geo, NULL, errf), *b = cmp_ctx_new(&geo, NULL, errf);
+	ck_assert_int_eq(cmp_read_file(a, "tests/data/compare/attribution/decisions.jsonl"), 0);
+	ck_assert_int_eq(cmp_read_file(b, path), 0);
+	/* Line 1 detects the format (jansson), D6 has ecs_used: 8 scanned. */
+	ck_assert_uint_eq(a->files[0].scanned, 8);
+	ck_assert_uint_eq(b->files[0].scanned, 0);
+	ck_assert_uint_eq(a->files[0].records, 10);
+	ck_assert_uint_eq(b->files[0].records, 10);
+	ck_assert_uint_eq(a->n_obs, b->n_obs);
+	for (size_t i = 0; i < a->n_obs; i++) {
+		const struct cmp_obs *x = &a->obs[i], *y = &b->obs[i];
+		ck_assert_uint_eq(x->count, y->count);
+		ck_assert_uint_eq(x->group, y->group);
+		ck_assert_int_eq(x->chosen, y->chosen);
+		ck_assert_mem_eq(&x->key, &y->key, sizeof(x->key));
+		ck_assert(x->at_resolver == y->at_resolver && x->has_coords == y->has_coords);
+		ck_assert(x->lat == y->lat && x->lon == y->lon);
+		ck_assert_str_eq(x->country, y->country);
+	}
+	ck_assert_uint_eq(a->ecs_unused, 3);
+	ck_assert_uint_eq(b->ecs_unused, 3);
+	cmp_ctx_free(a);
+	cmp_ctx_free(b);
+}
+END_TEST
+
+/* Identical observations fold into one with a count; figures count each. */
+START_TEST(observations_fold)
+{
+	static const char line[] =
+		"{\"ts\":\"2026-11-22T10:00:00.000Z\",\"server\":\"fra1\",\"method\":\"anycast\","
+		"\"arm\":null,\"qname\":\"w.\",\"qtype\":\"A\",\"resolver\":\"192.0.2.1\",\"ecs\":null,"
+		"\"client\":\"192.0.2.1/32\",\"country\":\"DE\",\"continent\":\"EU\",\"lat\":50.11,"
+		"\"lon\":8.68,\"pop\":\"ams\",\"nearest\":\"fra\",\"pop_km\":1.0,\"nearest_km\":0.0,"
+		"\"scope\":null}\n";
+	char text[sizeof(line) * 5];
+	text[0] = 0;
+	for (int i = 0; i < 5; i++)
+		strcat(text, line);
+	struct cmp_ctx *c = cmp_ctx_new(&geo, NULL, errf);
+	ck_assert_int_eq(cmp_read_file(c, put("fold.jsonl", text)), 0);
+	ck_assert_uint_eq(c->n_obs, 1);
+	ck_assert_uint_eq(c->obs[0].count, 5);
+	struct cmp_report *r = cmp_report_build(c, 1);
+	const struct cmp_group_fig *a = &r->g[CG_ANYCAST];
+	/* By distance (no RTTs): nearest fra, chosen ams: 5 misses, each
+	 * D(fra, ams) km of inflation. */
+	ck_assert_uint_eq(a->samples, 5);
+	ck_assert_uint_eq(a->rated, 5);
+	ck_assert_uint_eq(a->hits, 0);
+	ck_assert_uint_eq(a->km.n, 5);
+	ck_assert_uint_eq(a->km.n_vals, 1);
+	ck_assert_double_eq_tol(a->km.median, geo_distance_km(50.11, 8.68, 52.37, 4.9), 1e-9);
 	cmp_report_free(r);
 	cmp_ctx_free(c);
 }
@@ -519,6 +619,8 @@ static Suite *make_suite(void)
 	tcase_add_test(tc, base64_and_nsid);
 	tcase_add_test(tc, atlas_samples);
 	tcase_add_test(tc, atlas_array_join);
+	tcase_add_test(tc, decision_scanner_matches_jansson);
+	tcase_add_test(tc, observations_fold);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -129,6 +129,18 @@ START_TEST(opt_options)
 	ck_assert_int_eq(edns_parse_opt(1232, 0, f1, sizeof(f1), &q), EDNS_EFORMAT);
 	ck_assert_int_eq(edns_parse_opt(1232, 0, f2, sizeof(f2), &q), EDNS_EFORMAT);
 	ck_assert_int_eq(edns_parse_opt(1232, 0, f3, sizeof(f3), &q), EDNS_EFORMAT);
+	/* COOKIE: a client cookie is kept; the first of two counts; a 9-byte
+	 * one is malformed but not a framing error (FORMERR comes later, with
+	 * an OPT, RFC 7873 5.2.2). */
+	const uint8_t c1[] = { 0, 10, 0, 8, 1, 2, 3, 4, 5, 6, 7, 8, 0, 10, 0, 9, 1, 2, 3, 4, 5, 6, 7, 8, 9 };
+	ck_assert_int_eq(edns_parse_opt(1232, 0, c1, sizeof(c1), &q), EDNS_OK);
+	ck_assert(q.cookie.present && !q.cookie.malformed);
+	ck_assert_uint_eq(q.cookie.len, 8);
+	ck_assert_uint_eq(q.cookie.data[7], 8);
+	ck_assert_int_eq(edns_parse_opt(1232, 0, c1 + 12, sizeof(c1) - 12, &q), EDNS_OK);
+	ck_assert(q.cookie.present && q.cookie.malformed);
+	ck_assert_int_eq(edns_parse_opt(1232, 0, o, sizeof(o), &q), EDNS_OK);
+	ck_assert(!q.cookie.present);
 }
 END_TEST
 
@@ -136,7 +148,7 @@ START_TEST(opt_write)
 {
 	uint8_t buf[256];
 	struct wire_wr w = wire_wr_init(buf, sizeof(buf));
-	struct edns_answer a = { 1232, 1, true, NULL, NULL };
+	struct edns_answer a = { 1232, 1, true, NULL, NULL, NULL, 0 };
 	ck_assert_uint_eq(edns_opt_size(&a), 11);
 	edns_write_opt(&w, &a);
 	ck_assert_int_eq(w.err, 0);
@@ -147,7 +159,7 @@ START_TEST(opt_write)
 	struct ecs e;
 	const uint8_t v4[] = { 0, 1, 20, 0, 10, 20, 0x30 };
 	ck_assert_int_eq(ecs_parse(v4, sizeof(v4), &e), 0);
-	struct edns_answer b = { 4096, 0, false, "ns1", &e };
+	struct edns_answer b = { 4096, 0, false, "ns1", &e, NULL, 0 };
 	ck_assert_uint_eq(edns_opt_size(&b), 11 + 4 + 3 + 4 + 7);
 	w = wire_wr_init(buf, sizeof(buf));
 	edns_write_opt(&w, &b);
@@ -158,8 +170,21 @@ START_TEST(opt_write)
 	ck_assert_uint_eq(w.pos, sizeof(want2));
 	ck_assert(memcmp(buf, want2, sizeof(want2)) == 0);
 
+	/* COOKIE (RFC 7873 4): option 10, the 24 bytes as given, after ECS. */
+	const uint8_t ck[24] = { 0x24, 0x64, 0xc4, 0xab, 0xcf, 0x10, 0xc9, 0x57, 1, 0, 0, 0,
+	                         0x5c, 0xf7, 0x9f, 0x11, 0x1f, 0x81, 0x30, 0xc3, 0xee, 0xe2, 0x94, 0x80 };
+	struct edns_answer k = { 1232, 0, false, NULL, &e, ck, 24 };
+	ck_assert_uint_eq(edns_opt_size(&k), 11 + 4 + 7 + 4 + 24);
+	w = wire_wr_init(buf, sizeof(buf));
+	edns_write_opt(&w, &k);
+	ck_assert_uint_eq(w.pos, 50);
+	const uint8_t want3[] = { 0, 0, 41, 0x04, 0xD0, 0, 0, 0, 0, 0, 39,
+	                          0, 8, 0, 7, 0, 1, 20, 0, 10, 20, 0x30, 0, 10, 0, 24 };
+	ck_assert(memcmp(buf, want3, sizeof(want3)) == 0);
+	ck_assert(memcmp(buf + sizeof(want3), ck, 24) == 0);
+
 	/* empty NSID string: no option */
-	struct edns_answer c = { 1232, 0, false, "", NULL };
+	struct edns_answer c = { 1232, 0, false, "", NULL, NULL, 0 };
 	ck_assert_uint_eq(edns_opt_size(&c), 11);
 
 	/* does not fit: sticky error */

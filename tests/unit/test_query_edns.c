@@ -14,6 +14,7 @@
 #include <string.h>
 
 #include "anycast/anycast_conf.h"
+#include "anycast/anycast_module.h"
 #include "common/query.h"
 #include "common/steer_rec.h"
 #include "tests/unit/query_test_util.h"
@@ -388,6 +389,7 @@ static void anycast_setup(bool v4, bool v6, enum steer_mode server_mode)
 	ck_assert_int_eq(inet_pton(AF_INET, "198.51.100.1", &ac_conf.v4), 1);
 	ck_assert_int_eq(inet_pton(AF_INET6, "2001:db8:100::1", &ac_conf.v6), 1);
 	cfg.anycast = &ac_conf;
+	cfg.steer[STEER_MODE_ANYCAST] = (struct steer_binding){ &anycast_method, &ac_conf };
 	cfg.server.mode = server_mode;
 }
 
@@ -397,6 +399,7 @@ static void anycast_teardown(void)
 	zones[2] = NULL;
 	cfg.zones.count = 2;
 	cfg.anycast = NULL;
+	cfg.steer[STEER_MODE_ANYCAST] = (struct steer_binding){ NULL, NULL };
 	cfg.server.mode = STEER_MODE_DEFAULT;
 }
 
@@ -536,6 +539,7 @@ START_TEST(anycast_mixed_modes)
 	ck_assert_uint_eq(m.an, 0);
 	/* a config without anycast data answers NODATA, never garbage */
 	cfg.anycast = NULL;
+	cfg.steer[STEER_MODE_ANYCAST] = (struct steer_binding){ NULL, NULL };
 	q1("ac.any.test", T_A, &m);
 	ck_assert_uint_eq(m.an, 0);
 	check_soa_auth(&m, 120, "any.test.");

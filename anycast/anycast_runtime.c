@@ -1,8 +1,8 @@
 /*
- * server_anycast.c: from a loaded config to the announcer, and the drain
- * signals. See server_anycast.h.
+ * anycast_runtime.c: from a loaded config to the announcer, and the drain
+ * signals. See anycast_runtime.h.
  */
-#include "common/server_anycast.h"
+#include "anycast/anycast_runtime.h"
 
 #include <signal.h>
 #include <stdlib.h>
@@ -14,7 +14,7 @@
 #include "common/config.h"
 #include "common/log.h"
 
-struct server_anycast {
+struct anycast_runtime {
 	struct event_base *ctl;
 	struct announcer *an;         /* NULL until some config wants one */
 	struct event *sig_usr1, *sig_usr2;
@@ -38,7 +38,7 @@ static void self_addr(const struct config *cfg, const struct sockaddr **sa, sock
 	}
 }
 
-static void start(struct server_anycast *sa, const struct config *cfg)
+static void start(struct anycast_runtime *sa, const struct config *cfg)
 {
 	const struct sockaddr *self;
 	socklen_t len;
@@ -55,7 +55,7 @@ static void start(struct server_anycast *sa, const struct config *cfg)
 
 static void sigusr_cb(evutil_socket_t sig, short what, void *arg)
 {
-	struct server_anycast *sa = arg;
+	struct anycast_runtime *sa = arg;
 
 	(void)what;
 	if (!sa->an) {
@@ -65,9 +65,9 @@ static void sigusr_cb(evutil_socket_t sig, short what, void *arg)
 	announcer_drain(sa->an, sig == SIGUSR1);
 }
 
-struct server_anycast *server_anycast_new(struct event_base *ctl, const struct config *cfg)
+struct anycast_runtime *anycast_runtime_new(struct event_base *ctl, const struct config *cfg)
 {
-	struct server_anycast *sa = calloc(1, sizeof(*sa));
+	struct anycast_runtime *sa = calloc(1, sizeof(*sa));
 
 	if (!sa)
 		goto fail;
@@ -82,11 +82,11 @@ struct server_anycast *server_anycast_new(struct event_base *ctl, const struct c
 	return sa;
 fail:
 	log_err("anycast", "cannot set up the drain signals");
-	server_anycast_free(sa);
+	anycast_runtime_free(sa);
 	return NULL;
 }
 
-void server_anycast_reload(struct server_anycast *sa, const struct config *cfg)
+void anycast_runtime_reload(struct anycast_runtime *sa, const struct config *cfg)
 {
 	const struct sockaddr *self;
 	socklen_t len;
@@ -104,7 +104,7 @@ void server_anycast_reload(struct server_anycast *sa, const struct config *cfg)
 	announcer_reload(sa->an, wants_announcer(cfg->anycast) ? cfg->anycast : NULL, self, len);
 }
 
-bool server_anycast_stop(struct server_anycast *sa, void (*done)(void *arg), void *arg)
+bool anycast_runtime_stop(struct anycast_runtime *sa, void (*done)(void *arg), void *arg)
 {
 	if (!sa || !sa->an)
 		return false;
@@ -112,7 +112,7 @@ bool server_anycast_stop(struct server_anycast *sa, void (*done)(void *arg), voi
 	return true;
 }
 
-void server_anycast_free(struct server_anycast *sa)
+void anycast_runtime_free(struct anycast_runtime *sa)
 {
 	if (!sa)
 		return;

@@ -1,7 +1,9 @@
-/* ab.c: the A/B split; see ab.h. */
-#include "geodns/ab.h"
+/* ab.c: the A/B split (the hash and the scope); see ab.h. */
+#include "steer/ab.h"
 
 #include <string.h>
+
+#include "common/hash_mix.h"
 
 #define FNV64_OFFSET 0xcbf29ce484222325ULL
 #define FNV64_PRIME 0x100000001b3ULL
@@ -14,17 +16,6 @@ static uint64_t fnv1a64(const uint8_t *p, size_t n)
 		h *= FNV64_PRIME;
 	}
 	return h;
-}
-
-/* MurmurHash3's 64-bit finaliser: every input bit affects every output bit. */
-static uint64_t fmix64(uint64_t k)
-{
-	k ^= k >> 33;
-	k *= 0xff51afd7ed558ccdULL;
-	k ^= k >> 33;
-	k *= 0xc4ceb9fe1a85ec53ULL;
-	k ^= k >> 33;
-	return k;
 }
 
 uint64_t ab_subnet_hash(const struct steer_client *c)
@@ -42,7 +33,7 @@ uint64_t ab_subnet_hash(const struct steer_client *c)
 		memcpy(key + 1, c->addr, AB_PREFIX_V6 / 8);
 		n = 1 + AB_PREFIX_V6 / 8;
 	}
-	return fmix64(fnv1a64(key, n));
+	return hash_fmix64(fnv1a64(key, n));
 }
 
 enum ab_arm ab_arm_of(const struct steer_client *c, uint32_t anycast_bp)

@@ -1,18 +1,18 @@
 /*
- * server_anycast.h: the server's side of anycast announcement: the
+ * anycast_runtime.h: the server's side of anycast announcement: the
  * announcer (anycast/announcer.h) on the control loop, built from the
  * config's `anycast:` section, SIGUSR1/SIGUSR2 drain, and the graceful
- * SIGTERM sequence. Kept apart from server.c so the server loop does not
- * depend on the anycast config layout.
+ * SIGTERM sequence. The server reaches it through the anycast module's
+ * runtime hooks (anycast/anycast_module.c).
  */
-#ifndef STEERDNS_SERVER_ANYCAST_H
-#define STEERDNS_SERVER_ANYCAST_H
+#ifndef STEERDNS_ANYCAST_RUNTIME_H
+#define STEERDNS_ANYCAST_RUNTIME_H
 
 #include <stdbool.h>
 
 struct config;
 struct event_base;
-struct server_anycast;
+struct anycast_runtime;
 
 /*
  * On the control loop ctl, after the listeners are up (server_start done):
@@ -22,11 +22,11 @@ struct server_anycast;
  * and declare the listeners ready. cfg may be freed afterwards. NULL if
  * out of memory or the signals could not be set up (logged).
  */
-struct server_anycast *server_anycast_new(struct event_base *ctl, const struct config *cfg);
+struct anycast_runtime *anycast_runtime_new(struct event_base *ctl, const struct config *cfg);
 
 /* Apply a published reload (creating the announcer if the section
  * appeared, emptying it if it went). cfg may be freed afterwards. */
-void server_anycast_reload(struct server_anycast *sa, const struct config *cfg);
+void anycast_runtime_reload(struct anycast_runtime *sa, const struct config *cfg);
 
 /*
  * SIGTERM/SIGINT. With an announcer: start its shutdown (withdraw, linger,
@@ -34,9 +34,9 @@ void server_anycast_reload(struct server_anycast *sa, const struct config *cfg);
  * is over (at once for a second call). Without: return false, the caller
  * stops now. NULL sa: false.
  */
-bool server_anycast_stop(struct server_anycast *sa, void (*done)(void *arg), void *arg);
+bool anycast_runtime_stop(struct anycast_runtime *sa, void (*done)(void *arg), void *arg);
 
 /* Withdraw (the listeners are about to close) and free. NULL is fine. */
-void server_anycast_free(struct server_anycast *sa);
+void anycast_runtime_free(struct anycast_runtime *sa);
 
 #endif

@@ -1,8 +1,13 @@
 /*
  * ab.h: the A/B split between GeoDNS and anycast answers (issue 5).
  *
+ * The `ab` steering method composes two others through the steering
+ * interface (common/steer_method.h) and knows neither: the client is
+ * located by the GeoDNS slot's method, then answered by the GeoDNS or the
+ * anycast slot's method, and the scope raised to the split's granularity.
+ *
  * A client is put into an arm by a stable hash of its subnet: the ECS
- * subnet when steer_client used it, else the resolver's address, in both
+ * subnet when the locating method used it, else the resolver's address, in both
  * cases truncated to /24 (IPv4) or /56 (IPv6). The hash is FNV-1a 64 over
  * a family byte and the truncated address bytes, finished with the
  * MurmurHash3 fmix64 mixer (FNV-1a alone leaves the low bits of short
@@ -15,20 +20,16 @@
 
 #include <stdint.h>
 
-#include "geodns/steer.h"
+#include "common/config_compare.h"
+#include "common/steer_method.h"
+#include "common/steer_module.h"
 
 /* The granularity of the split: all clients of one /24 or /56 share an arm. */
 #define AB_PREFIX_V4 24
 #define AB_PREFIX_V6 56
-/* The arm is anycast when hash % AB_BUCKETS < anycast share in basis points. */
+/* The arm is anycast when hash % AB_BUCKETS < anycast share in basis points
+ * (struct ab_conf, common/config_compare.h). */
 #define AB_BUCKETS 10000u
-/* ab.anycast_percent when not configured: 50 %. */
-#define AB_DEFAULT_BP 5000u
-
-/* The `ab:` config section. */
-struct ab_conf {
-	uint32_t anycast_bp;   /* anycast share in basis points (percent * 100), default 5000 */
-};
 
 enum ab_arm { AB_ARM_GEODNS = 0, AB_ARM_ANYCAST = 1 };
 
@@ -50,5 +51,9 @@ enum ab_arm ab_arm_of(const struct steer_client *c, uint32_t anycast_bp);
  * would let one cached answer span both arms.
  */
 uint8_t ab_scope(const struct steer_client *c, enum ab_arm arm, uint8_t geo_scope);
+
+/* The `ab:` section and the `ab` method (slot STEER_MODE_AB). */
+extern const struct steer_module ab_module;
+extern const struct steer_method_ops ab_method;
 
 #endif

@@ -1,0 +1,90 @@
+"""Guard step of the steerdns bench: what the defences and the decision log cost.
+
+steerdns (GeoLite2-City) is started in four variants, each pinned like the
+others (server on SERVER_CPU, loadgen on GEN_CPU), and driven at full speed:
+  base    the bench config as it is (cookies on, as by default, but the
+          queries carry none)
+  cookie  the same server; every query carries a client cookie (loadgen -K),
+          so every answer computes an RFC 9018 server cookie (SipHash)
+  rrl     `rrl: { rate: 100000 }`: every response is accounted (above the
+          loadgen's rate per name, so none is limited)
+  dlog    `decision_log: { sample: 1.0 }`: every steered answer logged
+Workloads: static A (host names) and the steered name with random ECS.
+Reported per variant: qps and server CPU per query (medians of the runs), the
+ratio to base in the same repetition, and for dlog the lines written and
+dropped. Used by run.py; see tests/bench/README.md.
+"""
+
+import os
+import statistics
+
+VARIANTS = [
+    ('base', '', False),
+    ('cookie', '', True),
+    ('rrl', 'rrl: { rate: 100000, ipv4_prefix: 32 }\n', False),
+    ('dlog', 'decision_log: { path: decisions.jsonl, sample: 1.0 }\n', False),
+]
+GUARD_WORKLOADS = ('static-A', 'geo-A-randomECS')
+
+
+def _med(v):
+    v = [x for x in v if x is not None]
+    return statistics.median(v) if v else None
+
+
+def run(resdir, binary, dbs, files, ecs_files, dur, runs, steerdns_cls, loadgen_fn, workloads,
+        log):
+    """Returns {variant: {workload: {'qps', 'cpu_us_q', 'qps_ratio', 'cpu_ratio'}}, 'dlog': {...}}."""
+    wls = [w for w in workloads if w['name'] in GUARD_WORKLOADS]
+    res = {}
+    servers = {}
+    for name, extra, cookie in VARIANTS:
+        # Its own name, so its own directory (and config) under resdir.
+        s = steerdns_cls(resdir, binary, 'guard-' + name, dbs['geolite'], 'maxmind')
+        with open(s.conf, 'a') as f:
+            f.write(extra)
+        servers[name] = (s, cookie)
+    try:
+        for name, (s, _) in servers.items():
+            s.start()
+        for rep in range(runs):
+            for wl in wls:
+                base = None
+                for name, (s, cookie) in servers.items():
+                    r = loadgen_fn(s, wl, files, dur, ecs_files, cookie=cookie)
+                    if name == 'base':
+                        base = r
+                    row = res.setdefault(name, {}).setdefault(wl['name'], [])
+                    row.append({'qps': r['qps'], 'cpu_us_q': r['cpu_us_q'],
+                                'qps_ratio': r['qps'] / base['qps'] if base['qps'] else None,
+                                'cpu_ratio': (r['cpu_us_q'] / base['cpu_us_q']
+                                              if r['cpu_us_q'] and base['cpu_us_q'] else None)})
+                    log('  guard run %d %-16s %-7s qps %8.0f cpu %.2f us/q' % (
+                        rep + 1, wl['name'], name, r['qps'], r['cpu_us_q'] or 0))
+        dl = servers['dlog'][0]
+    finally:
+        for s, _ in servers.values():
+            s.stop()
+    text = dl.log_text()   # the final "N lines written, M dropped" comes at exit
+    written = dropped = None
+    for line in text.splitlines():
+        if 'lines written' in line:
+            parts = line.split('decision log: ')[-1].split()
+            written, dropped = int(parts[0]), int(parts[3])
+    out = {name: {wl: {k: _med([x[k] for x in rows]) for k in rows[0]}
+                  for wl, rows in per.items()} for name, per in res.items()}
+    out['dlog_lines'] = {'written': written, 'dropped': dropped}
+    return out
+
+
+def table(g):
+    lines = ['%-8s %-16s %10s %9s %10s %9s' % ('variant', 'workload', 'qps', 'vs base',
+                                               'cpu_us/q', 'vs base')]
+    for name, _, _ in VARIANTS:
+        for wl, r in g.get(name, {}).items():
+            lines.append('%-8s %-16s %10.0f %8.3fx %10.2f %8.3fx' % (
+                name, wl, r['qps'], r['qps_ratio'] or 0, r['cpu_us_q'] or 0, r['cpu_ratio'] or 0))
+    d = g.get('dlog_lines', {})
+    lines.append('decision log (dlog, every workload above): %s lines written, %s dropped' % (
+        d.get('written'), d.get('dropped')))
+    return '\n'.join(lines)
