@@ -19,7 +19,7 @@ FUZZ_SAN      := -fsanitize=address,undefined -fno-sanitize-recover=undefined -f
 FUZZ_CFLAGS   := -std=gnu11 -O1 -g $(WARN) -Werror -pthread -D_GNU_SOURCE \
                  -DSTEERDNS_VERSION='"$(VERSION)"' -I. $(FUZZ_SAN)
 FUZZ_LIB_OBJ  := $(LIB_SRC:%.c=$(FUZZ_BUILD)/%.o) $(FUZZ_BUILD)/tests/fuzz/fuzz_util.o
-FUZZ_LIB_HDRS := $(wildcard common/*.h geodns/*.h anycast/*.h compare/*.h)
+FUZZ_LIB_HDRS := $(foreach L,$(LAYERS),$(wildcard $(L)/*.h))
 FUZZ_HDRS     := $(FUZZ_LIB_HDRS) tests/fuzz/fuzz.h tests/unit/mmdb_same_value.h
 FUZZ_RUN_ARGS ?= -timeout=10 -rss_limit_mb=2048 -print_final_stats=1
 

@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include "common/config.h"
+#include "server/modules.h"
 #include "tests/fuzz/fuzz.h"
 
 static char dir[64], file[96];

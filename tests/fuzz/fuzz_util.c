@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include "common/config.h"
+#include "server/modules.h"
 #include "common/log.h"
 
 const char *fuzz_data_path(const uint8_t *data, size_t size)

@@ -1,7 +1,7 @@
 /*
  * fuzz_zone.c: the YAML zone loader (common/zone_yaml.c, the record data
  * parsers in common/rdata_text.c, zone_finish in common/zone.c), with
- * steering allowed for GeoDNS and anycast names.
+ * steering checked against tests/data/fuzz/query.yaml (GeoDNS).
  * Input: one zone file.
  * Invariants: success gives a zone that frees cleanly; failure gives one
  * message that starts with the file's name, ends within CONFIG_ERRLEN and
@@ -18,8 +18,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (size > 65536)
 		return 0;
 	const char *path = fuzz_data_path(data, size);
-	static const struct zone_steer_caps caps = { .geodns = true, .anycast = true,
-		                                     .server_mode = STEER_MODE_GEODNS };
+	/* Steering checked against the GeoDNS config of the query target. */
+	const struct zone_steer_caps caps = { .cfg = fuzz_query_config(),
+		                              .server_mode = STEER_MODE_GEODNS };
 	struct zone *z = NULL;
 	char err[CONFIG_ERRLEN];
 	memset(err, 0x55, sizeof(err));
