@@ -133,12 +133,14 @@ integration: $(BUILD)/steerdns
 # check: the layering first (tests/check_layers.sh), then (warnings are
 # errors) every unit suite and the integration suite (the
 # real binary against dig/kdig/Knot), once as built and once under ASan+UBSan,
-# so a memory error or leak that a malformed packet provokes fails the run.
+# so a memory error or leak that a malformed packet provokes fails the run;
+# under ASan it also replays every fuzz corpus and regression (tests/fuzz).
 check: deps
 	$(MAKE) layers
 	$(MAKE) steerdns unit
 	$(MAKE) integration
 	$(MAKE) SANITIZE=1 unit
+	$(MAKE) SANITIZE=1 fuzz-replay
 	$(MAKE) SANITIZE=1 integration
 
 # readme-schema: rewrite the README's configuration reference from the
@@ -177,7 +179,7 @@ install: steerdns
 	install -D -m 0644 man/steerdns.yaml.5 $(DESTDIR)$(MANDIR)/man5/steerdns.yaml.5
 
 clean:
-	rm -rf build build-san steerdns
+	rm -rf build build-san build-fuzz steerdns
 
 # lab: the steering lab (tests/lab/, root): namespaces, BIRD routers, PoPs,
 # GeoDNS, unbound resolvers; accuracy and failover tables, HTML report in build/lab.
@@ -201,3 +203,6 @@ build/bench/loadgen: tests/bench/loadgen.c
 build/bench/mmdb_nets: tests/bench/mmdb_nets.c
 	@mkdir -p $(dir $@)
 	$(CC) -std=gnu11 -O2 $(WARN) -Werror -D_GNU_SOURCE $(shell pkg-config --cflags libmaxminddb) -o $@ $< $(shell pkg-config --libs libmaxminddb)
+
+# ---- fuzzing: `make fuzz`, `make fuzz-replay` (tests/fuzz/fuzz.mk) ----
+include tests/fuzz/fuzz.mk

@@ -18,6 +18,7 @@
 #include <netinet/in.h>
 
 #include "geodns/iso3166.h"
+#include "geodns/mmdb_meta.h"
 #include "geodns/mmdb_record.h"
 
 const struct geodb_fields geodb_preset_maxmind = {
@@ -129,6 +130,10 @@ struct geodb *geodb_open(const char *path, const struct geodb_fields *fields, ch
 		errmsg_set(err, errlen, "%s: out of memory", path);
 		goto fail_paths;
 	}
+	/* A file whose metadata MMDB_open() would fail on with a leak
+	 * (libmaxminddb < 1.12) is refused first: see mmdb_meta.h. */
+	if (mmdb_meta_check(path, err, errlen) < 0)
+		goto fail_paths;
 	int rc = MMDB_open(path, MMDB_MODE_MMAP, &db->mmdb);
 	if (rc != MMDB_SUCCESS) {
 		if (rc == MMDB_IO_ERROR || rc == MMDB_FILE_OPEN_ERROR)

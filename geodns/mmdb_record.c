@@ -328,28 +328,39 @@ static inline int decode_follow(const struct reader *r, uint32_t off, struct ite
 }
 
 /* Step over count consecutive items starting at off without following
- * pointers (as libmaxminddb's skip does); *end: offset past the last.
- * Iterative with an explicit stack; every item consumes at least one
- * byte, so this ends within n steps whatever the counts claim. */
+ * pointers, exactly as libmaxminddb's skip_map_or_array() does; *end:
+ * offset past the last. Within a map only values are descended into: a
+ * key is decoded flat, as libmaxminddb does, so a map or array in key
+ * position (corrupt data) ends at its control bytes and the walk goes on
+ * at its first entry, where libmaxminddb goes on too. Iterative with an
+ * explicit stack; every item consumes at least one byte, so this ends
+ * within n steps whatever the counts claim. */
 static int skip_items(const struct reader *r, uint32_t off, uint32_t count, uint32_t *end)
 {
 	uint32_t left[SKIP_MAX_DEPTH + 1];
+	uint8_t in_map[SKIP_MAX_DEPTH + 1];
 	int depth = 0;
 	if (count == 0) {
 		*end = off;
 		return 0;
 	}
 	left[0] = count;
+	in_map[0] = 0;
 	for (;;) {
 		struct item it;
 		if (decode(r, off, &it) < 0)
 			return -1;
 		off = it.next;
-		if ((it.type == MMDB_DATA_TYPE_MAP || it.type == MMDB_DATA_TYPE_ARRAY) && it.size) {
+		/* A map's entries count down from 2 * size: even = a key. */
+		int is_key = in_map[depth] && !(left[depth] & 1);
+		if ((it.type == MMDB_DATA_TYPE_MAP || it.type == MMDB_DATA_TYPE_ARRAY) && it.size &&
+		    !is_key) {
 			if (depth == SKIP_MAX_DEPTH)
 				return -1;
 			/* At most 2 * (65821 + 2^24 - 1): fits. */
-			left[++depth] = it.type == MMDB_DATA_TYPE_MAP ? 2 * it.size : it.size;
+			depth++;
+			in_map[depth] = it.type == MMDB_DATA_TYPE_MAP;
+			left[depth] = in_map[depth] ? 2 * it.size : it.size;
 			continue;
 		}
 		/* One item done; so, perhaps, are the containers around it. */
@@ -589,6 +600,11 @@ struct mmdb_record_memo *mmdb_record_memo_new(void)
 void mmdb_record_memo_free(struct mmdb_record_memo *m)
 {
 	free(m);
+}
+
+void mmdb_record_memo_clear(struct mmdb_record_memo *m)
+{
+	memset(m, 0, sizeof(*m));
 }
 
 int mmdb_record_read(const struct mmdb_record_paths *p, struct mmdb_record_memo *memo,

@@ -58,6 +58,9 @@ struct mmdb_record_memo *mmdb_record_memo_new(void);
 /* Free; NULL is fine. */
 void mmdb_record_memo_free(struct mmdb_record_memo *m);
 
+/* Forget everything, so m can serve other data (or paths). */
+void mmdb_record_memo_clear(struct mmdb_record_memo *m);
+
 /* Read the record at data section offset `offset` of data[0..size) (the
  * DB's data section, e.g. MMDB_s.data_section / data_section_size). memo
  * (may be NULL) must only ever have been used with this same data and

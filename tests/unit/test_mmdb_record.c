@@ -656,6 +656,52 @@ START_TEST(path_semantics)
 }
 END_TEST
 
+/* A map in map-KEY position inside a skipped value (corrupt data found by
+ * fuzzing against libmaxminddb, tests/fuzz/regressions/mmdb_record/).
+ * libmaxminddb's skip_map_or_array() decodes a map's keys flat and
+ * descends only into values, so it steps over the key-map's control byte
+ * alone; the reader must resume where libmaxminddb does. The bytes:
+ *
+ *   0  e2     map, 2 entries (the record)
+ *   1  41 73  "s"
+ *   3  e1     map, 1 entry: the value of "s", skipped
+ *   4  e1     map, 1 entry, in key position
+ *   5  41 61  "a"
+ *   7  41 7a  "z"
+ *   9  a1 05  uint16 5
+ *  11  41 7a  "z"
+ *  13  a1 07  uint16 7
+ *
+ * libmaxminddb: the value at 3 has one entry, key at 4 (decoded flat,
+ * next at 5) and value "a" at 5, so it ends at 7; the record's second key
+ * is "z" at 7 and its value uint16 5 at offset 9. Walking the key-map's
+ * entries instead ("a" -> "z", ending at 9, then the value 5 ending at
+ * 11) would find "z" at 11 and answer 7. */
+START_TEST(container_in_key_position)
+{
+	static const uint8_t d[] = { 0xe2, 0x41, 0x73, 0xe1, 0xe1, 0x41, 0x61, 0x41,
+		                     0x7a, 0xa1, 0x05, 0x41, 0x7a, 0xa1, 0x07 };
+	static const char *const z[] = { "z" }, *const s_z[] = { "s", "z" };
+	struct pathset ps;
+	MMDB_entry_data_s v[MAXP];
+	int le;
+	pathset_init(&ps, z, 1);
+	ck_assert_int_eq(same(&ps, d, sizeof(d), 0, &le, v), MMDB_RECORD_OK);
+	ck_assert(v[0].has_data && v[0].type == MMDB_DATA_TYPE_UINT16);
+	ck_assert_uint_eq(v[0].uint16, 5);
+	ck_assert_uint_eq(v[0].offset, 9);
+	pathset_free(&ps);
+	/* The same with "s" read too: its end is found by the same skip. */
+	pathset_init(&ps, s_z, 2);
+	ck_assert_int_eq(same(&ps, d, sizeof(d), 0, &le, v), MMDB_RECORD_OK);
+	ck_assert(v[0].has_data && v[0].type == MMDB_DATA_TYPE_MAP);
+	ck_assert_uint_eq(v[0].data_size, 1);
+	ck_assert_uint_eq(v[0].offset, 3);
+	ck_assert(v[1].has_data && v[1].uint16 == 5 && v[1].offset == 9);
+	pathset_free(&ps);
+}
+END_TEST
+
 static Suite *make_suite(void)
 {
 	Suite *s = suite_create("mmdb_record");
@@ -667,6 +713,7 @@ static Suite *make_suite(void)
 	tcase_add_test(tc, pointer_keys);
 	tcase_add_test(tc, oversized_and_deep);
 	tcase_add_test(tc, path_semantics);
+	tcase_add_test(tc, container_in_key_position);
 	suite_add_tcase(s, tc);
 	return s;
 }
