@@ -412,8 +412,7 @@ static int sync_checks(struct announcer *a, const struct anycast_conf *ac,
 		 * announcing: up until it has failed `fall` times, so a reload
 		 * does not flap the route. */
 		if (!had_name(a, names[i]))
-			atomic_store_explicit(slots[i], a->announced ? HEALTH_UP : HEALTH_DOWN,
-			                      memory_order_relaxed);
+			health_slot_reset(slots[i], a->announced ? HEALTH_UP : HEALTH_DOWN);
 		cptr[i] = &confs[i];
 	}
 	/* Install the new set first: the checker's callbacks during sync

@@ -81,6 +81,13 @@ static void publish(struct slot_entry *e)
 	atomic_store_explicit(&e->state, st, memory_order_relaxed);
 }
 
+void health_slot_reset(_Atomic uint8_t *slot, enum health_state st)
+{
+	struct slot_entry *e = entry_of(slot);
+	atomic_store_explicit(&e->check, (uint8_t)st, memory_order_relaxed);
+	publish(e);
+}
+
 int health_admin_set(const char *name, enum health_admin a)
 {
 	_Atomic uint8_t *slot = health_slot(name);

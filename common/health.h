@@ -44,6 +44,13 @@ const char *health_state_name(enum health_state s);
  */
 _Atomic uint8_t *health_slot(const char *name);
 
+/* Set the checks' own state of slot (a registry slot) to st, as if the
+ * checks had found it, and publish what readers see (an operator's
+ * override still wins). A gate that must not trust a new slot before it
+ * has risen sets it down this way; writing the slot itself would be
+ * undone by nothing, since the checker compares against its own state. */
+void health_slot_reset(_Atomic uint8_t *slot, enum health_state st);
+
 /*
  * Operator override of a target (`steerdns ctl pop NAME up|down|auto`):
  * down publishes HEALTH_DOWN whatever the checks say, up HEALTH_UP, auto
