@@ -304,3 +304,59 @@ def test_sh_blocks():
     finally:
         proc.terminate()
         proc.wait(timeout=10)
+
+
+def _section_blocks(title):
+    """The blocks between the README heading `title` and the next heading."""
+    with open(README) as f:
+        lines = f.read().split('\n')
+    lo = next(i for i, ln in enumerate(lines) if ln.startswith('#') and title in ln) + 1
+    hi = next(i for i in range(lo, len(lines)) if lines[i].startswith('#'))
+    return [b for b in blocks() if lo < b[0] <= hi]
+
+
+def test_bird_route_server_setup_for_real():
+    """The README's "BIRD as a route server" setup brought up as written:
+    a PoP namespace with the anycast address on lo (the README's command),
+    steerdns with the README's config and BIRD with the README's config; an
+    upstream BIRD (AS64999 at 192.0.2.1, as the README's upstream1 names it)
+    in a second namespace. Expected from the configs, not from our output:
+    the upstream learns 198.51.100.0/24 with AS path 64512 65001 (BIRD's AS,
+    then steerdns's) and next hop 192.0.2.11 (BIRD's `next hop self`); the
+    drain file withdraws it; the anycast address answers DNS from there."""
+    import netns as N
+    N.require_root_netns()
+    sect = _section_blocks('BIRD as a route server next to steerdns')
+    lo_cmd = next(b[2] for b in sect if b[1] == 'sh' and 'dev lo' in b[2])
+    lo_cmd = re.sub(r'\s+#.*', '', lo_cmd.split('\n')[0]).split()
+    sd_conf = next(b[2] for b in sect if b[1] == 'yaml')
+    bird_conf = next(b[2] for b in sect if b[1] == 'bird')
+    with N.Topology('readme') as topo:
+        pop, up = topo.netns('rmpop'), topo.netns('rmup')
+        topo.veth(pop, up, '192.0.2.11', '192.0.2.1', plen4=24)
+        N.sh(lo_cmd, ns=pop)
+        rs = N.Bird(topo, pop, '192.0.2.11', 64512, [])
+        with open(rs.conf, 'w') as f:
+            f.write(bird_conf)
+        rs.start()
+        upstream = N.Bird(topo, up, '192.0.2.1', 64999, [N.BirdPeer('pop', '192.0.2.11', 64512)])
+        upstream.start()
+        d = topo.tempdir('readme-sd-')
+        path = stage_main(sd_conf, d)
+        drain = yaml.safe_load(open(path).read())['anycast']['health']['drain_file']
+        sd = topo.add(N._Proc([os.path.abspath(BIN), 'serve', '-c', path], pop, 'steerdns'))
+        try:
+            rs.wait_established('steerdns', timeout=15)
+            r, _ = upstream.wait_route('198.51.100.0/24', timeout=15)
+        except AssertionError as e:
+            raise AssertionError('%s\nsteerdns:\n%s' % (e, sd.out.text()))
+        assert r['as_path'] == [64512, 65001], r['raw']
+        assert r['next_hop'] == ['192.0.2.11'], r['raw']
+        N.sh(['ip', 'route', 'add', '198.51.100.0/24', 'via', '192.0.2.11'], ns=up)
+        m = N.dns_query(up, '198.51.100.1', 53, 'www.anycast.example.test')
+        assert m is not None and m.rcode_name() == 'NOERROR', m
+        assert [a[4] for a in m.answer if a[3] == 1] == ['198.51.100.1'], m   # type A
+        open(drain, 'w').close()
+        upstream.wait_route('198.51.100.0/24', present=False, timeout=10)
+        os.unlink(drain)
+        upstream.wait_route('198.51.100.0/24', timeout=15)
