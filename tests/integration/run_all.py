@@ -23,7 +23,7 @@ sys.path.insert(0, HERE)
 
 import harness  # noqa: E402
 
-MODULES = ['test_cli', 'test_schema', 'test_basic', 'test_malformed', 'test_tcp', 'test_knot_diff',
+MODULES = ['test_cli', 'test_schema', 'test_readme', 'test_basic', 'test_malformed', 'test_tcp', 'test_knot_diff',
            'test_master_file', 'test_dnssec', 'test_dnssec_edges', 'test_reload', 'test_geodns',
            'test_geo_reload', 'test_gdnsd_diff', 'test_anycast_answers', 'test_bgp_interop',
            'test_bgp_7606', 'test_probe', 'test_compare', 'test_ab', 'test_decision_log', 'test_guard',
