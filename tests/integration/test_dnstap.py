@@ -1,0 +1,226 @@
+"""test_dnstap: dnstap output (`dnstap:`), read back by Debian's dnstap-ldns.
+
+A GeoDNS server (MaxMind's City test DB, PoPs lon and iad) writes dnstap
+to a file, then to fstrm_capture's Unix socket. For N queries (steered
+ones with ECS from known clients, static ones, some over TCP) dnstap-ldns
+must show exactly one AUTH_QUERY and one AUTH_RESPONSE per query with its
+ID and name, the identity and the client's address. dnstap-ldns does not
+print the `extra` field, so each frame is also decoded by protoc against
+the published schema (tests/data/dnstap/dnstap.proto): steered answers
+carry an `extra` whose pop and scope are the ones of the answer itself
+(its A record names the PoP, its ECS option the scope), others none.
+log_queries: false gives responses only.
+"""
+
+import os
+import re
+import struct
+import subprocess
+import time
+
+import harness as H
+from harness import Skip
+
+POPS = [('lon', 51.5, -0.12, ['192.0.2.1'], []), ('iad', 38.95, -77.45, ['192.0.2.3'], [])]
+POP_OF = {'192.0.2.1': 'lon', '192.0.2.3': 'iad'}
+KNOWN = ['81.2.69.142', '216.160.83.56', '89.160.20.112', '2.125.160.216']
+
+BIN = None
+CITY = None
+SERVERS = []
+PROCS = []
+
+
+def zone():
+    return '\n'.join([
+        'origin: tap.test.', 'ttl: 3600',
+        'soa: {mname: ns1, rname: hostmaster, serial: 1, refresh: 3600, retry: 900, '
+        'expire: 1209600, minimum: 300}',
+        'records:', '  "@": { NS: [ns1] }', '  ns1: { A: 192.0.2.53 }',
+        '  geo: { steer: { mode: geodns } }',
+        '  static: { A: 192.0.2.80 }']) + '\n'
+
+
+def start(dnstap_yaml):
+    conf = H.geo_config_yaml([CITY], POPS, fallback=['iad', 'lon']) + 'dnstap: %s\n' % dnstap_yaml
+    s = H.Steerdns(BIN, [('tap.test.yaml', zone())], server={'identity': 'tap1', 'workers': 2},
+                   extra_config=conf)
+    s.start()
+    SERVERS.append(s)
+    return s
+
+
+def setup_module(binary):
+    global BIN, CITY
+    BIN = binary
+    CITY = os.path.join(H.mmdb_dir(), 'GeoIP2-City-Test.mmdb')
+    if not os.path.exists(CITY):
+        raise Skip('MaxMind test DB not found at %s' % CITY)
+    for t in ('dnstap-ldns', 'fstrm_capture', 'protoc'):
+        if not H.tool(t):
+            raise Skip('%s not installed (Debian dnstap-ldns, fstrm-bin, protobuf-compiler)' % t)
+
+
+def teardown_module():
+    for s in SERVERS:
+        s.cleanup()
+    for p in PROCS:
+        if p.poll() is None:
+            p.terminate()
+            p.wait(5)
+
+
+def send_queries(s, n):
+    """n queries; returns [(id, qname, expected extra or None)] where the
+    expected pop/scope come from the answer's own A record and ECS option."""
+    sent = []
+    for i in range(n):
+        qid = 1000 + i
+        tcp = i % 5 == 4
+        if i % 3 == 2:
+            name = 'static.tap.test'
+            m = s.query(name, 'A', qid=qid, tcp=tcp)
+            sent.append((qid, name, None))
+            continue
+        name = 'geo.tap.test'
+        client = KNOWN[i % len(KNOWN)]
+        m = s.query(name, 'A', qid=qid, tcp=tcp, options=[H.ecs_option(client, 32)])
+        assert m.answer, 'no answer for %s from %s' % (name, client)
+        pop = POP_OF[m.answer[0][4]]
+        scope = None
+        for code, val in m.opt['options']:
+            if code == 8:
+                scope = val[3]
+        assert scope is not None, 'no ECS in the answer'
+        sent.append((qid, name, {'method': 'geodns', 'arm': '', 'pop': pop, 'scope': str(scope)}))
+    return sent
+
+
+OURS = ('geo.tap.test', 'static.tap.test')   # not the harness's start-up probes
+
+
+def frames(path):
+    """The data frames of a Frame Streams file (control frames skipped):
+    each a 32-bit big-endian length, 0 escaping a control frame."""
+    with open(path, 'rb') as f:
+        data = f.read()
+    out, pos = [], 0
+    while pos + 4 <= len(data):
+        n = struct.unpack('!I', data[pos:pos + 4])[0]
+        pos += 4
+        if n == 0:
+            clen = struct.unpack('!I', data[pos:pos + 4])[0]
+            pos += 4 + clen
+            continue
+        out.append(data[pos:pos + n])
+        pos += n
+    assert pos == len(data), 'trailing bytes in %s' % path
+    return out
+
+
+def protoc_fields(frame):
+    """(message type, extra or None) of one frame, decoded by protoc."""
+    proto = H.data_dir('dnstap', 'dnstap.proto')
+    out = subprocess.run([H.tool('protoc'), '--decode=dnstap.Dnstap', '-I', os.path.dirname(proto),
+                          os.path.basename(proto)], input=frame, capture_output=True, timeout=30)
+    assert out.returncode == 0, 'protoc: %s' % out.stderr
+    text = out.stdout.decode()
+    mt = re.search(r'^  type: (\w+)$', text, re.M)
+    ex = re.search(r'^extra: "(.*)"$', text, re.M)
+    return mt.group(1), ex.group(1) if ex else None
+
+
+def read_tap(path):
+    """dnstap-ldns -y, one dict per message of ours: type, identity,
+    address, protocol, DNS id and name; extra from protoc (frames are in
+    file order, as dnstap-ldns prints them)."""
+    out = subprocess.run([H.tool('dnstap-ldns'), '-y', '-r', path], capture_output=True,
+                         text=True, timeout=30)
+    assert out.returncode == 0, 'dnstap-ldns failed: %s' % out.stderr
+    docs = [doc for doc in out.stdout.split('---\n') if doc.strip()]
+    fr = frames(path)
+    assert len(docs) == len(fr), '%d messages for %d frames' % (len(docs), len(fr))
+    msgs = []
+    for doc, frame in zip(docs, fr):
+        d = {}
+        for key, ind in (('type', '  '), ('identity', ''), ('query_address', '  '),
+                         ('socket_protocol', '  ')):
+            mm = re.search(r'^%s%s: (.*)$' % (ind, key), doc, re.M)
+            d[key] = mm.group(1).strip().strip('"') if mm else None
+        mm = re.search(r';; ->>HEADER<<- opcode: \w+, rcode: \w+, id: (\d+)', doc)
+        d['id'] = int(mm.group(1)) if mm else None
+        mm = re.search(r';; QUESTION SECTION:\s*\n\s*;\s*(\S+)', doc)
+        d['qname'] = mm.group(1).rstrip('.').lower() if mm else None
+        ptype, d['extra'] = protoc_fields(frame)
+        assert ptype == d['type'], 'protoc says %s, dnstap-ldns %s' % (ptype, d['type'])
+        if d['qname'] in OURS:
+            msgs.append(d)
+    return msgs
+
+
+def parse_extra(text):
+    return dict(kv.split('=', 1) for kv in text.split(' '))
+
+
+def check(msgs, sent, want_queries=True):
+    by_type = {}
+    for m in msgs:
+        by_type.setdefault(m['type'], []).append(m)
+    queries = by_type.get('AUTH_QUERY', [])
+    resps = by_type.get('AUTH_RESPONSE', [])
+    assert set(by_type) <= {'AUTH_QUERY', 'AUTH_RESPONSE'}, 'unexpected types %s' % list(by_type)
+    assert len(resps) == len(sent), '%d AUTH_RESPONSE for %d queries' % (len(resps), len(sent))
+    assert len(queries) == (len(sent) if want_queries else 0), \
+        '%d AUTH_QUERY for %d queries' % (len(queries), len(sent))
+    for kind in ([queries] if want_queries else []) + [resps]:
+        got = sorted((m['id'], m['qname']) for m in kind)
+        assert got == sorted((i, n) for i, n, _ in sent), \
+            'ids/names differ: %s vs %s' % (got[:5], sorted(sent)[:5])
+        for m in kind:
+            assert m['identity'] == 'tap1', 'identity %r' % m['identity']
+            assert m['query_address'] == '127.0.0.1', 'query_address %r' % m['query_address']
+    resp_by_id = {m['id']: m for m in resps}
+    for qid, name, exp in sent:
+        m = resp_by_id[qid]
+        if exp is None:
+            assert not m['extra'], 'extra %r on a static answer' % m['extra']
+        else:
+            assert m['extra'], 'no extra on steered answer %d' % qid
+            assert parse_extra(m['extra']) == exp, 'extra %r, want %r' % (m['extra'], exp)
+    assert any(m['socket_protocol'] == 'TCP' for m in resps), 'no TCP message'
+
+
+def test_file():
+    s = start('{ file: tap.fstrm }')
+    sent = send_queries(s, 60)
+    assert len({e['pop'] for _, _, e in sent if e}) == 2, 'queries reached one PoP only'
+    s.stop()   # flushes and closes the file
+    check(read_tap(os.path.join(s.dir, 'tap.fstrm')), sent)
+
+
+def test_socket():
+    d = SERVERS[-1].dir if SERVERS else '/tmp'
+    sock = os.path.join(d, 'tap.sock')
+    cap = os.path.join(d, 'captured.fstrm')
+    p = subprocess.Popen([H.tool('fstrm_capture'), '-t', 'protobuf:dnstap.Dnstap', '-u', sock,
+                          '-w', cap], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    PROCS.append(p)
+    for _ in range(100):
+        if os.path.exists(sock):
+            break
+        time.sleep(0.05)
+    s = start('{ socket: %s, log_queries: true }' % sock)
+    time.sleep(0.5)   # the I/O thread connects
+    sent = send_queries(s, 30)
+    s.stop()
+    time.sleep(0.3)
+    p.terminate()     # fstrm_capture closes its file on SIGTERM
+    p.wait(5)
+    check(read_tap(cap), sent)
+
+
+def test_responses_only():
+    s = start('{ file: tap.fstrm, log_queries: false, identity: tap1 }')
+    sent = send_queries(s, 15)
+    s.stop()
+    check(read_tap(os.path.join(s.dir, 'tap.fstrm')), sent, want_queries=False)
