@@ -25,6 +25,7 @@
 #include <string.h>
 
 #include "common/arena.h"
+#include "common/conf_schema.h"
 #include "common/config.h"
 #include "common/log.h"
 #include "common/steer_method.h"
@@ -263,14 +264,30 @@ static int on_dnstap(struct ydoc *d, const struct ydoc_key *k, yaml_node_t *val,
 	return 0;
 }
 
+/* The defaults --print shows: the server's identity, our version. */
+static bool def_identity(const struct ydoc_penv *e, char *buf, size_t len)
+{
+	snprintf(buf, len, "%s", ((const struct config *)e->user)->server.identity);
+	return true;
+}
+
+static bool def_version(const struct ydoc_penv *e, char *buf, size_t len)
+{
+	(void)e;
+	snprintf(buf, len, "steerdns %s", STEERDNS_VERSION);
+	return true;
+}
+
 static const struct ydoc_key dnstap_keys[] = {
 	{ .key = "file", .kind = YK_STR, .handler = on_dnstap, .flags = YF_PATH,
 	  .doc = "write Frame Streams to this file (one of file and socket)" },
 	{ .key = "socket", .kind = YK_STR, .handler = on_dnstap, .flags = YF_PATH,
 	  .doc = "write Frame Streams to this Unix socket, e.g. fstrm_capture's" },
 	{ .key = "identity", .kind = YK_STR, .handler = on_dnstap, .def = "server.identity",
+	  .defprint = def_identity,
 	  .doc = "the dnstap identity field" },
-	{ .key = "version", .kind = YK_STR, .handler = on_dnstap, .def = "steerdns VERSION",
+	{ .key = "version", .kind = YK_STR, .handler = on_dnstap, .def = "steerdns and its version",
+	  .defprint = def_version,
 	  .doc = "the dnstap version field" },
 	{ .key = "log_queries", .kind = YK_BOOL, .handler = on_dnstap, .def = "true",
 	  .doc = "write AUTH_QUERY messages" },
