@@ -9,14 +9,20 @@ print the `extra` field, so each frame is also decoded by protoc against
 the published schema (tests/data/dnstap/dnstap.proto): steered answers
 carry an `extra` whose pop and scope are the ones of the answer itself
 (its A record names the PoP, its ECS option the scope), others none.
-log_queries: false gives responses only.
+log_queries: false gives responses only. With fstrm_capture stopped
+(SIGSTOP) under a load, every query is still answered and what does not
+reach the capture is exactly steerdns_dnstap_dropped_total.
 """
 
 import os
 import re
+import shutil
+import signal
 import struct
 import subprocess
+import tempfile
 import time
+import urllib.request
 
 import harness as H
 from harness import Skip
@@ -41,8 +47,9 @@ def zone():
         '  static: { A: 192.0.2.80 }']) + '\n'
 
 
-def start(dnstap_yaml):
-    conf = H.geo_config_yaml([CITY], POPS, fallback=['iad', 'lon']) + 'dnstap: %s\n' % dnstap_yaml
+def start(dnstap_yaml, more=''):
+    conf = (H.geo_config_yaml([CITY], POPS, fallback=['iad', 'lon']) + 'dnstap: %s\n' % dnstap_yaml +
+            more)
     s = H.Steerdns(BIN, [('tap.test.yaml', zone())], server={'identity': 'tap1', 'workers': 2},
                    extra_config=conf)
     s.start()
@@ -198,8 +205,8 @@ def test_file():
     check(read_tap(os.path.join(s.dir, 'tap.fstrm')), sent)
 
 
-def test_socket():
-    d = SERVERS[-1].dir if SERVERS else '/tmp'
+def capture(d):
+    """fstrm_capture on d/tap.sock writing d/captured.fstrm, once listening."""
     sock = os.path.join(d, 'tap.sock')
     cap = os.path.join(d, 'captured.fstrm')
     p = subprocess.Popen([H.tool('fstrm_capture'), '-t', 'protobuf:dnstap.Dnstap', '-u', sock,
@@ -209,14 +216,58 @@ def test_socket():
         if os.path.exists(sock):
             break
         time.sleep(0.05)
+    return p, sock, cap
+
+
+def end_capture(p):
+    time.sleep(0.3)
+    p.terminate()     # fstrm_capture closes its file on SIGTERM
+    p.wait(5)
+
+
+def test_socket():
+    d = tempfile.mkdtemp(prefix='steerdns-tap-')
+    p, sock, cap = capture(d)
     s = start('{ socket: %s, log_queries: true }' % sock)
     time.sleep(0.5)   # the I/O thread connects
     sent = send_queries(s, 30)
     s.stop()
-    time.sleep(0.3)
-    p.terminate()     # fstrm_capture closes its file on SIGTERM
-    p.wait(5)
+    end_capture(p)
     check(read_tap(cap), sent)
+    shutil.rmtree(d, ignore_errors=True)
+
+
+def scrape(port, name):
+    with urllib.request.urlopen('http://127.0.0.1:%d/metrics' % port, timeout=5) as r:
+        for line in r.read().decode().splitlines():
+            if line.startswith(name + ' '):
+                return float(line.split()[1])
+    raise AssertionError('%s not in /metrics' % name)
+
+
+def test_full_queue_drops_and_counts():
+    """The reader stops: answers go on, the queues fill, and the messages
+    the capture lacks are exactly the dropped count."""
+    from test_decision_log import blast   # the windowed UDP load
+    d = tempfile.mkdtemp(prefix='steerdns-tap-')
+    p, sock, cap = capture(d)
+    mport = H.free_port(False)
+    s = start('{ socket: %s }' % sock, 'metrics: { listen: "127.0.0.1:%d" }\n' % mport)
+    time.sleep(0.5)
+    assert scrape(mport, 'steerdns_dnstap_dropped_total') == 0
+    p.send_signal(signal.SIGSTOP)
+    n = 20000
+    pkts = [H.build_query('static.tap.test', 'A', qid=i & 0xffff) for i in range(n)]
+    got, _ = blast(s.port, pkts)
+    p.send_signal(signal.SIGCONT)
+    assert got == n, 'only %d of %d answered while the reader was stopped' % (got, n)
+    dropped = scrape(mport, 'steerdns_dnstap_dropped_total')
+    assert dropped > 0, 'nothing dropped with the reader stopped'
+    s.stop()
+    end_capture(p)
+    ours = sum(1 for f in frames(cap) if b'\x06static\x03tap\x04test\x00' in f)
+    assert ours + dropped == 2 * n, '%d written + %d dropped != %d' % (ours, dropped, 2 * n)
+    shutil.rmtree(d, ignore_errors=True)
 
 
 def test_responses_only():
