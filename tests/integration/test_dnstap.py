@@ -9,7 +9,8 @@ print the `extra` field, so each frame is also decoded by protoc against
 the published schema (tests/data/dnstap/dnstap.proto): steered answers
 carry an `extra` whose pop and scope are the ones of the answer itself
 (its A record names the PoP, its ECS option the scope), others none.
-log_queries: false gives responses only. With fstrm_capture stopped
+log_queries: false gives responses only; a reload that changes the
+identity and log_queries applies them to the next query. With fstrm_capture stopped
 (SIGSTOP) under a load, every query is still answered and what does not
 reach the capture is exactly steerdns_dnstap_dropped_total.
 """
@@ -77,12 +78,12 @@ def teardown_module():
             p.wait(5)
 
 
-def send_queries(s, n):
+def send_queries(s, n, base=1000):
     """n queries; returns [(id, qname, expected extra or None)] where the
     expected pop/scope come from the answer's own A record and ECS option."""
     sent = []
     for i in range(n):
-        qid = 1000 + i
+        qid = base + i
         tcp = i % 5 == 4
         if i % 3 == 2:
             name = 'static.tap.test'
@@ -275,3 +276,28 @@ def test_responses_only():
     sent = send_queries(s, 15)
     s.stop()
     check(read_tap(os.path.join(s.dir, 'tap.fstrm')), sent, want_queries=False)
+
+
+def test_reload_applies_identity_and_flags():
+    s = start('{ file: tap.fstrm }')
+    send_queries(s, 6)
+    with open(s.config) as f:
+        text = f.read()
+    with open(s.config, 'w') as f:
+        f.write(text.replace('dnstap: { file: tap.fstrm }',
+                             'dnstap: { file: tap.fstrm, identity: tap2, log_queries: false }'))
+    n = s.err.count()
+    s.proc.send_signal(signal.SIGHUP)
+    for _ in range(200):
+        if 'reload: serving' in s.err.since(n):
+            break
+        time.sleep(0.05)
+    assert 'reload: serving' in s.err.since(n), 'no reload: %s' % s.err.since(n)
+    send_queries(s, 6, base=2000)
+    s.stop()
+    msgs = read_tap(os.path.join(s.dir, 'tap.fstrm'))
+    old = [m for m in msgs if m['id'] < 2000]
+    new = [m for m in msgs if m['id'] >= 2000]
+    assert len(old) == 12 and all(m['identity'] == 'tap1' for m in old), old[:2]
+    assert len(new) == 6, '%d messages after the reload, want 6 responses' % len(new)
+    assert all(m['identity'] == 'tap2' and m['type'] == 'AUTH_RESPONSE' for m in new), new[:2]
