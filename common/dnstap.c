@@ -112,7 +112,7 @@ static size_t encode_message(const struct dnstap_msg *m, uint8_t *p)
 
 size_t dnstap_encode(const struct dnstap_msg *m, uint8_t *buf, size_t cap)
 {
-	if (cap < DNSTAP_ENC_MAX)
+	if (cap < DNSTAP_ENC_MAX(m))
 		return 0;
 	size_t n = put_str(buf, 1, m->identity);
 	n += put_str(buf + n, 2, m->version);
@@ -171,13 +171,14 @@ static void drop(void)
 
 static void submit(struct fstrm_iothr *io, const struct dnstap_msg *m)
 {
-	size_t cap = DNSTAP_ENC_MAX - 2u * 65535u + m->qlen + m->rlen;
-	uint8_t *buf = malloc(cap + 2u * 65535u);
+	/* A few hundred bytes to 4 KB: malloc's thread cache, not mmap. */
+	size_t cap = DNSTAP_ENC_MAX(m);
+	uint8_t *buf = malloc(cap);
 	if (!buf) {
 		drop();
 		return;
 	}
-	size_t len = dnstap_encode(m, buf, cap + 2u * 65535u);
+	size_t len = dnstap_encode(m, buf, cap);
 	/* fstrm frees buf with free() once written; on a full queue it is
 	 * still ours. */
 	if (fstrm_iothr_submit(io, t_queue, buf, len, fstrm_free_wrapper, NULL) !=

@@ -66,13 +66,13 @@ struct dnstap_msg {
 	size_t rlen;
 };
 
-/* Most bytes dnstap_encode writes: two DNS messages of at most 65535
- * bytes, three strings of at most 1024 and the fixed fields. */
+/* Most bytes dnstap_encode writes for m: its two DNS messages, three
+ * strings of at most DNSTAP_STR_MAX bytes and the fixed fields. */
 #define DNSTAP_STR_MAX 1024
-#define DNSTAP_ENC_MAX (2u * 65535u + 3u * DNSTAP_STR_MAX + 256u)
+#define DNSTAP_ENC_MAX(m) ((m)->qlen + (m)->rlen + 3u * DNSTAP_STR_MAX + 256u)
 
 /* Encode m as a serialized Dnstap protobuf into buf (cap at least
- * DNSTAP_ENC_MAX). Returns the length. */
+ * DNSTAP_ENC_MAX(m)). Returns the length, 0 when cap is short. */
 size_t dnstap_encode(const struct dnstap_msg *m, uint8_t *buf, size_t cap);
 
 /* Format the `extra` line of a steered answer into buf. */
