@@ -58,6 +58,7 @@ struct anycast_conf;
 struct ab_conf;
 struct qlog_conf;
 struct metrics_conf;
+struct dnstap_conf;
 struct control_conf;
 struct steer_modules;
 
@@ -95,6 +96,8 @@ struct config {
 	const struct qlog_conf *qlog;
 	/* `metrics:` (common/metrics.h); NULL: no /metrics endpoint. */
 	const struct metrics_conf *metrics;
+	/* `dnstap:` (common/dnstap.h); NULL: no dnstap. */
+	const struct dnstap_conf *dnstap;
 	/* `control:` (common/control.h); always set (defaults when absent). */
 	const struct control_conf *control;
 	/* `cookies:` and `rrl:` (common/config_guard.h); always set. */

@@ -23,6 +23,7 @@
 #include <event2/event.h>
 
 #include "common/config.h"
+#include "common/dnstap.h"
 #include "common/health.h"
 #include "common/listen_guard.h"
 #include "common/log.h"
@@ -527,7 +528,7 @@ void server_gauges(void *arg, struct metrics_out *o)
 	               srv->qlog ? (double)qlog_writer_dropped(srv->qlog) : 0);
 	metrics_family(o, "steerdns_dnstap_dropped_total", "counter",
 	               "dnstap messages dropped because the output queue was full.");
-	metrics_sample(o, "steerdns_dnstap_dropped_total", NULL, 0);
+	metrics_sample(o, "steerdns_dnstap_dropped_total", NULL, (double)dnstap_dropped());
 	for (size_t m = 0; m < srv->mods->n; m++)
 		if (srv->mods->mods[m]->metrics)
 			srv->mods->mods[m]->metrics(srv->started[m] ? srv->rt[m] : NULL, cfg, o);
@@ -716,6 +717,7 @@ void server_free(struct server *srv)
 		free(srv->workers);
 	}
 	qlog_writer_free(srv->qlog);  /* no workers were started */
+	dnstap_close();               /* every answering thread is joined */
 	srv->qlog = NULL;
 	if (srv->readers) {
 		for (size_t k = 0; k < n_readers(srv); k++) {

@@ -1,8 +1,8 @@
 /*
  * steer_observe.h: the one place a steered answer is observed. query.c
  * calls steer_observe once a method's records are written, with the
- * method's outcome; every observer (the decision log today; per-worker
- * counters and dnstap next) is fed from here, never from a method.
+ * method's outcome; every observer (the decision log, per-worker
+ * counters, dnstap) is fed from here, never from a method.
  */
 #ifndef STEERDNS_STEER_OBSERVE_H
 #define STEERDNS_STEER_OBSERVE_H
@@ -11,6 +11,7 @@
 
 #include "common/config.h"
 #include "common/decision_log.h"
+#include "common/dnstap.h"
 #include "common/metrics.h"
 #include "common/query_ctx.h"
 #include "common/steer_method.h"
@@ -27,6 +28,8 @@ static inline void steer_observe(const struct config *cfg, const struct query_ct
 	}
 	metrics_count_steered(out);
 	decision_log(cfg, q, qtype, out);
+	if (cfg->dnstap)
+		dnstap_note(out);
 }
 
 #endif

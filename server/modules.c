@@ -13,6 +13,7 @@
 #include "anycast/anycast_module.h"
 #include "common/config_guard.h"
 #include "common/decision_log.h"
+#include "common/dnstap.h"
 #include "common/control.h"
 #include "common/metrics.h"
 #include "geodns/geodns_module.h"
@@ -26,6 +27,7 @@ static const struct steer_module *const table[] = {
 	&guard_module,         /* cookies, rrl: the answer path's defences */
 	&metrics_module,       /* metrics: the /metrics endpoint's address */
 	&control_module,       /* control: the control socket and admin-state file */
+	&dnstap_module,        /* dnstap: its output thread */
 };
 
 const struct steer_modules steerdns_modules = { table, sizeof(table) / sizeof(table[0]) };

@@ -27,7 +27,7 @@ MODULES = ['test_cli', 'test_schema', 'test_readme', 'test_basic', 'test_malform
            'test_master_file', 'test_dnssec', 'test_dnssec_edges', 'test_reload', 'test_geodns',
            'test_geo_reload', 'test_gdnsd_diff', 'test_anycast_answers', 'test_bgp_interop',
            'test_bgp_7606', 'test_probe', 'test_compare', 'test_ab', 'test_decision_log', 'test_guard',
-           'test_privdrop', 'test_metrics', 'test_ctl', 'test_systemd', 'test_bad_db_reload', 'test_lab']
+           'test_privdrop', 'test_metrics', 'test_ctl', 'test_systemd', 'test_bad_db_reload', 'test_dnstap', 'test_lab']
 
 
 def _short_tb(exc):
