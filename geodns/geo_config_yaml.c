@@ -18,6 +18,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "common/netprefix.h"
 #include "common/check_conf_yaml.h"
 #include "common/suggest.h"
 #include "common/yaml_values.h"
@@ -98,49 +99,20 @@ static int check_readable(struct gctx *c, yaml_node_t *n, const char *rel, const
 
 /* --- CIDR --- */
 
-static void mask_prefix(uint8_t addr[16], unsigned len)
-{
-	for (unsigned i = 0; i < 16; i++) {
-		unsigned bit = i * 8;
-		if (bit >= len)
-			addr[i] = 0;
-		else if (len - bit < 8)
-			addr[i] &= (uint8_t)(0xff00u >> (len - bit));
-	}
-}
-
+/* The parsing is common/netprefix.c's (the RRL's exempt networks use it
+ * too); a geo_cidr holds the same two fields. */
 int geo_cidr_parse(const char *text, struct geo_cidr *out)
 {
-	char host[INET6_ADDRSTRLEN + 1];
-	const char *slash = strchr(text, '/');
-	size_t hl = slash ? (size_t)(slash - text) : strlen(text);
-	uint32_t len;
+	struct netprefix p;
+	int rc = netprefix_parse(text, &p);
 
-	if (hl == 0 || hl >= sizeof(host))
-		return GEO_CIDR_ESYNTAX;
-	memcpy(host, text, hl);
-	host[hl] = 0;
 	memset(out, 0, sizeof(*out));
-	bool v6 = strchr(host, ':') != NULL;
-	if (v6) {
-		if (inet_pton(AF_INET6, host, out->addr) != 1)
-			return GEO_CIDR_ESYNTAX;
-	} else {
-		if (inet_pton(AF_INET, host, out->addr + 12) != 1)
-			return GEO_CIDR_ESYNTAX;
-		out->addr[10] = out->addr[11] = 0xff;
-	}
-	unsigned max = v6 ? 128 : 32;
-	if (slash) {
-		if (ydoc_parse_u32(slash + 1, &len) < 0)
-			return GEO_CIDR_ESYNTAX;
-		if (len > max)
-			return GEO_CIDR_ELEN;
-	} else {
-		len = max;
-	}
-	out->len = (uint8_t)(v6 ? len : len + 96);
-	mask_prefix(out->addr, out->len);
+	if (rc == NETPREFIX_ELEN)
+		return GEO_CIDR_ELEN;
+	if (rc < 0)
+		return GEO_CIDR_ESYNTAX;
+	memcpy(out->addr, p.addr, sizeof(out->addr));
+	out->len = p.len;
 	return 0;
 }
 
