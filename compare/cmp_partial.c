@@ -92,7 +92,7 @@ static double get_num(const json_t *v, bool *ok)
 	return NAN;
 }
 
-/* A string as JSON (the paths are the only strings that may need it). */
+/* A string as JSON (null when it is not UTF-8). */
 static void put_str(FILE *o, const char *s)
 {
 	json_t *j = json_string(s);
@@ -100,6 +100,18 @@ static void put_str(FILE *o, const char *s)
 	fputs(t ? t : "null", o);
 	free(t);
 	json_decref(j);
+}
+
+/* A country or continent code: copied from an input, it may be any two
+ * bytes, a quote or a control character too (put_str then). */
+static void put_code(FILE *o, const char *s)
+{
+	for (const char *p = s; *p; p++)
+		if (*p < 0x20 || *p > 0x7e || *p == '"' || *p == '\\') {
+			put_str(o, s);
+			return;
+		}
+	fprintf(o, "\"%s\"", s);
 }
 
 int cmp_save_partial(const struct cmp_ctx *c, const char *path, char *err, size_t errlen)
@@ -139,8 +151,11 @@ int cmp_save_partial(const struct cmp_ctx *c, const char *path, char *err, size_
 		put_num(o, b->has_coords ? b->lat : NAN);
 		fputc(',', o);
 		put_num(o, b->has_coords ? b->lon : NAN);
-		fprintf(o, ",\"%s\",\"%s\",%llu,", b->country, b->continent,
-		        (unsigned long long)b->count);
+		fputc(',', o);
+		put_code(o, b->country);
+		fputc(',', o);
+		put_code(o, b->continent);
+		fprintf(o, ",%llu,", (unsigned long long)b->count);
 		if (b->client)
 			put_str(o, c->labels[b->client - 1]);
 		else

@@ -1,0 +1,190 @@
+/*
+ * test_cmp_untrusted.c: `steerdns compare` on the inputs its fuzz targets
+ * (tests/fuzz/fuzz_cmp_decision.c, fuzz_cmp_partial.c) found mishandled,
+ * with results worked out by hand from RFC 8259 and compare/formats.md:
+ * the decision-log fixed-form scanner leaves every line JSON does not
+ * allow (numbers "+1", ".5", "01", "1-2", integers past 64 bits, reals
+ * past DBL_MAX, raw control characters and NUL, bytes that are not UTF-8)
+ * to jansson, which counts it malformed; a coordinate "-0" is jansson's
+ * integer 0, one location with "0.0"; a country code with a quote is
+ * saved in a partial file as a JSON string and read back the same.
+ *
+ * PoPs: 0 fra, 1 iad (no locations needed: nothing here is rated).
+ */
+#include <check.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "compare/cmp_ctx.h"
+#include "geodns/geo_config.h"
+
+static struct pop pops[2] = {
+	{ .name = "fra", .index = 0, .lat = 50.11, .lon = 8.68 },
+	{ .name = "iad", .index = 1, .lat = 38.95, .lon = -77.45 },
+};
+static struct geo_config geo = { .pops = pops, .n_pops = 2 };
+
+static char tmpdir[64];
+
+static void setup(void)
+{
+	strcpy(tmpdir, "/tmp/steerdns-cmpu-XXXXXX");
+	ck_assert_ptr_nonnull(mkdtemp(tmpdir));
+}
+
+static void teardown(void)
+{
+	char cmd[128];
+	snprintf(cmd, sizeof(cmd), "rm -rf %s", tmpdir);
+	ck_assert_int_eq(system(cmd), 0);
+}
+
+/* Write n bytes to tmpdir/name; the path (static). */
+static const char *put(const char *name, const char *text, size_t n)
+{
+	static char p[2][128];
+	static int k;
+	char *path = p[k++ & 1];
+	snprintf(path, 128, "%s/%s", tmpdir, name);
+	FILE *f = fopen(path, "w");
+	ck_assert_ptr_nonnull(f);
+	ck_assert_uint_eq(fwrite(text, 1, n, f), n);
+	fclose(f);
+	return path;
+}
+
+/* A decision-log line in the fixed form qlog_format writes: an anycast
+ * answer by PoP fra for client 198.51.100.0/24 at (lat, lon), with the
+ * server name and pop value given as raw JSON text. */
+static void line(char *out, size_t cap, const char *server, const char *lat, const char *lon,
+                 const char *pop, const char *scope)
+{
+	snprintf(out, cap,
+	         "{\"ts\":\"2026-11-22T10:00:00.000Z\",\"server\":%s,\"method\":\"anycast\","
+	         "\"arm\":null,\"qname\":\"www.example.test.\",\"qtype\":\"A\","
+	         "\"resolver\":\"192.0.2.53\",\"ecs\":null,\"client\":\"198.51.100.0/24\","
+	         "\"country\":\"DE\",\"continent\":\"EU\",\"lat\":%s,\"lon\":%s,\"pop\":%s,"
+	         "\"nearest\":\"fra\",\"pop_km\":0.0,\"nearest_km\":0.0,\"scope\":%s}\n",
+	         server, lat, lon, pop, scope);
+}
+
+START_TEST(scanner_refuses_what_json_refuses)
+{
+	/* Each line but the first (which detects the format) and the last
+	 * is no JSON (RFC 8259 section 6: no '+', no leading '.' or zero;
+	 * section 7: control characters escaped; section 8.1: UTF-8), or
+	 * a number jansson refuses (an integer past json_int_t, a real past
+	 * DBL_MAX). Before the fix the scanner used all of them. */
+	static const char *const bad[][5] = {
+		{ "\"fra1\"", "+50.11", "8.68", "\"fra\"", "24" },
+		{ "\"fra1\"", "50.11", ".68", "\"fra\"", "24" },
+		{ "\"fra1\"", "50.11", "8.68", "\"fra\"", "024" },
+		{ "\"fra1\"", "50.11", "8.68", "\"fra\"", "1-2" },
+		{ "\"fra1\"", "50.11", "8.68", "\"fra\"", "123456789012345678901" },
+		{ "\"fra1\"", "50.11", "-1e309", "\"fra\"", "24" },
+		{ "\"fra1\"", "50.11", "8.68", "\"f\001\"", "24" },
+		{ "\"fra\377\"", "50.11", "8.68", "\"fra\"", "24" },
+	};
+	size_t nbad = sizeof(bad) / sizeof(bad[0]);
+	char text[8192], l[1024];
+	size_t n = 0;
+	line(l, sizeof(l), "\"fra1\"", "50.11", "8.68", "\"fra\"", "24");
+	n += (size_t)snprintf(text + n, sizeof(text) - n, "%s", l);
+	for (size_t i = 0; i < nbad; i++) {
+		line(l, sizeof(l), bad[i][0], bad[i][1], bad[i][2], bad[i][3], bad[i][4]);
+		n += (size_t)snprintf(text + n, sizeof(text) - n, "%s", l);
+	}
+	/* A NUL in a string: the scanner read "fra". */
+	line(l, sizeof(l), "\"fra1\"", "50.11", "8.68", "\"fra@x\"", "24");
+	*strchr(l, '@') = 0;
+	size_t ln = strlen(l) + 1 + strlen(l + strlen(l) + 1);
+	memcpy(text + n, l, ln);
+	n += ln;
+	line(l, sizeof(l), "\"fra1\"", "50.11", "8.68", "\"iad\"", "24");
+	n += (size_t)snprintf(text + n, sizeof(text) - n, "%s", l);
+	struct cmp_ctx *c = cmp_ctx_new(&geo, NULL, NULL);
+	ck_assert_int_eq(cmp_read_file(c, put("bad.jsonl", text, n)), 0);
+	ck_assert_uint_eq(c->files[0].lines, nbad + 3);
+	ck_assert_uint_eq(c->files[0].malformed, nbad + 1);
+	ck_assert_uint_eq(c->files[0].records, 2);
+	ck_assert_uint_eq(c->files[0].scanned, 1);   /* the last line */
+	/* Two anycast observations: fra (line 1), iad (the last). */
+	ck_assert_uint_eq(c->n_obs, 2);
+	ck_assert_int_eq(c->obs[0].chosen, 0);
+	ck_assert_int_eq(c->obs[1].chosen, 1);
+	cmp_ctx_free(c);
+}
+END_TEST
+
+START_TEST(minus_zero_integer_is_zero)
+{
+	/* jansson reads -0 as the integer 0, -0.0 as the real -0.0: two
+	 * observations (folding compares bits), as the full parser makes
+	 * them; 0.0 folds with -0. The scanner reads only the fractions. */
+	char text[4096], l[1024];
+	size_t n = 0;
+	static const char *const lats[] = { "1.0", "-0", "-0.0", "0.0" };
+	for (int i = 0; i < 4; i++) {
+		line(l, sizeof(l), "\"fra1\"", lats[i], "8.68", "\"fra\"", "24");
+		n += (size_t)snprintf(text + n, sizeof(text) - n, "%s", l);
+	}
+	struct cmp_ctx *c = cmp_ctx_new(&geo, NULL, NULL);
+	ck_assert_int_eq(cmp_read_file(c, put("zero.jsonl", text, n)), 0);
+	ck_assert_uint_eq(c->files[0].records, 4);
+	ck_assert_uint_eq(c->files[0].scanned, 2);   /* -0.0 and 0.0 */
+	ck_assert_uint_eq(c->n_obs, 3);
+	ck_assert_uint_eq(c->obs[1].count, 2);       /* -0 and 0.0 */
+	ck_assert(!signbit(c->obs[1].lat));
+	ck_assert_uint_eq(c->obs[2].count, 1);       /* -0.0 */
+	ck_assert(signbit(c->obs[2].lat));
+	cmp_ctx_free(c);
+}
+END_TEST
+
+START_TEST(partial_keeps_codes_with_quotes)
+{
+	/* Country "\"x" (two bytes: a quote, x) and continent "\u0001E"
+	 * are codes compare keeps (two bytes); the partial file must write
+	 * them as JSON strings and read them back as they were. */
+	char l[1024];
+	line(l, sizeof(l), "\"fra1\"", "50.11", "8.68", "\"fra\"", "24");
+	char *cc = strstr(l, "\"DE\""), *ct = strstr(l, "\"EU\"");
+	ck_assert_ptr_nonnull(cc);
+	ck_assert_ptr_nonnull(ct);
+	char text[1200];
+	snprintf(text, sizeof(text), "%.*s\"\\\"x\",\"continent\":\"\\u0001E\"%s",
+	         (int)(cc - l), l, ct + 4);
+	struct cmp_ctx *c = cmp_ctx_new(&geo, NULL, NULL);
+	ck_assert_int_eq(cmp_read_file(c, put("codes.jsonl", text, strlen(text))), 0);
+	ck_assert_uint_eq(c->files[0].records, 1);
+	ck_assert_str_eq(c->obs[0].country, "\"x");
+	ck_assert_str_eq(c->obs[0].continent, "\001E");
+	char path[128], err[256];
+	snprintf(path, sizeof(path), "%s/shard.partial", tmpdir);
+	ck_assert_int_eq(cmp_save_partial(c, path, err, sizeof(err)), 0);
+	cmp_ctx_free(c);
+	c = cmp_ctx_new(&geo, NULL, NULL);
+	ck_assert_int_eq(cmp_read_file(c, path), 0);
+	ck_assert_uint_eq(c->n_obs, 1);
+	ck_assert_str_eq(c->obs[0].country, "\"x");
+	ck_assert_str_eq(c->obs[0].continent, "\001E");
+	cmp_ctx_free(c);
+}
+END_TEST
+
+static Suite *make_suite(void)
+{
+	Suite *s = suite_create("cmp_untrusted");
+	TCase *tc = tcase_create("cmp_untrusted");
+	tcase_add_checked_fixture(tc, setup, teardown);
+	tcase_add_test(tc, scanner_refuses_what_json_refuses);
+	tcase_add_test(tc, minus_zero_integer_is_zero);
+	tcase_add_test(tc, partial_keeps_codes_with_quotes);
+	suite_add_tcase(s, tc);
+	return s;
+}
+
+#include "check_main.h"
