@@ -233,10 +233,12 @@ static int partial_file(struct cmp_ctx *c, const json_t *f, char *why, size_t wh
 		return WHY("partial file: bad file entry");
 	/* The same input reduced into several partials (an RTT CSV every
 	 * shard needs) is listed once; its rows only repeat, and the RTT
-	 * join takes the minimum per PoP anyway. */
+	 * join takes the minimum per PoP anyway. Formats compare as kept
+	 * (a name not known is "unknown", and saved so), or a file would
+	 * list fewer entries each time it is saved and read back. */
 	for (size_t i = 0; i < c->n_files; i++) {
 		const struct cmp_file *x = &c->files[i];
-		if (!strcmp(x->path, path) && !strcmp(x->format, format) &&
+		if (!strcmp(x->path, path) && !strcmp(x->format, cmp_format_name(format)) &&
 		    x->lines == (size_t)v[0] && x->records == (size_t)v[1] &&
 		    x->skipped == (size_t)v[2] && x->malformed == (size_t)v[3])
 			return 0;

@@ -7,7 +7,9 @@
  * past DBL_MAX, raw control characters and NUL, bytes that are not UTF-8)
  * to jansson, which counts it malformed; a coordinate "-0" is jansson's
  * integer 0, one location with "0.0"; a country code with a quote is
- * saved in a partial file as a JSON string and read back the same.
+ * saved in a partial file as a JSON string and read back the same; file
+ * entries of a partial file with formats of no known name are one
+ * "unknown" entry, as they are after a save.
  *
  * PoPs: 0 fra, 1 iad (no locations needed: nothing here is rated).
  */
@@ -175,6 +177,26 @@ START_TEST(partial_keeps_codes_with_quotes)
 }
 END_TEST
 
+START_TEST(partial_file_entries_by_kept_format)
+{
+	/* Two entries of one input whose formats are no format's name: both
+	 * are kept as "unknown", so the second is the first listed again
+	 * (one entry), as it is after a save and a read. */
+	static const char text[] =
+		"{\"steerdns_compare_partial\":1,\"pops\":[\"fra\",\"iad\"]}\n"
+		"{\"file\":{\"path\":\"a.jsonl\",\"format\":\"x\",\"lines\":1,\"used\":0,"
+		"\"skipped\":1,\"malformed\":0,\"scanned\":0}}\n"
+		"{\"file\":{\"path\":\"a.jsonl\",\"format\":\"y\",\"lines\":1,\"used\":0,"
+		"\"skipped\":1,\"malformed\":0,\"scanned\":0}}\n";
+	struct cmp_ctx *c = cmp_ctx_new(&geo, NULL, NULL);
+	ck_assert_int_eq(cmp_read_file(c, put("formats.partial", text, strlen(text))), 0);
+	ck_assert_uint_eq(c->n_files, 1);
+	ck_assert_str_eq(c->files[0].format, "unknown");
+	ck_assert_uint_eq(c->files[0].skipped, 1);
+	cmp_ctx_free(c);
+}
+END_TEST
+
 static Suite *make_suite(void)
 {
 	Suite *s = suite_create("cmp_untrusted");
@@ -183,6 +205,7 @@ static Suite *make_suite(void)
 	tcase_add_test(tc, scanner_refuses_what_json_refuses);
 	tcase_add_test(tc, minus_zero_integer_is_zero);
 	tcase_add_test(tc, partial_keeps_codes_with_quotes);
+	tcase_add_test(tc, partial_file_entries_by_kept_format);
 	suite_add_tcase(s, tc);
 	return s;
 }
