@@ -45,6 +45,13 @@ static const struct {
 };
 #define N_COUNTS (sizeof(counts) / sizeof(counts[0]))
 
+/* The seconds of a time slot compare makes: those cmp_parse_ts can give,
+ * 0000-01-01T00:00:00Z to 9999-12-31T23:59:60Z. A slot outside is no
+ * slot compare made, and would make the series span more than its bins
+ * can (cmp_series_build allocates a bin per week of the span). */
+#define TS_MIN_S (-62167219200LL)
+#define TS_MAX_S 253402300800LL
+
 static size_t *count_at(struct cmp_ctx *c, size_t i)
 {
 	return (size_t *)((char *)c + counts[i].off);
@@ -335,7 +342,7 @@ int cmp_rec_partial(struct cmp_ctx *c, const json_t *rec, char *why, size_t whyl
 				return WHY("partial file: bad time slot");
 			x[i] = json_integer_value(e);
 		}
-		if (x[0] >= CG_N)
+		if (x[0] >= CG_N || x[1] < TS_MIN_S || x[1] > TS_MAX_S)
 			return WHY("partial file: bad time slot");
 		struct cmp_tslot t = { .group = (uint8_t)x[0], .sec = x[1], .samples = (uint64_t)x[2],
 		                       .rated = (uint64_t)x[3], .hits = (uint64_t)x[4],

@@ -90,6 +90,17 @@ static struct cmp_tslot *slot(struct cmp_ctx *c, uint8_t g, int64_t sec)
 	return e;
 }
 
+/* a + b microseconds, held at the int64 limits: sums of an RTT CSV's
+ * absurd RTTs (any finite number) or of a hostile partial file's slots
+ * must not overflow (undefined behaviour). */
+static int64_t sum_us(int64_t a, int64_t b)
+{
+	int64_t s;
+	if (!__builtin_add_overflow(a, b, &s))
+		return s;
+	return b > 0 ? INT64_MAX : INT64_MIN;
+}
+
 int cmp_tslot_add(struct cmp_ctx *c, const struct cmp_tslot *add)
 {
 	struct cmp_tslot *e = slot(c, add->group, add->sec);
@@ -99,7 +110,7 @@ int cmp_tslot_add(struct cmp_ctx *c, const struct cmp_tslot *add)
 	e->rated += add->rated;
 	e->hits += add->hits;
 	e->n_lat += add->n_lat;
-	e->lat_sum_us += add->lat_sum_us;
+	e->lat_sum_us = sum_us(e->lat_sum_us, add->lat_sum_us);
 	return 0;
 }
 
@@ -181,7 +192,7 @@ int cmp_series_build(const struct cmp_ctx *c, struct cmp_series *s)
 		b->rated += t->rated;
 		b->hits += t->hits;
 		b->n_lat += t->n_lat;
-		b->lat_sum_us += t->lat_sum_us;
+		b->lat_sum_us = sum_us(b->lat_sum_us, t->lat_sum_us);
 	}
 	return 0;
 }

@@ -9,7 +9,9 @@
  * integer 0, one location with "0.0"; a country code with a quote is
  * saved in a partial file as a JSON string and read back the same; file
  * entries of a partial file with formats of no known name are one
- * "unknown" entry, as they are after a save.
+ * "unknown" entry, as they are after a save; time slots only at seconds
+ * a "ts" can give (years 0000 to 9999), their latency sums held at the
+ * int64 limits instead of overflowing.
  *
  * PoPs: 0 fra, 1 iad (no locations needed: nothing here is rated).
  */
@@ -197,6 +199,67 @@ START_TEST(partial_file_entries_by_kept_format)
 }
 END_TEST
 
+/* A partial file: the header for PoPs fra, iad, then lines. */
+static const char *partial(const char *name, const char *lines)
+{
+	static char text[4096];
+	snprintf(text, sizeof(text), "{\"steerdns_compare_partial\":1,\"pops\":[\"fra\",\"iad\"]}\n%s",
+	         lines);
+	return put(name, text, strlen(text));
+}
+
+START_TEST(partial_time_slots_within_parse_range)
+{
+	/* Seconds of 0000-01-01T00:00:00Z and 10000-01-01T00:00:00Z (the
+	 * leap second 9999-12-31T23:59:60Z): 719528 and 2932897 days from
+	 * 1970-01-01, times 86400. One second more or less is no slot
+	 * compare makes ("ts" has four year digits). */
+	struct cmp_ctx *c = cmp_ctx_new(&geo, NULL, NULL);
+	ck_assert_int_eq(cmp_read_file(c, partial("edges.partial",
+	                                          "{\"t\":[0,-62167219200,1,0,0,0,0]}\n"
+	                                          "{\"t\":[0,253402300800,1,0,0,0,0]}\n")),
+	                 0);
+	ck_assert_uint_eq(c->n_tslots, 2);
+	cmp_ctx_free(c);
+	static const char *const out[] = { "{\"t\":[0,-62167219201,1,0,0,0,0]}\n",
+		                           "{\"t\":[0,253402300801,1,0,0,0,0]}\n" };
+	for (int i = 0; i < 2; i++) {
+		char *msg = NULL;
+		size_t len = 0;
+		FILE *e = open_memstream(&msg, &len);
+		c = cmp_ctx_new(&geo, NULL, e);
+		const char *path = partial("out.partial", out[i]);
+		ck_assert_int_eq(cmp_read_file(c, path), -1);
+		fclose(e);
+		char want[256];
+		snprintf(want, sizeof(want), "%s:2: partial file: bad time slot\n", path);
+		ck_assert_str_eq(msg, want);
+		free(msg);
+		cmp_ctx_free(c);
+	}
+}
+END_TEST
+
+START_TEST(partial_latency_sums_held_at_int64)
+{
+	/* Two slots of one second with 9e18 us of inflation each: the sum,
+	 * 1.8e19, is past INT64_MAX (9223372036854775807) and held there
+	 * (it overflowed, undefined behaviour); -9e18 twice at INT64_MIN. */
+	struct cmp_ctx *c = cmp_ctx_new(&geo, NULL, NULL);
+	ck_assert_int_eq(cmp_read_file(c, partial("sums.partial",
+	                                          "{\"t\":[0,1795341600,1,1,1,1,9000000000000000000]}\n"
+	                                          "{\"t\":[0,1795341600,1,1,1,1,9000000000000000000]}\n"
+	                                          "{\"t\":[1,1795341600,1,1,1,1,-9000000000000000000]}\n"
+	                                          "{\"t\":[1,1795341600,1,1,1,1,-9000000000000000000]}\n")),
+	                 0);
+	ck_assert_uint_eq(c->n_tslots, 2);
+	ck_assert_int_eq(c->tslots[0].lat_sum_us, INT64_MAX);
+	ck_assert_uint_eq(c->tslots[0].n_lat, 2);
+	ck_assert_int_eq(c->tslots[1].lat_sum_us, INT64_MIN);
+	cmp_ctx_free(c);
+}
+END_TEST
+
 static Suite *make_suite(void)
 {
 	Suite *s = suite_create("cmp_untrusted");
@@ -206,6 +269,8 @@ static Suite *make_suite(void)
 	tcase_add_test(tc, minus_zero_integer_is_zero);
 	tcase_add_test(tc, partial_keeps_codes_with_quotes);
 	tcase_add_test(tc, partial_file_entries_by_kept_format);
+	tcase_add_test(tc, partial_time_slots_within_parse_range);
+	tcase_add_test(tc, partial_latency_sums_held_at_int64);
 	suite_add_tcase(s, tc);
 	return s;
 }
