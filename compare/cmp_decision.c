@@ -72,7 +72,13 @@ int cmp_decision_apply(struct cmp_ctx *c, const struct cmp_decision *d, char *wh
 	if (d->resolver) {
 		struct cmp_resolver rv = { .answers = 1, .ecs_present = d->ecs != NULL,
 		                           .geodns = !anycast, .ecs_used = !anycast && used };
-		snprintf(rv.addr, sizeof(rv.addr), "%s", d->resolver);
+		/* Cut to fit at a character boundary: a partial file saves
+		 * the name as a JSON string, which must be UTF-8. */
+		size_t n = strnlen(d->resolver, sizeof(rv.addr) - 1);
+		while (n && ((unsigned char)d->resolver[n] & 0xc0) == 0x80)
+			n--;
+		memcpy(rv.addr, d->resolver, n);
+		rv.addr[n] = 0;
 		if (cmp_resolver_add(c, &rv) < 0)
 			return WHY("out of memory");
 	}

@@ -11,7 +11,8 @@
  * entries of a partial file with formats of no known name are one
  * "unknown" entry, as they are after a save; time slots only at seconds
  * a "ts" can give (years 0000 to 9999), their latency sums held at the
- * int64 limits instead of overflowing.
+ * int64 limits instead of overflowing; a resolver name too long for the
+ * table cut at a character, not inside one.
  *
  * PoPs: 0 fra, 1 iad (no locations needed: nothing here is rated).
  */
@@ -260,6 +261,39 @@ START_TEST(partial_latency_sums_held_at_int64)
 }
 END_TEST
 
+START_TEST(resolver_cut_at_a_character)
+{
+	/* A resolver of 30 "\u00e4" (60 bytes of UTF-8) is kept in 47
+	 * bytes: 23 whole characters, 46 bytes, not 23 and a half, so that
+	 * a partial file can save it as a JSON string and read it back. */
+	char l[1024], res[128] = "\"";
+	for (int i = 0; i < 30; i++)
+		strcat(res, "\xc3\xa4");
+	strcat(res, "\"");
+	line(l, sizeof(l), "\"fra1\"", "50.11", "8.68", "\"fra\"", "24");
+	char text[1200], *r = strstr(l, "\"192.0.2.53\"");
+	ck_assert_ptr_nonnull(r);
+	snprintf(text, sizeof(text), "%.*s%s%s", (int)(r - l), l, res, r + strlen("\"192.0.2.53\""));
+	char want[64] = "";
+	for (int i = 0; i < 23; i++)
+		strcat(want, "\xc3\xa4");
+	struct cmp_ctx *c = cmp_ctx_new(&geo, NULL, NULL);
+	ck_assert_int_eq(cmp_read_file(c, put("resolver.jsonl", text, strlen(text))), 0);
+	ck_assert_uint_eq(c->n_resolvers, 1);
+	ck_assert_str_eq(c->resolvers[0].addr, want);
+	char path[128], err[256];
+	snprintf(path, sizeof(path), "%s/resolver.partial", tmpdir);
+	ck_assert_int_eq(cmp_save_partial(c, path, err, sizeof(err)), 0);
+	cmp_ctx_free(c);
+	c = cmp_ctx_new(&geo, NULL, NULL);
+	ck_assert_int_eq(cmp_read_file(c, path), 0);
+	ck_assert_uint_eq(c->n_resolvers, 1);
+	ck_assert_str_eq(c->resolvers[0].addr, want);
+	ck_assert_uint_eq(c->resolvers[0].answers, 1);
+	cmp_ctx_free(c);
+}
+END_TEST
+
 static Suite *make_suite(void)
 {
 	Suite *s = suite_create("cmp_untrusted");
@@ -271,6 +305,7 @@ static Suite *make_suite(void)
 	tcase_add_test(tc, partial_file_entries_by_kept_format);
 	tcase_add_test(tc, partial_time_slots_within_parse_range);
 	tcase_add_test(tc, partial_latency_sums_held_at_int64);
+	tcase_add_test(tc, resolver_cut_at_a_character);
 	suite_add_tcase(s, tc);
 	return s;
 }
