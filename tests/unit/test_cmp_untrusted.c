@@ -61,6 +61,18 @@ static const char *put(const char *name, const char *text, size_t n)
 	return path;
 }
 
+/* c saved as a partial file (then freed) and read back into a new one. */
+static struct cmp_ctx *saved_and_read(struct cmp_ctx *c)
+{
+	char path[128], err[256];
+	snprintf(path, sizeof(path), "%s/saved.partial", tmpdir);
+	ck_assert_msg(cmp_save_partial(c, path, err, sizeof(err)) == 0, "%s", err);
+	cmp_ctx_free(c);
+	c = cmp_ctx_new(&geo, NULL, NULL);
+	ck_assert_int_eq(cmp_read_file(c, path), 0);
+	return c;
+}
+
 /* A decision-log line in the fixed form qlog_format writes: an anycast
  * answer by PoP fra for client 198.51.100.0/24 at (lat, lon), with the
  * server name and pop value given as raw JSON text. */
@@ -167,12 +179,7 @@ START_TEST(partial_keeps_codes_with_quotes)
 	ck_assert_uint_eq(c->files[0].records, 1);
 	ck_assert_str_eq(c->obs[0].country, "\"x");
 	ck_assert_str_eq(c->obs[0].continent, "\001E");
-	char path[128], err[256];
-	snprintf(path, sizeof(path), "%s/shard.partial", tmpdir);
-	ck_assert_int_eq(cmp_save_partial(c, path, err, sizeof(err)), 0);
-	cmp_ctx_free(c);
-	c = cmp_ctx_new(&geo, NULL, NULL);
-	ck_assert_int_eq(cmp_read_file(c, path), 0);
+	c = saved_and_read(c);
 	ck_assert_uint_eq(c->n_obs, 1);
 	ck_assert_str_eq(c->obs[0].country, "\"x");
 	ck_assert_str_eq(c->obs[0].continent, "\001E");
@@ -281,12 +288,7 @@ START_TEST(resolver_cut_at_a_character)
 	ck_assert_int_eq(cmp_read_file(c, put("resolver.jsonl", text, strlen(text))), 0);
 	ck_assert_uint_eq(c->n_resolvers, 1);
 	ck_assert_str_eq(c->resolvers[0].addr, want);
-	char path[128], err[256];
-	snprintf(path, sizeof(path), "%s/resolver.partial", tmpdir);
-	ck_assert_int_eq(cmp_save_partial(c, path, err, sizeof(err)), 0);
-	cmp_ctx_free(c);
-	c = cmp_ctx_new(&geo, NULL, NULL);
-	ck_assert_int_eq(cmp_read_file(c, path), 0);
+	c = saved_and_read(c);
 	ck_assert_uint_eq(c->n_resolvers, 1);
 	ck_assert_str_eq(c->resolvers[0].addr, want);
 	ck_assert_uint_eq(c->resolvers[0].answers, 1);
