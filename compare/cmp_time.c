@@ -179,6 +179,11 @@ int cmp_series_build(const struct cmp_ctx *c, struct cmp_series *s)
 	       (hi - lo) / widths[k] + 1 > CMP_SERIES_MAX_BINS)
 		k++;
 	s->bin_s = widths[k];
+	/* Past the table (a span of more than 48 weeks; "ts" allows 10,000
+	 * years): the same rule in whole weeks, or a 2-line log would make
+	 * half a million bins (146 MB, a 125 MB JSON report). */
+	if ((hi - lo) / s->bin_s + 1 > CMP_SERIES_MAX_BINS)
+		s->bin_s = ((hi - lo) / (CMP_SERIES_MAX_BINS * 604800) + 1) * 604800;
 	s->start = lo - ((lo % s->bin_s) + s->bin_s) % s->bin_s;   /* aligned to the width */
 	s->n_bins = (size_t)((hi - s->start) / s->bin_s + 1);
 	s->bins = calloc(s->n_bins * CG_N, sizeof(*s->bins));

@@ -12,7 +12,8 @@
  * "unknown" entry, as they are after a save; time slots only at seconds
  * a "ts" can give (years 0000 to 9999), their latency sums held at the
  * int64 limits instead of overflowing; a resolver name too long for the
- * table cut at a character, not inside one.
+ * table cut at a character, not inside one; a time series over 10,000
+ * years in whole-week bins, not one bin a week.
  *
  * PoPs: 0 fra, 1 iad (no locations needed: nothing here is rated).
  */
@@ -24,6 +25,7 @@
 #include <unistd.h>
 
 #include "compare/cmp_ctx.h"
+#include "compare/cmp_report.h"
 #include "geodns/geo_config.h"
 
 static struct pop pops[2] = {
@@ -296,6 +298,38 @@ START_TEST(resolver_cut_at_a_character)
 }
 END_TEST
 
+START_TEST(series_of_ten_thousand_years)
+{
+	/* Two lines, 0000-01-01T00:00:00Z and 9999-12-31T23:59:59Z: a span
+	 * of 62167219200 + 253402300799 = 315569519999 s, past 48 bins of
+	 * the widest table width (7 days). Whole weeks then: 315569519999 /
+	 * (48 * 604800) = 10870.3, so 10871 weeks a bin. The start aligned
+	 * down to the width: floor(-62167219200 / 6574780800) = -10 bins
+	 * from 0, and (253402300799 + 65747808000) / 6574780800 = 48.5:
+	 * 49 bins (alignment adds one, as it can for the table's widths).
+	 * Before: one bin per week, over 521,000 of them. */
+	char l[1024], text[2048];
+	line(l, sizeof(l), "\"fra1\"", "50.11", "8.68", "\"fra\"", "24");
+	char *ts = strstr(l, "2026-11-22T10:00:00.000Z");
+	ck_assert_ptr_nonnull(ts);
+	memcpy(ts, "0000-01-01T00:00:00.000Z", 24);
+	snprintf(text, sizeof(text), "%s", l);
+	memcpy(ts, "9999-12-31T23:59:59.000Z", 24);
+	strcat(text, l);
+	struct cmp_ctx *c = cmp_ctx_new(&geo, NULL, NULL);
+	ck_assert_int_eq(cmp_read_file(c, put("span.jsonl", text, strlen(text))), 0);
+	struct cmp_series s;
+	ck_assert_int_eq(cmp_series_build(c, &s), 0);
+	ck_assert_int_eq(s.bin_s, 10871LL * 604800);
+	ck_assert_int_eq(s.start, -10 * 10871LL * 604800);
+	ck_assert_uint_eq(s.n_bins, 49);
+	ck_assert_uint_eq(s.bins[0 * CG_N + CG_ANYCAST].samples, 1);
+	ck_assert_uint_eq(s.bins[48 * CG_N + CG_ANYCAST].samples, 1);
+	free(s.bins);
+	cmp_ctx_free(c);
+}
+END_TEST
+
 static Suite *make_suite(void)
 {
 	Suite *s = suite_create("cmp_untrusted");
@@ -308,6 +342,7 @@ static Suite *make_suite(void)
 	tcase_add_test(tc, partial_time_slots_within_parse_range);
 	tcase_add_test(tc, partial_latency_sums_held_at_int64);
 	tcase_add_test(tc, resolver_cut_at_a_character);
+	tcase_add_test(tc, series_of_ten_thousand_years);
 	suite_add_tcase(s, tc);
 	return s;
 }
