@@ -44,8 +44,8 @@ int64_t cmp_parse_ts(const char *s)
 		for (; digits < 3; digits++)
 			ms *= 10;
 	}
-	if (*p != 'Z' || p[1] || tm.tm_mon > 11 || tm.tm_mday < 1 || tm.tm_mday > 31 ||
-	    tm.tm_hour > 23 || tm.tm_min > 59 || tm.tm_sec > 60)
+	if (*p != 'Z' || p[1] || tm.tm_mon < 0 || tm.tm_mon > 11 || tm.tm_mday < 1 ||
+	    tm.tm_mday > 31 || tm.tm_hour > 23 || tm.tm_min > 59 || tm.tm_sec > 60)
 		return CMP_NO_TS;
 	return (int64_t)timegm(&tm) * 1000 + ms;
 }

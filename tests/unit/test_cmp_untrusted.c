@@ -13,7 +13,8 @@
  * a "ts" can give (years 0000 to 9999), their latency sums held at the
  * int64 limits instead of overflowing; a resolver name too long for the
  * table cut at a character, not inside one; a time series over 10,000
- * years in whole-week bins, not one bin a week.
+ * years in whole-week bins, not one bin a week; a "ts" of month 00 is no
+ * time.
  *
  * PoPs: 0 fra, 1 iad (no locations needed: nothing here is rated).
  */
@@ -332,6 +333,21 @@ START_TEST(series_of_ten_thousand_years)
 }
 END_TEST
 
+START_TEST(ts_month_00_is_no_time)
+{
+	/* RFC 3339 5.6: date-month is 01-12. Month 00 was read as month -1
+	 * (timegm: December of the year before, year -1 for 0000-00-01),
+	 * a slot no partial file may hold. The edges of what is read: 0000-
+	 * 01-01 is 719528 days before 1970-01-01, 9999-12-31T23:59:60 is
+	 * 2932897 days after. */
+	ck_assert(cmp_parse_ts("0000-00-01T00:00:00.000Z") == CMP_NO_TS);
+	ck_assert(cmp_parse_ts("2026-00-22T10:00:00Z") == CMP_NO_TS);
+	ck_assert(cmp_parse_ts("2026-13-22T10:00:00Z") == CMP_NO_TS);
+	ck_assert_int_eq(cmp_parse_ts("0000-01-01T00:00:00.000Z"), -719528LL * 86400 * 1000);
+	ck_assert_int_eq(cmp_parse_ts("9999-12-31T23:59:60.999Z"), 2932897LL * 86400 * 1000 + 999);
+}
+END_TEST
+
 static Suite *make_suite(void)
 {
 	Suite *s = suite_create("cmp_untrusted");
@@ -345,6 +361,7 @@ static Suite *make_suite(void)
 	tcase_add_test(tc, partial_latency_sums_held_at_int64);
 	tcase_add_test(tc, resolver_cut_at_a_character);
 	tcase_add_test(tc, series_of_ten_thousand_years);
+	tcase_add_test(tc, ts_month_00_is_no_time);
 	suite_add_tcase(s, tc);
 	return s;
 }
