@@ -441,6 +441,8 @@ int cmp_report_html(const struct cmp_report *r, const char *path, char *err, siz
 		fputs("</div>\n<h2>Over time</h2>\n<div class=\"charts\">\n", o);
 		series_chart(r, o);
 	}
+	fputs("</div>\n<h2>Failover windows</h2>\n<div>\n", o);
+	cmp_write_failover(r, o, true);
 	fputs("</div>\n<h2>Hit rate by continent</h2>\n<div class=\"charts\">\n", o);
 	bar_chart(r, o);
 	fputs("</div>\n<h2>Details</h2>\n", o);
