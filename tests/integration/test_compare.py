@@ -457,6 +457,8 @@ def test_failover_windows_text_json_html():
     assert "decisions.jsonl:" in err and "PoP 'zrh' is not in the config" in err, err
     text = out.split('failover windows')[1].split('\ncatchment')[0]
     html = open(os.path.join(TMP, 'fo.html')).read()
+    bands = re.findall(r'fill="#888" fill-opacity="0.18"><title>(\w+) down \((\w+)\)</title>', html)
+    assert bands == [(w[0], w[1]) for w in FO_WANT], bands   # one band per window on the series
     for pop, src_, start, end, dur, methods in FO_WANT:
         head = '  %-8s %s%sZ - %s (%.3f s, %s%s)' % (
             pop, FO_DAY, start, FO_DAY + end + 'Z' if end else 'open', dur, src_,
