@@ -10,6 +10,9 @@
  * and the ring's drop counter goes up. The control thread drains every
  * ring on a timer (QLOG_DRAIN_MS, and at shutdown), formats one JSON line
  * per record and writes each batch with one write(2) through a buffer.
+ * On the same tick it reads the health slots of the PoPs it watches and
+ * writes an event line for each change (qlog_writer_set_health): those
+ * lines never pass through the rings, so they are never sampled or dropped.
  *
  * Rotation: SIGUSR1 belongs to the anycast drain (issue 4), so a logrotate
  * `kill -USR1` would withdraw the PoP; the writer does not use it. Instead
