@@ -323,6 +323,27 @@ static int reader_build(struct server *srv, size_t k)
 	return r->ur ? 0 : -1;
 }
 
+/* The decision log's PoP health events (qlog_writer_set_health) for cfg:
+ * every PoP of the table by its own slot and, with anycast, this server's
+ * own PoP (what anycast answer lines carry as pop) by the anycast gate's
+ * self check. Without an own PoP, anycast answers log pop null and the
+ * gate has no PoP to report. */
+static void qlog_watch_sync(struct server *srv, const struct config *cfg)
+{
+	struct qlog_watch *wl = calloc(cfg->n_pops + 1, sizeof(*wl));
+	size_t n = 0;
+	if (!wl) {
+		log_err("server", "out of memory: decision log PoP health events not updated");
+		return;
+	}
+	for (size_t i = 0; i < cfg->n_pops; i++)
+		wl[n++] = (struct qlog_watch){ cfg->pop_names[i], cfg->pop_names[i] };
+	if (cfg->anycast && cfg->self_pop_name)
+		wl[n++] = (struct qlog_watch){ cfg->self_pop_name, HEALTH_ANYCAST_SELF };
+	qlog_writer_set_health(srv->qlog, cfg->server.identity, wl, n);
+	free(wl);
+}
+
 int server_start(struct server *srv)
 {
 	size_t nr = n_readers(srv);
@@ -375,6 +396,7 @@ int server_start(struct server *srv)
 			log_err("server", "%s", qerr);
 			return -1;
 		}
+		qlog_watch_sync(srv, cur);
 	}
 	/* Threads inherit a mask blocking every signal, so SIGHUP/SIGTERM
 	 * always reach the control thread's loop. */
@@ -484,9 +506,12 @@ int server_reload_msg(struct server *srv, char *err, size_t errlen)
 		if (srv->started[m] && srv->mods->mods[m]->reload)
 			srv->mods->mods[m]->reload(srv->rt[m], cfg);
 	/* A reload (SIGHUP) also reopens the decision log: the path may have
-	 * changed, or logrotate may want it reopened. */
-	if (srv->qlog)
+	 * changed, or logrotate may want it reopened; and the PoPs whose
+	 * health it reports may have changed. */
+	if (srv->qlog) {
 		qlog_writer_set_path(srv->qlog, cfg->qlog ? cfg->qlog->path : NULL, true);
+		qlog_watch_sync(srv, cfg);
+	}
 	return 0;
 }
 
