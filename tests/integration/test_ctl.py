@@ -233,7 +233,7 @@ def test_pop_of_this_host_drains_anycast_and_up_does_not_force():
         _wait(lambda: state()[0] is False, 'withdrawn by pop down')
         _wait(lambda: open(events).read().split()[-1:] == ['withdraw'], 'on_withdraw ran')
         before = announces()
-        srv.stop()
+        assert srv.stop() == 0, srv.err.text()   # clean exit (no ASan report)
         srv.start()
         time.sleep(1.0)
         assert state() == (False, 'down', 'no'), 'pop down lost for anycast across a restart'
@@ -241,6 +241,7 @@ def test_pop_of_this_host_drains_anycast_and_up_does_not_force():
         pop('auto')
         _wait(lambda: state() == (True, 'auto', 'yes'), 'announced by pop auto')
         _wait(lambda: announces() == before + 1, 'on_announce ran')
+        assert srv.stop() == 0, srv.err.text()
     finally:
         srv.cleanup()
         shutil.rmtree(d, ignore_errors=True)
