@@ -660,21 +660,25 @@ int server_run(struct server *srv)
 	sigaddset(&ctl, SIGUSR1);
 	sigaddset(&ctl, SIGUSR2);
 	pthread_sigmask(SIG_UNBLOCK, &ctl, NULL);
+	const struct config *cur = snapshot_current(&srv->snap);
+	srv->started_at = srv->loaded_at = unix_now();
+	srv->generation = 1;
+	/* The control socket first: it loads the admin overrides (`ctl pop`)
+	 * kept across restarts, which the modules' services start from (a PoP
+	 * held down keeps its anycast routes withdrawn from the start).
+	 * Commands are only read once the loop runs, after the modules. */
+	if (server_ctl_start(&srv->ctlsock, srv, srv->ctl, cur) != 0)
+		return -1;
 	/* The modules' services (e.g. health checks, the BGP announcer),
 	 * after server_start: the listeners answer, so announcing is allowed. */
 	srv->env = (struct steer_runtime_env){ srv->ctl, module_reload_cb, srv };
 	for (size_t m = 0; m < srv->mods->n; m++) {
 		if (!srv->mods->mods[m]->start)
 			continue;
-		if (srv->mods->mods[m]->start(&srv->env, snapshot_current(&srv->snap), &srv->rt[m]) != 0)
+		if (srv->mods->mods[m]->start(&srv->env, cur, &srv->rt[m]) != 0)
 			goto fail;
 		srv->started[m] = true;
 	}
-	const struct config *cur = snapshot_current(&srv->snap);
-	srv->started_at = srv->loaded_at = unix_now();
-	srv->generation = 1;
-	if (server_ctl_start(&srv->ctlsock, srv, srv->ctl, cur) != 0)
-		return -1;
 	if (cur->metrics) {
 		char merr[256];
 		srv->metrics = metrics_http_new(srv->ctl, cur->metrics->listen, metrics_fill, srv, merr,
