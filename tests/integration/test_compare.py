@@ -607,8 +607,8 @@ def ch_query(port, sql, body=None, **params):
 
 
 def test_clickhouse_figures():
-    """The decision logs (the attribution fixture and 20k generated lines
-    with A/B arms) loaded into Debian's clickhouse-server, in the table
+    """The decision logs (the attribution fixture, 20k generated lines
+    with A/B arms and the failover fixture's health lines) loaded into Debian's clickhouse-server, in the table
     compare/formats.md documents; the query `compare --sql clickhouse`
     prints gives compare's own figures for the same logs."""
     server = shutil.which('clickhouse-server') or (
@@ -616,9 +616,13 @@ def test_clickhouse_figures():
     if not server:
         raise H.Skip('clickhouse-server not installed (Debian clickhouse-server)')
     gen = os.path.join(H.repo_root(), 'tests', 'bench', 'gen_decisions.py')
-    logs = [os.path.join(ATT, 'decisions.jsonl'), os.path.join(TMP, 'ch-gen.jsonl')]
+    logs = [os.path.join(ATT, 'decisions.jsonl'), os.path.join(TMP, 'ch-gen.jsonl'),
+            os.path.join(TMP, 'ch-events.jsonl')]
     subprocess.run(['python3', gen, '20000', logs[1], '--clients', '300', '--seed', '7'],
                    check=True, timeout=120)
+    # Health lines sit in the same logs; they are no answers, in SQL either.
+    with open(logs[2], 'w') as f:
+        f.writelines(l for l in open(os.path.join(FO, 'decisions.jsonl')) if '"event"' in l)
     d = tempfile.mkdtemp(prefix='steerdns-ch-')
     http, tcp = free_port(), free_port()
     with open(os.path.join(d, 'config.xml'), 'w') as f:
