@@ -10,7 +10,7 @@
  *   clang -g -O1 -fsanitize=fuzzer,address,undefined -I. -D_GNU_SOURCE \
  *     tests/fuzz/fuzz_geo_cache.c geodns/geo_cache.c geodns/geo_hash.c \
  *     geodns/geotree.c geodns/geotree_io.c geodns/geotree_intern.c geodns/geotree_ops.c \
- *     geodns/geodb.c geodns/mmdb_record.c geodns/iso3166.c common/errmsg.c \
+ *     geodns/geodb.c geodns/mmdb_record.c geodns/mmdb_meta.c geodns/iso3166.c common/errmsg.c \
  *     $(pkg-config --cflags --libs libmaxminddb) -lm -o fuzz_geo_cache
  *   # seeds: the cache files a test config writes (PoP and rule counts 5, 3:
  *   # the policy of tests/unit/test_geo_cache.c), e.g. from build/tests/test_geo_cache
