@@ -23,11 +23,10 @@ static void set_addr16(uint8_t out[16], const struct sockaddr *sa, bool *ok)
 	}
 }
 
-/* The log's method code (compare/formats.md) of a method name; 0 for "".
- * Twice for every logged answer; the arm is mostly "": no strcmp then. */
+/* The log's method code (compare/formats.md) of a method name; 0 for "". */
 static uint8_t method_code(const char *name)
 {
-	if (!name[0])
+	if (!name[0])   /* the arm of most answers: no strcmp (twice per logged answer) */
 		return 0;
 	if (strcmp(name, "geodns") == 0)
 		return QLOG_GEODNS;
