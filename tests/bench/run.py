@@ -962,6 +962,8 @@ def main():
     ap.add_argument('--no-guard', action='store_true',
                     help='skip the cost of cookies, RRL and the decision log (guard.py)')
     ap.add_argument('--guard-only', action='store_true', help='only that')
+    ap.add_argument('--guard-callgrind', action='store_true',
+                    help='the guard variants under callgrind (Ir/query) instead of timed runs')
     a = ap.parse_args()
     # SIGTERM (make interrupted) unwinds like ^C, so the servers are stopped.
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
@@ -1099,8 +1101,13 @@ def main():
         for s in servers:
             s.stop()
 
-    guard_res = None
-    if not a.no_guard:
+    guard_res = guard_cg = None
+    if not a.no_guard and a.guard_callgrind:
+        log('bench: the cost of cookies, RRL and the decision log, under callgrind')
+        guard_cg = guard.callgrind_run(resdir, binary, dbs, files, ecs_files, a.callgrind_passes,
+                                       Steerdns, loadgen, children, WORKLOADS, log)
+        raw.write(json.dumps({'guard_callgrind': guard_cg}) + '\n')
+    elif not a.no_guard:
         log('bench: the cost of cookies, RRL and the decision log')
         guard_res = guard.run(resdir, binary, dbs, files, ecs_files, dur, guard_runs, Steerdns,
                               loadgen, WORKLOADS, log)
@@ -1167,6 +1174,11 @@ def main():
         out += ['', 'the cost of the defences and the decision log: one steerdns (GeoLite2) per '
                 'variant, full speed; vs base = ratio to the plain server in the same repetition, '
                 'median of %d' % guard_runs, guard.table(guard_res)]
+    if guard_cg is not None:
+        out += ['', 'the cost of the defences and the decision log in user-space instructions per '
+                'query (callgrind Ir, measured as in the callgrind step: one query in flight, %d passes; '
+                'vs base = Ir/query over the plain server\'s)' % a.callgrind_passes,
+                guard.callgrind_table(guard_cg)]
     if cg_results is not None:
         out += ['', 'user-space instructions per query (callgrind Ir; one query in flight, '
                 'UDP at most %d/s, TCP one connection at a time, %g s per interval; %d passes, '
@@ -1185,7 +1197,8 @@ def main():
         json.dump({'meta': meta, 'summary': summary, 'ratios': ratios, 'dnsperf_check': dn,
                    'callgrind': cg_results, 'callgrind_summary':
                    callgrind.summarize(cg_results) if cg_results else None,
-                   'loadtime': loadtimes, 'guard': guard_res}, f, indent=1)
+                   'loadtime': loadtimes, 'guard': guard_res, 'guard_callgrind': guard_cg},
+                  f, indent=1)
     if a.profile and os.path.exists(os.path.join(resdir, 'perf.data')):
         with open(os.path.join(resdir, 'perf-report.txt'), 'w') as f:
             subprocess.run(['perf', 'report', '-i', os.path.join(resdir, 'perf.data'),
