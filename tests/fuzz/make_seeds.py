@@ -322,8 +322,8 @@ def cmp_decision_seeds():
 
 
 def cmp_partial_seeds():
-    """Partial files the real binary writes from the attribution fixture
-    (and the Atlas samples) with the PoPs of the fuzz config, as
+    """Partial files the real binary writes from the attribution and
+    failover fixtures (and the Atlas samples) with the PoPs of the fuzz config, as
     fuzz_cmp_partial reads them. Needs build/steerdns; without it the
     committed seeds stay."""
     import subprocess
@@ -339,6 +339,7 @@ def cmp_partial_seeds():
         'probes-rtt': [a + 'rtt.csv', a + 'probes.jsonl'],
         'attribution-all': [a + 'rtt.csv', a + 'decisions.jsonl', a + 'probes.jsonl'],
         'atlas': ['tests/data/atlas/dns-results.jsonl', 'tests/data/atlas/ping-results.jsonl'],
+        'failover': ['tests/data/compare/failover/decisions.jsonl'],   # health lines, runs
     }
     with tempfile.TemporaryDirectory() as tmp:
         for name, inputs in sets.items():
