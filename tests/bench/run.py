@@ -791,6 +791,15 @@ GDNSD_MARKERS = {'start': ['Loading GeoIP2 database'],
 
 # ---------------------------------------------------------------- callgrind
 
+def steerdns_variant(resdir, binary, dbs, vname, extra, settle):
+    """steerdns-geolite with extra appended to its config, named steerdns-VNAME."""
+    s = Steerdns(resdir, binary, vname, dbs['geolite'], 'maxmind')
+    with open(s.conf, 'a') as f:
+        f.write(extra)
+    s.settle_s = settle
+    return s
+
+
 def callgrind_step(resdir, binary, dbs, wls, files, ecs_files, passes, only_servers=None):
     """User-space instructions per query of steerdns (GeoLite2), gdnsd, Knot, NSD.
 
@@ -800,9 +809,14 @@ def callgrind_step(resdir, binary, dbs, wls, files, ecs_files, passes, only_serv
     """
     log('bench: callgrind (user-space instructions per query)')
     cgdir = os.path.join(resdir, 'callgrind')
-    makers = [lambda: Steerdns(cgdir, binary, 'geolite', dbs['geolite'], 'maxmind'),
-              lambda: Gdnsd(cgdir, dbs['geolite'][0]), lambda: Knot(cgdir, dbs['geolite'][0]),
-              lambda: Nsd(cgdir)]
+    makers = [lambda: Steerdns(cgdir, binary, 'geolite', dbs['geolite'], 'maxmind')]
+    # steerdns variants (callgrind.VARIANTS): the same server with one more
+    # section, to show what that feature costs per query.
+    for vname, extra, settle in callgrind.VARIANTS:
+        makers.append(lambda vname=vname, extra=extra, settle=settle: steerdns_variant(
+            cgdir, binary, dbs, vname, extra, settle))
+    makers += [lambda: Gdnsd(cgdir, dbs['geolite'][0]), lambda: Knot(cgdir, dbs['geolite'][0]),
+               lambda: Nsd(cgdir)]
 
     def run_load(server, wl):
         # One query in flight (one TCP connection at a time): see callgrind.py.
@@ -822,7 +836,8 @@ def callgrind_step(resdir, binary, dbs, wls, files, ecs_files, passes, only_serv
         log('bench: %s under callgrind (%s)' % (s.name, ', '.join(w['name'] for w in mine)))
         t0 = time.monotonic()
         try:
-            res = callgrind.measure_server(s, mine, run_load, children, passes, log)
+            res = callgrind.measure_server(s, mine, run_load, children, passes, log,
+                                           settle=getattr(s, 'settle_s', 0.0))
         finally:
             s.stop()
         res['workloads'] = [w['name'] for w in mine]
@@ -949,7 +964,7 @@ def main():
                     help='only the callgrind table (no load time, main table, dnsperf check)')
     ap.add_argument('--callgrind-servers',
                     help='comma-separated server names for the callgrind step '
-                         '(steerdns-geolite, gdnsd, knot, nsd; default all)')
+                         '(steerdns-geolite, steerdns-dnstap, gdnsd, knot, nsd; default all)')
     ap.add_argument('--callgrind-passes', type=int, default=2,
                     help='times each workload is measured under callgrind (default 2)')
     ap.add_argument('--loadtime-runs', type=int, default=5,
