@@ -17,13 +17,18 @@
  */
 #include "common/dnstap.h"
 
+#include <errno.h>
+#include <fcntl.h>
 #include <fstrm.h>
+#include <limits.h>
 #include <netinet/in.h>
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/uio.h>
+#include <unistd.h>
 
 #include "common/arena.h"
 #include "common/conf_schema.h"
@@ -91,6 +96,73 @@ size_t dnstap_head(const char *identity, const char *version, uint8_t *buf)
 	return (size_t)(p - buf);
 }
 
+/* v in decimal into out (12 bytes); returns its length. */
+static size_t put_dec(char *out, int v)
+{
+	char rev[10];
+	size_t n = 0, k = 0;
+	unsigned u = v < 0 ? 0u - (unsigned)v : (unsigned)v;
+	do {
+		rev[n++] = (char)('0' + u % 10);
+		u /= 10;
+	} while (u);
+	if (v < 0)
+		out[k++] = '-';
+	while (n)
+		out[k++] = rev[--n];
+	return k;
+}
+
+static inline uint8_t *put_str(uint8_t *p, const char *s, size_t len)
+{
+	if (len)                /* s may be NULL then */
+		memcpy(p, s, len);
+	return p + len;
+}
+
+/* The `extra` field (3): "method=M arm=A pop=P scope=S" (dnstap.h). Its
+ * length is known before it is written; a PoP name that would make it
+ * longer than DNSTAP_EXTRA_MAX is cut. */
+#define LIT(p, s) put_str(p, s, sizeof(s) - 1)
+static uint8_t *put_extra(uint8_t *p, const struct dnstap_extra *x)
+{
+	size_t lm = x->method ? strnlen(x->method, 16) : 0;
+	size_t la = x->arm ? strnlen(x->arm, 16) : 0;
+	char num[12];
+	size_t ln = put_dec(num, x->scope);
+	size_t len = sizeof("method= arm= pop= scope=") - 1 + lm + la + ln;
+	size_t lp = x->pop ? strnlen(x->pop, DNSTAP_EXTRA_MAX - len) : 0;
+	*p++ = KEY(3, 2);
+	p = put_varint(p, len + lp);
+	p = LIT(p, "method=");
+	p = put_str(p, x->method, lm);
+	p = LIT(p, " arm=");
+	p = put_str(p, x->arm, la);
+	p = LIT(p, " pop=");
+	p = put_str(p, x->pop, lp);
+	p = LIT(p, " scope=");
+	return put_str(p, num, ln);
+}
+
+/* A time's seconds (field 8 or 12): a 5-byte varint that changes once a
+ * second, so each thread keeps the last one encoded. */
+static __thread uint64_t t_sec;
+static __thread uint8_t t_sec_enc[10];
+static __thread size_t t_sec_len;
+
+static inline uint8_t *put_sec(uint8_t *p, unsigned field, uint64_t sec)
+{
+	if (__builtin_expect(sec != t_sec || !t_sec_len, 0)) {
+		t_sec = sec;
+		t_sec_len = (size_t)(put_varint(t_sec_enc, sec) - t_sec_enc);
+	}
+	*p++ = KEY(field, 0);
+	/* All 10 bytes, a fixed-size copy: MESSAGE_FIXED_MAX counts 10 for
+	 * each, and what lies past the varint is written over next. */
+	memcpy(p, t_sec_enc, sizeof(t_sec_enc));
+	return p + t_sec_len;
+}
+
 /* The Message body (without its own key and length): at most 68 bytes
  * besides the two DNS messages (keys, 18 of address, varints). */
 #define MESSAGE_FIXED_MAX 68
@@ -111,12 +183,12 @@ static uint8_t *encode_message(const struct dnstap_msg *m, uint8_t *p)
 		p = put_bytes(p, 4, &s6->sin6_addr, 16);
 		p = put_uint(p, 6, ntohs(s6->sin6_port));
 	}
-	p = put_uint(p, 8, (uint64_t)m->qtime.tv_sec);
+	p = put_sec(p, 8, (uint64_t)m->qtime.tv_sec);
 	p = put_fixed32(p, 9, (uint32_t)m->qtime.tv_nsec);
 	if (m->query && m->qlen)
 		p = put_bytes(p, 10, m->query, m->qlen);
 	if (m->type == DNSTAP_AUTH_RESPONSE) {
-		p = put_uint(p, 12, (uint64_t)m->rtime.tv_sec);
+		p = put_sec(p, 12, (uint64_t)m->rtime.tv_sec);
 		p = put_fixed32(p, 13, (uint32_t)m->rtime.tv_nsec);
 		if (m->response && m->rlen)
 			p = put_bytes(p, 14, m->response, m->rlen);
@@ -131,11 +203,8 @@ size_t dnstap_encode(const struct dnstap_msg *m, uint8_t *buf, size_t cap)
 	uint8_t *p = buf;
 	memcpy(p, m->head, m->head_len);
 	p += m->head_len;
-	if (m->extra) {
-		char line[DNSTAP_EXTRA_MAX + 1];
-		size_t n = dnstap_extra(m->extra, line, sizeof(line));
-		p = put_bytes(p, 3, line, n);
-	}
+	if (m->extra)
+		p = put_extra(p, m->extra);
 	/* Message: its length comes first. Encode the body past room for the
 	 * length its bound needs; when the actual length is shorter by a byte
 	 * (bodies just under 128 or 16384 bytes), move the body down. */
@@ -147,39 +216,6 @@ size_t dnstap_encode(const struct dnstap_msg *m, uint8_t *buf, size_t cap)
 	if (p != body)
 		memmove(p, body, blen);
 	p = put_uint(p + blen, 15, 1);
-	return (size_t)(p - buf);
-}
-
-/* Append s (NULL: nothing) at p, up to end. */
-static char *cat(char *p, const char *end, const char *s)
-{
-	while (s && *s && p < end)
-		*p++ = *s++;
-	return p;
-}
-
-size_t dnstap_extra(const struct dnstap_extra *x, char *buf, size_t cap)
-{
-	char *p = buf, *end = buf + cap - 1;
-	p = cat(p, end, "method=");
-	p = cat(p, end, x->method);
-	p = cat(p, end, " arm=");
-	p = cat(p, end, x->arm);
-	p = cat(p, end, " pop=");
-	p = cat(p, end, x->pop);
-	p = cat(p, end, " scope=");
-	/* The scope in decimal (-1: no ECS). */
-	char num[12], *d = num + sizeof(num);
-	unsigned u = x->scope < 0 ? 0u - (unsigned)x->scope : (unsigned)x->scope;
-	*--d = '\0';
-	do {
-		*--d = (char)('0' + u % 10);
-		u /= 10;
-	} while (u);
-	if (x->scope < 0)
-		*--d = '-';
-	p = cat(p, end, d);
-	*p = '\0';
 	return (size_t)(p - buf);
 }
 
@@ -346,6 +382,102 @@ void dnstap_log(const struct dnstap_conf *dc, const struct sockaddr *peer, bool 
 	}
 }
 
+/* ---- the file output ------------------------------------------------------ */
+
+/* fstrm's own file writer hands each frame and its length to fwrite, one
+ * call apiece; this one writes the I/O thread's whole batch (up to 128
+ * frames, 64 KB) with one writev. Opened as fstrm opens it: created or
+ * truncated, so a reopen after a write error starts a new, whole stream. */
+struct tap_file {
+	char *path;
+	int fd;
+};
+
+static fstrm_res tap_file_open(void *obj)
+{
+	struct tap_file *f = obj;
+	if (f->fd >= 0)
+		return fstrm_res_failure;
+	f->fd = open(f->path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0666);
+	return f->fd < 0 ? fstrm_res_failure : fstrm_res_success;
+}
+
+static fstrm_res tap_file_close(void *obj)
+{
+	struct tap_file *f = obj;
+	if (f->fd < 0)
+		return fstrm_res_failure;
+	int rc = close(f->fd);
+	f->fd = -1;
+	return rc == 0 ? fstrm_res_success : fstrm_res_failure;
+}
+
+static fstrm_res tap_file_write(void *obj, const struct iovec *iov, int iovcnt)
+{
+	struct tap_file *f = obj;
+	struct iovec cur;           /* the rest of a frame a short write cut */
+	cur.iov_len = 0;
+	while (iovcnt > 0 || cur.iov_len) {
+		ssize_t n = cur.iov_len ? write(f->fd, cur.iov_base, cur.iov_len)
+		                        : writev(f->fd, iov, iovcnt > IOV_MAX ? IOV_MAX : iovcnt);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0) {
+			tap_file_close(f);
+			return fstrm_res_failure;
+		}
+		size_t done = (size_t)n;
+		if (cur.iov_len) {
+			cur.iov_base = (uint8_t *)cur.iov_base + done;
+			cur.iov_len -= done;
+			continue;
+		}
+		while (iovcnt > 0 && done >= iov->iov_len) {
+			done -= iov->iov_len;
+			iov++;
+			iovcnt--;
+		}
+		if (done) {
+			cur.iov_base = (uint8_t *)iov->iov_base + done;
+			cur.iov_len = iov->iov_len - done;
+			iov++;
+			iovcnt--;
+		}
+	}
+	return fstrm_res_success;
+}
+
+static fstrm_res tap_file_destroy(void *obj)
+{
+	struct tap_file *f = obj;
+	if (f->fd >= 0)
+		close(f->fd);
+	free(f->path);
+	free(f);
+	return fstrm_res_success;
+}
+
+static struct fstrm_writer *tap_file_writer(const char *path,
+                                            const struct fstrm_writer_options *wopt)
+{
+	struct tap_file *f = calloc(1, sizeof(*f));
+	if (!f)
+		return NULL;
+	f->fd = -1;
+	f->path = strdup(path);
+	struct fstrm_rdwr *rw = f->path ? fstrm_rdwr_init(f) : NULL;
+	if (!rw) {
+		free(f->path);
+		free(f);
+		return NULL;
+	}
+	fstrm_rdwr_set_destroy(rw, tap_file_destroy);
+	fstrm_rdwr_set_open(rw, tap_file_open);
+	fstrm_rdwr_set_close(rw, tap_file_close);
+	fstrm_rdwr_set_write(rw, tap_file_write);
+	return fstrm_writer_init(wopt, &rw);
+}
+
 /* ---- the `dnstap:` section ---------------------------------------------- */
 
 struct dnstap_ctx {
@@ -476,10 +608,7 @@ static int dnstap_start(const struct steer_runtime_env *env, const struct config
 	static const char ctype[] = "protobuf:dnstap.Dnstap";
 	fstrm_writer_options_add_content_type(wopt, ctype, sizeof(ctype) - 1);
 	if (c->file) {
-		struct fstrm_file_options *fo = fstrm_file_options_init();
-		fstrm_file_options_set_file_path(fo, c->file);
-		w = fstrm_file_writer_init(fo, wopt);
-		fstrm_file_options_destroy(&fo);
+		w = tap_file_writer(c->file, wopt);
 	} else {
 		struct fstrm_unix_writer_options *uo = fstrm_unix_writer_options_init();
 		fstrm_unix_writer_options_set_socket_path(uo, c->socket);

@@ -4,9 +4,11 @@
  * thread to a file or a Unix socket (e.g. fstrm_capture).
  *
  * Writing never blocks an answer: each worker/reader thread gets its own
- * fstrm input queue the first time it logs (fstrm_iothr_get_input_queue);
- * fstrm_iothr_submit does not block, and a full queue drops the message
- * and counts it (steerdns_dnstap_dropped_total).
+ * fstrm input queue and frame ring (dnstap.c) the first time it logs;
+ * messages are encoded straight into the ring, fstrm_iothr_submit does
+ * not block, and a full queue or ring drops the message and counts it
+ * (steerdns_dnstap_dropped_total). A file is written by our own fstrm
+ * writer (one writev per batch).
  *
  * The steering decision of a steered answer goes in the Dnstap `extra`
  * field as one line of space-separated key=value pairs, always in this
@@ -95,10 +97,6 @@ size_t dnstap_head(const char *identity, const char *version, uint8_t *buf);
 /* Encode m as a serialized Dnstap protobuf into buf (cap at least
  * DNSTAP_ENC_MAX(m)). Returns the length, 0 when cap is short. */
 size_t dnstap_encode(const struct dnstap_msg *m, uint8_t *buf, size_t cap);
-
-/* Format the `extra` line of a steered answer into buf (cap > 0; cut to
- * cap - 1 bytes and NUL-terminated). Returns its length. */
-size_t dnstap_extra(const struct dnstap_extra *x, char *buf, size_t cap);
 
 /* The answer path (common/query.c, common/steer_observe.h). */
 void dnstap_note(const struct steer_outcome *o);
