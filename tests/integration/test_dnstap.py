@@ -64,6 +64,12 @@ def start(dnstap_yaml, more=''):
                    extra_config=conf)
     s.start()
     SERVERS.append(s)
+    # Modules start once the listeners answer (server_run): queries
+    # answered before the output is up are not logged.
+    for _ in range(200):
+        if 'dnstap: writing to' in s.err.since(0):
+            break
+        time.sleep(0.025)
     return s
 
 
