@@ -200,9 +200,7 @@ size_t dnstap_encode(const struct dnstap_msg *m, uint8_t *buf, size_t cap)
 {
 	if (cap < DNSTAP_ENC_MAX(m))
 		return 0;
-	uint8_t *p = buf;
-	memcpy(p, m->head, m->head_len);
-	p += m->head_len;
+	uint8_t *p = put_str(buf, (const char *)m->head, m->head_len);
 	if (m->extra)
 		p = put_extra(p, m->extra);
 	/* Message: its length comes first. Encode the body past room for the
