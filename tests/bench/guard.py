@@ -9,6 +9,9 @@ others (server on SERVER_CPU, loadgen on GEN_CPU), and driven at full speed:
   rrl     `rrl: { rate: 100000 }`: every response is accounted (above the
           loadgen's rate per name, so none is limited)
   dlog    `decision_log: { sample: 1.0 }`: every steered answer logged
+  dnstap  `dnstap: { file: /dev/null }`: every query and answer encoded and
+          written by fstrm's I/O thread (to /dev/null: the server's cost,
+          not the disk's)
 Workloads: static A (host names) and the steered name with random ECS.
 Reported per variant: qps and server CPU per query (medians of the runs), the
 ratio to base in the same repetition, and for dlog the lines written and
@@ -23,6 +26,7 @@ VARIANTS = [
     ('cookie', '', True),
     ('rrl', 'rrl: { rate: 100000, ipv4_prefix: 32 }\n', False),
     ('dlog', 'decision_log: { path: decisions.jsonl, sample: 1.0 }\n', False),
+    ('dnstap', 'dnstap: { file: /dev/null }\n', False),
 ]
 GUARD_WORKLOADS = ('static-A', 'geo-A-randomECS')
 
