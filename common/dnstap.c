@@ -227,7 +227,8 @@ size_t dnstap_encode(const struct dnstap_msg *m, uint8_t *buf, size_t cap)
  * queue's buffers in the order they were submitted (it writes and frees
  * each queue's entries in order, also when the output is closed or at
  * destroy), so a ring needs only its tail: the end of the last frame
- * released. Each frame is preceded by its end position (8 bytes).
+ * released. Each frame is preceded by its end position (8 bytes). A
+ * frame that finds the ring full is malloc'd instead (and freed by fstrm).
  */
 #define DNSTAP_RING (1u << 20)     /* bytes per thread: 4 of the largest message fit */
 #define DNSTAP_QUEUE_SIZE 4096     /* messages per queue (a power of two) */
@@ -242,6 +243,7 @@ size_t dnstap_encode(const struct dnstap_msg *m, uint8_t *buf, size_t cap)
 struct ring {
 	uint8_t *base;
 	uint64_t head;                       /* next byte to reserve: its thread only */
+	uint64_t tail_seen;                  /* tail when its thread last read it */
 	struct fstrm_iothr_queue *q;
 	_Alignas(64) _Atomic uint64_t tail;  /* released up to here (the I/O thread) */
 };
@@ -319,23 +321,52 @@ static void ring_release(void *data, void *ring)
 	atomic_store_explicit(&r->tail, end, memory_order_release);
 }
 
-static void submit(struct fstrm_iothr *io, struct ring *r, const struct dnstap_msg *m)
+/* Room in r for a frame of up to cap bytes (after its 8-byte end), or
+ * NULL; *hp: the ring position of its end header. */
+static uint8_t *ring_reserve(struct ring *r, size_t cap, uint64_t *hp)
 {
-	size_t need = (8 + DNSTAP_ENC_MAX(m) + 7) & ~(size_t)7;
+	size_t need = (8 + cap + 7) & ~(size_t)7;
 	uint64_t h = r->head;
 	size_t at = (size_t)(h & (DNSTAP_RING - 1));
 	if (at + need > DNSTAP_RING) {
 		h += DNSTAP_RING - at;   /* no room before the end: start over at 0 */
 		at = 0;
 	}
-	/* Full: the I/O thread is behind (or need is larger than a ring,
-	 * which no DNS message is). */
-	if (h + need - atomic_load_explicit(&r->tail, memory_order_acquire) > DNSTAP_RING) {
-		drop();
+	/* The tail is read (a cache line the I/O thread writes) only when
+	 * the last one read leaves too little room. */
+	if (h + need - r->tail_seen > DNSTAP_RING) {
+		r->tail_seen = atomic_load_explicit(&r->tail, memory_order_acquire);
+		if (h + need - r->tail_seen > DNSTAP_RING)
+			return NULL;
+	}
+	*hp = h;
+	return r->base + at + 8;
+}
+
+static void submit(struct fstrm_iothr *io, struct ring *r, const struct dnstap_msg *m)
+{
+	size_t cap = DNSTAP_ENC_MAX(m);
+	uint64_t h;
+	uint8_t *frame = ring_reserve(r, cap, &h);
+	if (!frame) {
+		/* The ring is full: the I/O thread is behind, or large frames
+		 * (TCP answers of many KB) filled it before 512 messages woke
+		 * the thread. This one is malloc'd, fstrm frees it; only a
+		 * full queue drops. */
+		uint8_t *buf = malloc(cap);
+		if (!buf) {
+			drop();
+			return;
+		}
+		size_t len = dnstap_encode(m, buf, cap);
+		if (fstrm_iothr_submit(io, r->q, buf, len, fstrm_free_wrapper, NULL) !=
+		    fstrm_res_success) {
+			free(buf);
+			drop();
+		}
 		return;
 	}
-	uint8_t *frame = r->base + at + 8;
-	size_t len = dnstap_encode(m, frame, need - 8);
+	size_t len = dnstap_encode(m, frame, cap);
 	uint64_t end = h + ((8 + len + 7) & ~(uint64_t)7);
 	memcpy(frame - 8, &end, 8);
 	uint64_t old = r->head;

@@ -6,7 +6,7 @@
  * Writing never blocks an answer: each worker/reader thread gets its own
  * fstrm input queue and frame ring (dnstap.c) the first time it logs;
  * messages are encoded straight into the ring, fstrm_iothr_submit does
- * not block, and a full queue or ring drops the message and counts it
+ * not block, and a full queue drops the message and counts it
  * (steerdns_dnstap_dropped_total). A file is written by our own fstrm
  * writer (one writev per batch).
  *
