@@ -54,7 +54,8 @@ UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
 # archives and those below only, so a common/ test proves common/ needs
 # nothing above it.
 TESTS_geodns  := test_geodb test_mmdb_record test_mmdb_record_dbs test_geotree test_geotree_tables \
-                 test_geotree_ops test_steer_private test_distance test_geo_cache
+                 test_geotree_ops test_steer_private test_distance test_geo_cache \
+                 test_geo_nearest
 TESTS_anycast := test_bgp_msg test_bgp_session test_announcer test_query_edns
 TESTS_steer   := test_ab
 TESTS_server  := test_config test_geo_config test_anycast_config test_steer_method test_conf_schema

@@ -779,6 +779,18 @@ void announcer_shutdown(struct announcer *a, void (*done)(void *arg), void *arg)
 	a->shutting_down = true;
 	event_del(a->drain_tick);
 	evaluate(a, "shutdown");
+	if (was && had_name(a, ANNOUNCER_SELF_NAME)) {
+		/* The decision log reports anycast-self as this server's PoP:
+		 * a graceful stop says "drain" at the withdrawal, where the
+		 * PoP's failover window opens (compare/formats.md). The checks
+		 * stop first, or a passing probe would publish up again while
+		 * we linger; a reload no longer syncs them once shutting down. */
+		health_checker_free(a->hc);
+		a->hc = NULL;
+		_Atomic uint8_t *self = health_slot(ANNOUNCER_SELF_NAME);
+		if (self)
+			health_slot_reset(self, HEALTH_DRAIN);
+	}
 	if (!a->peers && !a->on_withdraw) {
 		a->stop_phase = 3;
 		if (done)

@@ -28,12 +28,13 @@
 
 #include "anycast/anycast_conf.h"
 #include "anycast/bgp_session.h"
+#include "common/health.h"
 
 struct event_base;
 struct announcer;
 
 /* Health slot names of the gate's checks (common/health.h registry). */
-#define ANNOUNCER_SELF_NAME "anycast-self"
+#define ANNOUNCER_SELF_NAME HEALTH_ANYCAST_SELF
 #define ANNOUNCER_CHECK_PREFIX "anycast-check-"   /* + 1, 2, ... */
 
 /* After the withdraw of a shutdown: time for the NOTIFICATION to go out. */

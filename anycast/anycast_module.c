@@ -2,6 +2,7 @@
 #include "anycast/anycast_module.h"
 
 #include <errno.h>
+#include <netinet/in.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -60,6 +61,22 @@ static void anycast_bind(struct config *cfg)
 {
 	if (cfg->anycast)
 		cfg->steer[STEER_MODE_ANYCAST] = (struct steer_binding){ &anycast_method, cfg->anycast };
+	/* The self check asks the first listen address (announcer.c), so its
+	 * queries come from there. Only a specific, non-loopback address
+	 * tells them apart: on a wildcard or loopback one they come from
+	 * 127.0.0.1 or ::1 like any local client's, and are logged. */
+	memset(&cfg->health_self, 0, sizeof(cfg->health_self));
+	if (cfg->anycast && cfg->anycast->self_qname && cfg->server.n_listen) {
+		const struct sockaddr_storage *l = &cfg->server.listen[0].ss;
+		const struct sockaddr_in *v4 = (const struct sockaddr_in *)l;
+		const struct sockaddr_in6 *v6 = (const struct sockaddr_in6 *)l;
+		bool local = l->ss_family == AF_INET
+			? v4->sin_addr.s_addr == htonl(INADDR_ANY) ||
+			          (ntohl(v4->sin_addr.s_addr) >> 24) == 127
+			: IN6_IS_ADDR_UNSPECIFIED(&v6->sin6_addr) || IN6_IS_ADDR_LOOPBACK(&v6->sin6_addr);
+		if (!local)
+			memcpy(&cfg->health_self, l, sizeof(cfg->health_self));
+	}
 }
 
 /* server.mode needs the section; a steered name needs an address. */

@@ -14,6 +14,7 @@
 #include "anycast/announcer.h"
 #include "anycast/anycast_conf.h"
 #include "common/config.h"
+#include "common/health.h"
 #include "common/log.h"
 #include "common/metrics.h"
 
@@ -51,6 +52,14 @@ static void start(struct anycast_runtime *sa, const struct config *cfg)
 	if (!sa->an) {
 		log_err("anycast", "out of memory: not announcing");
 		return;
+	}
+	/* This host's PoP held down by `ctl pop NAME down` (the admin state
+	 * kept across restarts) keeps the routes withdrawn, as the command
+	 * did (common/server_ctl.c: down drains, up and auto undrain). */
+	if (cfg->self_pop_name && health_admin_get(cfg->self_pop_name) == HEALTH_ADMIN_DOWN) {
+		log_info("anycast", "pop %s is down by `steerdns ctl pop`: routes drained",
+		         cfg->self_pop_name);
+		announcer_drain(sa->an, true);
 	}
 	/* server_start has run: the workers answer on every listener. */
 	announcer_set_ready(sa->an, true);

@@ -83,9 +83,11 @@ static const struct ydoc_key peer_keys[] = {
 const struct ydoc_table anycast_peer_table = YDOC_TABLE("peer", peer_keys);
 
 static const struct ydoc_key backoff_keys[] = {
-	{ .key = "min", .kind = YK_SECONDS, .lo = 100, .hi = 3600000, .def = "1",
+	{ .key = "min", .kind = YK_SECONDS, .lo = 100, .hi = 3600000,
+	  .def = STR(BGP_BACKOFF_MIN_DEFAULT_S),
 	  .doc = "first reconnect delay, doubled per failure" },
-	{ .key = "max", .kind = YK_SECONDS, .lo = 100, .hi = 3600000, .def = "60",
+	{ .key = "max", .kind = YK_SECONDS, .lo = 100, .hi = 3600000,
+	  .def = STR(BGP_BACKOFF_MAX_DEFAULT_S),
 	  .doc = "longest reconnect delay" },
 };
 const struct ydoc_table anycast_backoff_table = YDOC_TABLE("backoff", backoff_keys);

@@ -18,8 +18,10 @@
 
 #define BGP_PORT                179
 #define BGP_HOLD_DEFAULT        9      /* seconds; 0 (no keepalives) or >= 3 */
-#define BGP_BACKOFF_MIN_DEFAULT 1000   /* ms, first reconnect delay */
-#define BGP_BACKOFF_MAX_DEFAULT 60000  /* ms, cap of the doubling */
+/* Reconnect backoff in seconds, as the schema rows (anycast_schema.c)
+ * write them; bgp_conf_defaults() takes the same numbers in ms. */
+#define BGP_BACKOFF_MIN_DEFAULT_S 1    /* first reconnect delay */
+#define BGP_BACKOFF_MAX_DEFAULT_S 60   /* cap of the doubling */
 #define BGP_LOCAL_PREF_DEFAULT  100
 #define BGP_MAX_COMMUNITIES     32
 #define BGP_MAX_LCOMMUNITIES    16
@@ -83,8 +85,8 @@ static inline void bgp_conf_defaults(struct bgp_conf *c)
 {
 	memset(c, 0, sizeof(*c));
 	c->hold_time = BGP_HOLD_DEFAULT;
-	c->backoff_min_ms = BGP_BACKOFF_MIN_DEFAULT;
-	c->backoff_max_ms = BGP_BACKOFF_MAX_DEFAULT;
+	c->backoff_min_ms = BGP_BACKOFF_MIN_DEFAULT_S * 1000u;
+	c->backoff_max_ms = BGP_BACKOFF_MAX_DEFAULT_S * 1000u;
 }
 
 /* Fill *p with the defaults (next hop self, LOCAL_PREF 100, no MED). */

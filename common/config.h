@@ -76,6 +76,12 @@ struct config {
 	 * when none: set by the module that owns the PoP table. */
 	int self_pop;
 	const char *self_pop_name;
+	/* The address a health check of this server's own answers asks (the
+	 * anycast self check: the first listen address, a wildcard as
+	 * loopback). Its queries come from that address and are health
+	 * checks, not clients: the decision log leaves them out. Set by the
+	 * module that runs the check; ss_family 0 when none. */
+	struct sockaddr_storage health_self;
 	/* The PoP table's names by index (steer_outcome.pop), for counters;
 	 * set by the module that owns the table (arena), NULL/0 without. */
 	const char *const *pop_names;

@@ -8,19 +8,6 @@
 #include "common/steer_module.h"
 #include "common/yaml_values.h"
 
-void guard_defaults(struct cookie_conf *cc, struct rrl_conf *rc)
-{
-	memset(cc, 0, sizeof(*cc));
-	cc->enabled = true;
-	cookie_random_secret(cc->secret);
-	memset(rc, 0, sizeof(*rc));
-	rc->rate = RRL_DEFAULT_RATE;
-	rc->slip = RRL_DEFAULT_SLIP;
-	rc->window = RRL_DEFAULT_WINDOW;
-	rc->ipv4_prefix = RRL_DEFAULT_V4;
-	rc->ipv6_prefix = RRL_DEFAULT_V6;
-}
-
 struct cookie_ctx {
 	struct cookie_conf *cc;
 	struct arena *a;
@@ -61,6 +48,27 @@ const struct ydoc_key cookies_section_row = {
 	.key = "cookies", .kind = YK_MAP, .sub = &cookie_table, .flags = YF_IMPLIED,
 	.doc = "DNS Cookies (RFC 7873, RFC 9018 server cookies)",
 };
+
+/* The default of a boolean row, as `checkconf --print` writes it. */
+static bool row_bool(const struct ydoc_table *t, const char *key)
+{
+	return yv_bool_text(ydoc_table_key(t, key)->def) == 1;
+}
+
+/* cookies.enabled from its row; RRL off until an rrl section turns it on
+ * (then rrl.enabled's row applies, in rrl_config_from_yaml). */
+void guard_defaults(struct cookie_conf *cc, struct rrl_conf *rc)
+{
+	memset(cc, 0, sizeof(*cc));
+	cc->enabled = row_bool(&cookie_table, "enabled");
+	cookie_random_secret(cc->secret);
+	memset(rc, 0, sizeof(*rc));
+	rc->rate = RRL_DEFAULT_RATE;
+	rc->slip = RRL_DEFAULT_SLIP;
+	rc->window = RRL_DEFAULT_WINDOW;
+	rc->ipv4_prefix = RRL_DEFAULT_V4;
+	rc->ipv6_prefix = RRL_DEFAULT_V6;
+}
 
 int cookies_config_from_yaml(struct ydoc *d, yaml_node_t *n, struct arena *a, const char *dir,
                              struct cookie_conf *cc, char *err, size_t errlen)
@@ -149,7 +157,7 @@ int rrl_config_from_yaml(struct ydoc *d, yaml_node_t *n, struct arena *a, struct
                          char *err, size_t errlen)
 {
 	struct rrl_ctx c = { rc, a };
-	rc->enabled = true;
+	rc->enabled = row_bool(&rrl_table, "enabled");   /* the section present */
 	return ydoc_walk_table(d, n, &rrl_table, &c, err, errlen);
 }
 

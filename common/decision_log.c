@@ -23,9 +23,26 @@ static void set_addr16(uint8_t out[16], const struct sockaddr *sa, bool *ok)
 	}
 }
 
+/* Whether peer is the address this server's own health check asks from
+ * (config.h: health_self): that answer is no client's. */
+static bool is_health_self(const struct config *cfg, const struct sockaddr *peer)
+{
+	const struct sockaddr_storage *h = &cfg->health_self;
+	if (!peer || !h->ss_family || peer->sa_family != h->ss_family)
+		return false;
+	if (peer->sa_family == AF_INET)
+		return ((const struct sockaddr_in *)peer)->sin_addr.s_addr ==
+		       ((const struct sockaddr_in *)h)->sin_addr.s_addr;
+	return peer->sa_family == AF_INET6 &&
+	       !memcmp(&((const struct sockaddr_in6 *)peer)->sin6_addr,
+	               &((const struct sockaddr_in6 *)h)->sin6_addr, 16);
+}
+
 /* The log's method code (compare/formats.md) of a method name; 0 for "". */
 static uint8_t method_code(const char *name)
 {
+	if (!name[0])   /* the arm of most answers: no strcmp (twice per logged answer) */
+		return 0;
 	if (strcmp(name, "geodns") == 0)
 		return QLOG_GEODNS;
 	if (strcmp(name, "anycast") == 0)
@@ -37,7 +54,7 @@ void decision_log(const struct config *cfg, const struct query_ctx *q, uint16_t 
                   const struct steer_outcome *out)
 {
 	struct qlog_ring *ring = qlog_thread_ring();
-	if (!ring || !cfg->qlog)
+	if (!ring || !cfg->qlog || is_health_self(cfg, q->peer))
 		return;
 	struct qlog_rec *r = qlog_ring_reserve(ring, cfg->qlog->sample_ppm);
 	if (!r)

@@ -44,6 +44,10 @@ const char *health_state_name(enum health_state s);
  */
 _Atomic uint8_t *health_slot(const char *name);
 
+/* The slot of the anycast gate's self check (anycast/announcer.h), named
+ * here so that common/ (the decision log's PoP health events) can watch it. */
+#define HEALTH_ANYCAST_SELF "anycast-self"
+
 /* Set the checks' own state of slot (a registry slot) to st, as if the
  * checks had found it, and publish what readers see (an operator's
  * override still wins). A gate that must not trust a new slot before it

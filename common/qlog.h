@@ -10,6 +10,9 @@
  * and the ring's drop counter goes up. The control thread drains every
  * ring on a timer (QLOG_DRAIN_MS, and at shutdown), formats one JSON line
  * per record and writes each batch with one write(2) through a buffer.
+ * On the same tick it reads the health slots of the PoPs it watches and
+ * writes an event line for each change (qlog_writer_set_health): those
+ * lines never pass through the rings, so they are never sampled or dropped.
  *
  * Rotation: SIGUSR1 belongs to the anycast drain (issue 4), so a logrotate
  * `kill -USR1` would withdraw the PoP; the writer does not use it. Instead
@@ -126,6 +129,24 @@ struct qlog_ring *qlog_thread_ring(void);
  * 0 when cap is below QLOG_LINE_MAX. */
 size_t qlog_format(const struct qlog_rec *rec, char *buf, size_t cap);
 
+/*
+ * A PoP health event line (compare/formats.md "Decision log"): the
+ * published state of a PoP changed. Written by the writer itself, never
+ * through the rings: no sampling, no drop. server and pop are cut as an
+ * answer record's are (qlog_copy_str into these fields).
+ */
+struct qlog_event {
+	int64_t ts_ms;                  /* CLOCK_REALTIME, milliseconds */
+	char server[256];               /* server.identity; "" = null */
+	char pop[QLOG_NAME_MAX];
+	uint8_t state;                  /* enum health_state (common/health.h) */
+};
+
+/* Format ev as one JSON line (with '\n') into buf: ts, server, "event":
+ * "health", pop, state. Returns the length, or 0 when cap is below
+ * QLOG_LINE_MAX. */
+size_t qlog_format_event(const struct qlog_event *ev, char *buf, size_t cap);
+
 /* --- the writer, a thread of its own --- */
 
 struct qlog_writer;
@@ -148,7 +169,30 @@ struct qlog_writer *qlog_writer_new(struct qlog_ring **rings, size_t n, const ch
  */
 int qlog_writer_set_path(struct qlog_writer *w, const char *path, bool reopen);
 
-/* Drain every ring and write now. Returns the records written. */
+/* A health slot whose published state the writer reports as PoP pop. */
+struct qlog_watch {
+	const char *pop;   /* the PoP name the event lines carry */
+	const char *slot;  /* the health_slot() name: the PoP's own, or "anycast-self" */
+};
+
+/*
+ * The PoPs whose health changes are logged, and the identity their lines
+ * carry (both copied), on start and after each reload. The writer polls
+ * every watched slot on each drain (every QLOG_DRAIN_MS, and whenever it
+ * wakes, and in qlog_writer_flush) and writes an event line when a slot
+ * differs from the state it last wrote for it. A pair (pop, slot) already
+ * watched keeps that state; a new one records the slot's state now and
+ * writes a line at once unless it is up (a log that starts during an
+ * outage says so). Each new file the log opens (start, a new path,
+ * rotation) begins with a line for every watched PoP not up. Before the
+ * set changes, the old one is polled once more. Returns 0, or -1 when out
+ * of memory (the old set stays).
+ */
+int qlog_writer_set_health(struct qlog_writer *w, const char *server, const struct qlog_watch *watch,
+                           size_t n);
+
+/* Drain every ring and poll the health slots, and write now. Returns the
+ * lines written. */
 size_t qlog_writer_flush(struct qlog_writer *w);
 
 /* Totals since start, for tests and logs. */

@@ -8,6 +8,9 @@
  * is formatted once per second, numbers by integer arithmetic), strings
  * copied in runs. It produced 3.3 us a record with vsnprintf; the output
  * is the same byte for byte.
+ *
+ * PoP health event lines (qlog_format_event) share the ts and server
+ * fields' code with the answer lines.
  */
 #include <arpa/inet.h>
 #include <math.h>
@@ -15,6 +18,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "common/health.h"
 #include "common/qlog.h"
 #include "common/zone.h"
 
@@ -89,18 +93,24 @@ static char *put_uint(char *p, uint64_t v)
 }
 
 /* As printf "%.*f" with prec 1 or 4. v * 10^prec is rounded to the
- * nearest integer; only where that product lies within 1e-6 of a half
- * (where its own rounding could decide, or printf's round-half-even on
- * an exact tie) is printf asked. */
-static char *put_fixed(char *p, double v, int prec)
+ * nearest integer, half away from zero (as llround); only where that
+ * product lies within 1e-6 of a half (where its own rounding could
+ * decide, or printf's round-half-even on an exact tie) is printf asked.
+ * Inlined with prec a constant, so the divisions become multiplications,
+ * and without libm calls (floor, llround): 4 numbers a line. */
+static inline __attribute__((always_inline)) char *put_fixed(char *p, double v, int prec)
 {
-	static const double scale[] = { 1, 10, 100, 1000, 10000 };
-	double t = fabs(v) * scale[prec];
-	double frac = t - floor(t);
-	if (!(t < 1e15) || fabs(frac - 0.5) < 1e-6)
+	const uint64_t unit = prec == 1 ? 10 : 10000;
+	double t = fabs(v) * (double)unit;
+	if (!(t < 1e15))
 		return p + sprintf(p, "%.*f", prec, v);
-	uint64_t n = (uint64_t)llround(t);
-	uint64_t unit = (uint64_t)scale[prec];
+	/* For 0 <= t < 2^63 the conversion truncates, i.e. floors, and
+	 * t - floor(t) is exact. */
+	uint64_t n = (uint64_t)t;
+	double frac = t - (double)n;
+	if (fabs(frac - 0.5) < 1e-6)
+		return p + sprintf(p, "%.*f", prec, v);
+	n += frac > 0.5;
 	if (v < 0 && n != 0)
 		*p++ = '-';
 	else if (signbit(v) && n == 0)
@@ -115,7 +125,8 @@ static char *put_fixed(char *p, double v, int prec)
 	return p + prec;
 }
 
-static char *put_num_or_null_(char *p, bool have, double v, int prec)
+static inline __attribute__((always_inline)) char *put_num_or_null_(char *p, bool have, double v,
+                                                                    int prec)
 {
 	return have ? put_fixed(p, v, prec) : PUT_LIT(p, "null");
 }
@@ -245,6 +256,29 @@ static char *put_time(char *p, int64_t ts_ms)
 	return p;
 }
 
+/* The start every line shares: {"ts":"<RFC 3339, UTC, ms>Z","server":... */
+static char *put_head(char *p, int64_t ts_ms, const char *server)
+{
+	p = PUT_LIT(p, "{\"ts\":\"");
+	p = put_time(p, ts_ms);
+	p = PUT_LIT(p, "Z\"");
+	return put_str_or_null(p, "server", server);
+}
+
+size_t qlog_format_event(const struct qlog_event *ev, char *buf, size_t cap)
+{
+	char *p = buf;
+
+	if (cap < QLOG_LINE_MAX)
+		return 0;
+	p = put_head(p, ev->ts_ms, ev->server);
+	p = PUT_LIT(p, ",\"event\":\"health\"");
+	p = put_str_or_null(p, "pop", ev->pop);
+	p = put_str_or_null(p, "state", health_state_name((enum health_state)ev->state));
+	p = PUT_LIT(p, "}\n");
+	return (size_t)(p - buf);
+}
+
 size_t qlog_format(const struct qlog_rec *r, char *buf, size_t cap)
 {
 	char tmp[DNAME_MAXTEXT];
@@ -252,11 +286,7 @@ size_t qlog_format(const struct qlog_rec *r, char *buf, size_t cap)
 
 	if (cap < QLOG_LINE_MAX)
 		return 0;
-	/* RFC 3339, UTC, milliseconds. */
-	p = PUT_LIT(p, "{\"ts\":\"");
-	p = put_time(p, r->ts_ms);
-	p = PUT_LIT(p, "Z\"");   /* then ,"server":... */
-	p = put_str_or_null(p, "server", r->server);
+	p = put_head(p, r->ts_ms, r->server);
 	p = put_str_or_null(p, "method", method_name(r->method));
 	p = put_str_or_null(p, "arm", r->arm ? method_name(r->arm) : NULL);
 	if (dname_to_text(r->qname, tmp, sizeof(tmp)) < 0)

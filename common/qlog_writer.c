@@ -12,6 +12,13 @@
  * ring, from the worker that crossed the mark). The mutex serialises the
  * thread with the control thread's set_path/flush/counters; the workers
  * never take it.
+ *
+ * PoP health events: on the same tick, after the rings, the writer reads
+ * each watched health slot (one relaxed atomic load each) and writes a
+ * line for every slot that differs from what it last wrote. Polling, not
+ * a callback from the checker: the published state is the registry slot
+ * (checks and operator overrides together), which nothing announces, and
+ * the writer already wakes every QLOG_DRAIN_MS.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -26,12 +33,20 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "common/health.h"
 #include "common/log.h"
 #include "common/qlog.h"
 
 #define QLOG_BUF (1u << 20)
 #define QLOG_STAT_MS 1000
 #define QLOG_DROP_REPORT_S 10
+
+/* One watched health slot and the state last written for it. */
+struct watched {
+	_Atomic uint8_t *slot;     /* health_slot(): valid until the process exits */
+	char pop[QLOG_NAME_MAX];   /* cut as answer records cut PoP names */
+	uint8_t last;
+};
 
 struct qlog_writer {
 	struct qlog_ring **rings;
@@ -50,6 +65,9 @@ struct qlog_writer {
 	uint64_t written, dropped_seen;
 	long last_stat_ms, last_drop_report;
 	bool write_failed;         /* an error was logged; quiet until a write works */
+	struct watched *watch;     /* qlog_writer_set_health's copy */
+	size_t n_watch;
+	char server[256];          /* server.identity, for event lines */
 };
 
 static long now_ms(void)
@@ -59,6 +77,13 @@ static long now_ms(void)
 	return (long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
+static int64_t wall_ms(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
 static void close_file(struct qlog_writer *w)
 {
 	if (w->fd >= 0)
@@ -66,10 +91,17 @@ static void close_file(struct qlog_writer *w)
 	w->fd = -1;
 }
 
-/* Open w->path for appending and remember which file it is. */
+static void add_event(struct qlog_writer *w, const struct watched *e, int64_t ts_ms);
+
+/* Open w->path for appending and remember which file it is. A file other
+ * than the one open before starts with the PoPs not up (a log that starts
+ * during an outage says so). */
 static int open_file(struct qlog_writer *w, char *err, size_t errlen)
 {
 	struct stat st;
+	bool was_open = w->fd >= 0;
+	dev_t dev = w->dev;
+	ino_t ino = w->ino;
 	close_file(w);
 	if (!w->path)
 		return 0;
@@ -84,6 +116,12 @@ static int open_file(struct qlog_writer *w, char *err, size_t errlen)
 	w->fd = fd;
 	w->dev = st.st_dev;
 	w->ino = st.st_ino;
+	if (!was_open || dev != st.st_dev || ino != st.st_ino) {
+		int64_t now = wall_ms();
+		for (size_t i = 0; i < w->n_watch; i++)
+			if (w->watch[i].last != HEALTH_UP)
+				add_event(w, &w->watch[i], now);
+	}
 	return 0;
 }
 
@@ -124,12 +162,49 @@ static void add_rec(const struct qlog_rec *rec, void *arg)
 	}
 }
 
-/* Drain every ring and write; w->mu held. */
+/* The event line of e's state last, at ts_ms, into the buffer (which
+ * write_out sends). */
+static void add_event(struct qlog_writer *w, const struct watched *e, int64_t ts_ms)
+{
+	if (w->fd < 0)
+		return;  /* log off or not open: the state is still tracked */
+	if (QLOG_BUF - w->len < QLOG_LINE_MAX)
+		write_out(w);
+	struct qlog_event ev = { .ts_ms = ts_ms, .state = e->last };
+	memcpy(ev.server, w->server, sizeof(ev.server));
+	memcpy(ev.pop, e->pop, sizeof(ev.pop));
+	size_t n = qlog_format_event(&ev, w->buf + w->len, QLOG_BUF - w->len);
+	if (n) {
+		w->len += n;
+		w->written++;
+	}
+}
+
+/* A line for every watched slot that changed since its last line. After
+ * the rings: their records were taken before now, so the file stays
+ * nearly in time order. w->mu held. */
+static void poll_health(struct qlog_writer *w)
+{
+	int64_t now = 0;
+	for (size_t i = 0; i < w->n_watch; i++) {
+		struct watched *e = &w->watch[i];
+		uint8_t st = atomic_load_explicit(e->slot, memory_order_relaxed);
+		if (st == e->last)
+			continue;
+		if (!now)
+			now = wall_ms();
+		e->last = st;
+		add_event(w, e, now);
+	}
+}
+
+/* Drain every ring, poll the health slots, and write; w->mu held. */
 static size_t flush_locked(struct qlog_writer *w)
 {
 	uint64_t before = w->written;
 	for (size_t i = 0; i < w->n; i++)
 		qlog_ring_drain(w->rings[i], add_rec, w);
+	poll_health(w);
 	write_out(w);
 	return (size_t)(w->written - before);
 }
@@ -274,6 +349,50 @@ out:
 	return rc;
 }
 
+int qlog_writer_set_health(struct qlog_writer *w, const char *server, const struct qlog_watch *watch,
+                           size_t n)
+{
+	struct watched *nw = n ? calloc(n, sizeof(*nw)) : NULL;
+	if (n && !nw)
+		goto oom;
+	for (size_t i = 0; i < n; i++) {
+		nw[i].slot = health_slot(watch[i].slot);
+		if (!nw[i].slot)
+			goto oom;
+		qlog_copy_str(nw[i].pop, sizeof(nw[i].pop), watch[i].pop);
+	}
+	pthread_mutex_lock(&w->mu);
+	/* Changes so far are reported with the set and identity they
+	 * happened under. */
+	flush_locked(w);
+	qlog_copy_str(w->server, sizeof(w->server), server);
+	int64_t now = wall_ms();
+	for (size_t i = 0; i < n; i++) {
+		struct watched *e = &nw[i];
+		size_t j = 0;
+		while (j < w->n_watch &&
+		       (w->watch[j].slot != e->slot || strcmp(w->watch[j].pop, e->pop) != 0))
+			j++;
+		if (j < w->n_watch) {
+			e->last = w->watch[j].last;   /* watched before: changes only */
+			continue;
+		}
+		e->last = atomic_load_explicit(e->slot, memory_order_relaxed);
+		if (e->last != HEALTH_UP)
+			add_event(w, e, now);
+	}
+	free(w->watch);
+	w->watch = nw;
+	w->n_watch = n;
+	write_out(w);
+	pthread_mutex_unlock(&w->mu);
+	return 0;
+oom:
+	free(nw);
+	log_err("qlog", "decision log: out of memory: PoP health events not updated");
+	return -1;
+}
+
 uint64_t qlog_writer_written(struct qlog_writer *w)
 {
 	pthread_mutex_lock(&w->mu);
@@ -315,5 +434,6 @@ void qlog_writer_free(struct qlog_writer *w)
 	pthread_mutex_destroy(&w->mu);
 	free(w->buf);
 	free(w->path);
+	free(w->watch);
 	free(w);
 }

@@ -323,6 +323,27 @@ static int reader_build(struct server *srv, size_t k)
 	return r->ur ? 0 : -1;
 }
 
+/* The decision log's PoP health events (qlog_writer_set_health) for cfg:
+ * every PoP of the table by its own slot and, with anycast, this server's
+ * own PoP (what anycast answer lines carry as pop) by the anycast gate's
+ * self check. Without an own PoP, anycast answers log pop null and the
+ * gate has no PoP to report. */
+static void qlog_watch_sync(struct server *srv, const struct config *cfg)
+{
+	struct qlog_watch *wl = calloc(cfg->n_pops + 1, sizeof(*wl));
+	size_t n = 0;
+	if (!wl) {
+		log_err("server", "out of memory: decision log PoP health events not updated");
+		return;
+	}
+	for (size_t i = 0; i < cfg->n_pops; i++)
+		wl[n++] = (struct qlog_watch){ cfg->pop_names[i], cfg->pop_names[i] };
+	if (cfg->anycast && cfg->self_pop_name)
+		wl[n++] = (struct qlog_watch){ cfg->self_pop_name, HEALTH_ANYCAST_SELF };
+	qlog_writer_set_health(srv->qlog, cfg->server.identity, wl, n);
+	free(wl);
+}
+
 int server_start(struct server *srv)
 {
 	size_t nr = n_readers(srv);
@@ -375,6 +396,7 @@ int server_start(struct server *srv)
 			log_err("server", "%s", qerr);
 			return -1;
 		}
+		qlog_watch_sync(srv, cur);
 	}
 	/* Threads inherit a mask blocking every signal, so SIGHUP/SIGTERM
 	 * always reach the control thread's loop. */
@@ -484,9 +506,12 @@ int server_reload_msg(struct server *srv, char *err, size_t errlen)
 		if (srv->started[m] && srv->mods->mods[m]->reload)
 			srv->mods->mods[m]->reload(srv->rt[m], cfg);
 	/* A reload (SIGHUP) also reopens the decision log: the path may have
-	 * changed, or logrotate may want it reopened. */
-	if (srv->qlog)
+	 * changed, or logrotate may want it reopened; and the PoPs whose
+	 * health it reports may have changed. */
+	if (srv->qlog) {
 		qlog_writer_set_path(srv->qlog, cfg->qlog ? cfg->qlog->path : NULL, true);
+		qlog_watch_sync(srv, cfg);
+	}
 	return 0;
 }
 
@@ -635,21 +660,25 @@ int server_run(struct server *srv)
 	sigaddset(&ctl, SIGUSR1);
 	sigaddset(&ctl, SIGUSR2);
 	pthread_sigmask(SIG_UNBLOCK, &ctl, NULL);
+	const struct config *cur = snapshot_current(&srv->snap);
+	srv->started_at = srv->loaded_at = unix_now();
+	srv->generation = 1;
+	/* The control socket first: it loads the admin overrides (`ctl pop`)
+	 * kept across restarts, which the modules' services start from (a PoP
+	 * held down keeps its anycast routes withdrawn from the start).
+	 * Commands are only read once the loop runs, after the modules. */
+	if (server_ctl_start(&srv->ctlsock, srv, srv->ctl, cur) != 0)
+		return -1;
 	/* The modules' services (e.g. health checks, the BGP announcer),
 	 * after server_start: the listeners answer, so announcing is allowed. */
 	srv->env = (struct steer_runtime_env){ srv->ctl, module_reload_cb, srv };
 	for (size_t m = 0; m < srv->mods->n; m++) {
 		if (!srv->mods->mods[m]->start)
 			continue;
-		if (srv->mods->mods[m]->start(&srv->env, snapshot_current(&srv->snap), &srv->rt[m]) != 0)
+		if (srv->mods->mods[m]->start(&srv->env, cur, &srv->rt[m]) != 0)
 			goto fail;
 		srv->started[m] = true;
 	}
-	const struct config *cur = snapshot_current(&srv->snap);
-	srv->started_at = srv->loaded_at = unix_now();
-	srv->generation = 1;
-	if (server_ctl_start(&srv->ctlsock, srv, srv->ctl, cur) != 0)
-		return -1;
 	if (cur->metrics) {
 		char merr[256];
 		srv->metrics = metrics_http_new(srv->ctl, cur->metrics->listen, metrics_fill, srv, merr,

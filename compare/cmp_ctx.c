@@ -30,6 +30,7 @@ struct cmp_ctx *cmp_ctx_new(const struct geo_config *geo, const struct geotree *
 	c->n_pops = geo ? geo->n_pops : 0;
 	c->errf = errf;
 	c->max_msgs = 50;
+	c->gap_ms = CMP_FAILOVER_GAP_MS;
 	return c;
 }
 
@@ -50,6 +51,12 @@ void cmp_ctx_free(struct cmp_ctx *c)
 	free(c->rindex);
 	free(c->tslots);
 	free(c->tindex);
+	for (size_t i = 0; c->runs && i < CG_N * c->n_pops; i++)
+		free(c->runs[i].r);
+	free(c->runs);
+	for (size_t i = 0; i < c->n_health; i++)
+		free(c->health[i].server);
+	free(c->health);
 	cmp_scratch_free_ptr(c->scratch);
 	free(c->rows);
 	free(c->files);

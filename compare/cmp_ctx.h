@@ -127,6 +127,32 @@ struct cmp_resolver {
 	uint64_t ecs_used;        /* ... of which located by that ECS */
 };
 
+/*
+ * Failover windows (compare/cmp_failover.c). A run: answers of one method
+ * with one PoP, each no more than the context's gap after the one before,
+ * folded into [first, last] (Unix ms) and a count. Runs are what is kept
+ * instead of every answer: memory grows with the gaps, not the lines, and
+ * the runs of a set of answers do not depend on the order they are read
+ * in, so merged partial files give the runs of one pass.
+ */
+struct cmp_run {
+	int64_t first, last;
+	uint64_t n;
+};
+struct cmp_runs {
+	struct cmp_run *r;        /* sorted, each more than the gap after the one before */
+	size_t n, cap;
+};
+enum cmp_health_state { CH_UP, CH_DOWN, CH_DRAIN };
+/* A decision log's health line: server reported PoP pop in state at ms. */
+struct cmp_health {
+	int64_t ms;
+	int pop;
+	uint8_t state;            /* enum cmp_health_state */
+	char *server;             /* owned */
+};
+#define CMP_FAILOVER_GAP_MS 10000   /* --failover-gap default: 10 s */
+
 struct cmp_ctx {
 	const struct geo_config *geo;   /* borrowed: PoPs */
 	const struct geotree *loc;      /* borrowed, may be NULL: locates addresses */
@@ -164,6 +190,10 @@ struct cmp_ctx {
 	                                 * line's resolver sent ECS (counted instead) */
 	size_t ecs_unused;              /* decision-log geodns answers whose query carried
 	                                 * ECS the server did not use */
+	int64_t gap_ms;                 /* runs break at silences longer than this */
+	struct cmp_runs *runs;          /* [group * n_pops + pop], NULL until the first */
+	struct cmp_health *health;      /* health lines, in reading order */
+	size_t n_health, cap_health;
 };
 
 /* A context over geo's PoPs (geo must have pops); loc may be NULL (then
@@ -197,6 +227,11 @@ int64_t cmp_parse_ts(const char *s);
  * the context's entry o was just folded into (c->obs[c->last_obs]), whose
  * rating is kept while the RTT rows do not change; or NULL. */
 int cmp_time_add(struct cmp_ctx *c, const struct cmp_obs *o, struct cmp_obs *held, int64_t ts_ms);
+/* compare/cmp_failover.c. Count n answers of group g with PoP pop over
+ * [first, last] (one answer: first == last). 0, -1 out of memory. */
+int cmp_presence_add(struct cmp_ctx *c, int g, int pop, int64_t first, int64_t last, uint64_t n);
+/* Keep a health report (server copied). 0, -1 out of memory. */
+int cmp_health_add(struct cmp_ctx *c, int64_t ms, const char *server, int pop, int state);
 /* Add a slot's counts (partial files). */
 int cmp_tslot_add(struct cmp_ctx *c, const struct cmp_tslot *add);
 /* True when path's first line is the RTT CSV header (read those first:

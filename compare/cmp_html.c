@@ -193,6 +193,19 @@ static void series_chart(const struct cmp_report *r, FILE *o)
 		fprintf(o, "<text x=\"%.1f\" y=\"%.0f\" text-anchor=\"middle\">%s</text>\n",
 		        ML + step * (double)b, MT + ph + 14,
 		        cmp_fmt_time(t, sizeof(t), s->start + (int64_t)b * s->bin_s) + 11);
+	/* Failover windows as grey bands behind the lines, so a dip in the
+	 * hit rate can be read against the outage that caused it. */
+	for (size_t i = 0; i < r->n_failover && i < CMP_MAX_FAILOVER_ROWS && step > 0; i++) {
+		const struct cmp_failover *fw = &r->failover[i];
+		double x0 = ML + step * ((double)fw->start_ms / 1000 - (double)s->start) / (double)s->bin_s;
+		double x1 = ML + step * ((double)fw->end_ms / 1000 - (double)s->start) / (double)s->bin_s;
+		x0 = x0 < ML ? ML : x0 > ML + pw ? ML + pw : x0;
+		x1 = x1 < x0 + 1 ? x0 + 1 : x1 > ML + pw ? ML + pw : x1;
+		fprintf(o, "<rect x=\"%.1f\" y=\"%d\" width=\"%.1f\" height=\"%.0f\" fill=\"#888\" "
+		           "fill-opacity=\"0.18\"><title>%s down (%s)</title></rect>\n",
+		        x0, MT, x1 - x0, ph, r->ctx->geo->pops[fw->pop].name,
+		        fw->reported ? "reported" : "inferred");
+	}
 	int gi = 0;
 	for (int g = 0; g < CG_N; g++) {
 		if (!r->g[g].rated)
@@ -217,9 +230,9 @@ static void series_chart(const struct cmp_report *r, FILE *o)
 		        cmp_group_name[g]);
 		gi++;
 	}
-	fprintf(o, "</svg><p class=\"cap\">optimal-PoP hit rate over time, bins of %lld s (UTC)"
+	fprintf(o, "</svg><p class=\"cap\">optimal-PoP hit rate over time, bins of %lld s (UTC)%s"
 	           "</p></div>\n",
-	        (long long)s->bin_s);
+	        (long long)s->bin_s, r->n_failover ? "; grey: failover windows" : "");
 }
 
 /* Continents present in any group, sorted (at most 8 codes + "??"). */
@@ -441,6 +454,8 @@ int cmp_report_html(const struct cmp_report *r, const char *path, char *err, siz
 		fputs("</div>\n<h2>Over time</h2>\n<div class=\"charts\">\n", o);
 		series_chart(r, o);
 	}
+	fputs("</div>\n<h2>Failover windows</h2>\n<div>\n", o);
+	cmp_write_failover(r, o, true);
 	fputs("</div>\n<h2>Hit rate by continent</h2>\n<div class=\"charts\">\n", o);
 	bar_chart(r, o);
 	fputs("</div>\n<h2>Details</h2>\n", o);

@@ -29,8 +29,8 @@ enum cmp_format cmp_detect_json(const json_t *rec)
 		return CF_NONE;
 	if (json_object_get(rec, "vp"))
 		return CF_PROBE;
-	if (json_object_get(rec, "method"))
-		return CF_DECISION;
+	if (json_object_get(rec, "method") || json_object_get(rec, "event"))
+		return CF_DECISION;   /* an answer, or a health line (formats.md) */
 	const char *t = json_string_value(json_object_get(rec, "type"));
 	if (t && (!strcmp(t, "dns") || !strcmp(t, "ping")) &&
 	    (json_object_get(rec, "prb_id") || json_object_get(rec, "msm_id")))

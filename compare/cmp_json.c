@@ -242,6 +242,7 @@ int cmp_report_json(const struct cmp_report *r, const char *path, char *err, siz
 	json_object_set_new(root, "methods", groups);
 	json_object_set_new(root, "differences", pairs(r));
 	json_object_set_new(root, "time_series", series(r));
+	json_object_set_new(root, "failover", cmp_failover_json(r));
 	json_object_set_new(root, "clients", clients(r));
 	json_t *rv = json_array();
 	for (size_t i = 0; rv && i < c->n_resolvers; i++)   /* in input order */

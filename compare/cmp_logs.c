@@ -202,6 +202,8 @@ int cmp_rec_decision(struct cmp_ctx *c, const json_t *rec, char *why, size_t why
 	const char *cc, *ct, *ts;
 	bool hlat, hlon;
 
+	if (json_object_get(rec, "event") && !json_object_get(rec, "method"))
+		return cmp_rec_event(c, rec, why, whylen);
 	if (opt_str(rec, "method", &d.method) < 0 || opt_str(rec, "arm", &d.arm) < 0 ||
 	    opt_str(rec, "ecs", &d.ecs) < 0 || opt_str(rec, "client", &d.client) < 0 ||
 	    opt_str(rec, "pop", &d.pop) < 0 || opt_str(rec, "resolver", &d.resolver) < 0)

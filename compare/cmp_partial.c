@@ -19,6 +19,11 @@
  *   {"r":[key,pop,rtt]}
  *   {"t":[group,second,samples,rated,hits,n_lat,lat_sum_us]}   (time series)
  *   {"v":[resolver,answers,with_ecs,geodns,ecs_used]}         (resolvers)
+ *   {"u":[group,pop,first_ms,last_ms,answers]}                (failover runs)
+ *   {"h":[ms,server,pop,state]}                               (health lines)
+ * The header also carries the failover gap ("gap_ms"): runs folded with
+ * another gap would not merge exactly, so a partial file with another gap
+ * is refused.
  */
 #include <errno.h>
 #include <math.h>
@@ -115,7 +120,7 @@ int cmp_save_partial(const struct cmp_ctx *c, const char *path, char *err, size_
 		fputs(i ? "," : "", o);
 		put_str(o, c->geo->pops[i].name);
 	}
-	fputs("]}\n", o);
+	fprintf(o, "],\"gap_ms\":%lld}\n", (long long)c->gap_ms);
 	for (size_t i = 0; i < c->n_files; i++) {
 		const struct cmp_file *f = &c->files[i];
 		fputs("{\"file\":{\"path\":", o);
@@ -173,6 +178,18 @@ int cmp_save_partial(const struct cmp_ctx *c, const char *path, char *err, size_
 		        (unsigned long long)t->hits, (unsigned long long)t->n_lat,
 		        (long long)t->lat_sum_us);
 	}
+	for (size_t i = 0; c->runs && i < CG_N * c->n_pops; i++)
+		for (size_t k = 0; k < c->runs[i].n; k++) {
+			const struct cmp_run *u = &c->runs[i].r[k];
+			fprintf(o, "{\"u\":[%zu,%zu,%lld,%lld,%llu]}\n", i / c->n_pops, i % c->n_pops,
+			        (long long)u->first, (long long)u->last, (unsigned long long)u->n);
+		}
+	for (size_t i = 0; i < c->n_health; i++) {
+		const struct cmp_health *h = &c->health[i];
+		fprintf(o, "{\"h\":[%lld,", (long long)h->ms);
+		put_str(o, h->server);
+		fprintf(o, ",%d,%u]}\n", h->pop, h->state);
+	}
 	for (size_t i = 0; i < c->n_rows; i++) {
 		key_hex(&c->rows[i].key, hex);
 		fprintf(o, "{\"r\":[\"%s\",%d,", hex, c->rows[i].pop);
@@ -199,6 +216,12 @@ static int partial_header(struct cmp_ctx *c, const json_t *rec, char *why, size_
 			return WHY("partial file: PoP %zu is '%s', the config's is '%s'", i,
 			           n ? n : "?", c->geo->pops[i].name);
 	}
+	const json_t *gap = json_object_get(rec, "gap_ms");
+	if (!json_is_integer(gap) || json_integer_value(gap) != c->gap_ms)
+		return WHY("partial file: written with a failover gap of %lld ms, this compare uses "
+		           "%lld ms (--failover-gap)",
+		           json_is_integer(gap) ? (long long)json_integer_value(gap) : -1LL,
+		           (long long)c->gap_ms);
 	return 0;
 }
 
@@ -339,6 +362,37 @@ int cmp_rec_partial(struct cmp_ctx *c, const json_t *rec, char *why, size_t whyl
 		}
 		memcpy(rv.addr, addr, strlen(addr) + 1);
 		return cmp_resolver_add(c, &rv) < 0 ? WHY("out of memory") : 0;
+	}
+	if ((v = json_object_get(rec, "u"))) {
+		json_int_t x[5];
+		if (!json_is_array(v) || json_array_size(v) != 5)
+			return WHY("partial file: bad run");
+		for (size_t i = 0; i < 5; i++) {
+			const json_t *e = json_array_get(v, i);
+			if (!json_is_integer(e))
+				return WHY("partial file: bad run");
+			x[i] = json_integer_value(e);
+		}
+		if (x[0] < 0 || x[0] >= CG_N || x[1] < 0 || (size_t)x[1] >= c->n_pops || x[3] < x[2] ||
+		    x[4] < 1)
+			return WHY("partial file: bad run");
+		return cmp_presence_add(c, (int)x[0], (int)x[1], x[2], x[3], (uint64_t)x[4]) < 0
+		               ? WHY("out of memory")
+		               : 0;
+	}
+	if ((v = json_object_get(rec, "h"))) {
+		const json_t *ms = json_array_get(v, 0), *pop = json_array_get(v, 2),
+			     *st = json_array_get(v, 3);
+		const char *server = json_string_value(json_array_get(v, 1));
+		if (!json_is_array(v) || json_array_size(v) != 4 || !json_is_integer(ms) || !server ||
+		    !json_is_integer(pop) || json_integer_value(pop) < 0 ||
+		    (size_t)json_integer_value(pop) >= c->n_pops || !json_is_integer(st) ||
+		    json_integer_value(st) < CH_UP || json_integer_value(st) > CH_DRAIN)
+			return WHY("partial file: bad health line");
+		return cmp_health_add(c, json_integer_value(ms), server, (int)json_integer_value(pop),
+		                      (int)json_integer_value(st)) < 0
+		               ? WHY("out of memory")
+		               : 0;
 	}
 	if ((v = json_object_get(rec, "counts"))) {
 		for (size_t i = 0; i < N_COUNTS; i++) {

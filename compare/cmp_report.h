@@ -146,6 +146,38 @@ struct cmp_client_row {
 	double km[CG_N];          /* distance inflation, NAN unknown */
 };
 
+/* What one method did during one failover window (compare/formats.md
+ * "Failover windows"). */
+enum cmp_fo_status {
+	FO_NA,        /* it sent no client to the PoP near the window */
+	FO_STOPPED,   /* its last answer with the PoP was at last_ms */
+	FO_THROUGH,   /* it kept sending clients there to the window's end */
+};
+struct cmp_fo_method {
+	uint8_t status;           /* enum cmp_fo_status */
+	int64_t last_ms;          /* FO_STOPPED: the last answer with the PoP */
+	int64_t kept_ms;          /* STOPPED: last_ms - start (0 if before it);
+	                           * THROUGH: end - start */
+	bool resumed;             /* it answered with the PoP again inside the window */
+};
+struct cmp_failover {
+	int pop;
+	bool reported;            /* health lines said so; else inferred */
+	int64_t start_ms, end_ms; /* [start, end); end: the data's end when open */
+	bool open;                /* no end seen (never reported up / never back) */
+	struct cmp_fo_method m[CG_N];
+};
+/* Every window of c's runs and health reports, ordered by start then PoP.
+ * 0, -1 out of memory (compare/cmp_failover.c). */
+int cmp_failover_build(const struct cmp_ctx *c, struct cmp_failover **out, size_t *n);
+/* The windows as text, HTML (the first CMP_MAX_FAILOVER_ROWS) or a JSON
+ * value (all of them) (compare/cmp_failover_out.c). */
+#define CMP_MAX_FAILOVER_ROWS 100
+struct cmp_report;
+void cmp_write_failover(const struct cmp_report *r, FILE *o, bool html);
+struct json_t;
+struct json_t *cmp_failover_json(const struct cmp_report *r);
+
 struct cmp_report {
 	const struct cmp_ctx *ctx;   /* borrowed: PoPs, files, Atlas counts */
 	unsigned min_samples;        /* figures on fewer samples are "few samples" */
@@ -154,6 +186,8 @@ struct cmp_report {
 	struct cmp_series series;
 	struct cmp_client_row *clients;   /* one per ctx label, in input order */
 	size_t n_clients;
+	struct cmp_failover *failover;    /* failover windows (cmp_failover.c) */
+	size_t n_failover;
 };
 
 /* p-th percentile (0 < p <= 100) of sorted[0..n-1], nearest-rank; NAN

@@ -18,13 +18,16 @@
 enum cmp_format { CF_NONE, CF_PROBE, CF_DECISION, CF_ATLAS, CF_CSV, CF_PARTIAL };
 
 /* The format a JSON record is in, judged by its keys: "vp" (probe),
- * "method" (decision log), "type" dns/ping with "prb_id" or "msm_id"
+ * "method" or "event" (decision log), "type" dns/ping with "prb_id" or "msm_id"
  * (RIPE Atlas). CF_NONE if none. */
 enum cmp_format cmp_detect_json(const json_t *rec);
 
 /* compare/cmp_logs.c: a `steerdns probe` line; a decision log line. */
 int cmp_rec_probe(struct cmp_ctx *c, const json_t *rec, char *why, size_t whylen);
 int cmp_rec_decision(struct cmp_ctx *c, const json_t *rec, char *why, size_t whylen);
+
+/* compare/cmp_failover.c: a decision log's event line (health). */
+int cmp_rec_event(struct cmp_ctx *c, const json_t *rec, char *why, size_t whylen);
 
 /* The fields of a decision-log line compare uses (strings NULL for JSON
  * null; ecs_used -1 when the line has none). */

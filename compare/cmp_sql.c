@@ -69,7 +69,8 @@ int cmp_sql_clickhouse(const struct geo_config *geo, const char *table, FILE *o)
 	      o);
 	fputs("      FROM ", o);
 	fputs(table, o);
-	fputs("\n      WHERE pop IN (", o);
+	/* Health lines (formats.md) load into the same table with no method. */
+	fputs("\n      WHERE method IN ('geodns', 'anycast') AND pop IN (", o);
 	for (size_t i = 0; i < geo->n_pops; i++) {
 		if (i)
 			fputs(", ", o);

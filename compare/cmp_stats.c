@@ -318,6 +318,8 @@ struct cmp_report *cmp_report_build(const struct cmp_ctx *c, unsigned min_sample
 	}
 	if (r && cmp_series_build(c, &r->series) < 0)
 		goto out;
+	if (cmp_failover_build(c, &r->failover, &r->n_failover) < 0)
+		goto out;
 	ok = 1;
 out:
 	for (int g = 0; g < CG_N; g++) {
@@ -361,5 +363,6 @@ void cmp_report_free(struct cmp_report *r)
 	}
 	free(r->series.bins);
 	free(r->clients);
+	free(r->failover);
 	free(r);
 }

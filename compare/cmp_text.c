@@ -140,6 +140,7 @@ void cmp_report_text(const struct cmp_report *r, FILE *out)
 	cmp_write_side_by_side(r, out, false, true);
 	cmp_write_side_by_side(r, out, false, false);
 	cmp_write_series_text(r, out);
+	cmp_write_failover(r, out, false);
 	cmp_write_catchment(r, out, false);
 	cmp_write_clients(r, out, false);
 	cmp_write_resolvers(r, out, false, 20);

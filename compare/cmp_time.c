@@ -145,6 +145,8 @@ int cmp_time_add(struct cmp_ctx *c, const struct cmp_obs *o, struct cmp_obs *hel
 		.n_lat = rt.have_lat ? w : 0,
 		.lat_sum_us = rt.have_lat ? llround(rt.lat * 1000) * (int64_t)w : 0,
 	};
+	if (o->chosen >= 0 && cmp_presence_add(c, o->group, o->chosen, ts_ms, ts_ms, w) < 0)
+		return -1;
 	return cmp_tslot_add(c, &add);
 }
 

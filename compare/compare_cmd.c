@@ -20,7 +20,7 @@
 static void usage(FILE *f)
 {
 	fprintf(f, "usage: steerdns compare [-c CONFIG] [--json FILE] [--html FILE] "
-	           "[--min-samples N] INPUT...\n"
+	           "[--min-samples N] [--failover-gap SECONDS] INPUT...\n"
 	           "       steerdns compare [-c CONFIG] --save-partial FILE INPUT...\n"
 	           "       steerdns compare [-c CONFIG] --sql clickhouse [--sql-table NAME]\n"
 	           "  INPUT: probe results, decision logs, RIPE Atlas results (JSON Lines or a\n"
@@ -28,7 +28,9 @@ static void usage(FILE *f)
 	           "  --save-partial; the format is detected. --save-partial writes what was\n"
 	           "  read (the aggregate state) instead of a report, for merging later.\n"
 	           "  --sql clickhouse prints the query for the main figures of decision logs\n"
-	           "  in ClickHouse (table steerdns_decisions, compare/formats.md).\n");
+	           "  in ClickHouse (table steerdns_decisions, compare/formats.md).\n"
+	           "  --failover-gap: a PoP silent this long in a method's answers may be\n"
+	           "  down (default 10; partial files merge only with the same gap).\n");
 }
 
 int compare_cmd(int argc, char **argv)
@@ -41,12 +43,14 @@ int compare_cmd(int argc, char **argv)
 		{ "save-partial", required_argument, NULL, 'P' },
 		{ "sql", required_argument, NULL, 'S' },
 		{ "sql-table", required_argument, NULL, 'T' },
+		{ "failover-gap", required_argument, NULL, 'g' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
 	const char *config = DEFAULT_CONFIG, *json = NULL, *html = NULL, *partial = NULL;
 	const char *sql = NULL, *table = "steerdns_decisions";
 	unsigned long min_samples = 30;
+	int64_t gap_ms = CMP_FAILOVER_GAP_MS;
 	struct config *cfg = NULL;
 	struct cmp_ctx *c = NULL;
 	struct cmp_report *r = NULL;
@@ -93,6 +97,17 @@ int compare_cmd(int argc, char **argv)
 			}
 			break;
 		}
+		case 'g': {
+			char *end;
+			double v = strtod(optarg, &end);
+			if (!*optarg || *end || !(v >= 0.001 && v <= 86400 * 7)) {
+				fprintf(stderr, "steerdns compare: bad --failover-gap '%s' (seconds, "
+				                "0.001 to 604800)\n", optarg);
+				return 2;
+			}
+			gap_ms = (int64_t)(v * 1000 + 0.5);
+			break;
+		}
 		case 'h':
 			usage(stdout);
 			return 0;
@@ -123,6 +138,7 @@ int compare_cmd(int argc, char **argv)
 	if (!c)
 		goto out;
 	c->progress = isatty(STDERR_FILENO);
+	c->gap_ms = gap_ms;
 	/* RTT CSVs first: lines are rated for the time series as they are
 	 * read, with the RTT rows known by then. */
 	for (int pass = 0; pass < 2; pass++)

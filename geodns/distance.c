@@ -19,6 +19,22 @@ double geo_distance_km(double lat1, double lon1, double lat2, double lon2)
 	return 2.0 * GEO_EARTH_RADIUS_KM * asin(sqrt(h));
 }
 
+void geo_distances(double lat, double lon, const struct geo_point *pops, size_t n,
+                   double *dist_km)
+{
+	for (size_t i = 0; i < n; i++)
+		dist_km[i] = geo_distance_km(lat, lon, pops[i].lat, pops[i].lon);
+}
+
+size_t geo_nearest(const double *dist_km, size_t n)
+{
+	size_t best = 0;
+	for (size_t i = 1; i < n; i++)
+		if (dist_km[i] < dist_km[best])   /* strictly: ties keep the first */
+			best = i;
+	return best;
+}
+
 void geo_rank(double lat, double lon, const struct geo_point *pops, size_t n, size_t *order,
               double *dist_km)
 {

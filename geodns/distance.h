@@ -28,4 +28,12 @@ double geo_distance_km(double lat1, double lon1, double lat2, double lon2);
 void geo_rank(double lat, double lon, const struct geo_point *pops, size_t n, size_t *order,
               double *dist_km);
 
+/* Distance from (lat, lon) to each of pops[0..n) into dist_km[0..n). */
+void geo_distances(double lat, double lon, const struct geo_point *pops, size_t n,
+                   double *dist_km);
+
+/* Index of the smallest of dist_km[0..n) (n >= 1), the first of equal
+ * ones: the nearest PoP, config order breaking ties as in geo_rank. */
+size_t geo_nearest(const double *dist_km, size_t n);
+
 #endif

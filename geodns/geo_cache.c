@@ -3,6 +3,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -11,14 +12,16 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "geodns/distance.h"
 #include "geodns/geo_blob.h"
+#include "geodns/geo_compile.h"
 #include "geodns/geo_hash.h"
 #include "geodns/geotree.h"
 #include "geodns/geotree_io.h"
 
 static const char MAGIC[8] = { 'S', 'T', 'D', 'N', 'S', 'G', 'E', 'O' };
 /* Bump when the payload layout or anything the compile does changes. */
-#define CACHE_VERSION 1u
+#define CACHE_VERSION 2u   /* 2: nearest PoP and distance per location */
 #define BYTE_ORDER_MARK 0x01020304u
 #define HEADER_BYTES 40
 #define SEED_KEY 0x5d1e0c0a9e0b7a11ull
@@ -36,6 +39,8 @@ void geo_core_destroy(struct geo_core *c)
 		free(c->list_off);
 		free(c->list_len);
 		free(c->loc_rule);
+		free(c->loc_nearest);
+		free(c->loc_nearest_km);
 	}
 	geo_blob_free(c->blob, c->blob_len, c->blob_mapped);
 	free(c->ids);
@@ -238,6 +243,8 @@ uint8_t *geo_cache_encode(const struct geo_core *c, size_t *len)
 	geo_wbuf_array(&w, c->list_len, (size_t)c->n_lists * sizeof(*c->list_len));
 	geo_wbuf_array(&w, c->lists, (size_t)total * sizeof(*c->lists));
 	geo_wbuf_array(&w, c->loc_rule, (size_t)c->n_locs * sizeof(*c->loc_rule));
+	geo_wbuf_array(&w, c->loc_nearest, (size_t)c->n_locs * sizeof(*c->loc_nearest));
+	geo_wbuf_array(&w, c->loc_nearest_km, (size_t)c->n_locs * sizeof(*c->loc_nearest_km));
 	geotree_save(c->loc_tree, &w);
 	dtree_save(c->tree, &w);
 	if (w.oom) {
@@ -393,6 +400,21 @@ int geo_cache_open(const char *path, struct geo_cache_img *img, char *why, size_
 	return open_buf(img, why, whylen);
 }
 
+/* Every location with coordinates names a PoP, at a distance a sphere
+ * allows; one without names none. */
+static bool nearest_ok(const struct geo_core *c, uint32_t n_pops)
+{
+	const double max_km = M_PI * GEO_EARTH_RADIUS_KM * (1 + 1e-9);
+	for (uint32_t i = 0; i < c->n_locs; i++) {
+		bool located = geotree_location(c->loc_tree, i)->coords != GEO_COORD_NONE;
+		uint16_t p = c->loc_nearest[i];
+		double km = c->loc_nearest_km[i];
+		if (located ? p >= n_pops || !(km >= 0 && km <= max_km) : p != GEO_NEAREST_NONE)
+			return false;
+	}
+	return true;
+}
+
 static struct geo_core *decode_payload(struct geo_rbuf *r, struct geo_core *c, uint32_t n_pops,
                                        uint32_t n_rules, char *why, size_t whylen)
 {
@@ -421,9 +443,15 @@ static struct geo_core *decode_payload(struct geo_rbuf *r, struct geo_core *c, u
 			r->bad = true;
 	if (r->bad)
 		return WHY("bad rule table");
+	c->loc_nearest = geo_rbuf_array(r, c->n_locs, sizeof(*c->loc_nearest));
+	c->loc_nearest_km = geo_rbuf_array(r, c->n_locs, sizeof(*c->loc_nearest_km));
+	if (r->bad)
+		return WHY("bad nearest PoP table");
 	c->loc_tree = geotree_load(r);
 	if (!c->loc_tree || geotree_nlocations(c->loc_tree) != c->n_locs)
 		return WHY("bad location tree");
+	if (!nearest_ok(c, n_pops))
+		return WHY("bad nearest PoP table");
 	c->tree = dtree_load(r, c->n_lists);
 	if (!c->tree || r->pos != r->len)
 		return WHY("bad decision tree");

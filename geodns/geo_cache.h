@@ -24,9 +24,10 @@
  *   header: magic "STDNSGEO", u32 version, u32 byte-order mark,
  *           u64 key, u64 payload length, u64 payload hash
  *   payload: the DB files' identities and content hashes, PoP and rule
- *            counts, the PoP lists, the rule per location, the location
- *            tree and the decision tree (geotree_io.h), arrays padded to
- *            8 bytes so the trees can point into the buffer read
+ *            counts, the PoP lists, the rule per location, the nearest
+ *            PoP and its distance per location, the location tree and the
+ *            decision tree (geotree_io.h), arrays padded to 8 bytes so the
+ *            trees can point into the buffer read
  * At start, a DB file whose identity is the one recorded is not read
  * again: its recorded hash is used for the key.
  * Written to a temporary file and renamed over, so a reader sees the old
@@ -69,6 +70,8 @@ struct geo_core {
 	uint16_t *list_len;
 	uint32_t n_lists, fallback_list;
 	uint32_t *loc_rule;
+	uint16_t *loc_nearest;     /* per location (geo_compile.h) */
+	double *loc_nearest_km;
 	uint32_t n_locs;
 	uint32_t n_pops, n_rules;  /* of the config it was compiled for */
 	uint64_t cfg_hash;         /* geo_cache_cfg_hash() */

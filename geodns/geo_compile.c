@@ -302,19 +302,23 @@ static struct geo_core *compile_core(const struct geo_config *conf, char *err, s
 	gc->n_locs = geotree_nlocations(tree);
 	decision = calloc(gc->n_locs, sizeof(*decision));
 	gc->loc_rule = calloc(gc->n_locs, sizeof(*gc->loc_rule));
-	if (!decision || !gc->loc_rule) {
+	gc->loc_nearest = malloc(gc->n_locs * sizeof(*gc->loc_nearest));
+	gc->loc_nearest_km = calloc(gc->n_locs, sizeof(*gc->loc_nearest_km));
+	if (!decision || !gc->loc_rule || !gc->loc_nearest || !gc->loc_nearest_km) {
 		snprintf(err, errlen, "out of memory");
 		goto fail;
 	}
 	for (uint32_t id = 0; id < gc->n_locs; id++) {
 		const struct geo_location *loc = geotree_location(tree, id);
 		decision[id] = gc->fallback_list;
+		gc->loc_nearest[id] = GEO_NEAREST_NONE;
 		if (id == GEO_LOC_UNKNOWN || geo_location_empty(loc))
 			continue;
 		size_t r;
 		for (r = 0; r < conf->n_rules; r++)
 			if (rule_matches(conf->rules, &conf->rules[r], loc))
 				break;
+		bool have_dist = false;
 		if (r < conf->n_rules) {
 			const struct geo_rule *rule = &conf->rules[r];
 			for (size_t i = 0; i < rule->n_pops; i++)
@@ -324,6 +328,15 @@ static struct geo_core *compile_core(const struct geo_config *conf, char *err, s
 		} else if (loc->coords != GEO_COORD_NONE) {
 			unsigned n = rank_all(conf->n_pops, &rb, loc->lat, loc->lon);
 			decision[id] = set_intern(&set, rb.list, n);
+			have_dist = true;   /* rb.dist: ranking's distances */
+		}
+		/* The nearest PoP for the decision log, by distance alone. */
+		if (loc->coords != GEO_COORD_NONE) {
+			if (!have_dist)
+				geo_distances(loc->lat, loc->lon, rb.pts, conf->n_pops, rb.dist);
+			size_t p = geo_nearest(rb.dist, conf->n_pops);
+			gc->loc_nearest[id] = (uint16_t)p;
+			gc->loc_nearest_km[id] = rb.dist[p];
 		}
 	}
 
@@ -514,6 +527,8 @@ struct geo_compiled *geo_compile_prev(const struct geo_config *conf,
 	gc->n_lists = c->n_lists;
 	gc->fallback_list = c->fallback_list;
 	gc->loc_rule = c->loc_rule;
+	gc->loc_nearest = c->loc_nearest;
+	gc->loc_nearest_km = c->loc_nearest_km;
 	gc->n_locs = c->n_locs;
 	/* Health is runtime state, bound per config by PoP name. */
 	for (size_t p = 0; p < conf->n_pops; p++)

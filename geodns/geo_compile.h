@@ -27,6 +27,10 @@ struct geotree;
 struct dtree;
 struct geo_core;
 
+/* loc_nearest of a location without coordinates (PoP indexes are below
+ * UINT16_MAX: geo_compile refuses more PoPs). */
+#define GEO_NEAREST_NONE UINT16_MAX
+
 /* Where a geo_compiled's trees came from (logged; tests read it). */
 enum geo_origin { GEO_COMPILED, GEO_REUSED, GEO_CACHED };
 
@@ -41,6 +45,12 @@ struct geo_compiled {
 	uint32_t n_lists;
 	uint32_t fallback_list;          /* decision used for unknown clients */
 	uint32_t *loc_rule;              /* per location: matched rule + 1, or 0 */
+	/* Per location: the nearest PoP by distance, whatever the policy or
+	 * health (GEO_NEAREST_NONE: no coordinates), and its distance in km
+	 * (geo_distance_km, exactly): the decision log's `nearest` and
+	 * `nearest_km` without trigonometry per answer. */
+	uint16_t *loc_nearest;
+	double *loc_nearest_km;
 	uint32_t n_locs;
 	_Atomic uint8_t **pop_state;     /* per PoP: health slot (common/health.h) */
 	struct geotree_stats_lite {

@@ -5,7 +5,6 @@
  */
 #include "geodns/geodns_module.h"
 
-#include <stdio.h>
 #include <string.h>
 
 #include "common/qlog.h"
@@ -21,7 +20,10 @@ static bool locator_client(const void *state, const struct query_ctx *q, struct 
 	return steer_client(gc ? gc->conf : &trust_all, q, out);
 }
 
-/* Location of c, the nearest PoP, and the distances to it and to pop. */
+/* Location of c, the nearest PoP and the distances to it and to pop.
+ * The nearest PoP and its distance were computed per location when the
+ * trees were compiled; only a distance to an answered PoP that is not the
+ * nearest (a policy rule, a PoP down, the anycast arm) is computed here. */
 static void locator_place(const void *state, const struct steer_client *c, int pop,
                           struct qlog_rec *r)
 {
@@ -30,37 +32,25 @@ static void locator_place(const void *state, const struct steer_client *c, int p
 		return;
 	const struct geo_config *gconf = gc->conf;
 	uint32_t id = geotree_lookup(gc->loc_tree, c->addr, NULL);
-	const struct geo_location *loc = geotree_location(gc->loc_tree, id);
-	if (id != GEO_LOC_UNKNOWN) {
-		memcpy(r->country, loc->country, 3);
-		memcpy(r->continent, loc->continent, 3);
-		if (loc->coords != GEO_COORD_NONE) {
-			r->has_coords = true;
-			r->lat = loc->lat;
-			r->lon = loc->lon;
-		}
-	}
-	if (!r->has_coords)
+	if (id == GEO_LOC_UNKNOWN)
 		return;
-	double best = 0;
-	int nearest = -1;
-	for (size_t i = 0; i < gconf->n_pops; i++) {
-		const struct pop *p = &gconf->pops[i];
-		double km = geo_distance_km(r->lat, r->lon, p->lat, p->lon);
-		/* Ties keep config order, as geo_rank does. */
-		if (nearest < 0 || km < best) {
-			best = km;
-			nearest = (int)i;
-		}
-		if ((int)i == pop) {
-			r->has_pop_km = true;
-			r->pop_km = km;
-		}
-	}
-	if (nearest >= 0) {
-		qlog_copy_str(r->nearest, sizeof(r->nearest), gconf->pops[nearest].name);
-		r->has_nearest_km = true;
-		r->nearest_km = best;
+	const struct geo_location *loc = geotree_location(gc->loc_tree, id);
+	memcpy(r->country, loc->country, 3);
+	memcpy(r->continent, loc->continent, 3);
+	unsigned nearest = gc->loc_nearest[id];
+	if (loc->coords == GEO_COORD_NONE || nearest == GEO_NEAREST_NONE)
+		return;
+	r->has_coords = true;
+	r->lat = loc->lat;
+	r->lon = loc->lon;
+	qlog_copy_str(r->nearest, sizeof(r->nearest), gconf->pops[nearest].name);
+	r->has_nearest_km = true;
+	r->nearest_km = gc->loc_nearest_km[id];
+	if (pop >= 0 && (size_t)pop < gconf->n_pops) {
+		const struct pop *p = &gconf->pops[pop];
+		r->has_pop_km = true;
+		r->pop_km = (unsigned)pop == nearest ? r->nearest_km
+		                                     : geo_distance_km(r->lat, r->lon, p->lat, p->lon);
 	}
 }
 

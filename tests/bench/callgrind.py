@@ -29,19 +29,6 @@ import time
 # to within 0.3%. So this is the cost of a query at low load, per-wakeup
 # overhead included (under saturation that overhead is spread over a batch).
 RATE = 2000          # queries/s cap (loadgen -Q, UDP only)
-
-# steerdns-geolite again with one feature on (name, config appended, settle
-# seconds), each its own server: the table shows what the feature adds per
-# query.
-#   dnstap  every query and answer written as dnstap to a file (AUTH_QUERY
-#           and AUTH_RESPONSE). Its I/O thread is counted too (callgrind
-#           merges the threads of one process); it sleeps up to 1 s (fstrm's
-#           flush timeout) between drains, so each interval waits 1.5 s after
-#           the load before its dump: what the load queued is written and
-#           counted in that interval, not the next.
-VARIANTS = [
-    ('dnstap', 'dnstap: { file: dnstap.fstrm }\n', 1.5),
-]
 DURATION = 2.0       # seconds per interval
 START_TIMEOUT = 600  # startup under valgrind is slow (GeoLite2 compile)
 
@@ -196,7 +183,7 @@ def table(results, workloads, ref='steerdns-geolite'):
     errors = {r['server']: r['error'] for r in results if 'error' in r}
     lines = []
     hdr = '%-16s %-17s %10s %8s %7s   %s' % ('workload', 'server', 'Ir/query', 'diff%',
-                                            'lost', 'steerdns/peer; variant: its cost')
+                                            'lost', 'steerdns/peer')
     lines.append(hdr)
     lines.append('-' * len(hdr))
     for wl in workloads:
@@ -213,10 +200,7 @@ def table(results, workloads, ref='steerdns-geolite'):
             if not m:
                 continue
             ratio = ''
-            if refv and srv.startswith('steerdns-') and srv != ref and m['ir_q']:
-                # A variant of the reference: what its feature adds.
-                ratio = '%+.0f Ir (%+.1f%%)' % (m['ir_q'] - refv, (m['ir_q'] - refv) / refv * 100)
-            elif refv and srv != ref and m['ir_q']:
+            if refv and srv != ref and m['ir_q']:
                 ratio = '%.2fx' % (refv / m['ir_q'])
             lines.append('%-16s %-17s %10.0f %8s %7d   %s' % (
                 wl['name'], srv, m['ir_q'],

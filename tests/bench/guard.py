@@ -1,6 +1,6 @@
 """Guard step of the steerdns bench: what the defences and the decision log cost.
 
-steerdns (GeoLite2-City) is started in four variants, each pinned like the
+steerdns (GeoLite2-City) is started in five variants, each pinned like the
 others (server on SERVER_CPU, loadgen on GEN_CPU), and driven at full speed:
   base    the bench config as it is (cookies on, as by default, but the
           queries carry none)
@@ -15,11 +15,15 @@ others (server on SERVER_CPU, loadgen on GEN_CPU), and driven at full speed:
 Workloads: static A (host names) and the steered name with random ECS.
 Reported per variant: qps and server CPU per query (medians of the runs), the
 ratio to base in the same repetition, and for dlog the lines written and
-dropped. Used by run.py; see tests/bench/README.md.
+dropped. With --guard-callgrind (callgrind_run) each variant is instead
+started under callgrind, one at a time, and measured in instructions per
+query as callgrind.py does. Used by run.py; see tests/bench/README.md.
 """
 
 import os
 import statistics
+
+import callgrind
 
 VARIANTS = [
     ('base', '', False),
@@ -29,6 +33,11 @@ VARIANTS = [
     ('dnstap', 'dnstap: { file: /dev/null }\n', False),
 ]
 GUARD_WORKLOADS = ('static-A', 'geo-A-randomECS')
+# Under callgrind, seconds each interval waits after its load before the
+# dump: fstrm's I/O thread (dnstap) sleeps up to 1 s (its flush timeout)
+# between drains; the wait puts what the load queued in the same interval
+# (without it, passes differed by up to 43%, with it by under 0.3%).
+SETTLE = {'dnstap': 1.5}
 
 
 def _med(v):
@@ -91,4 +100,52 @@ def table(g):
     d = g.get('dlog_lines', {})
     lines.append('decision log (dlog, every workload above): %s lines written, %s dropped' % (
         d.get('written'), d.get('dropped')))
+    return '\n'.join(lines)
+
+
+def callgrind_run(resdir, binary, dbs, files, ecs_files, passes, steerdns_cls, loadgen_fn,
+                  children_fn, workloads, log):
+    """Ir/query of every variant: callgrind.measure_server results, one per variant."""
+    wls = [w for w in workloads if w['name'] in GUARD_WORKLOADS]
+    cgdir = os.path.join(resdir, 'guard-callgrind')
+    out = []
+    for name, extra, cookie in VARIANTS:
+        s = steerdns_cls(cgdir, binary, 'guard-' + name, dbs['geolite'], 'maxmind')
+        with open(s.conf, 'a') as f:
+            f.write(extra)
+        s.wrap = callgrind.valgrind_prefix(s.dir, children=False)
+
+        def run_load(server, wl, cookie=cookie):
+            return loadgen_fn(server, wl, files, callgrind.DURATION, ecs_files,
+                              rate=callgrind.RATE, outstanding=1, conns=1, cookie=cookie)
+        log('bench: guard variant %s under callgrind' % name)
+        try:
+            res = callgrind.measure_server(s, wls, run_load, children_fn, passes, log,
+                                           settle=SETTLE.get(name, 0.0))
+        finally:
+            s.stop()
+        res['variant'] = name
+        out.append(res)
+    return out
+
+
+def callgrind_table(results):
+    """Per variant and workload: Ir/query, the passes' spread and the ratio to base."""
+    summ = callgrind.summarize(results)
+    lines = ['%-8s %-16s %10s %8s %7s %9s' % ('variant', 'workload', 'Ir/query', 'diff%', 'lost',
+                                             'vs base')]
+    for wl in GUARD_WORKLOADS:
+        rows = summ.get(wl, {})
+        base = rows.get('steerdns-guard-base', {}).get('ir_q')
+        for res in results:
+            if 'error' in res:
+                lines.append('%-8s %-16s %10s   %s' % (res['variant'], wl, 'n/a', res['error']))
+                continue
+            m = rows.get(res['server'])
+            if not m:
+                continue
+            lines.append('%-8s %-16s %10.0f %8s %7d %8.3fx' % (
+                res['variant'], wl, m['ir_q'],
+                '-' if m['diff_pct'] is None else '%.2f' % m['diff_pct'], m['lost'],
+                m['ir_q'] / base if base else 0))
     return '\n'.join(lines)

@@ -791,15 +791,6 @@ GDNSD_MARKERS = {'start': ['Loading GeoIP2 database'],
 
 # ---------------------------------------------------------------- callgrind
 
-def steerdns_variant(resdir, binary, dbs, vname, extra, settle):
-    """steerdns-geolite with extra appended to its config, named steerdns-VNAME."""
-    s = Steerdns(resdir, binary, vname, dbs['geolite'], 'maxmind')
-    with open(s.conf, 'a') as f:
-        f.write(extra)
-    s.settle_s = settle
-    return s
-
-
 def callgrind_step(resdir, binary, dbs, wls, files, ecs_files, passes, only_servers=None):
     """User-space instructions per query of steerdns (GeoLite2), gdnsd, Knot, NSD.
 
@@ -809,14 +800,9 @@ def callgrind_step(resdir, binary, dbs, wls, files, ecs_files, passes, only_serv
     """
     log('bench: callgrind (user-space instructions per query)')
     cgdir = os.path.join(resdir, 'callgrind')
-    makers = [lambda: Steerdns(cgdir, binary, 'geolite', dbs['geolite'], 'maxmind')]
-    # steerdns variants (callgrind.VARIANTS): the same server with one more
-    # section, to show what that feature costs per query.
-    for vname, extra, settle in callgrind.VARIANTS:
-        makers.append(lambda vname=vname, extra=extra, settle=settle: steerdns_variant(
-            cgdir, binary, dbs, vname, extra, settle))
-    makers += [lambda: Gdnsd(cgdir, dbs['geolite'][0]), lambda: Knot(cgdir, dbs['geolite'][0]),
-               lambda: Nsd(cgdir)]
+    makers = [lambda: Steerdns(cgdir, binary, 'geolite', dbs['geolite'], 'maxmind'),
+              lambda: Gdnsd(cgdir, dbs['geolite'][0]), lambda: Knot(cgdir, dbs['geolite'][0]),
+              lambda: Nsd(cgdir)]
 
     def run_load(server, wl):
         # One query in flight (one TCP connection at a time): see callgrind.py.
@@ -836,8 +822,7 @@ def callgrind_step(resdir, binary, dbs, wls, files, ecs_files, passes, only_serv
         log('bench: %s under callgrind (%s)' % (s.name, ', '.join(w['name'] for w in mine)))
         t0 = time.monotonic()
         try:
-            res = callgrind.measure_server(s, mine, run_load, children, passes, log,
-                                           settle=getattr(s, 'settle_s', 0.0))
+            res = callgrind.measure_server(s, mine, run_load, children, passes, log)
         finally:
             s.stop()
         res['workloads'] = [w['name'] for w in mine]
@@ -964,7 +949,7 @@ def main():
                     help='only the callgrind table (no load time, main table, dnsperf check)')
     ap.add_argument('--callgrind-servers',
                     help='comma-separated server names for the callgrind step '
-                         '(steerdns-geolite, steerdns-dnstap, gdnsd, knot, nsd; default all)')
+                         '(steerdns-geolite, gdnsd, knot, nsd; default all)')
     ap.add_argument('--callgrind-passes', type=int, default=2,
                     help='times each workload is measured under callgrind (default 2)')
     ap.add_argument('--loadtime-runs', type=int, default=5,
@@ -977,6 +962,8 @@ def main():
     ap.add_argument('--no-guard', action='store_true',
                     help='skip the cost of cookies, RRL and the decision log (guard.py)')
     ap.add_argument('--guard-only', action='store_true', help='only that')
+    ap.add_argument('--guard-callgrind', action='store_true',
+                    help='the guard variants under callgrind (Ir/query) instead of timed runs')
     a = ap.parse_args()
     # SIGTERM (make interrupted) unwinds like ^C, so the servers are stopped.
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
@@ -1114,8 +1101,13 @@ def main():
         for s in servers:
             s.stop()
 
-    guard_res = None
-    if not a.no_guard:
+    guard_res = guard_cg = None
+    if not a.no_guard and a.guard_callgrind:
+        log('bench: the cost of cookies, RRL and the decision log, under callgrind')
+        guard_cg = guard.callgrind_run(resdir, binary, dbs, files, ecs_files, a.callgrind_passes,
+                                       Steerdns, loadgen, children, WORKLOADS, log)
+        raw.write(json.dumps({'guard_callgrind': guard_cg}) + '\n')
+    elif not a.no_guard:
         log('bench: the cost of cookies, RRL and the decision log')
         guard_res = guard.run(resdir, binary, dbs, files, ecs_files, dur, guard_runs, Steerdns,
                               loadgen, WORKLOADS, log)
@@ -1182,6 +1174,11 @@ def main():
         out += ['', 'the cost of the defences and the decision log: one steerdns (GeoLite2) per '
                 'variant, full speed; vs base = ratio to the plain server in the same repetition, '
                 'median of %d' % guard_runs, guard.table(guard_res)]
+    if guard_cg is not None:
+        out += ['', 'the cost of the defences and the decision log in user-space instructions per '
+                'query (callgrind Ir, measured as in the callgrind step: one query in flight, %d passes; '
+                'vs base = Ir/query over the plain server\'s)' % a.callgrind_passes,
+                guard.callgrind_table(guard_cg)]
     if cg_results is not None:
         out += ['', 'user-space instructions per query (callgrind Ir; one query in flight, '
                 'UDP at most %d/s, TCP one connection at a time, %g s per interval; %d passes, '
@@ -1200,7 +1197,8 @@ def main():
         json.dump({'meta': meta, 'summary': summary, 'ratios': ratios, 'dnsperf_check': dn,
                    'callgrind': cg_results, 'callgrind_summary':
                    callgrind.summarize(cg_results) if cg_results else None,
-                   'loadtime': loadtimes, 'guard': guard_res}, f, indent=1)
+                   'loadtime': loadtimes, 'guard': guard_res, 'guard_callgrind': guard_cg},
+                  f, indent=1)
     if a.profile and os.path.exists(os.path.join(resdir, 'perf.data')):
         with open(os.path.join(resdir, 'perf-report.txt'), 'w') as f:
             subprocess.run(['perf', 'report', '-i', os.path.join(resdir, 'perf.data'),

@@ -4,13 +4,13 @@
  * payload length and checksum are rewritten (geo_cache_seal) and its own
  * key is the one expected, so every input reaches the structural checks
  * instead of stopping at the checksum. A core that passes them is used:
- * lookups on fixed and input-derived addresses, both tree walks, every
- * PoP list entry read.
+ * lookups on fixed and input-derived addresses (with their location's
+ * nearest PoP), both tree walks, every PoP list entry read.
  *
  *   clang -g -O1 -fsanitize=fuzzer,address,undefined -I. -D_GNU_SOURCE \
  *     tests/fuzz/fuzz_geo_cache.c geodns/geo_cache.c geodns/geo_hash.c \
  *     geodns/geotree.c geodns/geotree_io.c geodns/geotree_intern.c geodns/geotree_ops.c \
- *     geodns/geodb.c geodns/mmdb_record.c geodns/iso3166.c common/errmsg.c \
+ *     geodns/geodb.c geodns/mmdb_record.c geodns/mmdb_meta.c geodns/iso3166.c common/errmsg.c \
  *     $(pkg-config --cflags --libs libmaxminddb) -lm -o fuzz_geo_cache
  *   # seeds: the cache files a test config writes (PoP and rule counts 5, 3:
  *   # the policy of tests/unit/test_geo_cache.c), e.g. from build/tests/test_geo_cache
@@ -21,6 +21,7 @@
 #include <string.h>
 
 #include "geodns/geo_cache.h"
+#include "geodns/geo_compile.h"
 #include "geodns/geotree.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
@@ -56,7 +57,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			uint32_t d = dtree_lookup(c->tree, a, &s);
 			for (unsigned k = 0; k < c->list_len[d]; k++)
 				sum += c->lists[c->list_off[d] + k];
-			sum += geotree_location(c->loc_tree, geotree_lookup(c->loc_tree, a, &s))->asn;
+			uint32_t id = geotree_lookup(c->loc_tree, a, &s);
+			sum += geotree_location(c->loc_tree, id)->asn;
+			/* As the decision log's locator reads them. */
+			if (c->loc_nearest[id] != GEO_NEAREST_NONE)
+				sum += c->loc_nearest[id] + (uint64_t)c->loc_nearest_km[id];
 			a[i & 15] ^= data[i % size];
 		}
 		dtree_walk(c->tree, leaf, &sum);

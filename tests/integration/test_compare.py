@@ -407,6 +407,115 @@ def test_attribution_html():
     assert 'Verdict:</b> anycast sends 16.7 pp fewer clients' in text, text[:2000]
 
 
+FO = os.path.join(H.repo_root(), 'tests', 'data', 'compare', 'failover')
+# The windows of tests/data/compare/failover/README.md, worked out there by
+# hand from compare/formats.md: (pop, source, start, end or None, duration,
+# {method: (status, kept_s, last or None, resumed)}).
+FO_DAY = '2026-11-22T10:'
+FO_WANT = [
+    ('fra', 'reported', '00:10.000', '00:40.000', 30.0,
+     {'geodns-ecs': ('stopped', 2.1, '00:12.100', False),
+      'anycast': ('stopped', 7.1, '00:17.100', False)}),
+    ('ams', 'inferred', '01:30.100', '02:00.100', 30.0,
+     {'geodns-ecs': ('stopped', 0.0, '01:30.100', False),
+      'anycast': ('stopped', 3.5, '01:33.600', False)}),
+    ('iad', 'reported', '02:30.000', None, 15.1,
+     {'geodns-ecs': ('stopped', 1.1, '02:31.100', False),
+      'anycast': ('through', 15.1, None, None)}),
+]
+
+
+def failover_json(name, *args):
+    rc, out, err = run('--json', name, *args)
+    assert rc == 0, err
+    return json.load(open(os.path.join(TMP, name)))['failover'], out, err
+
+
+def check_windows(fo, want, gap=10.0):
+    assert fo['gap_s'] == gap, fo
+    got = fo['windows']
+    assert len(got) == len(want), json.dumps(got, indent=1)
+    for w, (pop, src, start, end, dur, methods) in zip(got, want):
+        assert (w['pop'], w['source'], w['start']) == (pop, src, FO_DAY + start + 'Z'), w
+        assert w['end'] == (FO_DAY + end + 'Z' if end else None) and w['open'] == (end is None), w
+        assert abs(w['duration_s'] - dur) < 1e-9, w
+        assert set(w['methods']) == set(methods), w
+        for m, (status, kept, last, resumed) in methods.items():
+            v = w['methods'][m]
+            assert v['status'] == status and abs(v['kept_s'] - kept) < 1e-9, (pop, m, v)
+            if status == 'stopped':
+                assert v['last'] == FO_DAY + last + 'Z' and v['resumed'] == resumed, (pop, m, v)
+
+
+def test_failover_windows_text_json_html():
+    """The failover fixture's three windows (reported, inferred, open) in
+    JSON, text and HTML, to the printed rounding; the health line for a PoP
+    not in the config is skipped and counted."""
+    src = os.path.join(FO, 'decisions.jsonl')
+    fo, out, err = failover_json('fo.json', '--html', 'fo.html', src)
+    check_windows(fo, FO_WANT)
+    assert "decisions.jsonl:" in err and "PoP 'zrh' is not in the config" in err, err
+    text = out.split('failover windows')[1].split('\ncatchment')[0]
+    html = open(os.path.join(TMP, 'fo.html')).read()
+    bands = re.findall(r'fill="#888" fill-opacity="0.18"><title>(\w+) down \((\w+)\)</title>', html)
+    assert bands == [(w[0], w[1]) for w in FO_WANT], bands   # one band per window on the series
+    for pop, src_, start, end, dur, methods in FO_WANT:
+        head = '  %-8s %s%sZ - %s (%.3f s, %s%s)' % (
+            pop, FO_DAY, start, FO_DAY + end + 'Z' if end else 'open', dur, src_,
+            '' if end else ", to the data's end")
+        assert head in text, (head, text)
+        block = re.split(r'\n  (?=\S)', text.split(head)[1])[0] + '\n'   # this window's lines
+        row = re.search(r'<tr><td class="l">%s</td><td class="l">%s</td><td class="l">%s%sZ</td>'
+                        r'<td>%.3f s%s</td>(.*?)</tr>' % (pop, src_, FO_DAY, re.escape(start), dur,
+                                                          '' if end else r' \(open\)'), html)
+        assert row, (pop, html[html.find('Failover'):][:3000])
+        cells = re.findall(r'<td>(.*?)</td>', row.group(1))
+        for i, m in enumerate(('geodns-ecs', 'anycast')):   # the methods with samples
+            status, kept, last, _ = methods[m]
+            if status == 'stopped':
+                line = '    %-16s stopped after %.3f s (last answer %s%sZ)' % (m, kept, FO_DAY, last)
+                cell = '%.3f s' % kept
+            else:
+                line = "    %-16s kept sending to the %s (%.3f s)" % (
+                    m, 'end' if end else "data's end", kept)
+                cell = '&ge; %.3f s (to the %s)' % (kept, 'end' if end else "data's end")
+            assert line + '\n' in block, (line, block)
+            assert cells[i] == cell, (pop, m, cells)
+
+
+def test_failover_order_shards_and_gap():
+    """Runs do not depend on reading order: the fixture's lines shuffled,
+    and split into three --save-partial shards merged, give the same
+    windows. --failover-gap 40 gives the README's two windows; a partial
+    file written with another gap is refused."""
+    import random
+    lines = open(os.path.join(FO, 'decisions.jsonl')).read().splitlines(True)
+    rnd = random.Random(7)
+    rnd.shuffle(lines)
+    with open(os.path.join(TMP, 'fo-shuffled.jsonl'), 'w') as f:
+        f.writelines(lines)
+    fo, _, _ = failover_json('fo-shuf.json', 'fo-shuffled.jsonl')
+    check_windows(fo, FO_WANT)
+    parts = []
+    for i in range(3):
+        with open(os.path.join(TMP, 'fo-s%d.jsonl' % i), 'w') as f:
+            f.writelines(lines[i::3])
+        rc, _, err = run('--save-partial', 'fo-s%d.part' % i, 'fo-s%d.jsonl' % i)
+        assert rc == 0, err
+        parts.append('fo-s%d.part' % i)
+    fo, _, _ = failover_json('fo-merged.json', *parts)
+    check_windows(fo, FO_WANT)
+    fo, _, _ = failover_json('fo-40.json', '--failover-gap', '40', os.path.join(FO, 'decisions.jsonl'))
+    check_windows(fo, [
+        ('fra', 'reported', '00:10.000', '00:40.000', 30.0,
+         {'geodns-ecs': ('through', 30.0, None, None), 'anycast': ('through', 30.0, None, None)}),
+        ('iad', 'reported', '02:30.000', None, 15.1,
+         {'geodns-ecs': ('through', 15.1, None, None), 'anycast': ('through', 15.1, None, None)}),
+    ], gap=40.0)
+    rc, _, err = run('--failover-gap', '40', parts[0])
+    assert rc == 1 and 'written with a failover gap of 10000 ms, this compare uses 40000 ms' in err, err
+
+
 def test_partial_merge_equals_one_pass():
     """Four shards reduced with --save-partial and merged give byte for byte
     the text, JSON and HTML of one pass over the same inputs (generated
@@ -498,8 +607,8 @@ def ch_query(port, sql, body=None, **params):
 
 
 def test_clickhouse_figures():
-    """The decision logs (the attribution fixture and 20k generated lines
-    with A/B arms) loaded into Debian's clickhouse-server, in the table
+    """The decision logs (the attribution fixture, 20k generated lines
+    with A/B arms and the failover fixture's health lines) loaded into Debian's clickhouse-server, in the table
     compare/formats.md documents; the query `compare --sql clickhouse`
     prints gives compare's own figures for the same logs."""
     server = shutil.which('clickhouse-server') or (
@@ -507,9 +616,13 @@ def test_clickhouse_figures():
     if not server:
         raise H.Skip('clickhouse-server not installed (Debian clickhouse-server)')
     gen = os.path.join(H.repo_root(), 'tests', 'bench', 'gen_decisions.py')
-    logs = [os.path.join(ATT, 'decisions.jsonl'), os.path.join(TMP, 'ch-gen.jsonl')]
+    logs = [os.path.join(ATT, 'decisions.jsonl'), os.path.join(TMP, 'ch-gen.jsonl'),
+            os.path.join(TMP, 'ch-events.jsonl')]
     subprocess.run(['python3', gen, '20000', logs[1], '--clients', '300', '--seed', '7'],
                    check=True, timeout=120)
+    # Health lines sit in the same logs; they are no answers, in SQL either.
+    with open(logs[2], 'w') as f:
+        f.writelines(l for l in open(os.path.join(FO, 'decisions.jsonl')) if '"event"' in l)
     d = tempfile.mkdtemp(prefix='steerdns-ch-')
     http, tcp = free_port(), free_port()
     with open(os.path.join(d, 'config.xml'), 'w') as f:

@@ -8,6 +8,11 @@
     file), and `auto` gives X back;
   * `ctl status --json` against the config text; `ctl lookup` against what
     the server answers over DNS and the model; `ctl stats --json` counts;
+  * on the host whose PoP it is (identity), `ctl pop X down` withdraws the
+    anycast routes, also after a restart (the state file: on_announce never
+    runs), and `up` undrains without forcing them out: a failing check of
+    the anycast gate keeps them withdrawn while GeoDNS answers X again;
+    `auto` announces again;
   * errors are one line with a non-zero exit: unknown command, server not
     running, permission denied (as nobody, when the test runs as root);
   * every subcommand answers --help.
@@ -18,6 +23,8 @@ import json
 import os
 import shutil
 import subprocess
+import tempfile
+import time
 
 import harness as H
 from harness import Skip
@@ -158,6 +165,86 @@ def test_pop_up_and_bad_names():
     assert rc == 1 and 'no such PoP' in err and err.count('\n') == 1, err
     rc, out, err = ctl('pop', 'lon', 'sideways')
     assert rc == 1 and 'expected down, up or auto' in err and err.count('\n') == 1, (rc, err)
+
+
+def _wait(pred, what, timeout=5.0):
+    t_end = time.monotonic() + timeout
+    while True:
+        v = pred()
+        if v:
+            return v
+        assert time.monotonic() < t_end, what
+        time.sleep(0.05)
+
+
+def test_pop_of_this_host_drains_anycast_and_up_does_not_force():
+    """README ctl: `down` withdraws this host's anycast routes, `up`/`auto`
+    undrain (the gate's own checks still decide), kept across restarts."""
+    city = os.path.join(H.mmdb_dir(), 'GeoIP2-City-Test.mmdb')
+    d = tempfile.mkdtemp(prefix='steerdns-ctl-any-')
+    gate, events = os.path.join(d, 'gate'), os.path.join(d, 'events')
+    with open(gate, 'w') as f:
+        f.write('up\n')
+    conf = H.geo_config_yaml([city], POPS, [], FALLBACK)
+    conf += 'control:\n  socket: ctl.sock\n  state: admin-state\n'
+    conf += ('anycast:\n  ipv4: 198.51.100.1\n  linger: 0\n'
+             '  bgp:\n    local_as: 65001\n    router_id: 10.0.0.1\n'
+             '    prefix4: 198.51.100.0/24\n'
+             '    peers: [ { address: "127.0.0.1:%d", as: 65002 } ]\n'
+             '  health:\n    checks: [ { type: file, file: %s } ]\n    interval: 0.2\n'
+             '  on_announce: "echo announce >> %s"\n  on_withdraw: "echo withdraw >> %s"\n'
+             % (H.free_port(False), H.yaml_str(gate), events, events))
+    srv = H.Steerdns(BIN, [('geo.test.yaml', H.geo_zone_yaml(ORIGIN))],
+                     server={'identity': 'lon'}, extra_config=conf)
+
+    def state():
+        rc, out, err = ctl('status', '--json', sock=os.path.join(srv.dir, 'ctl.sock'))
+        assert rc == 0, err
+        j = json.loads(out)
+        pfx = j['anycast_prefixes']
+        assert [p['prefix'] for p in pfx] == ['198.51.100.0/24'], pfx
+        lon = [p for p in j['pops'] if p['name'] == 'lon'][0]
+        return pfx[0]['up'], lon['admin'], lon['answered']
+
+    def pop(word):
+        rc, out, err = ctl('pop', 'lon', word, sock=os.path.join(srv.dir, 'ctl.sock'))
+        assert rc == 0 and out == 'pop lon: %s\n' % word, (rc, out, err)
+
+    def announces():
+        return open(events).read().split().count('announce') if os.path.exists(events) else 0
+
+    try:
+        srv.start()
+        _wait(lambda: state() == (True, 'auto', 'yes'), 'announced at start')
+        pop('down')
+        _wait(lambda: state() == (False, 'down', 'no'), 'withdrawn by pop down')
+        # the gate's own check fails: `up` answers lon again (GeoDNS) but
+        # does not force the routes out; they follow the check
+        with open(gate, 'w') as f:
+            f.write('down\n')
+        pop('up')
+        time.sleep(1.0)   # five gate intervals
+        assert state() == (False, 'up', 'yes')
+        with open(gate, 'w') as f:
+            f.write('up\n')
+        _wait(lambda: state() == (True, 'up', 'yes'), 'announced once the gate is up')
+        # down across a restart: withdrawn from the start, on_announce not run
+        pop('down')
+        _wait(lambda: state()[0] is False, 'withdrawn by pop down')
+        _wait(lambda: open(events).read().split()[-1:] == ['withdraw'], 'on_withdraw ran')
+        before = announces()
+        assert srv.stop() == 0, srv.err.text()   # clean exit (no ASan report)
+        srv.start()
+        time.sleep(1.0)
+        assert state() == (False, 'down', 'no'), 'pop down lost for anycast across a restart'
+        assert announces() == before, open(events).read()
+        pop('auto')
+        _wait(lambda: state() == (True, 'auto', 'yes'), 'announced by pop auto')
+        _wait(lambda: announces() == before + 1, 'on_announce ran')
+        assert srv.stop() == 0, srv.err.text()
+    finally:
+        srv.cleanup()
+        shutil.rmtree(d, ignore_errors=True)
 
 
 def test_stats_json_counts():

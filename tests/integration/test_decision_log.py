@@ -10,9 +10,17 @@ identity lon1 = PoP lon) logging every steered answer. Checks:
     for known clients (country, PoP, nearest PoP, distances, scope);
   - sample 0.1 logs about a tenth;
   - an unwritable path is a config error naming it;
-  - `steerdns compare` reads the log.
+  - `steerdns compare` reads the log;
+  - PoP health event lines: `ctl pop lon down` / `auto` give exactly one
+    down and one up line for lon, stamped between the wall-clock times
+    around each command (+ 1 s), none for iad, and lon's clients answered
+    by the next PoP of their list between the two lines; a PoP whose file
+    check fails at once is logged down right after start (and again at the
+    top of a rotated file) and up when its file says so; the anycast
+    gate's self check (anycast-self) is logged as this server's own PoP.
 """
 
+import datetime
 import json
 import os
 import select
@@ -48,11 +56,11 @@ def zone():
         '  static: { A: 192.0.2.80 }']) + '\n'
 
 
-def start(sample=1.0, workers=2):
-    conf = (H.geo_config_yaml([CITY], POPS, fallback=['iad', 'lon']).replace(
+def start(sample=1.0, workers=2, checks=None, anycast=None, extra=''):
+    conf = (H.geo_config_yaml([CITY], POPS, fallback=['iad', 'lon'], checks=checks).replace(
                 "  lon: { ", "  lon: { identity: lon1, ") +
-            'anycast: { ipv4: %s, linger: 0 }\n' % ANY4 +
-            'decision_log: { path: decisions.jsonl, sample: %s }\n' % sample)
+            (anycast or 'anycast: { ipv4: %s, linger: 0 }\n' % ANY4) +
+            'decision_log: { path: decisions.jsonl, sample: %s }\n' % sample + extra)
     s = H.Steerdns(BIN, [('dl.test.yaml', zone())], server={'identity': 'lon1', 'workers': workers},
                    extra_config=conf)
     s.start()
@@ -335,3 +343,162 @@ def test_unwritable_after_privilege_drop_fails_before_ready():
         assert 'ready' not in err, 'the server said ready before failing:\n' + err
     finally:
         d.cleanup()
+
+
+# --- PoP health event lines ---
+
+def ts_of(rec):
+    """A line's ts (RFC 3339, UTC, milliseconds) as unix seconds."""
+    t = datetime.datetime.strptime(rec['ts'], '%Y-%m-%dT%H:%M:%S.%fZ')
+    return t.replace(tzinfo=datetime.timezone.utc).timestamp()
+
+
+def events(recs):
+    """The event lines, checked against formats.md's key order and types."""
+    out = [r for r in recs if 'event' in r]
+    for r in out:
+        assert list(r.keys()) == ['ts', 'server', 'event', 'pop', 'state'], r
+        assert r['event'] == 'health' and r['state'] in ('up', 'down', 'drain'), r
+        assert len(r['ts']) == 24 and r['ts'].endswith('Z'), r
+    return out
+
+
+def wait_events(path, pred, timeout=5.0):
+    """The event lines of path once pred(events) holds (or at timeout)."""
+    deadline = time.monotonic() + timeout
+    while True:
+        ev = events(read_lines(path))
+        if pred(ev) or time.monotonic() > deadline:
+            return ev
+        time.sleep(0.05)
+
+
+def within(rec, lo, hi, slack=1.0):
+    """rec's ts lies in [lo, hi + slack]: after the wall-clock time taken
+    before the cause, at most the drain tick plus scheduling after the
+    time taken after it (the log cuts ts to the millisecond)."""
+    t = ts_of(rec)
+    assert lo - 0.001 <= t <= hi + slack, (rec, lo, hi)
+
+
+def ctl(s, *args):
+    r = subprocess.run([BIN, 'ctl', '-c', s.config] + list(args), capture_output=True,
+                       timeout=30)
+    assert r.returncode == 0, (args, r.stdout, r.stderr)
+
+
+def test_ctl_pop_down_up_events():
+    s = start(extra='control: { socket: ctl.sock, state: admin-state }\n')
+    client = KNOWN[0]                  # 81.2.69.142, London in the test DB
+    model = H.GeoModel([(p[0], p[1], p[2]) for p in POPS], fallback=['iad', 'lon'])
+    order = list(model.decision(H.MMDB(CITY).lookup(client)[0]))
+    assert order[0] == 'lon', order
+    other = [p for p in order if p != 'lon'][0]
+    addr = {p[0]: p[3][0] for p in POPS}
+
+    def ask(n):
+        for _ in range(n):
+            m = s.query('geo.dl.test', 'A', options=[H.ecs_option(client, 32)])
+            assert m.answer, m
+            yield m.answer[0][4]
+
+    assert set(ask(5)) == {addr['lon']}
+    t0 = time.time()
+    ctl(s, 'pop', 'lon', 'down')
+    t1 = time.time()
+    # the writer polls the slots on its drain tick (50 ms): the down line
+    # may come that long after the change, so ask once it surely has
+    time.sleep(0.5)
+    assert set(ask(10)) == {addr[other]}
+    t2 = time.time()
+    ctl(s, 'pop', 'lon', 'auto')
+    t3 = time.time()
+    time.sleep(1.2)                    # past the up line, then lon again
+    assert set(ask(5)) == {addr['lon']}
+    wait_count([s.log], 22)
+    recs = read_lines(s.log)
+    ev = events(recs)
+    assert [(e['pop'], e['state'], e['server']) for e in ev] == \
+        [('lon', 'down', 'lon1'), ('lon', 'up', 'lon1')], ev
+    down, up = ev
+    within(down, t0, t1)
+    within(up, t2, t3)
+    print('  down line %.0f ms, up line %.0f ms after their ctl command returned' %
+          ((ts_of(down) - t1) * 1000, (ts_of(up) - t3) * 1000))
+    # the answers for this client, by where they fall against the two lines
+    mine = [r for r in recs if 'event' not in r and r['ecs'] == '%s/32' % client]
+    before = [r['pop'] for r in mine if ts_of(r) < ts_of(down)]
+    between = [r['pop'] for r in mine if ts_of(down) <= ts_of(r) <= ts_of(up)]
+    after = [r['pop'] for r in mine if ts_of(r) > ts_of(up)]
+    assert before == ['lon'] * 5 and between == [other] * 10 and after == ['lon'] * 5, \
+        (before, between, after)
+
+
+def test_pop_down_at_start_and_rotation():
+    """iad's file check reads a file that is not there: down at once."""
+    t_start = time.time()
+    # relative: resolved against the config's directory
+    s = start(checks={'iad': '{type: file, file: iad.state, interval: 0.2}'})
+    state = os.path.join(s.dir, 'iad.state')
+    # start() returns once the server answers: the down line comes within
+    # a drain tick of the first check
+    t_ready = time.time()
+    ev = wait_events(s.log, lambda e: len(e) >= 1)
+    assert [(e['pop'], e['state']) for e in ev] == [('iad', 'down')], ev
+    within(ev[0], t_start, t_ready)
+    # logrotate renames the file: the new one says again that iad is down
+    os.rename(s.log, s.log + '.1')
+    ev2 = wait_events(s.log, lambda e: len(e) >= 1, timeout=4)
+    assert [(e['pop'], e['state']) for e in ev2] == [('iad', 'down')], ev2
+    # the file says up: one up line
+    t0 = time.time()
+    with open(state, 'w') as f:
+        f.write('up\n')
+    t1 = time.time()
+    ev2 = wait_events(s.log, lambda e: len(e) >= 2)
+    assert [(e['pop'], e['state']) for e in ev2] == [('iad', 'down'), ('iad', 'up')], ev2
+    within(ev2[1], t0, t1, slack=0.2 + 1.0)   # the check's interval, then the tick
+    assert [(e['pop'], e['state']) for e in events(read_lines(s.log + '.1'))] == \
+        [('iad', 'down')]
+
+
+def anycast_gate(qname):
+    """anycast with the gate's self check; on_announce makes the announcer
+    run without BGP peers (so no root)."""
+    return ('anycast:\n  ipv4: %s\n  linger: 0\n  on_announce: "true"\n'
+            '  on_withdraw: "true"\n  health:\n    self_check: { name: %s, type: A }\n'
+            '    interval: 0.5\n    fast_interval: 0.5\n    rise: 3\n    fall: 1\n' % (ANY4, qname))
+
+
+def test_anycast_self_events():
+    """The gate's self check is reported as this server's own PoP (lon:
+    identity lon1), as anycast answer lines carry it: down at start (the
+    gate is down until the check has risen), up once risen, down when a
+    reload points it at a name that does not exist."""
+    t_start = time.time()
+    s = start(anycast=anycast_gate('static.dl.test'))
+    ev = wait_events(s.log, lambda e: len(e) >= 2, timeout=8)
+    assert [(e['pop'], e['state']) for e in ev] == [('lon', 'down'), ('lon', 'up')], ev
+    within(ev[0], t_start, time.time())
+    # the self check answers at once; rise 3 at 0.5 s: up ~1 s after down
+    assert 0.7 <= ts_of(ev[1]) - ts_of(ev[0]) <= 3.0, ev
+    m = s.query('any.dl.test', 'A')
+    assert m.answer and m.answer[0][4] == ANY4, m
+    with open(s.config) as f:
+        text = f.read()
+    with open(s.config, 'w') as f:
+        f.write(text.replace('name: static.dl.test', 'name: nx.dl.test'))
+    t0 = time.time()
+    s.proc.send_signal(signal.SIGHUP)
+    ev = wait_events(s.log, lambda e: len(e) >= 3, timeout=5)
+    t1 = time.time()
+    assert [(e['pop'], e['state']) for e in ev] == \
+        [('lon', 'down'), ('lon', 'up'), ('lon', 'down')], ev
+    within(ev[2], t0, t1, slack=0)
+    time.sleep(0.3)
+    assert len(events(read_lines(s.log))) == 3
+    # anycast answers keep coming from this server's own PoP meanwhile
+    s.query('any.dl.test', 'A')
+    time.sleep(0.3)
+    last = [r for r in read_lines(s.log) if 'event' not in r][-1]
+    assert last['method'] == 'anycast' and last['pop'] == 'lon', last

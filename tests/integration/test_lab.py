@@ -10,6 +10,12 @@ eu PoP with SIGTERM once and brings it back. Asserted:
     but the one behind the planted detour (ap2 -> us);
   - failover under loose physical bounds: anycast < hold + 3 s; GeoDNS <
     detection + TTL + 3 s; every method back after the restart;
+  - the failover windows `steerdns compare` finds in the servers' own
+    decision logs agree with the lab's clocks and pollers: eu's window
+    opens after the kill (at pop-eu's drain line) and no later than GeoDNS
+    answered elsewhere, GeoDNS's last answer with eu came before its
+    pollers saw another PoP, pop-eu's last anycast answer within the
+    SIGTERM linger; no PoP logs its own self check;
   - nothing left behind: no lab namespace, veth or process.
 SKIPs with the reason when not root, no `ip netns`, or bird/unbound/perl's
 MaxMind::DB::Writer is missing. Budget: under 3 minutes (about 15 s here).

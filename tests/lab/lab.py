@@ -24,6 +24,7 @@ harness.py (DNS encode/decode, steerdns config helpers).
 """
 
 import argparse
+import calendar
 import json
 import os
 import re
@@ -330,7 +331,19 @@ def zone_text():
                            static=(('static', S.STATIC_ADDR),))
 
 
-def pop_conf(region):
+def pops_section(check=None):
+    """The `pops:` section: every server knows the PoPs (the GeoDNS server
+    to steer, a PoP to name itself, by identity, in its decision log)."""
+    out = ['pops:']
+    for r in S.REGION_ORDER:
+        lat, lon = S.REGIONS[r]['location']
+        out.append('  %s: { location: [%r, %r], ipv4: [%s], identity: %s%s }' % (
+            r, lat, lon, S.POPS[r]['addr'], S.POPS[r]['identity'],
+            ', check: %s' % check if check else ''))
+    return out
+
+
+def pop_conf(region, decision_log=None, db_path=None):
     reg, pop = S.REGIONS[region], S.POPS[region]
     h = S.POP_HEALTH
     listen = ['%s:53' % a for a in (pop['addr'], S.ANYCAST, '127.0.0.1')]
@@ -357,7 +370,10 @@ def pop_conf(region):
         '    fast_interval: %s' % h['fast_interval'],
         '    rise: %d' % h['rise'],
         '    fall: %d' % h['fall'],
-        '  linger: %s' % S.POP_LINGER]) + '\n'
+        '  linger: %s' % S.POP_LINGER] +
+        (['decision_log: { path: %s }' % H.yaml_str(decision_log),
+          'geoip:', '  databases: [%s]' % H.yaml_str(db_path), '  schema: maxmind'] +
+         pops_section() if decision_log else [])) + '\n'
 
 
 def geo_conf(db_path, decision_log=None):
@@ -370,15 +386,11 @@ def geo_conf(db_path, decision_log=None):
            '  identity: %s' % g['identity'],
            '  workers: 1',
            'zones:', '  - lab.test.yaml',
-           'geoip:', '  databases: [%s]' % H.yaml_str(db_path), '  schema: maxmind',
-           'pops:']
-    for r in S.REGION_ORDER:
-        lat, lon = S.REGIONS[r]['location']
-        out.append('  %s: { location: [%r, %r], ipv4: [%s], identity: %s, check: %s }' % (
-            r, lat, lon, S.POPS[r]['addr'], S.POPS[r]['identity'], check))
+           'geoip:', '  databases: [%s]' % H.yaml_str(db_path), '  schema: maxmind'] + \
+        pops_section(check)
     out.append('ecs: { trust: all, scope: { ipv4: {min: 0, max: 24}, ipv6: {min: 0, max: 56} } }')
     if decision_log:
-        out.append('decision_log: %s' % H.yaml_str(decision_log))
+        out.append('decision_log: { path: %s }' % H.yaml_str(decision_log))
     return '\n'.join(out) + '\n'
 
 
@@ -422,6 +434,11 @@ class Lab:
         self.geodns = None
         self.resolvers = {}
         self.db = os.path.join(outdir, 'lab.mmdb')
+
+    def dlog(self, name):
+        """The decision log of steerdns `name` (failover windows are read
+        from them by `compare` after the failovers)."""
+        return os.path.join(self.out, 'decisions-%s.jsonl' % name)
 
     # -- building
     def netns(self, role):
@@ -482,10 +499,10 @@ class Lab:
             PIDS.add(b.p.pid)
         for r in S.REGION_ORDER:
             self.pops[r] = NsSteerdns(self.bin, self.topo, self.ns['pop-' + r], zone_text(),
-                                      pop_conf(r), self.out, 'pop-' + r)
+                                      pop_conf(r, self.dlog('pop-' + r), self.db), self.out, 'pop-' + r)
             self.pops[r].start()
         self.geodns = NsSteerdns(self.bin, self.topo, self.ns['geodns'], zone_text(),
-                                 geo_conf(self.db), self.out, 'geodns')
+                                 geo_conf(self.db, self.dlog('geodns')), self.out, 'geodns')
         self.geodns.start()
         for res in S.RESOLVERS:
             self.resolvers[res['name']] = Unbound(self.topo, self.ns[res['name']], res,
@@ -544,7 +561,9 @@ class Lab:
         return self._nsid(c, timeout)[1]
 
     def _nsid(self, c, timeout):
-        q = H.build_query('id.server', 'TXT', qclass='CH', options=[(H.OPT_NSID, b'')])
+        # The steered name, not id.server: the answer is then a steered one,
+        # in the PoP's decision log (compare times the failover from it).
+        q = H.build_query(S.GEO_NAME, 'A', options=[(H.OPT_NSID, b'')])
         raw = N.udp_exchange(self.ns['c-' + c['name']], S.ANYCAST, 53, q, timeout)
         m = H.decode(raw) if raw is not None else None
         return m, N.nsid_of(m)
@@ -644,15 +663,38 @@ class Lab:
             'geodns via ' + plain: lambda c: self.geo_pop(c, plain, 0.1),
             'geodns direct': lambda c: self.geo_pop(c, None, 0.1),
         }
+        stop = threading.Event()
+        steady = threading.Thread(target=self._steady, args=(stop,), daemon=True)
+        steady.start()
+        try:
+            return self._failover(kind, region, clients, pop, methods, stop)
+        finally:
+            stop.set()
+            steady.join(5)
+
+    def _steady(self, stop):
+        """Steady traffic from every client while a failover runs, as real
+        users keep asking: GeoDNS directly with the client's /24 as ECS and
+        the anycast address, each client every ~0.1 s. Their answers fill
+        the decision logs that `compare` finds the failover windows in
+        (a PoP the pollers stop asking would otherwise fall silent)."""
+        while not stop.is_set():
+            for c in S.CLIENTS:
+                self.geo_pop(c, None, 0.1)
+                self._nsid(c, 0.05)
+            stop.wait(0.1)
+
+    def _failover(self, kind, region, clients, pop, methods, stop):
+        stop.wait(1.5)   # steady traffic first: busy runs before the kill
         before = {(m, c['name']): fn(c) for m, fn in methods.items() for c in clients}
         sig = getattr(signal, kind)
-        t0 = time.monotonic()
+        t0, kill_wall = time.monotonic(), time.time()
         pop.signal(sig)
         away = self._race(methods, clients, lambda v: v is not None and v != region, t0,
                           limit=S.BGP_HOLD + 12, before=before)
         # Back: restart the process (or SIGCONT a frozen one).
         if kind == 'SIGSTOP':
-            t1 = time.monotonic()
+            t1, back_wall = time.monotonic(), time.time()
             pop.signal(signal.SIGCONT)
         else:
             rc = pop.proc.wait(S.POP_LINGER + 5)
@@ -660,12 +702,30 @@ class Lab:
                 # Graceful: withdraw, linger, exit 0 (and no sanitizer report).
                 assert rc == 0, 'pop-%s exited %s on SIGTERM:\n%s' % (region, rc, pop.tail())
             check_sanitizer(pop)
-            t1 = time.monotonic()
+            t1, back_wall = time.monotonic(), time.time()
             pop.start()
             PIDS.add(pop.proc.pid)
         back = self._race(methods, clients, lambda v: v == region, t1, limit=20, before=before)
         self.converge()
-        return {'kind': kind, 'before': before, 'away': away, 'back': back}
+        stop.wait(1.5)   # and after: the PoP is back in the answers
+        return {'kind': kind, 'before': before, 'away': away, 'back': back,
+                'kill_wall': kill_wall, 'back_wall': back_wall}
+
+    def failover_windows(self):
+        """`steerdns compare` on every server's decision log: the failover
+        windows it finds (gap 1 s: the pollers ask every 20 ms)."""
+        logs = sorted(os.path.join(self.out, f) for f in os.listdir(self.out)
+                      if f.startswith('decisions-') and f.endswith('.jsonl'))
+        js = os.path.join(self.out, 'failover.json')
+        r = subprocess.run([self.bin, 'compare', '-c', os.path.join(self.out, 'geodns.yaml'),
+                            '--min-samples', '1', '--failover-gap', '1', '--json', js] + logs,
+                           capture_output=True, text=True, timeout=60)
+        assert r.returncode == 0, 'compare on the decision logs failed %d: %s' % (
+            r.returncode, r.stderr)
+        with open(os.path.join(self.out, 'failover-report.txt'), 'w') as f:
+            f.write(r.stdout)
+        with open(js) as f:
+            return r.stdout, json.load(f)['failover']
 
     def _race(self, methods, clients, done, t0, limit, before):
         """Poll every (method, client) in its own thread until done(value);
@@ -866,7 +926,7 @@ def run(binary, short=True, outdir=None):
     outdir = outdir or tempfile.mkdtemp(prefix='steerdns-lab-')
     os.makedirs(outdir, exist_ok=True)
     for f in os.listdir(outdir):
-        if f.startswith('probe-') and f.endswith('.jsonl'):
+        if f.startswith(('probe-', 'decisions-')) and f.endswith('.jsonl'):
             os.unlink(os.path.join(outdir, f))
     clean_stale()
     lab = Lab(binary, outdir)
@@ -913,6 +973,16 @@ def run(binary, short=True, outdir=None):
             results.append(r)
         result.update(failover=results, bounds=bounds,
                       failover_table=failover_table(results, bounds))
+        text, fo = lab.failover_windows()
+        result.update(failover_windows=fo,
+                      failover_text=text.split('\nfailover windows')[1].split('\n\n')[0])
+        check_failover_windows(fo, results)
+        for r in S.REGION_ORDER:
+            # Each PoP's self check asks its own unicast address (first in
+            # listen): health checks, not clients, so not in its log.
+            with open(lab.dlog('pop-' + r)) as f:
+                own = [l for l in f if '"resolver":"%s"' % S.POPS[r]['addr'] in l]
+            assert not own, 'pop-%s logged its own self check: %s' % (r, own[:2])
         for r in results:
             for m, v in r['away'].items():
                 if v == 'n/a':
@@ -967,6 +1037,45 @@ def check_compare(rep, exp):
             name, g['confusion']['cells'], cells)
 
 
+def check_failover_windows(fo, results):
+    """compare's failover windows, from the servers' own decision logs,
+    against the lab's clocks and pollers (an independent measurement): for
+    each kill, a window for the failed PoP reported by the health lines
+    that opens after the kill and no later than GeoDNS answered another PoP
+    to the direct pollers (the line is written within 50 ms of the state
+    change that changed the answers), closes after the restart; GeoDNS's
+    last answer with the PoP came before its pollers saw another one, and
+    the anycast PoP's last answer before it exited or froze (within the
+    SIGTERM linger)."""
+    region, slack = S.FAIL_REGION, 0.15
+    wins = [w for w in fo['windows'] if w['pop'] == region and w['source'] == 'reported']
+
+    def wall(t):
+        return calendar.timegm(time.strptime(t[:19], '%Y-%m-%dT%H:%M:%S')) + float(t[19:-1] or 0)
+    for r in results:
+        kill = r['kill_wall']
+        mine = [w for w in wins if kill - slack <= wall(w['start']) <= r['back_wall']]
+        assert len(mine) == 1, '%s: reported windows of %s after the kill at %.3f: %s' % (
+            r['kind'], region, kill, json.dumps(fo, indent=1)[:3000])
+        w = mine[0]
+        start = wall(w['start'])
+        direct = r['away']['geodns direct']
+        assert start - kill <= direct + slack, '%s: window opens %.3f s after the kill, GeoDNS ' \
+            'answered elsewhere after %.3f s' % (r['kind'], start - kill, direct)
+        assert w['end'] is not None and wall(w['end']) >= r['back_wall'] - slack, (r['kind'], w)
+        g = w['methods'].get('geodns-ecs')
+        assert g and g['status'] == 'stopped', (r['kind'], w)
+        assert wall(g['last']) - kill <= direct + slack, '%s: last GeoDNS answer with %s ' \
+            '%.3f s after the kill, its pollers saw another PoP at %.3f s' % (
+                r['kind'], region, wall(g['last']) - kill, direct)
+        a = w['methods'].get('anycast')
+        if a is not None:
+            assert a['status'] == 'stopped', (r['kind'], w)
+            bound = S.POP_LINGER if r['kind'] == 'SIGTERM' else 0
+            assert wall(a['last']) - kill <= bound + slack, '%s: anycast answered from %s ' \
+                '%.3f s after the kill' % (r['kind'], region, wall(a['last']) - kill)
+
+
 def summary(result):
     lines = ['', '=' * 78, 'steerdns lab: GeoDNS and anycast side by side',
              'ground truth: the nearest PoP by great-circle distance from the lab coordinates',
@@ -976,6 +1085,9 @@ def summary(result):
         lines += ['== Failover: pop-%s killed; seconds until every %s client reaches another PoP '
                   '(bound in parentheses), then back after the restart' % (S.FAIL_REGION, S.FAIL_REGION),
                   result['failover_table'], '']
+    if 'failover_text' in result:
+        lines += ['== Failover windows found by `steerdns compare --failover-gap 1` in the servers\' '
+                  'decision logs', 'failover windows' + result['failover_text'], '']
     lines += ['HTML report: %s' % result['html'],
               'leftovers after teardown: %s' % (', '.join(result['leftovers']) or 'none'),
               '=' * 78]

@@ -485,8 +485,9 @@ START_TEST(ok_bgp_defaults)
 	ck_assert(!b->graceful_restart);
 	ck_assert_int_eq(b->v4.family, 0);
 	ck_assert_int_eq(b->v6.family, AF_INET6);
-	ck_assert_uint_eq(b->backoff_min_ms, BGP_BACKOFF_MIN_DEFAULT);
-	ck_assert_uint_eq(b->backoff_max_ms, BGP_BACKOFF_MAX_DEFAULT);
+	/* README: backoff {min: 1, max: 60} seconds */
+	ck_assert_uint_eq(b->backoff_min_ms, 1000);
+	ck_assert_uint_eq(b->backoff_max_ms, 60000);
 	const struct bgp_peer_conf *p = &b->peers[0];
 	ck_assert_str_eq(p->name, "2001:db8::2");
 	ck_assert_uint_eq(ntohs(((const struct sockaddr_in6 *)&p->addr)->sin6_port), 179);

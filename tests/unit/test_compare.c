@@ -606,6 +606,66 @@ START_TEST(observations_fold)
 }
 END_TEST
 
+/* Failover runs against their definition, computed here by brute force:
+ * the sorted answer times split wherever two neighbours are more than the
+ * gap apart. Answers go in shuffled, in pieces folded separately and then
+ * merged (as partial files do), and the result must not depend on it. */
+START_TEST(failover_runs_are_components)
+{
+	enum { N = 400 };
+	int64_t t[N], s[N];
+	uint32_t seed = 12345;
+	for (int trial = 0; trial < 50; trial++) {
+		int64_t gap = 1 + trial % 7;
+		for (int i = 0; i < N; i++) {
+			seed = seed * 1103515245u + 12345u;
+			/* Clustered: gaps both under and over the threshold. */
+			t[i] = (int64_t)((seed >> 8) % (N * (1 + trial % 4)));
+		}
+		memcpy(s, t, sizeof(t));
+		for (int i = 1; i < N; i++)   /* insertion sort */
+			for (int j = i; j > 0 && s[j - 1] > s[j]; j--) {
+				int64_t x = s[j];
+				s[j] = s[j - 1];
+				s[j - 1] = x;
+			}
+		struct cmp_ctx *a = cmp_ctx_new(&geo, NULL, errf), *b = cmp_ctx_new(&geo, NULL, errf);
+		a->gap_ms = b->gap_ms = gap;
+		/* a: one answer at a time, in the shuffled order; b: two halves
+		 * folded apart, then b's second half added to it run by run. */
+		struct cmp_ctx *h = cmp_ctx_new(&geo, NULL, errf);
+		h->gap_ms = gap;
+		for (int i = 0; i < N; i++) {
+			ck_assert_int_eq(cmp_presence_add(a, CG_ANYCAST, 1, t[i], t[i], 1), 0);
+			ck_assert_int_eq(cmp_presence_add(i % 2 ? h : b, CG_ANYCAST, 1, t[i], t[i], 1), 0);
+		}
+		const struct cmp_runs *hr = &h->runs[CG_ANYCAST * 3 + 1];
+		for (size_t k = hr->n; k-- > 0;)   /* backwards: not in time order */
+			ck_assert_int_eq(cmp_presence_add(b, CG_ANYCAST, 1, hr->r[k].first, hr->r[k].last,
+			                                  hr->r[k].n),
+			                 0);
+		for (int v = 0; v < 2; v++) {
+			const struct cmp_runs *r = &(v ? b : a)->runs[CG_ANYCAST * 3 + 1];
+			size_t k = 0, start = 0;
+			for (size_t i = 1; i <= N; i++) {
+				if (i < N && s[i] - s[i - 1] <= gap)
+					continue;
+				ck_assert_uint_lt(k, r->n);
+				ck_assert_int_eq(r->r[k].first, s[start]);
+				ck_assert_int_eq(r->r[k].last, s[i - 1]);
+				ck_assert_uint_eq(r->r[k].n, i - start);
+				k++;
+				start = i;
+			}
+			ck_assert_uint_eq(k, r->n);
+		}
+		cmp_ctx_free(a);
+		cmp_ctx_free(b);
+		cmp_ctx_free(h);
+	}
+}
+END_TEST
+
 static Suite *make_suite(void)
 {
 	Suite *s = suite_create("compare");
@@ -621,6 +681,7 @@ static Suite *make_suite(void)
 	tcase_add_test(tc, atlas_array_join);
 	tcase_add_test(tc, decision_scanner_matches_jansson);
 	tcase_add_test(tc, observations_fold);
+	tcase_add_test(tc, failover_runs_are_components);
 	suite_add_tcase(s, tc);
 	return s;
 }

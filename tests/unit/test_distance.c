@@ -1,6 +1,7 @@
 /*
  * test_distance.c: haversine distances against known city pairs, PoP
- * ranking (order, ties, distances), and the ISO 3166 table (complete,
+ * ranking (order, ties, distances), the nearest of a distance list (the
+ * first of equals), and the ISO 3166 table (complete,
  * sorted, sane continents and centroids, case-insensitive lookup).
  */
 #include <check.h>
@@ -88,6 +89,22 @@ START_TEST(rank_many_without_buffer)
 }
 END_TEST
 
+START_TEST(nearest_first_of_equals)
+{
+	const double d[] = { 3.0, 1.0, 2.0, 1.0, 0.5, 0.5 };
+	ck_assert_uint_eq(geo_nearest(d, 1), 0);
+	ck_assert_uint_eq(geo_nearest(d, 4), 1);   /* 1.0 twice: the first */
+	ck_assert_uint_eq(geo_nearest(d, 6), 4);
+	/* geo_distances fills what geo_distance_km gives, point by point. */
+	const struct geo_point pops[] = { { FRA_LAT, FRA_LON }, { IAD_LAT, IAD_LON } };
+	double got[2];
+	geo_distances(48.8566, 2.3522, pops, 2, got);
+	ck_assert(got[0] == geo_distance_km(48.8566, 2.3522, FRA_LAT, FRA_LON));
+	ck_assert(got[1] == geo_distance_km(48.8566, 2.3522, IAD_LAT, IAD_LON));
+	ck_assert_uint_eq(geo_nearest(got, 2), 0);
+}
+END_TEST
+
 START_TEST(iso_table_complete_and_sane)
 {
 	size_t n;
@@ -142,6 +159,7 @@ static Suite *make_suite(void)
 	tcase_add_test(tc, haversine_known_pairs);
 	tcase_add_test(tc, rank_orders_and_keeps_ties);
 	tcase_add_test(tc, rank_many_without_buffer);
+	tcase_add_test(tc, nearest_first_of_equals);
 	tcase_add_test(tc, iso_table_complete_and_sane);
 	tcase_add_test(tc, iso_lookup);
 	suite_add_tcase(s, tc);

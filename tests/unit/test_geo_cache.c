@@ -4,7 +4,8 @@
  * every test DB (MaxMind's four, City with an ASN overlay and CIDR/ASN
  * rules, the generated flat DBs): node arrays equal node for node, every
  * location equal, the PoP lists and rule table equal, and lookups equal on
- * the first address of every decision network and on random addresses.
+ * the first address of every decision network and on random addresses,
+ * the nearest PoP and its distance per location equal.
  * Through geo_compile_prev() with a cache dir: the first compile writes the
  * file, the next load reads it; another policy is not served from it.
  * Untrusted file: single-byte changes (every byte of the first 4 KiB,
@@ -121,6 +122,9 @@ static void same_core(const struct geo_compiled *a, const struct geo_core *b)
 		                 a->list_len[d] * sizeof(*a->lists)) == 0);
 	}
 	ck_assert(memcmp(a->loc_rule, b->loc_rule, a->n_locs * sizeof(*a->loc_rule)) == 0);
+	ck_assert(memcmp(a->loc_nearest, b->loc_nearest, a->n_locs * sizeof(*a->loc_nearest)) == 0);
+	ck_assert(memcmp(a->loc_nearest_km, b->loc_nearest_km,
+	                 a->n_locs * sizeof(*a->loc_nearest_km)) == 0);
 	same_trie(&a->tree->t, a->tree->root, &b->tree->t, b->tree->root);
 	same_trie(&a->loc_tree->t, a->loc_tree->root, &b->loc_tree->t, b->loc_tree->root);
 	ck_assert_uint_eq(geotree_nlocations(a->loc_tree), geotree_nlocations(b->loc_tree));
@@ -251,7 +255,11 @@ static void use_core(const struct geo_core *c)
 		REQUIRE(d < c->n_lists && s <= 128, "decision %u of %u", d, c->n_lists);
 		for (unsigned k = 0; k < c->list_len[d]; k++)
 			REQUIRE(c->lists[c->list_off[d] + k] < c->n_pops, "PoP index out of range");
-		(void)geotree_location(c->loc_tree, geotree_lookup(c->loc_tree, a, &s));
+		uint32_t id = geotree_lookup(c->loc_tree, a, &s);
+		bool located = geotree_location(c->loc_tree, id)->coords != GEO_COORD_NONE;
+		REQUIRE(located ? c->loc_nearest[id] < c->n_pops && c->loc_nearest_km[id] >= 0
+		                : c->loc_nearest[id] == GEO_NEAREST_NONE,
+		        "nearest PoP of location %u: %u", id, c->loc_nearest[id]);
 	}
 	ck_assert_uint_lt(c->fallback_list, c->n_lists);
 }

@@ -1,17 +1,20 @@
 /*
  * test_health_sync.c: common/health*.c beyond the network probes: the
  * state registry's slots, invalid check configs skipped, state files
- * edited on disk (up/drain/down, missing at start), sync across
+ * edited on disk (up/drain/down, missing at start), re-read only when
+ * their stat (inode, size, mtime) changed, sync across
  * "reloads" keeping unchanged checks and their state, and the change
  * callback's record. Runs on a real libevent loop; the helpers are in
  * health_test_util.h, the tcp/http/dns checks in test_health.c.
  */
 #include <check.h>
 #include <arpa/inet.h>
+#include <fcntl.h>
 #include <netinet/in.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <event2/event.h>
@@ -144,6 +147,100 @@ START_TEST(file_states)
 }
 END_TEST
 
+/* Set path's mtime to mtime (atime left alone). */
+static void set_mtime(const char *path, struct timespec mtime)
+{
+	struct timespec ts[2] = { { .tv_nsec = UTIME_OMIT }, mtime };
+	ck_assert_int_eq(utimensat(AT_FDCWD, path, ts, 0), 0);
+}
+
+static struct stat stat_of(const char *path)
+{
+	struct stat st;
+	ck_assert_int_eq(stat(path, &st), 0);
+	return st;
+}
+
+static bool same_mtime(const struct stat *a, const struct stat *b)
+{
+	return a->st_mtim.tv_sec == b->st_mtim.tv_sec && a->st_mtim.tv_nsec == b->st_mtim.tv_nsec;
+}
+
+/*
+ * health.h: a file check re-reads its file only when its stat (inode,
+ * size, mtime) changed, not on every interval. So new text written under
+ * the same inode, size and mtime is not seen, however many intervals
+ * pass; a change of the mtime alone, of the size alone or of the inode
+ * alone (a file renamed over it) makes the next tick read it. Each step
+ * first checks with stat() that the file changed exactly as meant.
+ */
+START_TEST(file_reread_only_on_stat_change)
+{
+	struct event_base *base = event_base_new();
+	struct health_checker *hc = health_checker_new(base);
+	char dir[] = "/tmp/steerdns-health-XXXXXX", path[64], next[64];
+	int calls = 0;
+
+	ck_assert_ptr_nonnull(mkdtemp(dir));
+	snprintf(path, sizeof(path), "%s/state", dir);
+	snprintf(next, sizeof(next), "%s/state.new", dir);
+	write_file(path, "down");
+	health_checker_on_change(hc, record_change, &calls);
+	struct check_conf c = { .type = CHECK_FILE, .file = path, .interval_ms = I_FILE };
+	sync1(hc, "t-reread", &c);
+	wait_state(base, "t-reread", HEALTH_DOWN, 3 * I_FILE);
+
+	/* Same inode (rewritten in place), same size (4 bytes), mtime put
+	 * back: "up  " is never read. */
+	struct stat was = stat_of(path);
+	write_file(path, "up  ");
+	set_mtime(path, was.st_mtim);
+	struct stat now = stat_of(path);
+	ck_assert(now.st_ino == was.st_ino && now.st_size == was.st_size && same_mtime(&now, &was));
+	run_for(base, 3 * I_FILE);
+	ck_assert_int_eq(health_check_get("t-reread"), HEALTH_DOWN);
+	ck_assert_int_eq(calls, 1);
+
+	/* Touched: the mtime alone moves (one second on), the text is read. */
+	struct timespec later = { was.st_mtim.tv_sec + 1, was.st_mtim.tv_nsec };
+	set_mtime(path, later);
+	now = stat_of(path);
+	ck_assert(now.st_ino == was.st_ino && now.st_size == was.st_size && !same_mtime(&now, &was));
+	ck_assert_int_le(wait_state(base, "t-reread", HEALTH_UP, 3 * I_FILE), I_FILE + 30);
+
+	/* The size alone: "drain" (5 bytes) in place, mtime put back. */
+	was = stat_of(path);
+	write_file(path, "drain");
+	set_mtime(path, was.st_mtim);
+	now = stat_of(path);
+	ck_assert(now.st_ino == was.st_ino && now.st_size == was.st_size + 1 && same_mtime(&now, &was));
+	ck_assert_int_le(wait_state(base, "t-reread", HEALTH_DRAIN, 3 * I_FILE), I_FILE + 30);
+
+	/* The inode alone: another file of 5 bytes with the same mtime
+	 * renamed over it (as a deploy script replaces a file). */
+	was = stat_of(path);
+	write_file(next, "down ");
+	set_mtime(next, was.st_mtim);
+	ck_assert_int_eq(rename(next, path), 0);
+	now = stat_of(path);
+	ck_assert(now.st_ino != was.st_ino && now.st_size == was.st_size && same_mtime(&now, &was));
+	ck_assert_int_le(wait_state(base, "t-reread", HEALTH_DOWN, 3 * I_FILE), I_FILE + 30);
+
+	/* Left alone: nothing more happens. */
+	run_for(base, 3 * I_FILE);
+	ck_assert_int_eq(calls, 4);
+	assert_change(0, "t-reread", HEALTH_UP, HEALTH_DOWN);   /* slots start up */
+	assert_change(1, "t-reread", HEALTH_DOWN, HEALTH_UP);
+	assert_change(2, "t-reread", HEALTH_UP, HEALTH_DRAIN);
+	assert_change(3, "t-reread", HEALTH_DRAIN, HEALTH_DOWN);
+
+	health_checker_free(hc);
+	unlink(path);
+	rmdir(dir);
+	event_base_free(base);
+}
+END_TEST
+
 START_TEST(file_missing_at_start)
 {
 	struct event_base *base = event_base_new();
@@ -248,6 +345,7 @@ static Suite *make_suite(void)
 	tcase_add_test(tc, registry_slots);
 	tcase_add_test(tc, invalid_confs_skipped);
 	tcase_add_test(tc, file_states);
+	tcase_add_test(tc, file_reread_only_on_stat_change);
 	tcase_add_test(tc, file_missing_at_start);
 	tcase_add_test(tc, sync_keeps_unchanged);
 	suite_add_tcase(s, tc);

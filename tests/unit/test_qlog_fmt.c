@@ -10,17 +10,28 @@
 #include <string.h>
 
 #include "common/dname.h"
+#include "common/health.h"
 #include "common/qlog.h"
 
 static char line[QLOG_LINE_MAX];
 
-static const char *fmt(const struct qlog_rec *r)
+/* line holds n bytes that must end in the newline: cut it off. */
+static const char *one_line(size_t n)
 {
-	size_t n = qlog_format(r, line, sizeof(line));
 	ck_assert_uint_gt(n, 0);
 	ck_assert_int_eq(line[n - 1], '\n');
 	line[n - 1] = 0;
 	return line;
+}
+
+static const char *fmt(const struct qlog_rec *r)
+{
+	return one_line(qlog_format(r, line, sizeof(line)));
+}
+
+static const char *fmt_event(const struct qlog_event *ev)
+{
+	return one_line(qlog_format_event(ev, line, sizeof(line)));
 }
 
 static void v6(uint8_t out[16], const uint16_t w[8])
@@ -116,12 +127,46 @@ START_TEST(ipv6_text)
 }
 END_TEST
 
+/* PoP health event lines (compare/formats.md "Decision log"): the keys in
+ * their order, ts and server as answer lines write them. */
+START_TEST(health_event)
+{
+	static struct qlog_event ev;
+	memset(&ev, 0, sizeof(ev));
+	ev.ts_ms = 1795860010050;   /* 2026-11-28T10:00:10.050Z */
+	strcpy(ev.server, "fra1");
+	strcpy(ev.pop, "fra");
+	ev.state = HEALTH_DOWN;
+	ck_assert_str_eq(fmt_event(&ev), "{\"ts\":\"2026-11-28T10:00:10.050Z\",\"server\":\"fra1\","
+	                                 "\"event\":\"health\",\"pop\":\"fra\",\"state\":\"down\"}");
+	ev.state = HEALTH_UP;
+	ck_assert_str_eq(fmt_event(&ev), "{\"ts\":\"2026-11-28T10:00:10.050Z\",\"server\":\"fra1\","
+	                                 "\"event\":\"health\",\"pop\":\"fra\",\"state\":\"up\"}");
+	/* An identity with a quote, a backslash and control bytes; a PoP
+	 * name with a quote; the ms of a second's first millisecond. */
+	ev.ts_ms = 7;
+	strcpy(ev.server, "a\"b\\c\x01\x1f\x7f");
+	strcpy(ev.pop, "p\"q");
+	ev.state = HEALTH_DRAIN;
+	ck_assert_str_eq(fmt_event(&ev),
+	                 "{\"ts\":\"1970-01-01T00:00:00.007Z\",\"server\":\"a\\\"b\\\\c\\u0001\\u001f\\u007f\","
+	                 "\"event\":\"health\",\"pop\":\"p\\\"q\",\"state\":\"drain\"}");
+	/* No identity: null, as in answer lines. */
+	ev.server[0] = 0;
+	ck_assert_str_eq(fmt_event(&ev), "{\"ts\":\"1970-01-01T00:00:00.007Z\",\"server\":null,"
+	                                 "\"event\":\"health\",\"pop\":\"p\\\"q\",\"state\":\"drain\"}");
+	/* A buffer below QLOG_LINE_MAX is refused, as for answer lines. */
+	ck_assert_uint_eq(qlog_format_event(&ev, line, QLOG_LINE_MAX - 1), 0);
+}
+END_TEST
+
 static Suite *make_suite(void)
 {
 	Suite *s = suite_create("qlog_fmt");
 	TCase *tc = tcase_create("qlog_fmt");
 	tcase_add_test(tc, full_line);
 	tcase_add_test(tc, ipv6_text);
+	tcase_add_test(tc, health_event);
 	suite_add_tcase(s, tc);
 	return s;
 }
