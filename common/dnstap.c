@@ -17,12 +17,18 @@
  */
 #include "common/dnstap.h"
 
+#include <errno.h>
+#include <fcntl.h>
 #include <fstrm.h>
+#include <limits.h>
 #include <netinet/in.h>
+#include <pthread.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/uio.h>
+#include <unistd.h>
 
 #include "common/arena.h"
 #include "common/conf_schema.h"
@@ -34,128 +40,237 @@
 
 /* ---- encoder ------------------------------------------------------------ */
 
-static size_t put_varint(uint8_t *p, uint64_t v)
+/* Every field number here is under 16, so every key is one byte. Wire
+ * types: 0 varint, 2 length-delimited, 5 fixed32. */
+#define KEY(field, wt) ((uint8_t)((field) << 3 | (wt)))
+
+static inline size_t varint_len(uint64_t v)
 {
-	size_t n = 0;
+	size_t n = 1;
 	while (v >= 0x80) {
-		p[n++] = (uint8_t)(v | 0x80);
+		v >>= 7;
+		n++;
+	}
+	return n;
+}
+
+static inline uint8_t *put_varint(uint8_t *p, uint64_t v)
+{
+	while (v >= 0x80) {
+		*p++ = (uint8_t)(v | 0x80);
 		v >>= 7;
 	}
-	p[n++] = (uint8_t)v;
-	return n;
+	*p++ = (uint8_t)v;
+	return p;
 }
 
-/* Wire types: 0 varint, 2 length-delimited, 5 fixed32. */
-static size_t put_key(uint8_t *p, unsigned field, unsigned wt)
+static inline uint8_t *put_uint(uint8_t *p, unsigned field, uint64_t v)
 {
-	return put_varint(p, (uint64_t)field << 3 | wt);
+	*p++ = KEY(field, 0);
+	return put_varint(p, v);
 }
 
-static size_t put_bytes(uint8_t *p, unsigned field, const void *b, size_t len)
+static inline uint8_t *put_bytes(uint8_t *p, unsigned field, const void *b, size_t len)
 {
-	size_t n = put_key(p, field, 2);
-	n += put_varint(p + n, len);
-	memcpy(p + n, b, len);
-	return n + len;
+	*p++ = KEY(field, 2);
+	p = put_varint(p, len);
+	memcpy(p, b, len);
+	return p + len;
 }
 
-static size_t put_uint(uint8_t *p, unsigned field, uint64_t v)
+static inline uint8_t *put_fixed32(uint8_t *p, unsigned field, uint32_t v)
 {
-	size_t n = put_key(p, field, 0);
-	return n + put_varint(p + n, v);
-}
-
-static size_t put_fixed32(uint8_t *p, unsigned field, uint32_t v)
-{
-	size_t n = put_key(p, field, 5);
+	*p++ = KEY(field, 5);
 	for (int i = 0; i < 4; i++)
-		p[n++] = (uint8_t)(v >> (8 * i));
-	return n;
+		*p++ = (uint8_t)(v >> (8 * i));
+	return p;
 }
 
-static size_t put_str(uint8_t *p, unsigned field, const char *s)
+size_t dnstap_head(const char *identity, const char *version, uint8_t *buf)
 {
-	if (!s || !s[0])
-		return 0;
-	return put_bytes(p, field, s, strnlen(s, DNSTAP_STR_MAX));
+	uint8_t *p = buf;
+	if (identity && identity[0])
+		p = put_bytes(p, 1, identity, strnlen(identity, DNSTAP_STR_MAX));
+	if (version && version[0])
+		p = put_bytes(p, 2, version, strnlen(version, DNSTAP_STR_MAX));
+	return (size_t)(p - buf);
 }
 
-/* The Message body (without its own key and length). */
-static size_t encode_message(const struct dnstap_msg *m, uint8_t *p)
+/* v in decimal into out (12 bytes); returns its length. */
+static size_t put_dec(char *out, int v)
 {
-	size_t n = put_uint(p, 1, (uint64_t)m->type);
+	char rev[10];
+	size_t n = 0, k = 0;
+	unsigned u = v < 0 ? 0u - (unsigned)v : (unsigned)v;
+	do {
+		rev[n++] = (char)('0' + u % 10);
+		u /= 10;
+	} while (u);
+	if (v < 0)
+		out[k++] = '-';
+	while (n)
+		out[k++] = rev[--n];
+	return k;
+}
+
+static inline uint8_t *put_str(uint8_t *p, const char *s, size_t len)
+{
+	if (len)                /* s may be NULL then */
+		memcpy(p, s, len);
+	return p + len;
+}
+
+/* The `extra` field (3): "method=M arm=A pop=P scope=S" (dnstap.h). Its
+ * length is known before it is written; a PoP name that would make it
+ * longer than DNSTAP_EXTRA_MAX is cut. */
+#define LIT(p, s) put_str(p, s, sizeof(s) - 1)
+static uint8_t *put_extra(uint8_t *p, const struct dnstap_extra *x)
+{
+	size_t lm = x->method ? strnlen(x->method, 16) : 0;
+	size_t la = x->arm ? strnlen(x->arm, 16) : 0;
+	char num[12];
+	size_t ln = put_dec(num, x->scope);
+	size_t len = sizeof("method= arm= pop= scope=") - 1 + lm + la + ln;
+	size_t lp = x->pop ? strnlen(x->pop, DNSTAP_EXTRA_MAX - len) : 0;
+	*p++ = KEY(3, 2);
+	p = put_varint(p, len + lp);
+	p = LIT(p, "method=");
+	p = put_str(p, x->method, lm);
+	p = LIT(p, " arm=");
+	p = put_str(p, x->arm, la);
+	p = LIT(p, " pop=");
+	p = put_str(p, x->pop, lp);
+	p = LIT(p, " scope=");
+	return put_str(p, num, ln);
+}
+
+/* A time's seconds (field 8 or 12): a 5-byte varint that changes once a
+ * second, so each thread keeps the last one encoded. */
+static __thread uint64_t t_sec;
+static __thread uint8_t t_sec_enc[10];
+static __thread size_t t_sec_len;
+
+static inline uint8_t *put_sec(uint8_t *p, unsigned field, uint64_t sec)
+{
+	if (__builtin_expect(sec != t_sec || !t_sec_len, 0)) {
+		t_sec = sec;
+		t_sec_len = (size_t)(put_varint(t_sec_enc, sec) - t_sec_enc);
+	}
+	*p++ = KEY(field, 0);
+	/* All 10 bytes, a fixed-size copy: MESSAGE_FIXED_MAX counts 10 for
+	 * each, and what lies past the varint is written over next. */
+	memcpy(p, t_sec_enc, sizeof(t_sec_enc));
+	return p + t_sec_len;
+}
+
+/* The Message body (without its own key and length): at most 68 bytes
+ * besides the two DNS messages (keys, 18 of address, varints). */
+#define MESSAGE_FIXED_MAX 68
+
+static uint8_t *encode_message(const struct dnstap_msg *m, uint8_t *p)
+{
+	p = put_uint(p, 1, (uint64_t)m->type);
 	if (m->peer && m->peer->sa_family == AF_INET) {
 		const struct sockaddr_in *s4 = (const struct sockaddr_in *)m->peer;
-		n += put_uint(p + n, 2, 1);
-		n += put_uint(p + n, 3, m->tcp ? 2 : 1);
-		n += put_bytes(p + n, 4, &s4->sin_addr, 4);
-		n += put_uint(p + n, 6, ntohs(s4->sin_port));
+		p = put_uint(p, 2, 1);
+		p = put_uint(p, 3, m->tcp ? 2 : 1);
+		p = put_bytes(p, 4, &s4->sin_addr, 4);
+		p = put_uint(p, 6, ntohs(s4->sin_port));
 	} else if (m->peer && m->peer->sa_family == AF_INET6) {
 		const struct sockaddr_in6 *s6 = (const struct sockaddr_in6 *)m->peer;
-		n += put_uint(p + n, 2, 2);
-		n += put_uint(p + n, 3, m->tcp ? 2 : 1);
-		n += put_bytes(p + n, 4, &s6->sin6_addr, 16);
-		n += put_uint(p + n, 6, ntohs(s6->sin6_port));
+		p = put_uint(p, 2, 2);
+		p = put_uint(p, 3, m->tcp ? 2 : 1);
+		p = put_bytes(p, 4, &s6->sin6_addr, 16);
+		p = put_uint(p, 6, ntohs(s6->sin6_port));
 	}
-	n += put_uint(p + n, 8, (uint64_t)m->qtime.tv_sec);
-	n += put_fixed32(p + n, 9, (uint32_t)m->qtime.tv_nsec);
+	p = put_sec(p, 8, (uint64_t)m->qtime.tv_sec);
+	p = put_fixed32(p, 9, (uint32_t)m->qtime.tv_nsec);
 	if (m->query && m->qlen)
-		n += put_bytes(p + n, 10, m->query, m->qlen);
+		p = put_bytes(p, 10, m->query, m->qlen);
 	if (m->type == DNSTAP_AUTH_RESPONSE) {
-		n += put_uint(p + n, 12, (uint64_t)m->rtime.tv_sec);
-		n += put_fixed32(p + n, 13, (uint32_t)m->rtime.tv_nsec);
+		p = put_sec(p, 12, (uint64_t)m->rtime.tv_sec);
+		p = put_fixed32(p, 13, (uint32_t)m->rtime.tv_nsec);
 		if (m->response && m->rlen)
-			n += put_bytes(p + n, 14, m->response, m->rlen);
+			p = put_bytes(p, 14, m->response, m->rlen);
 	}
-	return n;
+	return p;
 }
 
 size_t dnstap_encode(const struct dnstap_msg *m, uint8_t *buf, size_t cap)
 {
 	if (cap < DNSTAP_ENC_MAX(m))
 		return 0;
-	size_t n = put_str(buf, 1, m->identity);
-	n += put_str(buf + n, 2, m->version);
-	n += put_str(buf + n, 3, m->extra);
-	/* Message: its length first, so encode it past a 3-byte gap (its
-	 * body is under 2^21 bytes) and move it down to fit. */
-	uint8_t *body = buf + n + 1 + 3;
-	size_t blen = encode_message(m, body);
-	size_t k = put_key(buf + n, 14, 2);
-	k += put_varint(buf + n + k, blen);
-	memmove(buf + n + k, body, blen);
-	n += k + blen;
-	n += put_uint(buf + n, 15, 1);
-	return n;
-}
-
-size_t dnstap_extra(const struct steer_outcome *o, char *buf, size_t cap)
-{
-	int n = snprintf(buf, cap, "method=%s arm=%s pop=%s scope=%d", o->method ? o->method : "",
-	                 o->arm ? o->arm : "", o->pop_name ? o->pop_name : "", o->scope);
-	if (n < 0)
-		return 0;
-	return (size_t)n < cap ? (size_t)n : cap - 1;
+	uint8_t *p = put_str(buf, (const char *)m->head, m->head_len);
+	if (m->extra)
+		p = put_extra(p, m->extra);
+	/* Message: its length comes first. Encode the body past room for the
+	 * length its bound needs; when the actual length is shorter by a byte
+	 * (bodies just under 128 or 16384 bytes), move the body down. */
+	size_t room = varint_len(m->qlen + m->rlen + MESSAGE_FIXED_MAX);
+	*p++ = KEY(14, 2);
+	uint8_t *body = p + room;
+	size_t blen = (size_t)(encode_message(m, body) - body);
+	p = put_varint(p, blen);
+	if (p != body)
+		memmove(p, body, blen);
+	p = put_uint(p + blen, 15, 1);
+	return (size_t)(p - buf);
 }
 
 /* ---- the output: one fstrm I/O thread, a queue per answering thread ---- */
 
-#define DNSTAP_QUEUES 256     /* threads that may log: workers, TCP threads */
-#define DNSTAP_QUEUE_SIZE 4096 /* messages per queue (a power of two) */
+/*
+ * Each answering thread encodes its messages into a ring of its own and
+ * hands fstrm a pointer into it (fstrm_iothr_submit's buffer with
+ * ring_release as its free function): no malloc per message, and frames
+ * lie one after another in memory. fstrm's I/O thread releases a
+ * queue's buffers in the order they were submitted (it writes and frees
+ * each queue's entries in order, also when the output is closed or at
+ * destroy), so a ring needs only its tail: the end of the last frame
+ * released. Each frame is preceded by its end position (8 bytes). A
+ * frame that finds the ring full is malloc'd instead (and freed by fstrm).
+ */
+#define DNSTAP_RING (1u << 20)     /* bytes per thread: 4 of the largest message fit */
+#define DNSTAP_QUEUE_SIZE 4096     /* messages per queue (a power of two) */
+/* Queued messages that wake the I/O thread (fstrm signals it when a
+ * queue's free space falls to the notify threshold). Until then it
+ * sleeps up to its 1 s flush timeout. A batch this large also leaves no
+ * window for a lost wakeup: the thread cannot have gone to sleep on an
+ * empty queue while 512 messages were queued. */
+#define DNSTAP_WAKE 512
+#define DNSTAP_MAX_QUEUES 1024
+
+struct ring {
+	uint8_t *base;
+	uint64_t head;                       /* next byte to reserve: its thread only */
+	uint64_t tail_seen;                  /* tail when its thread last read it */
+	struct fstrm_iothr_queue *q;
+	_Alignas(64) _Atomic uint64_t tail;  /* released up to here (the I/O thread) */
+};
 
 static _Atomic(struct fstrm_iothr *) g_iothr;
 static _Atomic uint64_t g_dropped;
+/* The rings handed out, freed by dnstap_close once fstrm is done with
+ * them; g_gen counts the outputs started, so a thread that outlives one
+ * takes a new ring from the next. */
+static pthread_mutex_t g_rings_lock = PTHREAD_MUTEX_INITIALIZER;
+static struct ring *g_rings[DNSTAP_MAX_QUEUES];
+static size_t g_nrings;
+static _Atomic unsigned g_gen;
 
-/* Per thread: its input queue, and the steered decision of the answer
- * being written (dnstap_note), consumed by dnstap_log. */
-static __thread struct fstrm_iothr_queue *t_queue;
-static __thread bool t_no_queue;
+/* Per thread: its ring (and queue), and the steered decision of the
+ * answer being written (dnstap_note), consumed by dnstap_log. */
+static __thread struct ring *t_ring;
+static __thread unsigned t_gen;
 static __thread bool t_noted;
-static __thread char t_extra[256];
+static __thread struct dnstap_extra t_extra;
 
 void dnstap_note(const struct steer_outcome *o)
 {
-	dnstap_extra(o, t_extra, sizeof(t_extra));
+	t_extra.method = o->method;
+	t_extra.arm = o->arm;
+	t_extra.pop = o->pop_name;
+	t_extra.scope = o->scope;
 	t_noted = true;
 }
 
@@ -169,21 +284,96 @@ static void drop(void)
 	atomic_fetch_add_explicit(&g_dropped, 1, memory_order_relaxed);
 }
 
-static void submit(struct fstrm_iothr *io, const struct dnstap_msg *m)
+/* This thread's ring, made on its first message of this output. NULL
+ * (and a warning, once) when every queue is taken. */
+static struct ring *ring_new(struct fstrm_iothr *io, unsigned gen)
 {
-	/* A few hundred bytes to 4 KB: malloc's thread cache, not mmap. */
+	t_gen = gen;
+	t_ring = NULL;
+	struct fstrm_iothr_queue *q = fstrm_iothr_get_input_queue(io);
+	struct ring *r = q ? calloc(1, sizeof(*r)) : NULL;
+	if (r)
+		r->base = malloc(DNSTAP_RING);
+	pthread_mutex_lock(&g_rings_lock);
+	bool kept = r && r->base && g_nrings < DNSTAP_MAX_QUEUES;
+	if (kept)
+		g_rings[g_nrings++] = r;
+	pthread_mutex_unlock(&g_rings_lock);
+	if (!kept) {
+		if (r)
+			free(r->base);
+		free(r);
+		log_warn("dnstap", "no output queue for this thread; its queries are not logged");
+		return NULL;
+	}
+	r->q = q;
+	t_ring = r;
+	return r;
+}
+
+/* fstrm's free function: the frame at data is written (or discarded),
+ * and so is every frame before it. */
+static void ring_release(void *data, void *ring)
+{
+	struct ring *r = ring;
+	uint64_t end;
+	memcpy(&end, (const uint8_t *)data - 8, 8);
+	atomic_store_explicit(&r->tail, end, memory_order_release);
+}
+
+/* Room in r for a frame of up to cap bytes (after its 8-byte end), or
+ * NULL; *hp: the ring position of its end header. */
+static uint8_t *ring_reserve(struct ring *r, size_t cap, uint64_t *hp)
+{
+	size_t need = (8 + cap + 7) & ~(size_t)7;
+	uint64_t h = r->head;
+	size_t at = (size_t)(h & (DNSTAP_RING - 1));
+	if (at + need > DNSTAP_RING) {
+		h += DNSTAP_RING - at;   /* no room before the end: start over at 0 */
+		at = 0;
+	}
+	/* The tail is read (a cache line the I/O thread writes) only when
+	 * the last one read leaves too little room. */
+	if (h + need - r->tail_seen > DNSTAP_RING) {
+		r->tail_seen = atomic_load_explicit(&r->tail, memory_order_acquire);
+		if (h + need - r->tail_seen > DNSTAP_RING)
+			return NULL;
+	}
+	*hp = h;
+	return r->base + at + 8;
+}
+
+static void submit(struct fstrm_iothr *io, struct ring *r, const struct dnstap_msg *m)
+{
 	size_t cap = DNSTAP_ENC_MAX(m);
-	uint8_t *buf = malloc(cap);
-	if (!buf) {
-		drop();
+	uint64_t h;
+	uint8_t *frame = ring_reserve(r, cap, &h);
+	if (!frame) {
+		/* The ring is full: the I/O thread is behind, or large frames
+		 * (TCP answers of many KB) filled it before 512 messages woke
+		 * the thread. This one is malloc'd, fstrm frees it; only a
+		 * full queue drops. */
+		uint8_t *buf = malloc(cap);
+		if (!buf) {
+			drop();
+			return;
+		}
+		size_t len = dnstap_encode(m, buf, cap);
+		if (fstrm_iothr_submit(io, r->q, buf, len, fstrm_free_wrapper, NULL) !=
+		    fstrm_res_success) {
+			free(buf);
+			drop();
+		}
 		return;
 	}
-	size_t len = dnstap_encode(m, buf, cap);
-	/* fstrm frees buf with free() once written; on a full queue it is
-	 * still ours. */
-	if (fstrm_iothr_submit(io, t_queue, buf, len, fstrm_free_wrapper, NULL) !=
-	    fstrm_res_success) {
-		free(buf);
+	size_t len = dnstap_encode(m, frame, cap);
+	uint64_t end = h + ((8 + len + 7) & ~(uint64_t)7);
+	memcpy(frame - 8, &end, 8);
+	uint64_t old = r->head;
+	r->head = end;
+	/* A full queue leaves the frame ours: take it back. */
+	if (fstrm_iothr_submit(io, r->q, frame, len, ring_release, r) != fstrm_res_success) {
+		r->head = old;
 		drop();
 	}
 }
@@ -195,33 +385,126 @@ void dnstap_log(const struct dnstap_conf *dc, const struct sockaddr *peer, bool 
 	bool noted = t_noted;
 	t_noted = false;
 	struct fstrm_iothr *io = atomic_load_explicit(&g_iothr, memory_order_acquire);
-	if (!io || t_no_queue)
+	if (!io)
 		return;
-	if (!t_queue) {
-		t_queue = fstrm_iothr_get_input_queue(io);
-		if (!t_queue) {
-			t_no_queue = true;  /* more threads than queues: logged once */
-			log_warn("dnstap", "no input queue left for this thread; its "
-			                           "queries are not logged");
-			return;
-		}
-	}
+	unsigned gen = atomic_load_explicit(&g_gen, memory_order_relaxed);
+	struct ring *r = t_ring;
+	if (__builtin_expect(t_gen != gen, 0))
+		r = ring_new(io, gen);
+	if (!r)
+		return;   /* no queue was left for this thread */
 	struct dnstap_msg m = {
-		.identity = dc->identity, .version = dc->version, .peer = peer, .tcp = tcp,
+		.head = dc->head, .head_len = dc->head_len, .peer = peer, .tcp = tcp,
 		.qtime = *qtime, .query = req, .qlen = reqlen,
 	};
 	if (dc->log_queries) {
 		m.type = DNSTAP_AUTH_QUERY;
-		submit(io, &m);
+		submit(io, r, &m);
 	}
 	if (dc->log_responses && resplen) {
 		m.type = DNSTAP_AUTH_RESPONSE;
-		m.extra = noted ? t_extra : NULL;
+		m.extra = noted ? &t_extra : NULL;
 		clock_gettime(CLOCK_REALTIME, &m.rtime);
 		m.response = resp;
 		m.rlen = resplen;
-		submit(io, &m);
+		submit(io, r, &m);
 	}
+}
+
+/* ---- the file output ------------------------------------------------------ */
+
+/* fstrm's own file writer hands each frame and its length to fwrite, one
+ * call apiece; this one writes the I/O thread's whole batch (up to 128
+ * frames, 64 KB) with one writev. Opened as fstrm opens it: created or
+ * truncated, so a reopen after a write error starts a new, whole stream. */
+struct tap_file {
+	char *path;
+	int fd;
+};
+
+static fstrm_res tap_file_open(void *obj)
+{
+	struct tap_file *f = obj;
+	if (f->fd >= 0)
+		return fstrm_res_failure;
+	f->fd = open(f->path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0666);
+	return f->fd < 0 ? fstrm_res_failure : fstrm_res_success;
+}
+
+static fstrm_res tap_file_close(void *obj)
+{
+	struct tap_file *f = obj;
+	if (f->fd < 0)
+		return fstrm_res_failure;
+	int rc = close(f->fd);
+	f->fd = -1;
+	return rc == 0 ? fstrm_res_success : fstrm_res_failure;
+}
+
+static fstrm_res tap_file_write(void *obj, const struct iovec *iov, int iovcnt)
+{
+	struct tap_file *f = obj;
+	struct iovec cur;           /* the rest of a frame a short write cut */
+	cur.iov_len = 0;
+	while (iovcnt > 0 || cur.iov_len) {
+		ssize_t n = cur.iov_len ? write(f->fd, cur.iov_base, cur.iov_len)
+		                        : writev(f->fd, iov, iovcnt > IOV_MAX ? IOV_MAX : iovcnt);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0) {
+			tap_file_close(f);
+			return fstrm_res_failure;
+		}
+		size_t done = (size_t)n;
+		if (cur.iov_len) {
+			cur.iov_base = (uint8_t *)cur.iov_base + done;
+			cur.iov_len -= done;
+			continue;
+		}
+		while (iovcnt > 0 && done >= iov->iov_len) {
+			done -= iov->iov_len;
+			iov++;
+			iovcnt--;
+		}
+		if (done) {
+			cur.iov_base = (uint8_t *)iov->iov_base + done;
+			cur.iov_len = iov->iov_len - done;
+			iov++;
+			iovcnt--;
+		}
+	}
+	return fstrm_res_success;
+}
+
+static fstrm_res tap_file_destroy(void *obj)
+{
+	struct tap_file *f = obj;
+	if (f->fd >= 0)
+		close(f->fd);
+	free(f->path);
+	free(f);
+	return fstrm_res_success;
+}
+
+static struct fstrm_writer *tap_file_writer(const char *path,
+                                            const struct fstrm_writer_options *wopt)
+{
+	struct tap_file *f = calloc(1, sizeof(*f));
+	if (!f)
+		return NULL;
+	f->fd = -1;
+	f->path = strdup(path);
+	struct fstrm_rdwr *rw = f->path ? fstrm_rdwr_init(f) : NULL;
+	if (!rw) {
+		free(f->path);
+		free(f);
+		return NULL;
+	}
+	fstrm_rdwr_set_destroy(rw, tap_file_destroy);
+	fstrm_rdwr_set_open(rw, tap_file_open);
+	fstrm_rdwr_set_close(rw, tap_file_close);
+	fstrm_rdwr_set_write(rw, tap_file_write);
+	return fstrm_writer_init(wopt, &rw);
 }
 
 /* ---- the `dnstap:` section ---------------------------------------------- */
@@ -326,8 +609,13 @@ static int dnstap_load(const struct steer_load *l, yaml_node_t *const *v, char *
 static void dnstap_bind(struct config *cfg)
 {
 	struct dnstap_conf *c = (struct dnstap_conf *)cfg->dnstap;
-	if (c && !c->identity)
+	if (!c)
+		return;
+	if (!c->identity)
 		c->identity = cfg->server.identity;
+	uint8_t *head = arena_alloc(&cfg->arena, 2 * (DNSTAP_STR_MAX + 3));
+	c->head_len = dnstap_head(c->identity, c->version, head);
+	c->head = head;
 }
 
 /* Start the I/O thread on the output the config names. The output is
@@ -349,10 +637,7 @@ static int dnstap_start(const struct steer_runtime_env *env, const struct config
 	static const char ctype[] = "protobuf:dnstap.Dnstap";
 	fstrm_writer_options_add_content_type(wopt, ctype, sizeof(ctype) - 1);
 	if (c->file) {
-		struct fstrm_file_options *fo = fstrm_file_options_init();
-		fstrm_file_options_set_file_path(fo, c->file);
-		w = fstrm_file_writer_init(fo, wopt);
-		fstrm_file_options_destroy(&fo);
+		w = tap_file_writer(c->file, wopt);
 	} else {
 		struct fstrm_unix_writer_options *uo = fstrm_unix_writer_options_init();
 		fstrm_unix_writer_options_set_socket_path(uo, c->socket);
@@ -364,9 +649,21 @@ static int dnstap_start(const struct steer_runtime_env *env, const struct config
 		log_err("dnstap", "cannot open %s", c->file ? c->file : c->socket);
 		return -1;
 	}
+	/* One queue per answering thread (common/server.c: a TCP worker and
+	 * a UDP reader per listen address, per worker): fstrm's I/O thread
+	 * polls every queue in turn, used or not. A change of workers or
+	 * listen addresses takes a restart, as for the server. */
+	size_t nq = (size_t)(cfg->server.workers ? cfg->server.workers : 1) *
+	            (cfg->server.n_listen + 1);
+	if (nq > DNSTAP_MAX_QUEUES)
+		nq = DNSTAP_MAX_QUEUES;
 	struct fstrm_iothr_options *io = fstrm_iothr_options_init();
-	fstrm_iothr_options_set_num_input_queues(io, DNSTAP_QUEUES);
+	fstrm_iothr_options_set_num_input_queues(io, (unsigned)nq);
 	fstrm_iothr_options_set_input_queue_size(io, DNSTAP_QUEUE_SIZE);
+	fstrm_iothr_options_set_queue_notify_threshold(io, DNSTAP_QUEUE_SIZE - 1 - DNSTAP_WAKE);
+	/* Larger writes: up to 64 KB (its most) or 128 frames at a time. */
+	fstrm_iothr_options_set_buffer_hint(io, 65536);
+	fstrm_iothr_options_set_output_queue_size(io, 128);
 	struct fstrm_iothr *iothr = fstrm_iothr_init(io, &w);
 	fstrm_iothr_options_destroy(&io);
 	if (!iothr) {
@@ -379,6 +676,7 @@ static int dnstap_start(const struct steer_runtime_env *env, const struct config
 		r->file = c->file ? strdup(c->file) : NULL;
 		r->socket = c->socket ? strdup(c->socket) : NULL;
 	}
+	atomic_fetch_add_explicit(&g_gen, 1, memory_order_relaxed);
 	atomic_store_explicit(&g_iothr, iothr, memory_order_release);
 	log_info("dnstap", "writing to %s %s", c->file ? "file" : "socket",
 	        c->file ? c->file : c->socket);
@@ -427,6 +725,14 @@ void dnstap_close(void)
 	g_owned = NULL;
 	if (io)
 		fstrm_iothr_destroy(&io);  /* flushes what is queued */
+	/* fstrm has released every frame: the rings can go. */
+	pthread_mutex_lock(&g_rings_lock);
+	for (size_t i = 0; i < g_nrings; i++) {
+		free(g_rings[i]->base);
+		free(g_rings[i]);
+	}
+	g_nrings = 0;
+	pthread_mutex_unlock(&g_rings_lock);
 }
 
 const struct steer_module dnstap_module = {

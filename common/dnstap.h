@@ -4,9 +4,11 @@
  * thread to a file or a Unix socket (e.g. fstrm_capture).
  *
  * Writing never blocks an answer: each worker/reader thread gets its own
- * fstrm input queue the first time it logs (fstrm_iothr_get_input_queue);
- * fstrm_iothr_submit does not block, and a full queue drops the message
- * and counts it (steerdns_dnstap_dropped_total).
+ * fstrm input queue and frame ring (dnstap.c) the first time it logs;
+ * messages are encoded straight into the ring, fstrm_iothr_submit does
+ * not block, and a full queue drops the message and counts it
+ * (steerdns_dnstap_dropped_total). A file is written by our own fstrm
+ * writer (one writev per batch).
  *
  * The steering decision of a steered answer goes in the Dnstap `extra`
  * field as one line of space-separated key=value pairs, always in this
@@ -45,6 +47,10 @@ struct dnstap_conf {
 	const char *version;     /* default "steerdns VERSION" */
 	bool log_queries;
 	bool log_responses;
+	/* identity and version encoded once per config (dnstap_head): every
+	 * message starts with these bytes. */
+	const uint8_t *head;
+	size_t head_len;
 };
 
 extern const struct steer_module dnstap_module;
@@ -52,10 +58,19 @@ extern const struct steer_module dnstap_module;
 /* Message types (dnstap.proto Message.Type). */
 enum { DNSTAP_AUTH_QUERY = 1, DNSTAP_AUTH_RESPONSE = 2 };
 
+/* The steering decision of a steered answer (the `extra` line); strings
+ * borrowed from the config the answer was made with. */
+struct dnstap_extra {
+	const char *method, *arm, *pop;  /* NULL: written as "" */
+	int scope;
+};
+
 /* One message to encode; bytes are borrowed. */
 struct dnstap_msg {
 	int type;                        /* DNSTAP_AUTH_QUERY | DNSTAP_AUTH_RESPONSE */
-	const char *identity, *version, *extra;   /* NULL or "": left out */
+	const uint8_t *head;             /* dnstap_head's bytes (identity, version) */
+	size_t head_len;
+	const struct dnstap_extra *extra;  /* NULL: no `extra` field */
 	const struct sockaddr *peer;     /* NULL: no address, family or port */
 	bool tcp;
 	struct timespec qtime;
@@ -66,17 +81,22 @@ struct dnstap_msg {
 	size_t rlen;
 };
 
-/* Most bytes dnstap_encode writes for m: its two DNS messages, three
- * strings of at most DNSTAP_STR_MAX bytes and the fixed fields. */
-#define DNSTAP_STR_MAX 1024
-#define DNSTAP_ENC_MAX(m) ((m)->qlen + (m)->rlen + 3u * DNSTAP_STR_MAX + 256u)
+/* identity and version strings are at most this long (the config's limit). */
+#define DNSTAP_STR_MAX 255
+/* The `extra` line: three names and the scope; more is cut. */
+#define DNSTAP_EXTRA_MAX 255
+
+/* Encode the Dnstap identity and version fields (NULL or "": left out)
+ * into buf (at least 2 * (DNSTAP_STR_MAX + 3) bytes). Returns the length. */
+size_t dnstap_head(const char *identity, const char *version, uint8_t *buf);
+
+/* Most bytes dnstap_encode writes for m: its head and two DNS messages,
+ * the extra line and the fixed fields (under 128 bytes). */
+#define DNSTAP_ENC_MAX(m) ((m)->head_len + (m)->qlen + (m)->rlen + DNSTAP_EXTRA_MAX + 160u)
 
 /* Encode m as a serialized Dnstap protobuf into buf (cap at least
  * DNSTAP_ENC_MAX(m)). Returns the length, 0 when cap is short. */
 size_t dnstap_encode(const struct dnstap_msg *m, uint8_t *buf, size_t cap);
-
-/* Format the `extra` line of a steered answer into buf. */
-size_t dnstap_extra(const struct steer_outcome *o, char *buf, size_t cap);
 
 /* The answer path (common/query.c, common/steer_observe.h). */
 void dnstap_note(const struct steer_outcome *o);

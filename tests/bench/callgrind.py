@@ -95,10 +95,11 @@ def dump(pids, outdir, label):
     return total, files
 
 
-def measure_server(server, workloads, run_load, children_fn, passes, log):
+def measure_server(server, workloads, run_load, children_fn, passes, log, settle=0.0):
     """Start server (already given its valgrind prefix) and measure every workload.
 
-    run_load(server, wl) runs one fixed load and returns loadgen's result.
+    run_load(server, wl) runs one fixed load and returns loadgen's result;
+    settle seconds pass after it before the dump (work the server defers).
     Returns {'startup_s', 'idle_ir_per_s', 'idle': [...], 'runs': {wl: [...]}}
     or {'error': reason} when the server cannot run under valgrind.
     """
@@ -134,6 +135,7 @@ def measure_server(server, workloads, run_load, children_fn, passes, log):
             for wl in workloads:
                 t0 = time.monotonic()
                 res = run_load(server, wl)
+                time.sleep(settle)
                 ir, files = dump(pids, server.dir, '%s-pass%d' % (wl['name'], p + 1))
                 secs = time.monotonic() - t0
                 runs.setdefault(wl['name'], []).append({

@@ -38,6 +38,13 @@ SERVERS = []
 PROCS = []
 
 
+# TXT strings: `big` answers ~41 KB (TCP only; a 3-byte length in the
+# frame), `mid` ~900 bytes (fits UDP at 1232), so a few thousand answers
+# go round a thread's 1 MiB frame ring several times.
+BIG_TXT = ['big%03d-' % i + 'x' * 192 for i in range(200)]
+MID_TXT = ['mid%d-' % i + 'y' * 200 for i in range(4)]
+
+
 def zone():
     return '\n'.join([
         'origin: tap.test.', 'ttl: 3600',
@@ -45,7 +52,9 @@ def zone():
         'expire: 1209600, minimum: 300}',
         'records:', '  "@": { NS: [ns1] }', '  ns1: { A: 192.0.2.53 }',
         '  geo: { steer: { mode: geodns } }',
-        '  static: { A: 192.0.2.80 }']) + '\n'
+        '  static: { A: 192.0.2.80 }',
+        '  big: { TXT: [%s] }' % ', '.join(BIG_TXT),
+        '  mid: { TXT: [%s] }' % ', '.join(MID_TXT)]) + '\n'
 
 
 def start(dnstap_yaml, more=''):
@@ -55,6 +64,12 @@ def start(dnstap_yaml, more=''):
                    extra_config=conf)
     s.start()
     SERVERS.append(s)
+    # Modules start once the listeners answer (server_run): queries
+    # answered before the output is up are not logged.
+    for _ in range(200):
+        if 'dnstap: writing to' in s.err.since(0):
+            break
+        time.sleep(0.025)
     return s
 
 
@@ -164,6 +179,98 @@ def read_tap(path):
         if d['qname'] in OURS:
             msgs.append(d)
     return msgs
+
+
+def ldns_docs(path):
+    """dnstap-ldns -y of a whole file, one YAML document per frame."""
+    out = subprocess.run([H.tool('dnstap-ldns'), '-y', '-r', path], capture_output=True,
+                         text=True, timeout=120)
+    assert out.returncode == 0, 'dnstap-ldns failed: %s' % out.stderr
+    docs = [doc for doc in out.stdout.split('---\n') if doc.strip()]
+    assert len(docs) == len(frames(path)), '%d messages for %d frames' % (len(docs),
+                                                                        len(frames(path)))
+    return docs
+
+
+def response_txt(doc):
+    """(DNS id, TXT strings of the answer section) of an AUTH_RESPONSE's
+    response_message as dnstap-ldns prints it."""
+    resp = doc.split('response_message: |', 1)[1]
+    mm = re.search(r'id: (\d+)', resp)
+    ans = resp.split(';; ANSWER SECTION:', 1)[1].split(';; AUTHORITY SECTION:', 1)[0]
+    return int(mm.group(1)), re.findall(r'\tTXT\t"([^"]*)"', ans)
+
+
+def test_large_and_many_messages():
+    """80 TCP answers of 41 KB (more than a thread's 1 MiB ring holds
+    before the output thread wakes: the rest are malloc'd), then thousands
+    of ~1 KB answers: every frame decodes, each answer's TXT strings are
+    the zone's, and what is written plus what is dropped is exactly two
+    messages a query; the answers written are several times a ring."""
+    from test_decision_log import blast
+    mport = H.free_port(False)
+    s = start('{ file: tap.fstrm }', 'metrics: { listen: "127.0.0.1:%d" }\n' % mport)
+    nbig = 80        # 3.3 MB: more than the rings of both TCP threads hold
+    for i in range(nbig):
+        m = s.query('big.tap.test', 'TXT', qid=7 + i, tcp=True)
+        assert len(m.answer) == len(BIG_TXT), 'big: %d records' % len(m.answer)
+    n = 6000
+    pkts = [H.build_query('mid.tap.test', 'TXT', qid=10000 + i) for i in range(n)]
+    got, _ = blast(s.port, pkts, window=16, rate=4000)
+    assert got == n, 'only %d of %d answered' % (got, n)
+    dropped = scrape(mport, 'steerdns_dnstap_dropped_total')
+    s.stop()
+    path = os.path.join(s.dir, 'tap.fstrm')
+    big_ids = []
+    mid = mid_q = 0
+    ids = set()
+    for doc in ldns_docs(path):
+        if ';big.tap.test.' in doc and 'AUTH_RESPONSE' in doc:
+            qid, txt = response_txt(doc)
+            assert sorted(txt) == sorted(BIG_TXT), 'big answer %d: %d strings' % (qid, len(txt))
+            big_ids.append(qid)
+        elif ';mid.tap.test.' in doc and 'type: AUTH_RESPONSE' in doc:
+            qid, txt = response_txt(doc)
+            assert sorted(txt) == sorted(MID_TXT), 'mid answer %d: %s' % (qid, txt[:1])
+            assert 10000 <= qid < 10000 + n and qid not in ids, 'mid answer id %d' % qid
+            ids.add(qid)
+            mid += 1
+        elif ';mid.tap.test.' in doc:
+            mid_q += 1
+    assert sorted(big_ids) == list(range(7, 7 + nbig)), 'big answers logged: %s' % big_ids
+    assert mid + mid_q + dropped == 2 * n, '%d + %d written + %d dropped != %d' % (
+        mid, mid_q, dropped, 2 * n)
+    assert mid * len(''.join(MID_TXT)) > 3 << 20, 'only %d answers written' % mid
+
+
+def test_socket_reopen():
+    """fstrm_capture goes away under load (frames are discarded, their
+    ring space must come back) and a new one takes its socket: fstrm
+    reconnects, and the queries after that are all in the new capture."""
+    from test_decision_log import blast
+    d = tempfile.mkdtemp(prefix='steerdns-tap-')
+    p, sock, cap = capture(d)
+    s = start('{ socket: %s }' % sock)
+    time.sleep(0.5)
+    before = send_queries(s, 12)
+    time.sleep(1.5)   # written within fstrm's 1 s flush timeout
+    end_capture(p)
+    pkts = [H.build_query('mid.tap.test', 'TXT', qid=i) for i in range(3000)]
+    got, _ = blast(s.port, pkts, window=16)   # ~6 MB of frames with no reader
+    assert got == len(pkts), 'only %d of %d answered' % (got, len(pkts))
+    if os.path.exists(sock):
+        os.unlink(sock)
+    cap2 = os.path.join(d, 'captured2.fstrm')
+    p2 = subprocess.Popen([H.tool('fstrm_capture'), '-t', 'protobuf:dnstap.Dnstap', '-u', sock,
+                           '-w', cap2], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    PROCS.append(p2)
+    time.sleep(7)     # fstrm retries the output every 5 s
+    after = send_queries(s, 12, base=5000)
+    s.stop()
+    end_capture(p2)
+    check(read_tap(cap), before)
+    check(read_tap(cap2), after)
+    shutil.rmtree(d, ignore_errors=True)
 
 
 def parse_extra(text):
