@@ -59,7 +59,7 @@ TESTS_geodns  := test_geodb test_mmdb_record test_mmdb_record_dbs test_geotree t
 TESTS_anycast := test_bgp_msg test_bgp_session test_announcer test_query_edns
 TESTS_steer   := test_ab
 TESTS_server  := test_config test_geo_config test_anycast_config test_steer_method test_conf_schema
-TESTS_compare := test_compare test_probe_dns
+TESTS_compare := test_compare test_probe_dns test_cmp_untrusted
 # Extra libraries of a unit test: test_dnssec_keys checks our signatures
 # with OpenSSL's libcrypto, a second implementation beside libdnssec's GnuTLS.
 TEST_LIBS_test_dnssec_keys = $(shell pkg-config --libs libcrypto 2>/dev/null)

@@ -1,9 +1,11 @@
 /*
  * cmp_decision.c: decision-log lines (compare/formats.md): the rules that
  * turn one line into observations (cmp_decision_apply), and a scanner for
- * the fixed form steerdns writes (common/qlog_fmt.c: fixed key order, no
- * escapes in the values compare reads), which reads a line without
- * building a JSON tree. Anything else goes to jansson (cmp_rec_decision).
+ * the fixed form steerdns writes (common/qlog_fmt.c: fixed key order,
+ * strings of printable ASCII without escapes, numbers without exponents),
+ * which reads a line without building a JSON tree. Anything else goes to
+ * jansson (cmp_rec_decision), so that every line reads the same either
+ * way (tests/fuzz/fuzz_cmp_decision.c holds the scanner to that).
  */
 #include <math.h>
 #include <stdlib.h>
@@ -70,7 +72,13 @@ int cmp_decision_apply(struct cmp_ctx *c, const struct cmp_decision *d, char *wh
 	if (d->resolver) {
 		struct cmp_resolver rv = { .answers = 1, .ecs_present = d->ecs != NULL,
 		                           .geodns = !anycast, .ecs_used = !anycast && used };
-		snprintf(rv.addr, sizeof(rv.addr), "%s", d->resolver);
+		/* Cut to fit at a character boundary: a partial file saves
+		 * the name as a JSON string, which must be UTF-8. */
+		size_t n = strnlen(d->resolver, sizeof(rv.addr) - 1);
+		while (n && ((unsigned char)d->resolver[n] & 0xc0) == 0x80)
+			n--;
+		memcpy(rv.addr, d->resolver, n);
+		rv.addr[n] = 0;
 		if (cmp_resolver_add(c, &rv) < 0)
 			return WHY("out of memory");
 	}
@@ -119,6 +127,38 @@ struct val {
 	bool null, string;
 };
 
+/*
+ * The end of a number at p in the form qlog_format writes: RFC 8259's
+ * grammar without an exponent ("-"? int ("." digits)?), at most 18
+ * digits when it has no fraction (jansson reads those as json_int_t) and
+ * 64 bytes in all (no overflow to infinity). NULL for anything else,
+ * which the full parser reads, so that a line is accepted exactly when
+ * jansson accepts it.
+ */
+static char *number_end(char *p, char *end)
+{
+	char *q = p, *digits;
+	if (q < end && *q == '-')
+		q++;
+	digits = q;
+	while (q < end && *q >= '0' && *q <= '9')
+		q++;
+	if (q == digits || (*digits == '0' && q - digits > 1))
+		return NULL;
+	if (q < end && *q == '.') {
+		char *f = ++q;
+		while (q < end && *q >= '0' && *q <= '9')
+			q++;
+		if (q == f)
+			return NULL;
+	} else if (q - digits > 18) {
+		return NULL;
+	}
+	if (q - p > 64 || (q < end && (*q == 'e' || *q == 'E')))
+		return NULL;
+	return q;
+}
+
 int cmp_scan_decision(struct cmp_ctx *c, char *line, size_t len, char *why, size_t whylen)
 {
 	struct val v[K_N];
@@ -138,9 +178,12 @@ int cmp_scan_decision(struct cmp_ctx *c, char *line, size_t len, char *why, size
 		struct val *x = &v[k];
 		x->null = x->string = false;
 		if (*p == '"') {
-			/* A string without escapes (a backslash: the full parser). */
+			/* A string of printable ASCII (a backslash, a control
+			 * character or a byte of UTF-8, which jansson checks: the
+			 * full parser). */
 			char *q = ++p;
-			while (q < end && *q != '"' && *q != '\\')
+			while (q < end && *q != '"' && *q != '\\' && (unsigned char)*q >= 0x20 &&
+			       (unsigned char)*q < 0x80)
 				q++;
 			if (q == end || *q != '"')
 				return 2;
@@ -152,11 +195,8 @@ int cmp_scan_decision(struct cmp_ctx *c, char *line, size_t len, char *why, size
 			x->null = true;
 			p += 4;
 		} else {
-			char *q = p;
-			while (q < end && (*q == '-' || *q == '+' || *q == '.' || *q == 'e' ||
-			                   *q == 'E' || (*q >= '0' && *q <= '9')))
-				q++;
-			if (q == p)
+			char *q = number_end(p, end);
+			if (!q)
 				return 2;
 			x->start = p;
 			x->end = q;
@@ -179,6 +219,11 @@ int cmp_scan_decision(struct cmp_ctx *c, char *line, size_t len, char *why, size
 			return 2;
 	if ((!v[K_LAT].null && v[K_LAT].string) || (!v[K_LON].null && v[K_LON].string))
 		return 2;
+	/* jansson reads an integer as json_int_t: "-0" is 0, not strtod's
+	 * -0.0 (a coordinate without a fraction: the full parser). */
+	for (int k = K_LAT; k <= K_LON; k++)
+		if (!v[k].null && !memchr(v[k].start, '.', (size_t)(v[k].end - v[k].start)))
+			return 2;
 	struct cmp_decision d = { .ecs_used = -1 };
 	const char *ts = NULL;
 	const char **outs[] = { &ts, &d.method, &d.arm, &d.ecs, &d.client, &d.country, &d.continent,

@@ -50,6 +50,13 @@ static const struct {
 };
 #define N_COUNTS (sizeof(counts) / sizeof(counts[0]))
 
+/* The seconds of a time slot compare makes: those cmp_parse_ts can give,
+ * 0000-01-01T00:00:00Z to 9999-12-31T23:59:60Z. A slot outside is no
+ * slot compare made, and would make the series span more than its bins
+ * can (cmp_series_build allocates a bin per week of the span). */
+#define TS_MIN_S (-62167219200LL)
+#define TS_MAX_S 253402300800LL
+
 static size_t *count_at(struct cmp_ctx *c, size_t i)
 {
 	return (size_t *)((char *)c + counts[i].off);
@@ -97,7 +104,7 @@ static double get_num(const json_t *v, bool *ok)
 	return NAN;
 }
 
-/* A string as JSON (the paths are the only strings that may need it). */
+/* A string as JSON (null when it is not UTF-8). */
 static void put_str(FILE *o, const char *s)
 {
 	json_t *j = json_string(s);
@@ -105,6 +112,18 @@ static void put_str(FILE *o, const char *s)
 	fputs(t ? t : "null", o);
 	free(t);
 	json_decref(j);
+}
+
+/* A country or continent code: copied from an input, it may be any two
+ * bytes, a quote or a control character too (put_str then). */
+static void put_code(FILE *o, const char *s)
+{
+	for (const char *p = s; *p; p++)
+		if (*p < 0x20 || *p > 0x7e || *p == '"' || *p == '\\') {
+			put_str(o, s);
+			return;
+		}
+	fprintf(o, "\"%s\"", s);
 }
 
 int cmp_save_partial(const struct cmp_ctx *c, const char *path, char *err, size_t errlen)
@@ -144,8 +163,11 @@ int cmp_save_partial(const struct cmp_ctx *c, const char *path, char *err, size_
 		put_num(o, b->has_coords ? b->lat : NAN);
 		fputc(',', o);
 		put_num(o, b->has_coords ? b->lon : NAN);
-		fprintf(o, ",\"%s\",\"%s\",%llu,", b->country, b->continent,
-		        (unsigned long long)b->count);
+		fputc(',', o);
+		put_code(o, b->country);
+		fputc(',', o);
+		put_code(o, b->continent);
+		fprintf(o, ",%llu,", (unsigned long long)b->count);
 		if (b->client)
 			put_str(o, c->labels[b->client - 1]);
 		else
@@ -241,10 +263,12 @@ static int partial_file(struct cmp_ctx *c, const json_t *f, char *why, size_t wh
 		return WHY("partial file: bad file entry");
 	/* The same input reduced into several partials (an RTT CSV every
 	 * shard needs) is listed once; its rows only repeat, and the RTT
-	 * join takes the minimum per PoP anyway. */
+	 * join takes the minimum per PoP anyway. Formats compare as kept
+	 * (a name not known is "unknown", and saved so), or a file would
+	 * list fewer entries each time it is saved and read back. */
 	for (size_t i = 0; i < c->n_files; i++) {
 		const struct cmp_file *x = &c->files[i];
-		if (!strcmp(x->path, path) && !strcmp(x->format, format) &&
+		if (!strcmp(x->path, path) && !strcmp(x->format, cmp_format_name(format)) &&
 		    x->lines == (size_t)v[0] && x->records == (size_t)v[1] &&
 		    x->skipped == (size_t)v[2] && x->malformed == (size_t)v[3])
 			return 0;
@@ -341,7 +365,7 @@ int cmp_rec_partial(struct cmp_ctx *c, const json_t *rec, char *why, size_t whyl
 				return WHY("partial file: bad time slot");
 			x[i] = json_integer_value(e);
 		}
-		if (x[0] >= CG_N)
+		if (x[0] >= CG_N || x[1] < TS_MIN_S || x[1] > TS_MAX_S)
 			return WHY("partial file: bad time slot");
 		struct cmp_tslot t = { .group = (uint8_t)x[0], .sec = x[1], .samples = (uint64_t)x[2],
 		                       .rated = (uint64_t)x[3], .hits = (uint64_t)x[4],

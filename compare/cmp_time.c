@@ -44,8 +44,8 @@ int64_t cmp_parse_ts(const char *s)
 		for (; digits < 3; digits++)
 			ms *= 10;
 	}
-	if (*p != 'Z' || p[1] || tm.tm_mon > 11 || tm.tm_mday < 1 || tm.tm_mday > 31 ||
-	    tm.tm_hour > 23 || tm.tm_min > 59 || tm.tm_sec > 60)
+	if (*p != 'Z' || p[1] || tm.tm_mon < 0 || tm.tm_mon > 11 || tm.tm_mday < 1 ||
+	    tm.tm_mday > 31 || tm.tm_hour > 23 || tm.tm_min > 59 || tm.tm_sec > 60)
 		return CMP_NO_TS;
 	return (int64_t)timegm(&tm) * 1000 + ms;
 }
@@ -90,6 +90,17 @@ static struct cmp_tslot *slot(struct cmp_ctx *c, uint8_t g, int64_t sec)
 	return e;
 }
 
+/* a + b microseconds, held at the int64 limits: sums of an RTT CSV's
+ * absurd RTTs (any finite number) or of a hostile partial file's slots
+ * must not overflow (undefined behaviour). */
+static int64_t sum_us(int64_t a, int64_t b)
+{
+	int64_t s;
+	if (!__builtin_add_overflow(a, b, &s))
+		return s;
+	return b > 0 ? INT64_MAX : INT64_MIN;
+}
+
 int cmp_tslot_add(struct cmp_ctx *c, const struct cmp_tslot *add)
 {
 	struct cmp_tslot *e = slot(c, add->group, add->sec);
@@ -99,7 +110,7 @@ int cmp_tslot_add(struct cmp_ctx *c, const struct cmp_tslot *add)
 	e->rated += add->rated;
 	e->hits += add->hits;
 	e->n_lat += add->n_lat;
-	e->lat_sum_us += add->lat_sum_us;
+	e->lat_sum_us = sum_us(e->lat_sum_us, add->lat_sum_us);
 	return 0;
 }
 
@@ -170,6 +181,11 @@ int cmp_series_build(const struct cmp_ctx *c, struct cmp_series *s)
 	       (hi - lo) / widths[k] + 1 > CMP_SERIES_MAX_BINS)
 		k++;
 	s->bin_s = widths[k];
+	/* Past the table (a span of more than 48 weeks; "ts" allows 10,000
+	 * years): the same rule in whole weeks, or a 2-line log would make
+	 * half a million bins (146 MB, a 125 MB JSON report). */
+	if ((hi - lo) / s->bin_s + 1 > CMP_SERIES_MAX_BINS)
+		s->bin_s = ((hi - lo) / (CMP_SERIES_MAX_BINS * 604800) + 1) * 604800;
 	s->start = lo - ((lo % s->bin_s) + s->bin_s) % s->bin_s;   /* aligned to the width */
 	s->n_bins = (size_t)((hi - s->start) / s->bin_s + 1);
 	s->bins = calloc(s->n_bins * CG_N, sizeof(*s->bins));
@@ -183,7 +199,7 @@ int cmp_series_build(const struct cmp_ctx *c, struct cmp_series *s)
 		b->rated += t->rated;
 		b->hits += t->hits;
 		b->n_lat += t->n_lat;
-		b->lat_sum_us += t->lat_sum_us;
+		b->lat_sum_us = sum_us(b->lat_sum_us, t->lat_sum_us);
 	}
 	return 0;
 }

@@ -10,7 +10,8 @@
 #       links each target with tests/fuzz/replay_main.c using $(CC) and
 #       feeds it every committed corpus and regression file once.
 
-FUZZ_ALL      := query edns bgp_msg bgp_session mmdb_record mmdb_meta config zone zone_rfc1035 geo_cache cmp_input
+FUZZ_ALL      := query edns bgp_msg bgp_session mmdb_record mmdb_meta config zone zone_rfc1035 \
+                 geo_cache cmp_input cmp_decision cmp_partial
 FUZZ_TARGETS  ?= $(FUZZ_ALL)
 FUZZ_SECONDS  ?= 60
 FUZZ_CC       ?= clang

@@ -235,9 +235,124 @@ def text_seeds():
         '"geodns_ecs":{"pop":"sin"},"anycast":null,"rtt_ms":{"sin":3},"k":1}]\n')
 
 
+# ---- compare: decision-log lines, partial files ---------------------------
+
+def v4m(a, b, c, d):
+    return bytes(10) + b'\xff\xff' + bytes([a, b, c, d])
+
+
+def qlog_rec(ts=1764950400123, method=1, arm=0, qtype=1, qname='www.geo.test.', resolver=None,
+             ecs=None, client=None, country=b'', continent=b'', coords=None, pop='', nearest='',
+             pop_km=None, nearest_km=None, scope=-1, server=''):
+    """The bytes fuzz_cmp_decision's rec_from_bytes turns into a qlog_rec
+    (a leading 0x00 selects it): fields in its order, strings as a length
+    byte and the bytes, numbers little-endian."""
+    def s(x):
+        x = x.encode() if isinstance(x, str) else x
+        return bytes([len(x)]) + x
+    ef, es, ea = ecs or (0, 0, bytes(16))
+    cl, cb = client or (0, bytes(16))
+    lat, lon = coords or (0.0, 0.0)
+    out = b'\0' + struct.pack('<qBBH', ts, method - 1, arm, qtype) + s(qname)
+    out += bytes([resolver is not None]) + (resolver or bytes(16))
+    out += bytes([ef, es]) + ea.ljust(16, b'\0')
+    out += bytes([client is not None, cl]) + cb
+    out += country.ljust(2, b'\0') + continent.ljust(2, b'\0')
+    out += bytes([coords is not None]) + struct.pack('<dd', lat, lon)
+    out += s(pop) + s(nearest)
+    out += bytes([(pop_km is not None) | (nearest_km is not None) << 1])
+    out += struct.pack('<ddh', pop_km or 0.0, nearest_km or 0.0, scope) + s(server)
+    return out
+
+
+def cmp_decision_seeds():
+    t = 'cmp_decision'
+    lines = open('tests/data/compare/attribution/decisions.jsonl').read().splitlines(True)
+    for i, line in enumerate(lines):
+        put(t, 'attribution-D%d.jsonl' % (i + 1), line)
+    put(t, 'attribution-all.jsonl', ''.join(lines))
+    fixed = lines[0].rstrip('\n')
+
+    def edit(name, old, new):
+        assert old in fixed, old
+        put(t, name, fixed.replace(old, new) + '\n')
+    # Lines in the fixed form with values at the edges: the scanner reads
+    # or refuses them, jansson says whether it may.
+    edit('pop-known.jsonl', '"pop":"fra"', '"pop":"sin"')
+    edit('arm-anycast.jsonl', '"arm":null', '"arm":"anycast"')
+    edit('qname-escaped.jsonl', '"qname":"www.example.test."', r'"qname":"a\\\\000b\\\\.c\"d.test."')
+    edit('server-utf8.jsonl', '"server":"fra1"', '"server":"fr\u00e4-\u00fc1"')
+    edit('server-u-escape.jsonl', '"server":"fra1"', r'"server":"fra\u00001"')
+    edit('ipv6.jsonl', '"ecs":"198.51.100.0/24","client":"198.51.100.0/24"',
+         '"ecs":"2001:218:0:1::/56","client":"2001:218:0:1::/56"')
+    edit('mapped-v4.jsonl', '"client":"198.51.100.0/24"', '"client":"::ffff:198.51.100.0/120"')
+    edit('nulls.jsonl', '"country":"DE","continent":"EU","lat":50.11,"lon":8.68',
+         '"country":null,"continent":null,"lat":null,"lon":null')
+    edit('lat-null-lon-set.jsonl', '"lat":50.11', '"lat":null')
+    edit('minus-zero.jsonl', '"lat":50.11,"lon":8.68', '"lat":-0.0,"lon":-0')
+    edit('int-coords.jsonl', '"lat":50.11,"lon":8.68', '"lat":50,"lon":8')
+    edit('exp-coords.jsonl', '"lat":50.11,"lon":8.68', '"lat":5.011e1,"lon":868E-2')
+    edit('huge.jsonl', '"lat":50.11,"lon":8.68,"pop":"fra","nearest":"fra","pop_km":0.0',
+         '"lat":1e300,"lon":-1e309,"pop":"fra","nearest":"fra","pop_km":' + '9' * 400 + '.0')
+    edit('big-int.jsonl', '"scope":24', '"scope":123456789012345678901')
+    edit('plus-sign.jsonl', '"lat":50.11', '"lat":+50.11')
+    edit('leading-dot.jsonl', '"lon":8.68', '"lon":.68')
+    edit('ts-bad.jsonl', '"ts":"2026-11-22T10:00:00.000Z"', '"ts":"2026-13-40T25:61:61.5Z"')
+    edit('ts-no-ms.jsonl', '"ts":"2026-11-22T10:00:00.000Z"', '"ts":"2026-11-22T10:00:00Z"')
+    edit('long-server.jsonl', '"server":"fra1"', '"server":"' + 'x' * 3000 + '"')
+    edit('long-resolver.jsonl', '"resolver":"192.0.2.53"', '"resolver":"' + '1' * 100 + '"')
+    edit('trailing-space.jsonl', '"scope":24}', '"scope":24} \t')
+    edit('crlf.jsonl', '"scope":24}', '"scope":24}\r')
+    edit('method-bad.jsonl', '"method":"geodns"', '"method":"geo"')
+    edit('numbers-for-strings.jsonl', '"server":"fra1"', '"server":1')
+    # Lines qlog_format writes (the server's own formatter).
+    g = v4m
+    put(t, 'fmt-geodns-ecs.bin', qlog_rec(resolver=g(192, 0, 2, 53), ecs=(1, 24, bytes([81, 2, 69])),
+        client=(120, g(81, 2, 69, 0)), country=b'GB', continent=b'EU', coords=(51.5142, -0.00005),
+        pop='fra', nearest='fra', pop_km=640.25, nearest_km=640.25, scope=24, server='fra1'))
+    put(t, 'fmt-anycast-ab.bin', qlog_rec(method=2, arm=1, qtype=28, resolver=g(192, 0, 2, 53),
+        client=(128, g(192, 0, 2, 53)), pop='iad', scope=-1, server='iad1'))
+    put(t, 'fmt-ipv6.bin', qlog_rec(qtype=28, resolver=bytes.fromhex('20010218000000000000000000000053'),
+        ecs=(2, 56, bytes.fromhex('20010218000000')), client=(56, bytes.fromhex('20010218000000') + bytes(9)),
+        country=b'JP', continent=b'AS', coords=(35.685, 139.7514), pop='sin', nearest='sin', scope=56))
+    put(t, 'fmt-escapes.bin', qlog_rec(qname='a\\000\\"b.test.', pop='fr"a', server='pop\\1\x01'))
+    put(t, 'fmt-minus-zero.bin', qlog_rec(coords=(-0.00001, -0.0), pop='fra', pop_km=0.05,
+        nearest_km=1e5 + 0.25, client=(96, g(0, 0, 0, 0))))
+    put(t, 'fmt-nulls.bin', qlog_rec(qtype=65280, qname='.', ts=999))
+
+
+def cmp_partial_seeds():
+    """Partial files the real binary writes from the attribution and
+    failover fixtures (and the Atlas samples) with the PoPs of the fuzz config, as
+    fuzz_cmp_partial reads them. Needs build/steerdns; without it the
+    committed seeds stay."""
+    import subprocess
+    import tempfile
+    binary = 'build/steerdns'
+    if not os.access(binary, os.X_OK):
+        print('cmp_partial: no %s, seeds kept' % binary)
+        return
+    shutil.rmtree(os.path.join(OUT, 'cmp_partial'), ignore_errors=True)
+    a = 'tests/data/compare/attribution/'
+    sets = {
+        'decisions': [a + 'decisions.jsonl'],
+        'probes-rtt': [a + 'rtt.csv', a + 'probes.jsonl'],
+        'attribution-all': [a + 'rtt.csv', a + 'decisions.jsonl', a + 'probes.jsonl'],
+        'atlas': ['tests/data/atlas/dns-results.jsonl', 'tests/data/atlas/ping-results.jsonl'],
+        'failover': ['tests/data/compare/failover/decisions.jsonl'],   # health lines, runs
+    }
+    with tempfile.TemporaryDirectory() as tmp:
+        for name, inputs in sets.items():
+            out = os.path.join(tmp, name)
+            subprocess.run([binary, 'compare', '-c', 'tests/data/fuzz/query.yaml',
+                            '--save-partial', out] + inputs, check=True,
+                           stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+            put('cmp_partial', name + '.partial', open(out, 'rb').read())
+
+
 def main():
     for t in ('query', 'edns', 'bgp_msg', 'bgp_session', 'mmdb_record', 'mmdb_meta', 'config', 'zone',
-              'cmp_input'):
+              'cmp_input', 'cmp_decision'):
         shutil.rmtree(os.path.join(OUT, t), ignore_errors=True)
         os.makedirs(os.path.join(OUT, t))
     dns_seeds()
@@ -245,6 +360,8 @@ def main():
     mmdb_seeds()
     mmdb_meta_seeds()
     text_seeds()
+    cmp_decision_seeds()
+    cmp_partial_seeds()
     for t in sorted(os.listdir(OUT)):
         fs = os.listdir(os.path.join(OUT, t))
         size = sum(os.path.getsize(os.path.join(OUT, t, f)) for f in fs)
