@@ -166,6 +166,19 @@ static const int64_t widths[] = { 1,    2,    5,     10,    15,    30,    60,   
 	                          600,  900,  1800,  3600,  7200,  10800, 21600, 43200,
 	                          86400, 172800, 604800 };
 
+/* lo rounded down to a multiple of w (bins are aligned to their width). */
+static int64_t align_down(int64_t lo, int64_t w)
+{
+	return lo - ((lo % w) + w) % w;
+}
+
+/* Bins of width w from lo's aligned start to hi: the alignment can add
+ * one to the span's own count (lo = 1, hi = 96, w = 2: 49). */
+static int64_t bins_for(int64_t lo, int64_t hi, int64_t w)
+{
+	return (hi - align_down(lo, w)) / w + 1;
+}
+
 int cmp_series_build(const struct cmp_ctx *c, struct cmp_series *s)
 {
 	memset(s, 0, sizeof(*s));
@@ -178,16 +191,18 @@ int cmp_series_build(const struct cmp_ctx *c, struct cmp_series *s)
 	}
 	size_t k = 0;
 	while (k + 1 < sizeof(widths) / sizeof(widths[0]) &&
-	       (hi - lo) / widths[k] + 1 > CMP_SERIES_MAX_BINS)
+	       bins_for(lo, hi, widths[k]) > CMP_SERIES_MAX_BINS)
 		k++;
 	s->bin_s = widths[k];
 	/* Past the table (a span of more than 48 weeks; "ts" allows 10,000
 	 * years): the same rule in whole weeks, or a 2-line log would make
 	 * half a million bins (146 MB, a 125 MB JSON report). */
-	if ((hi - lo) / s->bin_s + 1 > CMP_SERIES_MAX_BINS)
+	if (bins_for(lo, hi, s->bin_s) > CMP_SERIES_MAX_BINS)
 		s->bin_s = ((hi - lo) / (CMP_SERIES_MAX_BINS * 604800) + 1) * 604800;
-	s->start = lo - ((lo % s->bin_s) + s->bin_s) % s->bin_s;   /* aligned to the width */
-	s->n_bins = (size_t)((hi - s->start) / s->bin_s + 1);
+	while (bins_for(lo, hi, s->bin_s) > CMP_SERIES_MAX_BINS)
+		s->bin_s += 604800;
+	s->start = align_down(lo, s->bin_s);
+	s->n_bins = (size_t)bins_for(lo, hi, s->bin_s);
 	s->bins = calloc(s->n_bins * CG_N, sizeof(*s->bins));
 	if (!s->bins)
 		return -1;

@@ -305,12 +305,14 @@ START_TEST(series_of_ten_thousand_years)
 {
 	/* Two lines, 0000-01-01T00:00:00Z and 9999-12-31T23:59:59Z: a span
 	 * of 62167219200 + 253402300799 = 315569519999 s, past 48 bins of
-	 * the widest table width (7 days). Whole weeks then: 315569519999 /
-	 * (48 * 604800) = 10870.3, so 10871 weeks a bin. The start aligned
-	 * down to the width: floor(-62167219200 / 6574780800) = -10 bins
-	 * from 0, and (253402300799 + 65747808000) / 6574780800 = 48.5:
-	 * 49 bins (alignment adds one, as it can for the table's widths).
-	 * Before: one bin per week, over 521,000 of them. */
+	 * the widest table width (7 days). Whole weeks then, at least
+	 * 315569519999 / (48 * 604800) = 10870.3, so from 10871, and one more
+	 * week until the bins from the aligned start number at most 48: with
+	 * w weeks the start is floor(-62167219200 / (604800 w)) = -10 bins
+	 * from 0 (for w from 10871 to 11026), and the bins are
+	 * floor((253402300799 + 10 * 604800 w) / (604800 w)) + 1, which is 49
+	 * up to w = 11025 and 48 at w = 11026 (253402300799 / 6668524800 =
+	 * 37.99, + 10, + 1). Before: one bin per week, over 521,000 of them. */
 	char l[1024], text[2048];
 	line(l, sizeof(l), "\"fra1\"", "50.11", "8.68", "\"fra\"", "24");
 	char *ts = strstr(l, "2026-11-22T10:00:00.000Z");
@@ -323,11 +325,34 @@ START_TEST(series_of_ten_thousand_years)
 	ck_assert_int_eq(cmp_read_file(c, put("span.jsonl", text, strlen(text))), 0);
 	struct cmp_series s;
 	ck_assert_int_eq(cmp_series_build(c, &s), 0);
-	ck_assert_int_eq(s.bin_s, 10871LL * 604800);
-	ck_assert_int_eq(s.start, -10 * 10871LL * 604800);
-	ck_assert_uint_eq(s.n_bins, 49);
+	ck_assert_int_eq(s.bin_s, 11026LL * 604800);
+	ck_assert_int_eq(s.start, -10 * 11026LL * 604800);
+	ck_assert_uint_eq(s.n_bins, 48);
 	ck_assert_uint_eq(s.bins[0 * CG_N + CG_ANYCAST].samples, 1);
-	ck_assert_uint_eq(s.bins[48 * CG_N + CG_ANYCAST].samples, 1);
+	ck_assert_uint_eq(s.bins[47 * CG_N + CG_ANYCAST].samples, 1);
+	free(s.bins);
+	cmp_ctx_free(c);
+}
+END_TEST
+
+START_TEST(series_alignment_keeps_48_bins)
+{
+	/* Seconds 1 and 96: 2 s bins would cover the span in 48 (95 / 2 + 1),
+	 * but aligned to 2 they start at 0: (96 - 0) / 2 + 1 = 49 bins. So
+	 * the next width, 5 s: start 0, 96 / 5 + 1 = 20 bins, second 1 in
+	 * bin 0, second 96 in bin 19. */
+	struct cmp_ctx *c = cmp_ctx_new(&geo, NULL, NULL);
+	struct cmp_tslot a = { .group = CG_ANYCAST, .sec = 1, .samples = 1 };
+	struct cmp_tslot b = { .group = CG_ANYCAST, .sec = 96, .samples = 2 };
+	ck_assert_int_eq(cmp_tslot_add(c, &a), 0);
+	ck_assert_int_eq(cmp_tslot_add(c, &b), 0);
+	struct cmp_series s;
+	ck_assert_int_eq(cmp_series_build(c, &s), 0);
+	ck_assert_int_eq(s.bin_s, 5);
+	ck_assert_int_eq(s.start, 0);
+	ck_assert_uint_eq(s.n_bins, 20);
+	ck_assert_uint_eq(s.bins[0 * CG_N + CG_ANYCAST].samples, 1);
+	ck_assert_uint_eq(s.bins[19 * CG_N + CG_ANYCAST].samples, 2);
 	free(s.bins);
 	cmp_ctx_free(c);
 }
@@ -361,6 +386,7 @@ static Suite *make_suite(void)
 	tcase_add_test(tc, partial_latency_sums_held_at_int64);
 	tcase_add_test(tc, resolver_cut_at_a_character);
 	tcase_add_test(tc, series_of_ten_thousand_years);
+	tcase_add_test(tc, series_alignment_keeps_48_bins);
 	tcase_add_test(tc, ts_month_00_is_no_time);
 	suite_add_tcase(s, tc);
 	return s;
