@@ -397,8 +397,9 @@ int cmp_rec_partial(struct cmp_ctx *c, const json_t *rec, char *why, size_t whyl
 				return WHY("partial file: bad run");
 			x[i] = json_integer_value(e);
 		}
+		/* Times a "ts" can give, so run arithmetic cannot overflow. */
 		if (x[0] < 0 || x[0] >= CG_N || x[1] < 0 || (size_t)x[1] >= c->n_pops || x[3] < x[2] ||
-		    x[4] < 1)
+		    x[4] < 1 || x[2] < TS_MIN_S * 1000 || x[3] > TS_MAX_S * 1000)
 			return WHY("partial file: bad run");
 		return cmp_presence_add(c, (int)x[0], (int)x[1], x[2], x[3], (uint64_t)x[4]) < 0
 		               ? WHY("out of memory")
@@ -409,6 +410,7 @@ int cmp_rec_partial(struct cmp_ctx *c, const json_t *rec, char *why, size_t whyl
 			     *st = json_array_get(v, 3);
 		const char *server = json_string_value(json_array_get(v, 1));
 		if (!json_is_array(v) || json_array_size(v) != 4 || !json_is_integer(ms) || !server ||
+		    json_integer_value(ms) < TS_MIN_S * 1000 || json_integer_value(ms) > TS_MAX_S * 1000 ||
 		    !json_is_integer(pop) || json_integer_value(pop) < 0 ||
 		    (size_t)json_integer_value(pop) >= c->n_pops || !json_is_integer(st) ||
 		    json_integer_value(st) < CH_UP || json_integer_value(st) > CH_DRAIN)
