@@ -127,9 +127,13 @@ int cmp_rec_event(struct cmp_ctx *c, const json_t *rec, char *why, size_t whylen
 
 /* --- windows --- */
 
+/* The windows as they are found, and where the data ends: computed once
+ * for the whole build (every window and PoP reads them). */
 struct fo_list {
 	struct cmp_failover *w;
 	size_t n, cap;
+	int64_t group_end[CG_N];  /* each group's last answer, CMP_NO_TS: none */
+	int64_t end;              /* the last answer of any (open windows end there) */
 };
 
 /* The last answer of any method in group g (its data's end). */
@@ -145,7 +149,8 @@ static int64_t group_end(const struct cmp_ctx *c, int g)
 }
 
 /* What group g did with PoP w->pop during the window (formats.md). */
-static void rate_method(const struct cmp_ctx *c, int g, struct cmp_failover *w)
+static void rate_method(const struct cmp_ctx *c, const struct fo_list *l, int g,
+                        struct cmp_failover *w)
 {
 	const struct cmp_runs *rs = &c->runs[(size_t)g * c->n_pops + (size_t)w->pop];
 	struct cmp_fo_method *m = &w->m[g];
@@ -154,7 +159,7 @@ static void rate_method(const struct cmp_ctx *c, int g, struct cmp_failover *w)
 	if (j == rs->n || rs->r[j].first >= w->end_ms)
 		return;   /* no answer with the PoP near the window: n/a */
 	int64_t e = rs->r[j].last;
-	bool through = w->open ? e + c->gap_ms >= group_end(c, g) : e >= w->end_ms;
+	bool through = w->open ? e + c->gap_ms >= l->group_end[g] : e >= w->end_ms;
 	if (through) {
 		m->status = FO_THROUGH;
 		m->kept_ms = w->end_ms - w->start_ms;
@@ -188,25 +193,13 @@ static int health_order(const void *a, const void *b)
 	return s ? s : (int)x->state - (int)y->state;
 }
 
-/* The latest time anything was answered (open windows end there). */
-static int64_t data_end(const struct cmp_ctx *c)
-{
-	int64_t end = CMP_NO_TS;
-	for (int g = 0; c->runs && g < CG_N; g++) {
-		int64_t e = group_end(c, g);
-		end = e > end ? e : end;
-	}
-	return end;
-}
-
 /*
  * Reported windows of one PoP (its reports h[0..n), sorted by time): the
  * PoP is down while at least one server's latest report says down or
  * drain; the window opens at the report that makes the first such
  * server, and closes at the one that clears the last.
  */
-static int reported_windows(struct fo_list *l, const struct cmp_health *h, size_t n,
-                            int64_t end_of_data)
+static int reported_windows(struct fo_list *l, const struct cmp_health *h, size_t n)
 {
 	const char **srv = malloc((n ? n : 1) * sizeof(*srv));
 	uint8_t *st = malloc(n ? n : 1);
@@ -236,7 +229,7 @@ static int reported_windows(struct fo_list *l, const struct cmp_health *h, size_
 	}
 	if (n_down)
 		rc = add_window(l, h[0].pop, true, start,
-		                end_of_data > start ? end_of_data : start, true);
+		                l->end > start ? l->end : start, true);
 out:
 	free(srv);
 	free(st);
@@ -271,14 +264,14 @@ static bool in_reported(const struct fo_list *l, int pop, int64_t t, int64_t gap
  * when the PoP comes back in the answers of a method that fell silent;
  * silences starting before that close belong to the same window.
  */
-static int inferred_windows(const struct cmp_ctx *c, struct fo_list *l, int p, int64_t end_of_data)
+static int inferred_windows(const struct cmp_ctx *c, struct fo_list *l, int p)
 {
 	struct silence *s = NULL;
 	size_t n = 0, cap = 0;
 	int rc = 0;
 	for (int g = 0; g < CG_N; g++) {
 		const struct cmp_runs *rs = &c->runs[(size_t)g * c->n_pops + (size_t)p];
-		int64_t gend = group_end(c, g);
+		int64_t gend = l->group_end[g];
 		for (size_t k = 0; k < rs->n; k++) {
 			const struct cmp_run *r = &rs->r[k];
 			bool busy = r->n >= BUSY_ANSWERS &&
@@ -302,7 +295,7 @@ static int inferred_windows(const struct cmp_ctx *c, struct fo_list *l, int p, i
 		for (i++; i < n && s[i].at < end; i++)
 			end = s[i].back < end ? s[i].back : end;
 		bool open = end == INT64_MAX;
-		if (add_window(l, p, false, start, open ? (end_of_data > start ? end_of_data : start) : end,
+		if (add_window(l, p, false, start, open ? (l->end > start ? l->end : start) : end,
 		               open) < 0) {
 			rc = -1;
 			goto out;
@@ -337,21 +330,25 @@ int cmp_failover_build(const struct cmp_ctx *c, struct cmp_failover **out, size_
 		memcpy(h, c->health, c->n_health * sizeof(*h));
 		qsort(h, c->n_health, sizeof(*h), health_order);
 	}
-	int64_t end = data_end(c);
+	l.end = CMP_NO_TS;
+	for (int g = 0; g < CG_N; g++) {
+		l.group_end[g] = c->runs ? group_end(c, g) : CMP_NO_TS;
+		l.end = l.group_end[g] > l.end ? l.group_end[g] : l.end;
+	}
 	for (size_t i = 0; i < c->n_health;) {
 		size_t j = i;
 		while (j < c->n_health && h[j].pop == h[i].pop)
 			j++;
-		if (reported_windows(&l, &h[i], j - i, end) < 0)
+		if (reported_windows(&l, &h[i], j - i) < 0)
 			goto fail;
 		i = j;
 	}
 	for (size_t p = 0; c->runs && p < c->n_pops; p++)
-		if (inferred_windows(c, &l, (int)p, end) < 0)
+		if (inferred_windows(c, &l, (int)p) < 0)
 			goto fail;
 	for (size_t i = 0; c->runs && i < l.n; i++)
 		for (int g = 0; g < CG_N; g++)
-			rate_method(c, g, &l.w[i]);
+			rate_method(c, &l, g, &l.w[i]);
 	if (l.n)
 		qsort(l.w, l.n, sizeof(*l.w), window_order);
 	free(h);

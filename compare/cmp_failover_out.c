@@ -5,23 +5,9 @@
 #include <jansson.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include "compare/cmp_report.h"
 #include "geodns/geo_config.h"
-
-/* "2026-11-22T10:00:12.100Z" of Unix ms. */
-static const char *fmt_ms(char *buf, size_t cap, int64_t ms)
-{
-	int64_t s = ms >= 0 ? ms / 1000 : (ms - 999) / 1000;
-	time_t t = (time_t)s;
-	struct tm tm;
-	char day[24];
-	gmtime_r(&t, &tm);
-	strftime(day, sizeof(day), "%Y-%m-%dT%H:%M:%S", &tm);
-	snprintf(buf, cap, "%s.%03dZ", day, (int)(ms - s * 1000));
-	return buf;
-}
 
 static const char *source(const struct cmp_failover *w)
 {
@@ -40,7 +26,7 @@ static const char *method_text(char *buf, size_t cap, const struct cmp_failover 
 			         m->resumed ? ", resumed" : "");
 		else
 			snprintf(buf, cap, "stopped after %.3f s (last answer %s)%s",
-			         (double)m->kept_ms / 1000, fmt_ms(t, sizeof(t), m->last_ms),
+			         (double)m->kept_ms / 1000, cmp_fmt_time_ms(t, sizeof(t), m->last_ms),
 			         m->resumed ? ", resumed inside the window" : "");
 		break;
 	case FO_THROUGH:
@@ -90,12 +76,12 @@ void cmp_write_failover(const struct cmp_report *r, FILE *o, bool html)
 		if (html)
 			fprintf(o, "<tr><td class=\"l\">%s</td><td class=\"l\">%s</td><td class=\"l\">%s"
 			           "</td><td>%.3f s%s</td>",
-			        geo->pops[w->pop].name, source(w), fmt_ms(a, sizeof(a), w->start_ms), dur,
-			        w->open ? " (open)" : "");
+			        geo->pops[w->pop].name, source(w),
+			        cmp_fmt_time_ms(a, sizeof(a), w->start_ms), dur, w->open ? " (open)" : "");
 		else
 			fprintf(o, "  %-8s %s - %s (%.3f s, %s%s)\n", geo->pops[w->pop].name,
-			        fmt_ms(a, sizeof(a), w->start_ms),
-			        w->open ? "open" : fmt_ms(b, sizeof(b), w->end_ms), dur, source(w),
+			        cmp_fmt_time_ms(a, sizeof(a), w->start_ms),
+			        w->open ? "open" : cmp_fmt_time_ms(b, sizeof(b), w->end_ms), dur, source(w),
 			        w->open ? ", to the data's end" : "");
 		for (int g = 0; g < CG_N; g++) {
 			if (!r->g[g].samples)
@@ -134,7 +120,7 @@ struct json_t *cmp_failover_json(const struct cmp_report *r)
 			if (m->status == FO_STOPPED)
 				v = json_pack("{s:s, s:f, s:s, s:b}", "status", "stopped", "kept_s",
 				              (double)m->kept_ms / 1000, "last",
-				              fmt_ms(a, sizeof(a), m->last_ms), "resumed", m->resumed);
+				              cmp_fmt_time_ms(a, sizeof(a), m->last_ms), "resumed", m->resumed);
 			else if (m->status == FO_THROUGH)
 				v = json_pack("{s:s, s:f}", "status", "through", "kept_s",
 				              (double)m->kept_ms / 1000);
@@ -142,12 +128,14 @@ struct json_t *cmp_failover_json(const struct cmp_report *r)
 				v = json_null();
 			json_object_set_new(ms, cmp_group_name[g], v);
 		}
+		json_t *end = w->open ? json_null()
+		                      : json_string(cmp_fmt_time_ms(b, sizeof(b), w->end_ms));
 		json_array_append_new(
 			ws, json_pack("{s:s, s:s, s:s, s:o, s:b, s:f, s:o}", "pop", geo->pops[w->pop].name,
-		                      "source", source(w), "start", fmt_ms(a, sizeof(a), w->start_ms),
-		                      "end", w->open ? json_null() : json_string(fmt_ms(b, sizeof(b), w->end_ms)),
-		                      "open", w->open, "duration_s",
-		                      (double)(w->end_ms - w->start_ms) / 1000, "methods", ms));
+		                      "source", source(w), "start",
+		                      cmp_fmt_time_ms(a, sizeof(a), w->start_ms), "end", end, "open",
+		                      w->open, "duration_s", (double)(w->end_ms - w->start_ms) / 1000,
+		                      "methods", ms));
 	}
 	return json_pack("{s:f, s:o}", "gap_s", (double)r->ctx->gap_ms / 1000, "windows", ws);
 }

@@ -126,6 +126,16 @@ const char *cmp_fmt_time(char *buf, size_t cap, int64_t sec)
 	return buf;
 }
 
+const char *cmp_fmt_time_ms(char *buf, size_t cap, int64_t ms)
+{
+	int64_t sec = ms >= 0 ? ms / 1000 : (ms - 999) / 1000;
+	char t[40];
+	cmp_fmt_time(t, sizeof(t), sec);
+	t[strlen(t) - 1] = 0;   /* the 'Z', after the milliseconds */
+	snprintf(buf, cap, "%s.%03dZ", t, (int)(ms - sec * 1000));
+	return buf;
+}
+
 void cmp_write_series_text(const struct cmp_report *r, FILE *o)
 {
 	const struct cmp_series *s = &r->series;

@@ -248,6 +248,8 @@ int cmp_sql_clickhouse(const struct geo_config *geo, const char *table, FILE *o)
 
 /* "2026-11-22T10:00:00Z" of Unix seconds. */
 const char *cmp_fmt_time(char *buf, size_t cap, int64_t sec);
+/* "2026-11-22T10:00:12.100Z" of Unix milliseconds. */
+const char *cmp_fmt_time_ms(char *buf, size_t cap, int64_t ms);
 /* The time series as text lines (compare/cmp_fmt.c). */
 void cmp_write_series_text(const struct cmp_report *r, FILE *o);
 
